@@ -1,0 +1,1 @@
+"""Cadastral registration: parcels (spatial units), parties, rights, cases, history, journal."""

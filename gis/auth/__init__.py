@@ -1,0 +1,1 @@
+"""Users, roles, password hashing and signed bearer tokens (OAuth2 password flow)."""

@@ -1,0 +1,1 @@
+"""Base-map features that belong to no domain: roads."""

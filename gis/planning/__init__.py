@@ -1,0 +1,1 @@
+"""Land-planning layers: zoning, basic-farmland protection, development boundary, red lines."""

@@ -1,0 +1,1 @@
+"""Web maps: folium pages that work offline, and the static files they need."""

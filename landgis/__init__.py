@@ -1,0 +1,1 @@
+"""The composition root of landgis: ``create_app()`` and the ``landgis`` CLI."""

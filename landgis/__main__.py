@@ -1,0 +1,3 @@
+from landgis.cli import main
+
+main()

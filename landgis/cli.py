@@ -1,0 +1,224 @@
+"""The ``landgis`` command: serve, db, demo, user, and each domain's commands."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from gis import cluster
+from gis.errors import LandgisError
+from gis.settings import SettingsError, get_settings
+from landgis import setup
+
+app = typer.Typer(help="landgis: land-resources GIS for a city land bureau.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The project's PostGIS: start, stop, status, migrate, reset.", no_args_is_help=True
+)
+demo_app = typer.Typer(help="The demo district.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(user_app, name="user")
+console = Console(stderr=True)
+
+
+class CliError(Exception):
+    """A one-line message for the user; exit status 1."""
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the local cluster (created on first use) and create the database."""
+    settings = get_settings()
+    if not settings.uses_local_cluster:
+        console.print("LANDGIS_DATABASE_URL is set: no local cluster to start")
+        return
+    setup.start_database(settings)
+    console.print(f"PostGIS {cluster.status(settings).describe()}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the local cluster."""
+    console.print(f"PostGIS {cluster.stop(get_settings()).describe()}")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show whether the local cluster runs and which migrations are applied."""
+    settings = get_settings()
+    if settings.uses_local_cluster:
+        state = cluster.status(settings)
+        typer.echo(f"PostGIS {state.describe()}")
+        if not state.running:
+            raise typer.Exit(3)
+    typer.echo("migrations: " + ", ".join(setup.current_revisions(settings)))
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply all migrations (never drops data)."""
+    settings = get_settings()
+    setup.start_database(settings)
+    setup.migrate(settings)
+    console.print("migrations: " + ", ".join(setup.current_revisions(settings)))
+
+
+@db_app.command("reset")
+def db_reset(yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
+    """Drop the local database and migrate a new one (deletes all data)."""
+    if not yes and not typer.confirm("This deletes every record in the local database. Go on?"):
+        raise typer.Exit(1)
+    setup.reset(get_settings())
+    console.print("database reset and migrated")
+
+
+@demo_app.command("load")
+def demo_load(
+    parcels: int = typer.Option(
+        None, "--parcels", "-n", help="Parcels to generate (default 5000)."
+    ),
+    seed: int = typer.Option(None, "--seed", help="Random seed (same seed, same district)."),
+    replace: bool = typer.Option(False, "--replace", help="Reset the database first."),
+) -> None:
+    """Generate the demo district into an empty register."""
+    settings = get_settings()
+    if replace:
+        setup.reset(settings)
+    else:
+        setup.start_database(settings)
+        setup.migrate(settings)
+    total = parcels or settings.demo_parcels
+    with _progress() as bar:
+        task = bar.add_task("demo parcels", total=total)
+        n = setup.load_demo_if_empty(
+            settings, total, seed, lambda done: bar.update(task, completed=done)
+        )
+    if n == 0:
+        console.print("the register is not empty: nothing loaded (use --replace to start over)")
+    else:
+        console.print(f"loaded {n} parcels")
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: str = typer.Option(
+        ..., "--role", help="surveyor, registrar, planner, inspector, bidder, admin"
+    ),
+    password: str = typer.Option(None, "--password", help="Asked for when not given."),
+    full_name: str = typer.Option("", "--full-name"),
+) -> None:
+    """Create a user with a role."""
+    from gis.auth.service import add_user
+    from gis.db import session_factory
+
+    settings = get_settings()
+    setup.start_database(settings)
+    setup.migrate(settings)
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with session_factory()() as session:
+        user = add_user(session, name, password, role, full_name)
+    console.print(f"user {user.username} added with role {user.role}")
+
+
+@app.command("setup")
+def setup_cmd(demo: bool = typer.Option(True, help="Load the demo district if empty.")) -> None:
+    """Start the database, migrate, and load the demo district when the register is empty."""
+    _prepare(demo)
+
+
+@app.command("serve")
+def serve(demo: bool = typer.Option(True, help="Load the demo district if empty.")) -> None:
+    """Set everything up and serve the API and maps (default http://127.0.0.1:8000)."""
+    import uvicorn
+
+    settings = get_settings()
+    _check_port_free(settings.host, settings.port)
+    _prepare(demo)
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    console.print(
+        f"[bold]landgis[/] serving on {base}\n  map      {base}/\n"
+        f"  API docs {base}/docs\n  health   {base}/health\n  OGC API  {base}/ogc"
+    )
+    uvicorn.run(
+        "landgis.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+    )
+
+
+def _prepare(demo: bool) -> None:
+    settings = get_settings()
+    setup.start_database(settings)
+    setup.migrate(settings)
+    if demo and setup.register_is_empty():
+        with _progress() as bar:
+            task = bar.add_task("demo parcels", total=settings.demo_parcels)
+            n = setup.load_demo_if_empty(
+                settings, progress=lambda done: bar.update(task, completed=done)
+            )
+        console.print(f"loaded the demo district: {n} parcels")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise CliError(
+                f"port {port} on {host} is already taken: stop the other server "
+                "or set LANDGIS_PORT to a free port"
+            ) from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _register_domain_commands() -> None:
+    """Mount each domain's Typer app under its name."""
+    from landgis.commands import DOMAIN_APPS
+
+    for name, sub in DOMAIN_APPS:
+        app.add_typer(sub, name=name)
+
+
+def main() -> None:
+    """Console entry point: every known failure becomes one line on stderr and exit 1."""
+    try:
+        get_settings()
+        _register_domain_commands()
+        app(standalone_mode=False)
+    except (SettingsError, cluster.ClusterError, CliError, LandgisError) as exc:
+        console.print(f"[red]landgis:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except typer.Abort:
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

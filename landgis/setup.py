@@ -1,0 +1,79 @@
+"""Bring the database to a usable state: cluster up, database there, migrated, demo loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from gis import cluster
+from gis.db import dispose_engines, engine_for, session_factory
+from gis.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(settings: Settings, database: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", settings.sqlalchemy_url(database).replace("%", "%%"))
+    return cfg
+
+
+def start_database(settings: Settings, database: str | None = None, fresh: bool = False) -> None:
+    """Start the local cluster (unless a database URL is set) and create the database."""
+    if settings.uses_local_cluster:
+        cluster.start(settings)
+        cluster.ensure_database(settings, database, fresh=fresh)
+    elif fresh:
+        raise cluster.ClusterError("refusing to drop a database given by LANDGIS_DATABASE_URL")
+
+
+def migrate(settings: Settings, database: str | None = None) -> None:
+    """Apply every migration of every domain (all heads); never drops data."""
+    command.upgrade(alembic_config(settings, database), "heads")
+
+
+def current_revisions(settings: Settings, database: str | None = None) -> list[str]:
+    with engine_for(settings.sqlalchemy_url(database)).connect() as conn:
+        return sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def register_is_empty() -> bool:
+    """True when the configured database holds no parcel yet."""
+    from cadastre.demo import register_is_empty as empty
+
+    with session_factory()() as session:
+        return empty(session)
+
+
+def load_demo_if_empty(
+    settings: Settings,
+    parcels: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Load the demo district into an empty register; returns parcels loaded (0 if not empty)."""
+    from cadastre.demo import load_demo, register_is_empty
+
+    with session_factory()() as session:
+        if not register_is_empty(session):
+            return 0
+        n = load_demo(
+            session,
+            parcels or settings.demo_parcels,
+            settings.demo_seed if seed is None else seed,
+            progress,
+        )
+        session.commit()
+        return n
+
+
+def reset(settings: Settings) -> None:
+    """Drop and recreate the local database, then migrate (the one command that deletes data)."""
+    dispose_engines()
+    start_database(settings, fresh=True)
+    migrate(settings)

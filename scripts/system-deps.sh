@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages landgis needs, when missing. As root it installs them
+# with apt-get; otherwise it names what to install and stops.
+set -euo pipefail
+
+need=()
+if [ -z "${LANDGIS_DATABASE_URL:-}" ]; then
+  [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || need+=(postgresql-15)
+  [ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
+fi
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || {
+  echo "landgis needs Python 3.11 or newer as python3" >&2; exit 1; }
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "landgis: missing Debian packages: ${need[*]}; install them as root with:" >&2
+  echo "  apt-get update && apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,183 @@
+"""Shared fixtures: the project's own PostGIS (a fresh test database), rolled-back sessions,
+an API client, tokens per role, a real uvicorn server and headless Chromium.
+
+Nothing here skips: a missing database or browser fails the run loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from gis import cluster
+from gis.auth.service import add_user, issue_token
+from gis.db import dispose_engines, engine_for, get_session
+from gis.settings import REPO_ROOT, Settings, load_settings, override_settings
+
+TEST_DB = "landgis_test"
+TEST_PARCELS = 600
+TEST_SEED = 7
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _test_settings() -> Settings:
+    base = load_settings()
+    if base.uses_local_cluster:
+        return base.model_copy(update={"database_name": TEST_DB})
+    return base.model_copy(update={"database_url": base.sqlalchemy_url(TEST_DB)})
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    """Settings pointing at the test database (same cluster, database ``landgis_test``)."""
+    s = _test_settings()
+    override_settings(s)
+    yield s
+    override_settings(None)
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    """A freshly created, migrated test database holding a small demo district."""
+    from cadastre.demo import load_demo
+    from landgis.setup import migrate
+
+    if settings.uses_local_cluster:
+        cluster.start(settings)
+    dispose_engines()
+    cluster.ensure_database(settings, TEST_DB, fresh=True)
+    migrate(settings)
+    eng = engine_for(settings.sqlalchemy_url())
+    with Session(eng) as session:
+        load_demo(session, TEST_PARCELS, TEST_SEED)
+        session.commit()
+    yield eng
+    dispose_engines()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def client(db: Session) -> Iterator[TestClient]:
+    """The app with every request using the test's rolled-back session."""
+    from landgis.app import create_app
+
+    app = create_app()
+    app.dependency_overrides[get_session] = lambda: db
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def auth(db: Session) -> Callable[[str], dict[str, str]]:
+    """``auth("registrar")`` -> headers with a bearer token for a new user of that role."""
+    made: dict[str, dict[str, str]] = {}
+
+    def _headers(role: str) -> dict[str, str]:
+        if role not in made:
+            user = add_user(db, f"test-{role}", "correct horse battery", role, f"Test {role}")
+            made[role] = {"Authorization": f"Bearer {issue_token(user)}"}
+        return made[role]
+
+    return _headers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
+    """Environment for a server subprocess on ``port`` using the test database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
+    env.update({"LANDGIS_PORT": str(port), "LANDGIS_HOST": "127.0.0.1"})
+    if settings.uses_local_cluster:
+        env["LANDGIS_DATABASE_NAME"] = TEST_DB
+        env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
+    else:
+        env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
+    """A real ``landgis serve`` in a subprocess, as ``make run`` starts it; yields its base URL."""
+    port = free_port()
+    log = open(REPO_ROOT / "data" / "test-server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "landgis", "serve"],
+        env=server_env(settings, port),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO_ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see data/test-server.log")
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"server at {base} not healthy within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright; fails (never skips) when missing."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: run 'make test' (installs chromium) ")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
