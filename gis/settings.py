@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     # Database: when database_url is set, no local cluster is started.
     database_url: str | None = None
     database_name: str = "landgis"
+    test_database_name: str = "landgis_test"
     data_dir: Path = REPO_ROOT / "data"
     pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
     pg_port: int = Field(55432, ge=1024, le=65535)

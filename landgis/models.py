@@ -5,5 +5,8 @@ from gis.auth import models as auth_models  # noqa: F401
 from gis.basemap import models as basemap_models  # noqa: F401
 from gis.db import Base
 from gis.planning import models as planning_models  # noqa: F401
+from gis.raster import models as raster_models  # noqa: F401
+from gis.survey import models as survey_models  # noqa: F401
+from trading import models as trading_models  # noqa: F401
 
 metadata = Base.metadata

@@ -25,7 +25,6 @@ from gis.auth.service import add_user, issue_token
 from gis.db import dispose_engines, engine_for, get_session
 from gis.settings import REPO_ROOT, Settings, load_settings, override_settings
 
-TEST_DB = "landgis_test"
 TEST_PARCELS = 600
 TEST_SEED = 7
 CHROMIUM = "/usr/bin/chromium"
@@ -43,9 +42,10 @@ CHROMIUM_FLAGS = [
 
 def _test_settings() -> Settings:
     base = load_settings()
+    name = base.test_database_name
     if base.uses_local_cluster:
-        return base.model_copy(update={"database_name": TEST_DB})
-    return base.model_copy(update={"database_url": base.sqlalchemy_url(TEST_DB)})
+        return base.model_copy(update={"database_name": name})
+    return base.model_copy(update={"database_url": base.sqlalchemy_url(name)})
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +66,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
     if settings.uses_local_cluster:
         cluster.start(settings)
     dispose_engines()
-    cluster.ensure_database(settings, TEST_DB, fresh=True)
+    cluster.ensure_database(settings, settings.test_database_name, fresh=True)
     migrate(settings)
     eng = engine_for(settings.sqlalchemy_url())
     with Session(eng) as session:
@@ -126,7 +126,7 @@ def server_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
     env.update({"LANDGIS_PORT": str(port), "LANDGIS_HOST": "127.0.0.1"})
     if settings.uses_local_cluster:
-        env["LANDGIS_DATABASE_NAME"] = TEST_DB
+        env["LANDGIS_DATABASE_NAME"] = settings.database_name
         env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
     else:
         env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()

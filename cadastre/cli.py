@@ -1,0 +1,10 @@
+"""Cadastre commands: landgis cadastre check|verify|verify-certificate|import|export ..."""
+
+from __future__ import annotations
+
+import typer
+
+from cadastre.exchange.cli import register as register_exchange
+
+app = typer.Typer(help="The cadastral register.", no_args_is_help=True)
+register_exchange(app)

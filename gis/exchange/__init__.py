@@ -1,0 +1,1 @@
+"""Reading and writing vector files (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, CSV, DXF)."""

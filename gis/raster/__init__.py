@@ -1,0 +1,1 @@
+"""Remote sensing: raster import to COG, the catalogue, raster tiles, change detection."""

@@ -1,0 +1,5 @@
+"""Tables of this package (filled in by its issue)."""
+
+from gis.db import Base
+
+__all__ = ["Base"]

@@ -1,0 +1,1 @@
+"""Surveyors' data: GNSS points and tracks, boundary-point surveys, accuracy classes."""

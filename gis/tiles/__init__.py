@@ -1,0 +1,1 @@
+"""Vector tiles (MVT from PostGIS), OGC API Tiles, TileJSON and the tile cache."""

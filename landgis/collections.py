@@ -1,0 +1,12 @@
+"""Register every domain's feature collections (for /ogc, tiles and maps)."""
+
+from __future__ import annotations
+
+from cadastre.collections import COLLECTIONS as CADASTRE
+from gis import collections
+from gis.planning.collections import COLLECTIONS as PLANNING
+from trading.collections import COLLECTIONS as TRADING
+
+
+def register_all() -> None:
+    collections.register([*PLANNING, *CADASTRE, *TRADING])

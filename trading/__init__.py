@@ -1,0 +1,1 @@
+"""Land trading: land-supply listings by tender, auction and listing; bids; records."""
