@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     sliver_ratio: float = 0.05
     tile_cache_dir: Path | None = None
     tile_cache_items: int = Field(20_000, ge=0)
+    raster_max_pixels: int = Field(400_000_000, ge=1)  # width x height of one raster or grid
 
     # Trading periods (days) and auction countdown (seconds)
     announcement_min_days: int = 20
