@@ -1,0 +1,1 @@
+"""Parcel reads and edits (split, merge, boundary adjustment) under PostGIS topology rules."""

@@ -1,0 +1,223 @@
+"""SQL over parcel versions: reads, locks, inserts, closes and lineage. Never commits.
+
+Geometries travel between Python and PostGIS as hex EWKB (EPSG:4490); areas are
+square metres computed in EPSG:4547. Every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+ETAG_SQL = (
+    "md5(concat_ws('|', p.id, p.version, p.unit_code, p.land_use, p.area_m2, p.reg_status,"
+    " p.begin_lifespan, p.end_lifespan, md5(ST_AsEWKB(p.geom))))"
+)
+COLUMNS = f"""
+p.id, p.uid, p.version, p.unit_code, p.parcel_code, p.subzone_code, p.block_code, p.land_use,
+p.area_m2, p.reg_status, p.begin_lifespan, p.end_lifespan, {ETAG_SQL} AS etag,
+ST_AsGeoJSON(p.geom, 9)::json AS geometry, ST_AsGeoJSON(p.ref_point, 9)::json AS ref_point,
+encode(ST_AsEWKB(p.geom), 'hex') AS ewkb
+"""
+
+
+@dataclass(frozen=True)
+class ParcelRow:
+    """One parcel version as read from the register (geometry as GeoJSON and hex EWKB)."""
+
+    id: int
+    uid: int
+    version: int
+    unit_code: str
+    parcel_code: str
+    subzone_code: str
+    block_code: str | None
+    land_use: str
+    area_m2: Decimal
+    reg_status: str
+    begin_lifespan: datetime
+    end_lifespan: datetime | None
+    etag: str
+    geometry: dict[str, Any]
+    ref_point: dict[str, Any]
+    ewkb: str
+
+    @property
+    def quoted_etag(self) -> str:
+        return f'"{self.etag}"'
+
+
+def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[ParcelRow]:
+    return [ParcelRow(**r._mapping) for r in session.execute(text(sql), params)]
+
+
+def lock_current(session: Session, codes: list[str]) -> list[ParcelRow]:
+    """The current versions of ``codes``, row-locked in unit-code order (no deadlocks)."""
+    sql = text(
+        f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code IN :codes AND p.end_lifespan IS NULL "
+        "ORDER BY p.unit_code FOR UPDATE"
+    ).bindparams(bindparam("codes", expanding=True))
+    return [ParcelRow(**r._mapping) for r in session.execute(sql, {"codes": codes})]
+
+
+def current(session: Session, code: str) -> ParcelRow | None:
+    found = _rows(
+        session,
+        f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code = :c AND p.end_lifespan IS NULL",
+        {"c": code},
+    )
+    return found[0] if found else None
+
+
+def latest(session: Session, code: str) -> ParcelRow | None:
+    """The most recent version carrying ``code`` (current or retired)."""
+    found = _rows(
+        session,
+        f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code = :c "
+        "ORDER BY p.begin_lifespan DESC, p.id DESC LIMIT 1",
+        {"c": code},
+    )
+    return found[0] if found else None
+
+
+def as_of(session: Session, code: str, at: datetime) -> ParcelRow | None:
+    """The version of ``code`` in force at instant ``at`` (begin <= at < end)."""
+    found = _rows(
+        session,
+        f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code = :c AND p.begin_lifespan <= :at "
+        "AND (p.end_lifespan IS NULL OR p.end_lifespan > :at) ORDER BY p.id DESC LIMIT 1",
+        {"c": code, "at": at},
+    )
+    return found[0] if found else None
+
+
+def versions(session: Session, code: str) -> list[ParcelRow]:
+    """Every version of the parcel(s) that ever carried ``code``, oldest first."""
+    return _rows(
+        session,
+        f"SELECT {COLUMNS} FROM parcel p WHERE p.uid IN "
+        "(SELECT uid FROM parcel WHERE unit_code = :c) ORDER BY p.begin_lifespan, p.version",
+        {"c": code},
+    )
+
+
+LINEAGE_SQL = """
+SELECT e.id AS edit_id, e.operation, e.actor, e.at,
+       pp.unit_code AS parent_code, pc.unit_code AS child_code
+FROM parcel_lineage l JOIN parcel_edit e ON e.id = l.edit_id
+LEFT JOIN parcel pp ON pp.id = l.parent_id
+LEFT JOIN parcel pc ON pc.id = l.child_id
+WHERE l.edit_id IN (
+    SELECT edit_id FROM parcel_lineage WHERE parent_id IN :ids OR child_id IN :ids)
+ORDER BY e.at, e.id, l.id
+"""
+
+
+def lineage(session: Session, version_ids: list[int]) -> list[dict[str, Any]]:
+    """The edits that closed or opened any of ``version_ids``, one row per parent/child link."""
+    if not version_ids:
+        return []
+    sql = text(LINEAGE_SQL).bindparams(bindparam("ids", expanding=True))
+    return [dict(r._mapping) for r in session.execute(sql, {"ids": version_ids})]
+
+
+def clock(session: Session) -> datetime:
+    """The database's wall clock now (not the transaction start), for lifespans."""
+    value: datetime = session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return value
+
+
+def lock_geometry_writes(session: Session) -> None:
+    """Serialise footprint changes so two concurrent edits cannot create an overlap."""
+    session.execute(text("SELECT pg_advisory_xact_lock(4490, 4547)"))
+
+
+def close_versions(session: Session, ids: list[int], at: datetime) -> None:
+    sql = text("UPDATE parcel SET end_lifespan = :at WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    session.execute(sql, {"at": at, "ids": ids})
+
+
+INSERT_SQL = """
+WITH g AS (SELECT ST_Multi(CAST(:ewkb AS geometry)) AS g)
+INSERT INTO parcel (uid, version, unit_code, parcel_code, subzone_code, block_code, land_use,
+                    area_m2, reg_status, ref_point, geom, begin_lifespan)
+SELECT coalesce(CAST(:uid AS bigint), nextval('parcel_uid_seq')), :version, :unit_code,
+       left(:unit_code, 19), left(:unit_code, 12),
+       (SELECT b.code FROM street_block b
+         WHERE ST_Intersects(b.geom, ST_PointOnSurface(g.g)) ORDER BY b.code LIMIT 1),
+       :land_use, round(ST_Area(ST_Transform(g.g, 4547))::numeric, 2), :reg_status,
+       ST_PointOnSurface(g.g), g.g, :at
+FROM g
+RETURNING id
+"""
+
+
+def insert_version(
+    session: Session,
+    *,
+    unit_code: str,
+    ewkb: str,
+    land_use: str,
+    reg_status: str,
+    at: datetime,
+    uid: int | None = None,
+    version: int = 1,
+) -> int:
+    """Open a parcel version from hex EWKB (EPSG:4490); area, reference point and block derived."""
+    params = {
+        "ewkb": ewkb,
+        "uid": uid,
+        "version": version,
+        "unit_code": unit_code,
+        "land_use": land_use,
+        "reg_status": reg_status,
+        "at": at,
+    }
+    new_id: int = session.execute(text(INSERT_SQL), params).scalar_one()
+    return new_id
+
+
+def record_edit(
+    session: Session,
+    operation: str,
+    actor: str,
+    at: datetime,
+    links: Sequence[tuple[int | None, int | None]],
+) -> int:
+    """Log an edit and its (parent version, child version) links; returns the edit id."""
+    edit_id: int = session.execute(
+        text("INSERT INTO parcel_edit (operation, actor, at) VALUES (:o, :a, :t) RETURNING id"),
+        {"o": operation, "a": actor, "t": at},
+    ).scalar_one()
+    session.execute(
+        text("INSERT INTO parcel_lineage (edit_id, parent_id, child_id) VALUES (:e, :p, :c)"),
+        [{"e": edit_id, "p": p, "c": c} for p, c in links],
+    )
+    return edit_id
+
+
+def by_ids(session: Session, ids: list[int]) -> list[ParcelRow]:
+    sql = text(f"SELECT {COLUMNS} FROM parcel p WHERE p.id IN :ids ORDER BY p.id").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    return [ParcelRow(**r._mapping) for r in session.execute(sql, {"ids": ids})]
+
+
+def point_in_subzone(session: Session, ewkb: str, subzone_code: str) -> bool:
+    """Whether the geometry's point on surface lies in the subzone (EPSG:4490)."""
+    found: bool = session.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM cadastral_subzone s WHERE s.code = :sz "
+            "AND ST_Intersects(s.geom, ST_PointOnSurface(CAST(:g AS geometry))))"
+        ),
+        {"sz": subzone_code, "g": ewkb},
+    ).scalar_one()
+    return found
