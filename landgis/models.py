@@ -2,6 +2,7 @@
 
 from cadastre import models as cadastre_models  # noqa: F401
 from cadastre.parcels import models as parcel_models  # noqa: F401
+from cadastre.registry import models as registry_models  # noqa: F401
 from gis.auth import models as auth_models  # noqa: F401
 from gis.basemap import models as basemap_models  # noqa: F401
 from gis.db import Base

@@ -1,0 +1,74 @@
+"""The registry's contract with other domains (trading, surveys).
+
+Every function takes the caller's SQLAlchemy Session and does NOT commit: the caller's
+transaction decides. Errors are :mod:`gis.errors` categories (InvalidInput, NotFound,
+Conflict) naming the field at fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cadastre.registry import service
+from cadastre.registry.errors import CaseNotFound, UnitNotFound
+
+__all__ = ["CaseNotFound", "UnitNotFound", "case_status", "open_case", "unit_restrictions"]
+
+
+def open_case(
+    session: Session,
+    *,
+    case_type: str,
+    submitted_by: str,
+    unit_code: str | None = None,
+    geometry_geojson: dict[str, Any] | None = None,
+    land_use: str | None = None,
+    holders: list[dict[str, Any]] | None = None,
+    source: dict[str, Any] | None = None,
+    note: str = "",
+    mortgage: dict[str, Any] | None = None,
+) -> str:
+    """Submit a registration case on behalf of another domain; returns its public number.
+
+    ``case_type``: first_registration, transfer, change, cancellation, correction,
+    objection, advance_notice, seizure, seizure_release, mortgage, mortgage_discharge.
+    ``holders``: [{"kind": "natural"|"legal", "name", "id_number", "share": "1/2"}]
+    (shares of a right must add up to exactly 1). ``source``: {"kind": "contract" |
+    "survey_plan" | "deed" | "court_order", "title", "sha256" | None, "path" | None}.
+    ``geometry_geojson``: a (Multi)Polygon in EPSG:4490 lon/lat for a first registration
+    of a new parcel (with ``land_use``); the parcel and its unit code are made when the
+    case is entered. ``mortgage``: {"amount": "1000000.00", "creditor", "term_end": date}.
+    The case starts as ``submitted`` and goes through the registrars' steps.
+    """
+    request = {
+        "unit_code": unit_code,
+        "geometry": geometry_geojson,
+        "land_use": land_use,
+        "holders": holders,
+        "source": source,
+        "mortgage": mortgage,
+    }
+    case = service.open_case(
+        session,
+        case_type_code=case_type,
+        submitted_by=submitted_by,
+        role="system",
+        request=request,
+        note=note,
+    )
+    return case.public_number
+
+
+def unit_restrictions(session: Session, unit_code: str) -> set[str]:
+    """Restrictions in force now on a unit: a subset of {"seizure", "mortgage",
+    "objection", "advance_notice"}; lapsed objections/notices are not in it.
+    Raises UnitNotFound (a NotFound) for an unknown unit code, InvalidInput for a
+    malformed one."""
+    return service.restrictions_as_of(session, unit_code)
+
+
+def case_status(session: Session, public_number: str) -> dict[str, Any]:
+    """A case's status and dates (nothing about people); CaseNotFound if unknown."""
+    return service.case_status(session, public_number)

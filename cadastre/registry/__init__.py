@@ -1,0 +1,1 @@
+"""The cadastral registry (LADM): parties, BAUnits, RRRs, sources, cases, journal, certificates."""

@@ -1,0 +1,37 @@
+"""Domain errors of the registry (HTTP-free; landgis/errors.py maps their categories)."""
+
+from __future__ import annotations
+
+from gis.errors import Conflict, NotFound
+
+
+class UnitNotFound(NotFound):
+    """No current parcel or registered unit carries this unit code."""
+
+
+class CaseNotFound(NotFound):
+    """No case has this public number."""
+
+
+class CertificateNotFound(NotFound):
+    """The case has no certificate (yet)."""
+
+
+class UnitSeized(Conflict):
+    """The unit is seized by a court: no transfer or mortgage while in force."""
+
+
+class UnitCancelled(Conflict):
+    """The unit's registration was cancelled: it takes no further registration."""
+
+
+class AlreadyRegistered(Conflict):
+    """A first registration on a unit that already has a registered right."""
+
+
+class NotRegistered(Conflict):
+    """The case needs a registered right on the unit, and there is none."""
+
+
+class NothingToRelease(Conflict):
+    """A release or discharge with no matching restriction in force."""

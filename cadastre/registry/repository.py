@@ -1,0 +1,175 @@
+"""SQL over the registry tables. Never commits: the service owns the transaction.
+
+"As of" reads use half-open lifespans: a version is in force at ``t`` when
+``begin_lifespan <= t < coalesce(end_lifespan, 'infinity')``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, text, update
+from sqlalchemy.orm import Session
+
+from cadastre.registry.models import RRR, BAUnit, CaseStep, Party, RegCase
+
+IN_FORCE = "begin_lifespan <= :at AND (end_lifespan IS NULL OR end_lifespan > :at)"
+
+
+def current_parcel(session: Session, unit_code: str) -> Row[Any] | None:
+    """The current version of the parcel with ``unit_code`` (geometry as GeoJSON in 4490)."""
+    return session.execute(
+        text(
+            "SELECT id, uid, version, unit_code, land_use, area_m2, reg_status, "
+            "ST_AsGeoJSON(geom, 7) AS geojson FROM parcel "
+            "WHERE unit_code = :code AND end_lifespan IS NULL"
+        ),
+        {"code": unit_code},
+    ).first()
+
+
+def parcel_as_of(session: Session, unit_code: str, at: datetime) -> Row[Any] | None:
+    """The parcel version with ``unit_code`` in force at ``at``."""
+    return session.execute(
+        text(
+            "SELECT id, uid, version, unit_code, land_use, area_m2, reg_status, "
+            f"ST_AsGeoJSON(geom, 7) AS geojson FROM parcel WHERE unit_code = :code AND {IN_FORCE} "
+            "ORDER BY version DESC LIMIT 1"
+        ),
+        {"code": unit_code, "at": at},
+    ).first()
+
+
+def new_parcel_version(session: Session, parcel_id: int, at: datetime, **changes: str) -> None:
+    """Close parcel row ``parcel_id`` at ``at`` and open its next version with ``changes``."""
+    allowed = {"land_use", "reg_status"}
+    assert set(changes) <= allowed
+    session.execute(
+        text("UPDATE parcel SET end_lifespan = :at WHERE id = :id AND end_lifespan IS NULL"),
+        {"at": at, "id": parcel_id},
+    )
+    session.execute(
+        text(
+            "INSERT INTO parcel (uid, version, unit_code, parcel_code, subzone_code, block_code, "
+            "land_use, area_m2, reg_status, ref_point, geom, begin_lifespan) "
+            "SELECT uid, version + 1, unit_code, parcel_code, subzone_code, block_code, "
+            "coalesce(:land_use, land_use), area_m2, coalesce(:reg_status, reg_status), "
+            "ref_point, geom, :at FROM parcel WHERE id = :id"
+        ),
+        {
+            "id": parcel_id,
+            "at": at,
+            "land_use": changes.get("land_use"),
+            "reg_status": changes.get("reg_status"),
+        },
+    )
+
+
+def baunit_as_of(session: Session, unit_code: str, at: datetime | None = None) -> BAUnit | None:
+    """The BAUnit version with ``unit_code`` in force at ``at`` (now: the current one)."""
+    query = select(BAUnit).where(BAUnit.unit_code == unit_code)
+    if at is None:
+        query = query.where(BAUnit.end_lifespan.is_(None))
+    else:
+        query = query.where(
+            BAUnit.begin_lifespan <= at,
+            (BAUnit.end_lifespan.is_(None)) | (BAUnit.end_lifespan > at),
+        )
+    return session.scalars(query.order_by(BAUnit.version.desc()).limit(1)).first()
+
+
+def rrrs_as_of(session: Session, unit_code: str, at: datetime) -> list[Row[Any]]:
+    """Rights and restrictions on ``unit_code`` in force at ``at`` (lapsed ones left out)."""
+    return list(
+        session.execute(
+            text(
+                "SELECT r.uid, r.version, r.kind, r.rrr_type, r.share_num, r.share_den, "
+                "r.amount, r.creditor, r.term_end, r.expires_at, r.begin_lifespan, "
+                "p.uid AS party_uid, p.kind AS party_kind, p.name AS party_name, "
+                "p.id_number AS party_id_number "
+                "FROM rrr r LEFT JOIN party p ON p.uid = r.party_uid "
+                "AND p.begin_lifespan <= :at AND (p.end_lifespan IS NULL OR p.end_lifespan > :at) "
+                "WHERE r.unit_code = :code AND r.begin_lifespan <= :at "
+                "AND (r.end_lifespan IS NULL OR r.end_lifespan > :at) "
+                "AND (r.expires_at IS NULL OR r.expires_at > :at) ORDER BY r.uid"
+            ),
+            {"code": unit_code, "at": at},
+        )
+    )
+
+
+def close_rrrs(
+    session: Session, unit_code: str, at: datetime, types: set[str], uid: int | None = None
+) -> int:
+    """End the current RRRs of ``types`` on ``unit_code`` at ``at``; returns how many."""
+    query = (
+        update(RRR)
+        .where(
+            RRR.unit_code == unit_code,
+            RRR.end_lifespan.is_(None),
+            RRR.rrr_type.in_(sorted(types)),
+        )
+        .values(end_lifespan=at)
+    )
+    if uid is not None:
+        query = query.where(RRR.uid == uid)
+    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+
+def current_party_by_id_number(session: Session, id_number: str) -> Party | None:
+    return session.scalars(
+        select(Party).where(Party.id_number == id_number, Party.end_lifespan.is_(None)).limit(1)
+    ).first()
+
+
+def next_case_number(session: Session, at: datetime) -> str:
+    """A public case number: DJ + date + 8-digit sequence (16 characters)."""
+    seq = session.execute(text("SELECT nextval('reg_case_number_seq')")).scalar_one()
+    return f"DJ{at:%Y%m%d}{int(seq) % 100_000_000:08d}"
+
+
+def case_for_update(session: Session, public_number: str) -> RegCase | None:
+    """The case with ``public_number``, row-locked for a step."""
+    return session.scalars(
+        select(RegCase).where(RegCase.public_number == public_number).with_for_update()
+    ).first()
+
+
+def case_by_number(session: Session, public_number: str) -> RegCase | None:
+    return session.scalars(select(RegCase).where(RegCase.public_number == public_number)).first()
+
+
+def case_steps(session: Session, case_id: int) -> list[CaseStep]:
+    return list(
+        session.scalars(select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.id))
+    )
+
+
+def lock_unit(session: Session, unit_code: str) -> None:
+    """Serialise registrations on one unit until the transaction ends."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": "unit:" + unit_code}
+    )
+
+
+def list_cases(session: Session, status: str | None, limit: int, offset: int) -> list[RegCase]:
+    query = select(RegCase).order_by(RegCase.id.desc()).limit(limit).offset(offset)
+    if status:
+        query = query.where(RegCase.status == status)
+    return list(session.scalars(query))
+
+
+def unit_history(session: Session, unit_code: str) -> list[Row[Any]]:
+    """Every RRR version ever on ``unit_code``, oldest first (for the registrars' timeline)."""
+    return list(
+        session.execute(
+            text(
+                "SELECT r.uid, r.kind, r.rrr_type, r.share_num, r.share_den, r.begin_lifespan, "
+                "r.end_lifespan, r.expires_at, c.public_number FROM rrr r "
+                "LEFT JOIN reg_case c ON c.id = r.case_id WHERE r.unit_code = :code "
+                "ORDER BY r.begin_lifespan, r.uid"
+            ),
+            {"code": unit_code},
+        )
+    )

@@ -1,0 +1,177 @@
+"""Registration cases at the service window: submission, steps with roles, public status.
+
+Functions take a Session and flush but never commit; the caller (an API request, the
+CLI, or another domain through :mod:`cadastre.handoff`) owns the transaction. Entering
+a case runs in a savepoint, so the register changes all together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from cadastre.registry import journal
+from cadastre.registry import repository as repo
+from cadastre.registry.entry import enter_case
+from cadastre.registry.errors import CaseNotFound, UnitNotFound
+from cadastre.registry.models import CaseStep, RegCase
+from cadastre.registry.rules import (
+    STATUSES,
+    STEP_ROLES,
+    add_working_days,
+    case_type,
+    check_step,
+)
+from cadastre.registry.sources import add_source
+from cadastre.registry.validation import check_register, check_request
+from cadastre.unit_code import parse_unit_code
+from gis.errors import PermissionDenied
+
+
+def clock(session: Session) -> datetime:
+    """The database's wall clock (not the transaction start), for lifespans and steps."""
+    value: datetime = session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return value
+
+
+def open_case(
+    session: Session,
+    *,
+    case_type_code: str,
+    submitted_by: str,
+    role: str,
+    request: dict[str, Any],
+    note: str = "",
+    channel: str = "window",
+) -> RegCase:
+    """Check and record a new case in status ``submitted``; journal the submission."""
+    if role not in STEP_ROLES["submit"]:
+        raise PermissionDenied(f"role {role!r} may not submit registration cases", field="role")
+    ct = case_type(case_type_code)
+    payload = check_request(session, ct, request)
+    now = clock(session)
+    code = request.get("unit_code")
+    check_register(session, ct.code, code, now)
+    due = add_working_days(now, ct.time_limit_days)
+    case = RegCase(
+        public_number=repo.next_case_number(session, now),
+        case_type=ct.code,
+        status="submitted",
+        channel=channel,
+        unit_code=code,
+        payload=payload,
+        note=note,
+        submitted_by=submitted_by,
+        submitted_at=now,
+        updated_at=now,
+        due_date=datetime.combine(due, time(17, 0), tzinfo=now.tzinfo or UTC),
+    )
+    session.add(case)
+    session.flush()
+    if "source" in payload:
+        add_source(session, payload["source"], case.id)
+    session.add(
+        CaseStep(
+            case_id=case.id,
+            step="submit",
+            status="submitted",
+            actor=submitted_by,
+            role=role,
+            at=now,
+        )
+    )
+    journal.append(
+        session,
+        "case_submitted",
+        {"case_type": ct.code, "channel": channel},
+        public_number=case.public_number,
+        unit_code=code,
+        at=now,
+    )
+    return case
+
+
+def take_step(
+    session: Session, public_number: str, step: str, *, actor: str, role: str, reason: str = ""
+) -> RegCase:
+    """Move a case one step (accept, review, enter, issue, reject, withdraw) as ``actor``."""
+    case = repo.case_for_update(session, public_number)
+    if case is None:
+        raise CaseNotFound(f"no case has number {public_number}", field="public_number")
+    target = check_step(step, case.status, role)
+    if step in ("reject", "withdraw") and not reason.strip():
+        from gis.errors import InvalidInput
+
+        raise InvalidInput(f"say why the case is {target}", field="reason")
+    now = clock(session)
+    event: dict[str, Any] = {"step": step, "status": target, "role": role}
+    if step == "enter":
+        with session.begin_nested():
+            if case.unit_code:
+                repo.lock_unit(session, case.unit_code)
+            check_register(session, case.case_type, case.unit_code, now)
+            event["changes"] = enter_case(session, case, now)
+        case.entered_at = now
+    case.status = target
+    case.updated_at = now
+    if reason:
+        case.reason = reason
+    session.add(
+        CaseStep(
+            case_id=case.id,
+            step=step,
+            status=target,
+            actor=actor,
+            role=role,
+            at=now,
+            reason=reason or None,
+        )
+    )
+    journal.append(
+        session,
+        f"case_{target}",
+        event,
+        public_number=case.public_number,
+        unit_code=case.unit_code,
+        at=now,
+    )
+    session.flush()
+    return case
+
+
+def case_status(session: Session, public_number: str) -> dict[str, Any]:
+    """What the public may know of a case: its status and dates, nothing about people."""
+    case = repo.case_by_number(session, public_number)
+    if case is None:
+        raise CaseNotFound(f"no case has number {public_number}", field="public_number")
+    zh, en = STATUSES[case.status]
+    return {
+        "public_number": case.public_number,
+        "status": case.status,
+        "status_name_zh": zh,
+        "status_name_en": en,
+        "submitted_at": case.submitted_at.isoformat(),
+        "updated_at": case.updated_at.isoformat(),
+        "due_date": case.due_date.date().isoformat(),
+        "entered_at": case.entered_at.isoformat() if case.entered_at else None,
+        "steps": [
+            {"status": s.status, "at": s.at.isoformat()} for s in repo.case_steps(session, case.id)
+        ],
+    }
+
+
+def restrictions_as_of(session: Session, unit_code: str, at: datetime | None = None) -> set[str]:
+    """Restriction types in force on ``unit_code`` at ``at`` (now by default); lapsed ones out."""
+    parse_unit_code(unit_code)
+    if (
+        repo.current_parcel(session, unit_code) is None
+        and repo.baunit_as_of(session, unit_code) is None
+    ):
+        raise UnitNotFound(f"no parcel or unit has unit code {unit_code}", field="unit_code")
+    when = at or clock(session)
+    return {
+        r.rrr_type for r in repo.rrrs_as_of(session, unit_code, when) if r.kind == "restriction"
+    }

@@ -1,0 +1,171 @@
+"""Checks of a case request (shape of the input) and of the register's rules (its state).
+
+``check_request`` needs no register state beyond "does the unit exist"; ``check_register``
+is run at submission and again at entry, since the register may change in between.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+from sqlalchemy.orm import Session
+
+from cadastre.registry import repository as repo
+from cadastre.registry.errors import (
+    AlreadyRegistered,
+    NothingToRelease,
+    NotRegistered,
+    UnitCancelled,
+    UnitNotFound,
+    UnitSeized,
+)
+from cadastre.registry.rules import (
+    BLOCKED_WHILE_SEIZED,
+    PARTY_KINDS,
+    CaseType,
+    check_shares,
+    parse_share,
+)
+from cadastre.registry.sources import check_source
+from cadastre.unit_code import parse_unit_code
+from gis import landuse
+from gis.errors import InvalidInput
+
+ID_CARD = re.compile(r"^\d{17}[\dX]$")
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+SHARED_RIGHT_CASES = frozenset({"first_registration", "transfer", "change", "correction"})
+NEEDS_REGISTERED = frozenset(
+    {"transfer", "change", "cancellation", "correction", "mortgage", "mortgage_discharge"}
+)
+
+
+def check_holders(holders: list[dict[str, Any]], with_shares: bool) -> list[dict[str, Any]]:
+    """Normalise holders; natural persons need an 18-character ID-card number."""
+    if not holders:
+        raise InvalidInput("this case needs at least one holder", field="holders")
+    out, shares = [], []
+    for i, h in enumerate(holders):
+        f = f"holders.{i}"
+        kind = h.get("kind")
+        if kind not in PARTY_KINDS:
+            raise InvalidInput(
+                f"holder kind must be natural or legal, not {kind!r}", field=f + ".kind"
+            )
+        name = str(h.get("name") or "").strip()
+        if not name or len(name) > 200:
+            raise InvalidInput("a holder needs a name (at most 200 characters)", field=f + ".name")
+        number = str(h.get("id_number") or "").strip().upper()
+        pattern, what = (ID_CARD, "ID-card") if kind == "natural" else (CREDIT_CODE, "credit code")
+        if not pattern.match(number):
+            raise InvalidInput(
+                f"{number!r} is not an 18-character {what} number", field=f + ".id_number"
+            )
+        share = h.get("share", "1" if len(holders) == 1 else None)
+        if with_shares:
+            shares.append(parse_share(share, f + ".share"))
+        out.append({"kind": kind, "name": name, "id_number": number, "share": str(share or "1")})
+    if with_shares:
+        check_shares(shares)
+        for h, s in zip(out, shares, strict=True):
+            h["share"] = str(s)
+    return out
+
+
+def check_geometry(geojson: dict[str, Any]) -> str:
+    """A (multi)polygon in EPSG:4490 lon/lat as WKT; invalid ones refused with the reason."""
+    try:
+        geom = shape(geojson)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InvalidInput(f"not a GeoJSON geometry: {exc}", field="geometry") from None
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        raise InvalidInput("a parcel geometry must be a Polygon or MultiPolygon", field="geometry")
+    if not geom.is_valid:
+        raise InvalidInput(f"invalid geometry: {shapely.is_valid_reason(geom)}", field="geometry")
+    minx, miny, maxx, maxy = geom.bounds
+    if not (minx >= 73 and maxx <= 136 and miny >= 3 and maxy <= 54):
+        raise InvalidInput("coordinates must be lon/lat in China (EPSG:4490)", field="geometry")
+    return str(geom.wkt)
+
+
+def check_mortgage(m: dict[str, Any] | None) -> dict[str, str]:
+    """A mortgage needs an amount (yuan, Decimal), a creditor and a term end date."""
+    if not m:
+        raise InvalidInput("a mortgage case needs amount, creditor and term_end", field="mortgage")
+    try:
+        amount = Decimal(str(m.get("amount")))
+    except InvalidOperation:
+        raise InvalidInput(
+            "amount must be a decimal number of yuan", field="mortgage.amount"
+        ) from None
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput("amount must be more than 0", field="mortgage.amount")
+    creditor = str(m.get("creditor") or "").strip()
+    if not creditor:
+        raise InvalidInput("a mortgage needs a creditor", field="mortgage.creditor")
+    try:
+        term_end = date.fromisoformat(str(m.get("term_end")))
+    except ValueError:
+        raise InvalidInput(
+            "term_end must be a date YYYY-MM-DD", field="mortgage.term_end"
+        ) from None
+    return {
+        "amount": str(amount.quantize(Decimal("0.01"))),
+        "creditor": creditor,
+        "term_end": term_end.isoformat(),
+    }
+
+
+def check_request(session: Session, ct: CaseType, req: dict[str, Any]) -> dict[str, Any]:
+    """Validate a case request; returns the normalised payload stored with the case."""
+    payload: dict[str, Any] = {}
+    code = req.get("unit_code")
+    if code is not None:
+        parse_unit_code(code)
+        if repo.current_parcel(session, code) is None and repo.baunit_as_of(session, code) is None:
+            raise UnitNotFound(f"no current parcel has unit code {code}", field="unit_code")
+    elif ct.needs_unit:
+        raise InvalidInput(f"a {ct.name_en} case needs a unit_code", field="unit_code")
+    if req.get("land_use") is not None:
+        payload["land_use"] = landuse.check(str(req["land_use"]))
+    if ct.code == "first_registration" and code is None:
+        if req.get("geometry") is None:
+            raise InvalidInput("give a unit_code or a geometry for a new parcel", field="geometry")
+        payload["geometry_wkt"] = check_geometry(req["geometry"])
+        if "land_use" not in payload:
+            raise InvalidInput("a new parcel needs its land_use class", field="land_use")
+    holders = req.get("holders") or []
+    if ct.needs_holders or holders:
+        payload["holders"] = check_holders(holders, ct.code in SHARED_RIGHT_CASES)
+    if ct.code == "mortgage":
+        payload["mortgage"] = check_mortgage(req.get("mortgage"))
+    if req.get("source"):
+        payload["source"] = check_source(req["source"])
+    return payload
+
+
+def check_register(session: Session, case_type: str, code: str | None, at: datetime) -> None:
+    """The register's rules for ``case_type`` on unit ``code`` as the register stands at ``at``."""
+    if code is None:
+        return
+    unit = repo.baunit_as_of(session, code)
+    if unit is not None and unit.status == "cancelled":
+        raise UnitCancelled(
+            f"unit {code} is cancelled and takes no registration", field="unit_code"
+        )
+    rrrs = repo.rrrs_as_of(session, code, at)
+    types = {r.rrr_type for r in rrrs}
+    has_right = any(r.kind == "right" for r in rrrs)
+    if "seizure" in types and case_type in BLOCKED_WHILE_SEIZED:
+        raise UnitSeized(f"unit {code} is seized: no {case_type} while seized", field="unit_code")
+    if case_type == "first_registration" and has_right:
+        raise AlreadyRegistered(f"unit {code} already has a registered right", field="unit_code")
+    if case_type in NEEDS_REGISTERED and not has_right:
+        raise NotRegistered(f"unit {code} has no registered right to act on", field="unit_code")
+    wanted = {"seizure_release": "seizure", "mortgage_discharge": "mortgage"}.get(case_type)
+    if wanted and wanted not in types:
+        raise NothingToRelease(f"unit {code} has no {wanted} in force", field="unit_code")

@@ -1,0 +1,29 @@
+"""Fixtures of the registry tests: demo unit codes and holders with personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+ALICE = {"kind": "natural", "name": "王秀英", "id_number": "44190019800101123X", "share": "1/2"}
+BOB = {"kind": "natural", "name": "李建国", "id_number": "441900198506063456", "share": "1/2"}
+CORP = {"kind": "legal", "name": "东莞市某某置业有限公司", "id_number": "91441900MA4UXXXX1X"}
+PERSONAL = [ALICE["name"], ALICE["id_number"], BOB["name"], BOB["id_number"]]
+
+
+@pytest.fixture
+def unit_codes(db: Session) -> list[str]:
+    """Unit codes of a few current demo parcels (nothing registered on them yet)."""
+    rows = db.execute(
+        text("SELECT unit_code FROM parcel WHERE end_lifespan IS NULL ORDER BY id LIMIT 12")
+    )
+    return [r[0] for r in rows]
+
+
+@pytest.fixture
+def holders() -> list[dict[str, Any]]:
+    return [dict(ALICE), dict(BOB)]
+
