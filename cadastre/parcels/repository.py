@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from gis.geojson import feature_collection
+
 ETAG_SQL = (
     "md5(concat_ws('|', p.id, p.version, p.unit_code, p.land_use, p.area_m2, p.reg_status,"
     " p.begin_lifespan, p.end_lifespan, md5(ST_AsEWKB(p.geom))))"
@@ -150,7 +152,7 @@ WITH g AS (SELECT ST_Multi(CAST(:ewkb AS geometry)) AS g)
 INSERT INTO parcel (uid, version, unit_code, parcel_code, subzone_code, block_code, land_use,
                     area_m2, reg_status, ref_point, geom, begin_lifespan)
 SELECT coalesce(CAST(:uid AS bigint), nextval('parcel_uid_seq')), :version, :unit_code,
-       left(:unit_code, 19), left(:unit_code, 12),
+       :parcel_code, :subzone_code,
        (SELECT b.code FROM street_block b
          WHERE ST_Intersects(b.geom, ST_PointOnSurface(g.g)) ORDER BY b.code LIMIT 1),
        :land_use, round(ST_Area(ST_Transform(g.g, 4547))::numeric, 2), :reg_status,
@@ -177,6 +179,8 @@ def insert_version(
         "uid": uid,
         "version": version,
         "unit_code": unit_code,
+        "parcel_code": unit_code[:19],
+        "subzone_code": unit_code[:12],
         "land_use": land_use,
         "reg_status": reg_status,
         "at": at,
@@ -221,3 +225,67 @@ def point_in_subzone(session: Session, ewkb: str, subzone_code: str) -> bool:
         {"sz": subzone_code, "g": ewkb},
     ).scalar_one()
     return found
+
+
+SEARCH_WHERE = """
+FROM parcel p
+WHERE (CASE WHEN CAST(:at AS timestamptz) IS NULL THEN p.end_lifespan IS NULL
+       ELSE p.begin_lifespan <= :at AND (p.end_lifespan IS NULL OR p.end_lifespan > :at) END)
+  AND (CAST(:zone AS text) IS NULL OR left(p.subzone_code, 9) = :zone)
+  AND (CAST(:subzone AS text) IS NULL OR p.subzone_code = :subzone)
+  AND (CAST(:land_use AS text) IS NULL OR p.land_use LIKE :land_use || '%')
+  AND (CAST(:status AS text) IS NULL OR p.reg_status = :status)
+  AND (CAST(:prefix AS text) IS NULL OR p.unit_code LIKE :prefix || '%')
+  AND (CAST(:bbox AS float8[]) IS NULL
+       OR p.geom && ST_MakeEnvelope(:b0, :b1, :b2, :b3, 4490))
+"""
+SEARCH_ROWS = f"""
+SELECT p.id, p.unit_code, p.land_use, p.area_m2, p.reg_status, p.subzone_code, p.block_code,
+       p.version, p.begin_lifespan, p.end_lifespan, {ETAG_SQL} AS etag, p.geom
+{SEARCH_WHERE}
+ORDER BY p.unit_code, p.id LIMIT :limit OFFSET :offset
+"""
+
+
+def search(session: Session, filters: dict[str, Any], limit: int, offset: int) -> tuple[str, int]:
+    """(GeoJSON FeatureCollection text, number matched) of parcels passing ``filters``.
+
+    ``filters`` keys: at, zone, subzone, land_use, status, prefix, bbox (lon/lat, EPSG:4490).
+    """
+    bbox = filters.get("bbox")
+    params = {
+        **{k: filters.get(k) for k in ("at", "zone", "subzone", "land_use", "status", "prefix")},
+        "bbox": list(bbox) if bbox else None,
+        **{f"b{i}": (bbox[i] if bbox else 0.0) for i in range(4)},
+    }
+    total: int = session.execute(text(f"SELECT count(*) {SEARCH_WHERE}"), params).scalar_one()
+    fc = feature_collection(session, SEARCH_ROWS, {**params, "limit": limit, "offset": offset}, 9)
+    return fc, total
+
+
+NEIGHBOURS_SQL = """
+SELECT p.id, p.unit_code, p.land_use, p.area_m2,
+       '<a href="/maps/parcels?unit_code=' || p.unit_code || '">' || p.unit_code || '</a>' AS link,
+       p.geom
+FROM parcel p
+WHERE p.end_lifespan IS NULL AND p.id <> :id
+  AND ST_DWithin(p.geom, CAST(:g AS geometry), 0.0002)
+ORDER BY p.geom <-> CAST(:g AS geometry) LIMIT 60
+"""
+
+
+def neighbours(session: Session, ewkb: str, own_id: int) -> str:
+    """GeoJSON of the current parcels within about 20 m of a geometry (EPSG:4490)."""
+    return feature_collection(session, NEIGHBOURS_SQL, {"g": ewkb, "id": own_id}, 8)
+
+
+def centre(session: Session, zone: str | None) -> tuple[float, float]:
+    """(lon, lat) of the centre of a cadastral zone, or of all zones."""
+    row = session.execute(
+        text(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c "
+            "FROM cadastral_zone WHERE CAST(:z AS text) IS NULL OR code = :z) s"
+        ),
+        {"z": zone},
+    ).one()
+    return (float(row[0] or 0.0), float(row[1] or 0.0))

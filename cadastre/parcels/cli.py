@@ -1,0 +1,58 @@
+"""landgis cadastre check [--zone CODE]: the register's quality report, with a progress bar."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+console = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``check`` command to the cadastre command group."""
+    app.command("check")(check)
+
+
+def check(
+    zone: str | None = typer.Option(None, "--zone", help="9-digit cadastral zone, e.g. 441900001"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON report here."),
+) -> None:
+    """Check overlaps, gaps inside street blocks, invalid geometries and slivers."""
+    from cadastre.parcels import quality
+    from gis.db import session_factory
+    from gis.settings import get_settings
+    from landgis import setup
+
+    settings = get_settings()
+    setup.start_database(settings)
+    with session_factory()() as session, _bar() as bar:
+        task = bar.add_task(f"checking {zone or 'the whole register'}", total=None)
+        report = quality.run(
+            session, zone, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    table = Table(title=f"quality of {zone or 'the register'}: {report.parcels} parcels")
+    for col in ("check", "检查", "findings"):
+        table.add_column(col)
+    for kind, (zh, en) in quality.KINDS.items():
+        table.add_row(en, zh, str(len(report.findings[kind])))
+    Console().print(table)
+    if output:
+        output.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+        console.print(f"report written to {output}")
+    if report.total:
+        raise typer.Exit(2)
+
+
+def _bar() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )

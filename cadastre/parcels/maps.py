@@ -1,0 +1,135 @@
+"""Registrars' pages (offline folium): a parcel with its neighbours and history timeline
+(``/maps/parcels``), and the quality report as a map (``/maps/quality``).
+
+Only public attributes appear: no names of persons, staff included.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+import folium
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from cadastre.parcels import quality, schemas, service
+from cadastre.parcels import repository as repo
+from gis.db import get_session
+from gis.web.maps import land_use_colour, offline_map, page_root, render
+
+router = APIRouter(prefix="/maps", tags=["maps"])
+KIND_COLOURS = {"overlap": "#d7191c", "gap": "#2b83ba", "invalid": "#7b3294", "sliver": "#fdae61"}
+MAX_MARKERS = 3000
+PANEL = (
+    '<div class="legend" style="position:absolute;top:46px;right:10px;z-index:1000;'
+    'max-height:70%;overflow:auto;max-width:340px">{}</div>'
+)
+
+
+def _link(code: str) -> str:
+    return f'<a href="/maps/parcels?unit_code={escape(code)}">{escape(code)}</a>'
+
+
+def _timeline(rows: list[repo.ParcelRow], edits: list[dict[str, Any]]) -> str:
+    items = []
+    for r in rows:
+        end = r.end_lifespan.isoformat(timespec="seconds") if r.end_lifespan else "现行 current"
+        items.append(
+            f"<li>v{r.version} {_link(r.unit_code)} · {r.land_use} · {r.area_m2} m²<br>"
+            f"{r.begin_lifespan.isoformat(timespec='seconds')} → {end}</li>"
+        )
+    for e in schemas.history_view(rows, edits)["edits"]:
+        parents = ", ".join(_link(c) for c in e["parents"]) or "—"
+        children = ", ".join(_link(c) for c in e["children"]) or "—"
+        items.append(
+            f"<li><b>{escape(e['operation'])}</b> {e['at'][:19]}: {parents} → {children}</li>"
+        )
+    return "<b>历史 history</b><ol>" + "".join(items) + "</ol>"
+
+
+@router.get("/parcels", response_class=HTMLResponse)
+def parcel_page(unit_code: str, session: Session = Depends(get_session)) -> HTMLResponse:
+    """A parcel, its neighbours (click to open them) and its history timeline."""
+    row = service.get(session, unit_code)
+    rows, edits = service.history(session, unit_code)
+    lon, lat = row.ref_point["coordinates"]
+    fmap = offline_map((lat, lon), zoom=18)
+    neighbours = json.loads(repo.neighbours(session, row.ewkb, row.id))
+    folium.GeoJson(
+        neighbours,
+        name="相邻宗地 neighbours",
+        style_function=lambda f: {
+            "fillColor": land_use_colour(f["properties"]["land_use"]),
+            "color": "#555",
+            "weight": 1,
+            "fillOpacity": 0.4,
+        },
+        popup=folium.GeoJsonPopup(fields=["link", "land_use", "area_m2"], labels=False),
+    ).add_to(fmap)
+    older = [r for r in rows if r.id != row.id]
+    if older:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [schemas.parcel_feature(r) for r in older]},
+            name="旧版本 earlier versions",
+            style_function=lambda f: {"fill": False, "color": "#333", "dashArray": "5 5"},
+            show=False,
+        ).add_to(fmap)
+    feature = schemas.parcel_feature(row)
+    folium.GeoJson(
+        feature,
+        name="本宗地 this parcel",
+        style_function=lambda f: {"fillColor": "#d7191c", "color": "#a50f15", "weight": 3},
+        tooltip=f"{row.unit_code} · {row.land_use} · {row.area_m2} m²",
+    ).add_to(fmap)
+    fmap.fit_bounds(_bounds(feature["geometry"]))
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    status = "已注销 retired" if row.end_lifespan else schemas.status_of(row.reg_status)["zh"]
+    head = f"<b>{escape(row.unit_code)}</b> ({status})<br>"
+    page_root(fmap).html.add_child(folium.Element(PANEL.format(head + _timeline(rows, edits))))
+    return HTMLResponse(render(fmap, f"宗地 parcel {row.unit_code}"))
+
+
+def _bounds(geometry: dict[str, Any]) -> list[list[float]]:
+    xs, ys = [], []
+    for poly in geometry["coordinates"]:
+        for x, y in poly[0]:
+            xs.append(x)
+            ys.append(y)
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+@router.get("/quality", response_class=HTMLResponse)
+def quality_page(zone: str | None = None, session: Session = Depends(get_session)) -> HTMLResponse:
+    """The quality report of a zone (or the register) as markers at each finding."""
+    report = quality.run(session, zone)
+    centre = repo.centre(session, zone)
+    fmap = offline_map((centre[1], centre[0]), zoom=15 if zone else 13)
+    shown = 0
+    for kind, (zh, en) in quality.KINDS.items():
+        group = folium.FeatureGroup(name=f"{zh} {en} ({len(report.findings[kind])})")
+        for f in report.findings[kind]:
+            if f["location"] is None or shown >= MAX_MARKERS:
+                continue
+            shown += 1
+            label = ", ".join(f.get("unit_codes") or [f.get("block_code", "")])
+            folium.CircleMarker(
+                [f["location"][1], f["location"][0]],
+                radius=7,
+                color=KIND_COLOURS[kind],
+                fill=True,
+                fill_opacity=0.8,
+                popup=f"{zh} {en}: {label} {f.get('area_m2', f.get('reason', ''))}",
+            ).add_to(group)
+        group.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    rows = "".join(
+        f'<div><i style="background:{KIND_COLOURS[k]}"></i>{zh} {en}: '
+        f"{len(report.findings[k])}</div>"
+        for k, (zh, en) in quality.KINDS.items()
+    )
+    summary = f"<b>质量检查 quality</b> · {report.parcels} parcels{rows}"
+    page_root(fmap).html.add_child(folium.Element(PANEL.format(summary)))
+    return HTMLResponse(render(fmap, f"质量检查 quality report {zone or ''}"))

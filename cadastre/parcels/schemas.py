@@ -1,0 +1,134 @@
+"""Request bodies of parcel edits and the public GeoJSON view of a parcel version.
+
+The public view holds geometry, unit code, land-use class (code, Chinese and English
+names), area in m² (EPSG:4547), registration status and lifespan: no personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from cadastre.parcels.repository import ParcelRow
+from cadastre.parcels.service import EditResult
+from gis import landuse
+
+GeoJSON = dict[str, Any]
+
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "registered": ("已登记", "registered"),
+    "unregistered": ("未登记", "not yet registered"),
+    "seized": ("查封", "seized by a court"),
+    "cancelled": ("已注销", "cancelled"),
+}
+
+
+class SplitRequest(BaseModel):
+    """Split by a cutting ``line`` (GeoJSON LineString) or into ``parts`` (Polygons)."""
+
+    line: GeoJSON | None = None
+    parts: list[GeoJSON] | None = None
+    land_uses: list[str] | None = Field(None, description="one GB/T 21010 code per part")
+
+
+class MergeRequest(BaseModel):
+    unit_codes: list[str] = Field(min_length=2)
+    land_use: str | None = None
+
+
+class AdjustRequest(BaseModel):
+    """The parcel takes ``geometry``; ``neighbour`` keeps the rest of the two."""
+
+    neighbour: str
+    geometry: GeoJSON
+
+
+class CreateRequest(BaseModel):
+    geometry: GeoJSON
+    subzone_code: str
+    land_use: str
+    ownership: str = "G"
+    right_type: str = "B"
+
+
+class ChangeRequest(BaseModel):
+    land_use: str | None = None
+    geometry: GeoJSON | None = None
+
+
+def coded(code: str, names: tuple[str, str]) -> dict[str, str]:
+    return {"code": code, "zh": names[0], "en": names[1]}
+
+
+def status_of(code: str) -> dict[str, str]:
+    return coded(code, STATUS_NAMES.get(code, (code, code)))
+
+
+def parcel_feature(row: ParcelRow) -> dict[str, Any]:
+    """A parcel version as a GeoJSON Feature (id = unit code) with public attributes only."""
+    return {
+        "type": "Feature",
+        "id": row.unit_code,
+        "geometry": row.geometry,
+        "properties": {
+            "unit_code": row.unit_code,
+            "parcel_code": row.parcel_code,
+            "subzone_code": row.subzone_code,
+            "block_code": row.block_code,
+            "land_use": coded(row.land_use, landuse.names(row.land_use)),
+            "area_m2": float(row.area_m2),
+            "reg_status": status_of(row.reg_status),
+            "version": row.version,
+            "begin_lifespan": row.begin_lifespan.isoformat(),
+            "end_lifespan": row.end_lifespan.isoformat() if row.end_lifespan else None,
+            "retired": row.end_lifespan is not None,
+            "ref_point": row.ref_point["coordinates"],
+            "etag": row.quoted_etag,
+        },
+    }
+
+
+def enrich_collection(fc: dict[str, Any]) -> dict[str, Any]:
+    """Add zh/en names to the codes of a FeatureCollection built by PostGIS."""
+    for f in fc["features"]:
+        p = f["properties"]
+        f["id"] = p["unit_code"]
+        p["land_use"] = coded(p["land_use"], landuse.names(p["land_use"]))
+        p["reg_status"] = status_of(p["reg_status"])
+        p["etag"] = f'"{p["etag"]}"'
+    return fc
+
+
+def edit_result(result: EditResult) -> dict[str, Any]:
+    return {
+        "operation": result.operation,
+        "edit_id": result.edit_id,
+        "retired": result.retired,
+        "created": [parcel_feature(r) for r in result.opened],
+    }
+
+
+def history_view(rows: list[ParcelRow], edits: list[dict[str, Any]]) -> dict[str, Any]:
+    """All versions (oldest first) and the edits linking them to parents and children."""
+    grouped: dict[int, dict[str, Any]] = {}
+    for e in edits:
+        g = grouped.setdefault(
+            e["edit_id"],
+            {
+                "edit_id": e["edit_id"],
+                "operation": e["operation"],
+                "actor": e["actor"],
+                "at": e["at"].isoformat(),
+                "parents": [],
+                "children": [],
+            },
+        )
+        for key, code in (("parents", e["parent_code"]), ("children", e["child_code"])):
+            if code and code not in g[key]:
+                g[key].append(code)
+    return {
+        "unit_code": rows[-1].unit_code,
+        "versions": [parcel_feature(r) for r in rows],
+        "edits": list(grouped.values()),
+    }

@@ -1,0 +1,50 @@
+"""Fixtures for parcel tests: touching pairs of current parcels and small helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+PAIR_SQL = """
+SELECT a.unit_code AS a, b.unit_code AS b
+FROM parcel a JOIN parcel b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)
+WHERE a.end_lifespan IS NULL AND b.end_lifespan IS NULL
+  AND a.subzone_code = b.subzone_code AND substr(a.unit_code, 13, 2) = substr(b.unit_code, 13, 2)
+  AND ST_Dimension(ST_Intersection(a.geom, b.geom)) = 1
+  AND ST_NumGeometries(a.geom) = 1 AND ST_NumGeometries(b.geom) = 1
+ORDER BY a.id LIMIT 1 OFFSET :n
+"""
+
+
+def touching_pair(db: Session, n: int = 0) -> tuple[str, str]:
+    """Two current single-polygon parcels of one subzone that share a boundary line."""
+    row = db.execute(text(PAIR_SQL), {"n": n}).one()
+    return row.a, row.b
+
+
+def snapshot(db: Session) -> dict[str, Any]:
+    """What must not change after a refused edit: current parcels, edits, counters."""
+    return {
+        "current": db.execute(
+            text("SELECT count(*), sum(id) FROM parcel WHERE end_lifespan IS NULL")
+        ).one(),
+        "versions": db.execute(text("SELECT count(*) FROM parcel")).scalar_one(),
+        "edits": db.execute(text("SELECT count(*) FROM parcel_edit")).scalar_one(),
+        "counters": db.execute(
+            text("SELECT coalesce(sum(last_seq), 0) FROM unit_code_counter")
+        ).scalar_one(),
+    }
+
+
+@pytest.fixture
+def pair(db: Session) -> tuple[str, str]:
+    return touching_pair(db)
+
+
+def etag_of(client: Any, code: str) -> str:
+    r = client.get(f"/api/v1/parcels/{code}")
+    assert r.status_code == 200, r.text
+    return str(r.headers["ETag"])
