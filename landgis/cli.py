@@ -194,8 +194,10 @@ def _progress() -> Progress:
 
 def _register_domain_commands() -> None:
     """Mount each domain's Typer app under its name."""
+    from landgis.collections import register_all
     from landgis.commands import DOMAIN_APPS
 
+    register_all()  # collections and approval sources serve CLI commands too
     for name, sub in DOMAIN_APPS:
         app.add_typer(sub, name=name)
 

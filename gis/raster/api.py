@@ -1,7 +1,262 @@
-"""Raster catalogue, raster tiles and change detection endpoints."""
+"""Raster catalogue, raster tiles and change detection endpoints (a thin router).
+
+Writes need a role: imports surveyor/inspector/admin, change detection and field checks
+inspector/admin (change runs also surveyor). Reads are public.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from gis.auth.deps import require_role
+from gis.auth.roles import Role
+from gis.auth.service import Principal
+from gis.db import get_session
+from gis.errors import InvalidInput
+from gis.raster import changes, export, jobs, service, tiles, uploads
+from gis.raster.pages import router as pages_router
+from gis.raster.schemas import ChangeCreate, parse_bbox, parse_date, parse_datetime_range
+from gis.settings import get_settings
 
 router = APIRouter()
+api = APIRouter(prefix="/api/v1", tags=["rasters"])
+SessionDep = Annotated[Session, Depends(get_session)]
+Importer = Annotated[Principal, Depends(require_role(Role.SURVEYOR, Role.INSPECTOR))]
+Inspector = Annotated[Principal, Depends(require_role(Role.INSPECTOR))]
+ChangeRunner = Annotated[Principal, Depends(require_role(Role.INSPECTOR, Role.SURVEYOR))]
+Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+
+
+def _base(request: Request) -> str:
+    return get_settings().public_url or str(request.base_url)
+
+
+@api.post("/rasters", status_code=201)
+def import_raster(
+    request: Request,
+    session: SessionDep,
+    who: Importer,
+    file: Annotated[UploadFile | None, File()] = None,
+    path: Annotated[str | None, Form(description="a file the server can read")] = None,
+    name: Annotated[str, Form()] = "",
+    sensor: Annotated[str, Form()] = "",
+    acquired_on: Annotated[str | None, Form()] = None,
+    bands: Annotated[str | None, Form(description="band names, e.g. red,green,nir")] = None,
+    job_id: Annotated[str | None, Form(pattern="^[0-9a-f]{32}$")] = None,
+) -> JSONResponse:
+    """Import a raster (upload or server path) as a validated COG; 201 with its STAC item."""
+    if (file is None) == (path is None):
+        raise InvalidInput("send either a file or a server path", field="file")
+    req = service.ImportRequest(
+        source=Path(),
+        name=name,
+        sensor=sensor.strip(),
+        acquired_on=parse_date(acquired_on, "acquired_on"),
+        band_names=[b for b in bands.split(",")] if bands else None,
+        actor=who.username,
+    )
+    job = jobs.start("import", job_id)
+    try:
+        if file is not None:
+            with uploads.incoming(file.file, file.filename or "upload") as local:
+                req.source = local
+                raster = service.import_raster(session, req, job.progress)
+        else:
+            req.source = Path(str(path))
+            if not req.source.is_file():
+                raise InvalidInput(f"the server cannot read {path!r}", field="path")
+            raster = service.import_raster(session, req, job.progress)
+    except BaseException as exc:
+        job.fail(exc)
+        raise
+    job.succeed({"raster_id": raster.id})
+    body = service.item(session, raster.id, _base(request))
+    body["properties"]["landgis:job"] = job.id
+    return JSONResponse(
+        body,
+        status_code=201,
+        media_type="application/geo+json",
+        headers={"Location": f"/api/v1/rasters/{raster.id}"},
+    )
+
+
+@api.get("/raster-jobs/{job_id}")
+def job_status(job_id: str) -> dict[str, Any]:
+    """Progress of an import or change-detection job (this server process only)."""
+    return jobs.get(job_id).as_dict()
+
+
+@api.get("/rasters")
+def search_rasters(
+    request: Request,
+    session: SessionDep,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    datetime: Annotated[str | None, Query(description="YYYY-MM-DD/YYYY-MM-DD, '..' open")] = None,
+    sensor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JSONResponse:
+    """Search the catalogue by bbox (EPSG:4490), acquisition date range and sensor."""
+    start, end = parse_datetime_range(datetime)
+    body = service.search(
+        session, _base(request), parse_bbox(bbox), start, end, sensor, limit, offset
+    )
+    return JSONResponse(body, media_type="application/geo+json")
+
+
+@api.get("/rasters/{raster_id}")
+def raster_item(raster_id: int, request: Request, session: SessionDep) -> JSONResponse:
+    """The STAC item of one raster."""
+    body = service.item(session, raster_id, _base(request))
+    return JSONResponse(body, media_type="application/geo+json")
+
+
+@api.delete("/rasters/{raster_id}", status_code=204)
+def delete_raster(raster_id: int, session: SessionDep, who: Admin) -> Response:
+    service.delete(session, raster_id)
+    return Response(status_code=204)
+
+
+@api.get("/rasters/{raster_id}/cog")
+def raster_cog(raster_id: int, session: SessionDep) -> FileResponse:
+    """The COG file itself (supports HTTP range requests)."""
+    raster = service.get_raster(session, raster_id)
+    return FileResponse(
+        service.cog_path(raster), media_type="image/tiff", filename=f"raster-{raster_id}.tif"
+    )
+
+
+@api.get("/rasters/{raster_id}/tiles/{z}/{x}/{y}.png", response_class=Response)
+def raster_tile(
+    raster_id: int,
+    z: int,
+    x: int,
+    y: int,
+    session: SessionDep,
+    bands: str | None = None,
+    rescale: str | None = None,
+    colormap: str | None = None,
+    algorithm: str | None = None,
+) -> Response:
+    """An XYZ (Web Mercator) PNG tile: band selection, rescale, colormap, hillshade."""
+    style = tiles.parse_style(bands, rescale, colormap, algorithm)
+    raster = service.get_raster(session, raster_id)
+    session.close()  # release the connection while rendering
+    png = tiles.render_tile(service.cog_path(raster), raster, z, x, y, style)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@api.get("/rasters/{raster_id}/tilejson.json")
+def raster_tilejson(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
+    raster = service.get_raster(session, raster_id)
+    item = service.item(session, raster_id, _base(request))
+    return tiles.tilejson(raster, _base(request), request.url.query, tuple(item["bbox"]))
+
+
+@api.post("/changes", status_code=201)
+def create_changes(body: ChangeCreate, session: SessionDep, who: ChangeRunner) -> dict[str, Any]:
+    """Compare two catalogued rasters; store and return the run with its patches."""
+    job = jobs.start("changes", body.job_id)
+    req = changes.ChangeRequest(
+        body.before_id, body.after_id, body.threshold, body.min_area_m2, who.username
+    )
+    try:
+        run = changes.run_changes(session, req, job.progress)
+    except BaseException as exc:
+        job.fail(exc)
+        raise
+    job.succeed({"run_id": run.id})
+    out = changes.run_public(run)
+    out["job"] = job.id
+    out["patches"] = changes.list_patches(session, run_id=run.id)
+    return out
+
+
+@api.get("/changes")
+def list_runs(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    from gis.raster import repository
+
+    return [changes.run_public(r) for r in repository.list_runs(session, limit, offset)]
+
+
+@api.get("/changes/{run_id}")
+def get_run(run_id: int, session: SessionDep) -> dict[str, Any]:
+    out = changes.run_public(changes.get_run(session, run_id))
+    out["patches"] = changes.list_patches(session, run_id=run_id)
+    return out
+
+
+@api.get("/change-patches")
+def list_patches(
+    session: SessionDep,
+    run_id: int | None = None,
+    verdict: str | None = None,
+    status: str | None = None,
+    f: Annotated[str, Query(pattern="^(json|csv|gpkg)$")] = "json",
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The enforcement list; ``f=csv`` or ``f=gpkg`` exports it."""
+    body = changes.list_patches(session, run_id, verdict, status, limit, offset)
+    if f == "csv":
+        return Response(
+            export.to_csv(body).encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="change_patches.csv"'},
+        )
+    if f == "gpkg":
+        return Response(
+            export.to_geopackage(body),
+            media_type="application/geopackage+sqlite3",
+            headers={"Content-Disposition": 'attachment; filename="change_patches.gpkg"'},
+        )
+    return JSONResponse(body, media_type="application/geo+json")
+
+
+@api.get("/change-patches/{patch_id}")
+def get_patch(patch_id: int, session: SessionDep) -> JSONResponse:
+    return JSONResponse(changes.get_patch(session, patch_id), media_type="application/geo+json")
+
+
+@api.patch("/change-patches/{patch_id}")
+def field_check(
+    patch_id: int,
+    session: SessionDep,
+    who: Inspector,
+    status: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> JSONResponse:
+    """Record a field check (pending / confirmed / dismissed, note, optional photo)."""
+    changes.get_patch(session, patch_id)
+    photo_path = ""
+    if photo is not None:
+        photo_path = uploads.save_photo(photo.file, photo.filename or "")
+    try:
+        body = changes.field_check(session, patch_id, status, note, photo_path, who.username)
+    except BaseException:
+        if photo_path:
+            (get_settings().files_dir / photo_path).unlink(missing_ok=True)
+        raise
+    return JSONResponse(body, media_type="application/geo+json")
+
+
+@api.get("/change-patches/{patch_id}/photo")
+def patch_photo(patch_id: int, session: SessionDep) -> FileResponse:
+    feature = changes.get_patch(session, patch_id)
+    if not feature["properties"]["photo"]:
+        raise changes.PatchNotFound(f"patch {patch_id} has no photo", field="patch_id")
+    return FileResponse(get_settings().files_dir / feature["properties"]["photo"])
+
+
+router.include_router(api)
+router.include_router(pages_router)

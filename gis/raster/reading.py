@@ -1,0 +1,206 @@
+"""Open a source raster, check it is georeferenced and readable to the last block, and
+collect its catalogue metadata (bands, resolution, CRS, nodata, statistics, footprint).
+
+Zip archives (an SRTM ``.hgt.zip`` for example) are opened through GDAL's ``/vsizip/``.
+Every error raised here is a :mod:`gis.errors` category naming the field ``file``.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+import shapely
+from rasterio.errors import RasterioError, RasterioIOError
+from rasterio.io import DatasetReader
+from rasterio.warp import transform_geom
+from shapely.geometry import box, mapping, shape
+
+from gis.errors import InvalidInput, UnsupportedFormat
+
+Progress = Callable[[int, int], None]  # (done, total) in blocks
+FIELD = "file"
+
+
+class RasterUnreadable(InvalidInput):
+    """The raster's header opens but its pixel data cannot be decoded."""
+
+
+class RasterNotGeoreferenced(InvalidInput):
+    """The raster has no CRS or no geotransform, so it cannot be placed on a map."""
+
+
+class RasterTooLarge(InvalidInput):
+    """Width x height is over ``raster_max_pixels``."""
+
+
+class RasterFormatUnsupported(UnsupportedFormat):
+    """GDAL cannot open the file as a raster."""
+
+
+@dataclass
+class BandStats:
+    """Running min / max / sum / sum of squares of one band's valid pixels."""
+
+    minimum: float = float("inf")
+    maximum: float = float("-inf")
+    total: float = 0.0
+    squares: float = 0.0
+    count: int = 0
+
+    def add(self, values: np.ndarray) -> None:
+        if values.size == 0:
+            return
+        v = values.astype("float64")
+        self.minimum = min(self.minimum, float(v.min()))
+        self.maximum = max(self.maximum, float(v.max()))
+        self.total += float(v.sum())
+        self.squares += float((v * v).sum())
+        self.count += int(v.size)
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        if self.count == 0:
+            return {"minimum": None, "maximum": None, "mean": None, "stddev": None, "count": 0}
+        mean = self.total / self.count
+        var = max(self.squares / self.count - mean * mean, 0.0)
+        return {
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "mean": round(mean, 6),
+            "stddev": round(var**0.5, 6),
+            "count": self.count,
+        }
+
+
+@dataclass
+class RasterInfo:
+    """What the catalogue keeps about a source raster."""
+
+    driver: str
+    crs: str
+    epsg: int | None
+    width: int
+    height: int
+    band_count: int
+    dtype: str
+    res_x: float
+    res_y: float
+    nodata: float | None
+    native_bbox: list[float]
+    footprint: dict[str, Any]  # GeoJSON polygon, EPSG:4490 lon/lat
+    bands: list[dict[str, Any]] = field(default_factory=list)
+
+
+def gdal_path(path: Path) -> str:
+    """The GDAL path of a file: ``/vsizip/.../member`` for a zip holding one raster."""
+    if path.suffix.lower() != ".zip":
+        return str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/")]
+    except (zipfile.BadZipFile, OSError):
+        raise RasterFormatUnsupported("the zip archive cannot be read", field=FIELD) from None
+    if not members:
+        raise RasterFormatUnsupported("the zip archive is empty", field=FIELD)
+    return f"/vsizip/{path}/{members[0]}"
+
+
+@contextmanager
+def open_source(path: Path) -> Iterator[DatasetReader]:
+    """Open ``path`` (or the raster inside a zip) with rasterio; refuse unknown formats."""
+    try:
+        src = rasterio.open(gdal_path(path))
+    except RasterioIOError as exc:
+        raise RasterFormatUnsupported(
+            f"not a raster format this server reads: {_short(exc)}", field=FIELD
+        ) from None
+    with src:
+        yield src
+
+
+def check_georeferenced(src: DatasetReader, max_pixels: int) -> None:
+    """Refuse a raster without CRS or geotransform, or with more pixels than the limit."""
+    if src.crs is None:
+        raise RasterNotGeoreferenced("the raster has no coordinate reference system", field=FIELD)
+    if src.transform.is_identity or src.transform.is_rectilinear is False:
+        raise RasterNotGeoreferenced(
+            "the raster has no usable geotransform (identity or rotated)", field=FIELD
+        )
+    pixels = src.width * src.height
+    if pixels > max_pixels:
+        raise RasterTooLarge(
+            f"{src.width} x {src.height} = {pixels} pixels is over the limit of {max_pixels} "
+            "(setting LANDGIS_RASTER_MAX_PIXELS)",
+            field=FIELD,
+        )
+
+
+def scan(src: DatasetReader, progress: Progress | None = None) -> list[BandStats]:
+    """Read every block of every band (proves the data decodes) and gather statistics."""
+    windows = [w for _, w in src.block_windows(1)]
+    stats = [BandStats() for _ in range(src.count)]
+    for done, window in enumerate(windows, start=1):
+        try:
+            data = src.read(window=window, masked=True)
+        except RasterioError as exc:
+            raise RasterUnreadable(
+                f"pixel data cannot be decoded at block {done} of {len(windows)}: {_short(exc)}",
+                field=FIELD,
+            ) from None
+        for i, band in enumerate(data):
+            stats[i].add(np.ma.compressed(band))
+        if progress:
+            progress(done, len(windows))
+    return stats
+
+
+def describe(src: DatasetReader, stats: list[BandStats]) -> RasterInfo:
+    """The catalogue metadata of an open, scanned raster."""
+    left, bottom, right, top = src.bounds
+    edge = max(right - left, top - bottom) / 20
+    outline = mapping(shapely.segmentize(box(left, bottom, right, top), edge))
+    footprint = transform_geom(src.crs, "EPSG:4490", outline)
+    footprint = mapping(shape(footprint).buffer(0))
+    bands = [
+        {
+            "index": i + 1,
+            "name": band_name(src, i),
+            "dtype": src.dtypes[i],
+            "nodata": src.nodata,
+            "statistics": stats[i].as_dict(),
+        }
+        for i in range(src.count)
+    ]
+    return RasterInfo(
+        driver=src.driver,
+        crs=src.crs.to_wkt(),
+        epsg=src.crs.to_epsg(),
+        width=src.width,
+        height=src.height,
+        band_count=src.count,
+        dtype=src.dtypes[0],
+        res_x=float(src.res[0]),
+        res_y=float(src.res[1]),
+        nodata=None if src.nodata is None else float(src.nodata),
+        native_bbox=[float(v) for v in (left, bottom, right, top)],
+        footprint=footprint,
+        bands=bands,
+    )
+
+
+def band_name(src: DatasetReader, i: int) -> str:
+    """A band's name: its description, else its colour interpretation (red, nir, gray...)."""
+    if src.descriptions[i]:
+        return str(src.descriptions[i]).lower()
+    interp = src.colorinterp[i].name.lower()
+    return "elevation" if interp in ("gray", "undefined") and src.count == 1 else interp
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200]

@@ -1,0 +1,57 @@
+"""Request bodies and query parsing of the raster endpoints (errors name the field)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from gis.errors import InvalidInput
+
+
+class ChangeCreate(BaseModel):
+    """POST /api/v1/changes: compare raster ``before_id`` with raster ``after_id``."""
+
+    before_id: int = Field(ge=1)
+    after_id: int = Field(ge=1)
+    threshold: float | None = Field(
+        None, gt=0, description="|change| that counts (default 0.2 NDVI, 0.25 band difference)"
+    )
+    min_area_m2: float = Field(200.0, ge=0, description="smallest patch kept, m² (EPSG:4547)")
+    job_id: str | None = Field(None, pattern="^[0-9a-f]{32}$")
+
+
+def parse_date(value: str | None, field: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """``minlon,minlat,maxlon,maxlat`` in EPSG:4490."""
+    if not value:
+        return None
+    try:
+        parts = [float(v) for v in value.split(",")]
+    except ValueError:
+        raise InvalidInput("bbox must be four numbers", field="bbox") from None
+    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+        raise InvalidInput("bbox must be minlon,minlat,maxlon,maxlat", field="bbox")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def parse_datetime_range(value: str | None) -> tuple[date | None, date | None]:
+    """``YYYY-MM-DD``, ``start/end`` or with ``..`` for an open end (STAC style)."""
+    if not value:
+        return None, None
+    if "/" not in value:
+        day = parse_date(value[:10], "datetime")
+        return day, day
+    start, _, end = value.partition("/")
+    return (
+        None if start in ("", "..") else parse_date(start[:10], "datetime"),
+        None if end in ("", "..") else parse_date(end[:10], "datetime"),
+    )

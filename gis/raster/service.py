@@ -1,0 +1,155 @@
+"""Raster import and catalogue: rules and the transaction, no HTTP.
+
+``import_raster`` checks the source (format, georeference, pixel limit, every block
+readable), writes a validated COG under ``files_dir/rasters`` and adds the catalogue
+row in one transaction; on any failure or interruption the COG is removed and the
+row rolled back, so nothing half-made remains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gis.errors import InvalidInput, NotFound
+from gis.raster import cog, reading, repository
+from gis.raster.models import Raster
+from gis.raster.stac import stac_item
+from gis.settings import get_settings
+
+Stage = Callable[[str, int, int], None]  # (stage, done, total)
+RASTER_DIR = "rasters"
+
+
+class RasterNotFound(NotFound):
+    """No catalogued raster has this id."""
+
+
+@dataclass
+class ImportRequest:
+    """What to import and how to describe it."""
+
+    source: Path
+    name: str = ""
+    sensor: str = ""
+    acquired_on: date | None = None
+    band_names: list[str] | None = None
+    actor: str = ""
+
+
+def raster_folder() -> Path:
+    return get_settings().files_dir / RASTER_DIR
+
+
+def import_raster(session: Session, req: ImportRequest, stage: Stage | None = None) -> Raster:
+    """Import one raster file; commit the catalogue row; return it."""
+    report = stage or (lambda _s, _d, _t: None)
+    max_pixels = get_settings().raster_max_pixels
+    with reading.open_source(req.source) as src:
+        reading.check_georeferenced(src, max_pixels)
+        _check_band_names(req.band_names, src.count)
+        stats = reading.scan(src, lambda d, t: report("reading", d, t))
+        info = reading.describe(src, stats)
+        report("writing COG", 0, 1)
+        path = cog.write_cog(src, raster_folder())
+    try:
+        raster = _catalogue(session, req, info, path)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        cog.remove_quietly(path)
+        raise
+    report("done", 1, 1)
+    return raster
+
+
+def _check_band_names(names: list[str] | None, count: int) -> None:
+    if names is not None and len(names) != count:
+        raise InvalidInput(
+            f"{len(names)} band names given for a raster of {count} bands", field="bands"
+        )
+
+
+def _catalogue(
+    session: Session, req: ImportRequest, info: reading.RasterInfo, path: Path
+) -> Raster:
+    bands = info.bands
+    if req.band_names:
+        for band, name in zip(bands, req.band_names, strict=True):
+            band["name"] = name.strip().lower()
+    raster = Raster(
+        name=req.name or req.source.name,
+        path=str(path.relative_to(get_settings().files_dir)),
+        source_name=req.source.name,
+        driver=info.driver,
+        sensor=req.sensor,
+        acquired_on=req.acquired_on,
+        crs=info.crs,
+        epsg=info.epsg,
+        width=info.width,
+        height=info.height,
+        band_count=info.band_count,
+        dtype=info.dtype,
+        res_x=info.res_x,
+        res_y=info.res_y,
+        nodata=info.nodata,
+        bands=bands,
+        native_bbox=info.native_bbox,
+        size_bytes=path.stat().st_size,
+        created_by=req.actor,
+    )
+    return repository.add_raster(session, raster, info.footprint)
+
+
+def get_raster(session: Session, raster_id: int) -> Raster:
+    raster = repository.get_raster(session, raster_id)
+    if raster is None:
+        raise RasterNotFound(f"no raster {raster_id}", field="raster_id")
+    return raster
+
+
+def cog_path(raster: Raster) -> Path:
+    """Absolute path of a catalogued raster's COG."""
+    return get_settings().files_dir / raster.path
+
+
+def item(session: Session, raster_id: int, base_url: str) -> dict[str, Any]:
+    """The STAC item of one raster."""
+    raster = get_raster(session, raster_id)
+    return stac_item(raster, repository.footprint_geojson(session, raster_id), base_url)
+
+
+def search(
+    session: Session,
+    base_url: str,
+    bbox: tuple[float, float, float, float] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    sensor: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """A STAC-style FeatureCollection of the rasters matching the filters."""
+    if start and end and start > end:
+        raise InvalidInput("the date range ends before it starts", field="datetime")
+    rows, total = repository.search_rasters(session, bbox, start, end, sensor, limit, offset)
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": total,
+        "numberReturned": len(rows),
+        "features": [stac_item(r, g, base_url) for r, g in rows],
+    }
+
+
+def delete(session: Session, raster_id: int) -> None:
+    """Remove a raster from the catalogue and delete its COG (after the commit)."""
+    raster = get_raster(session, raster_id)
+    path = cog_path(raster)
+    repository.delete_raster(session, raster)
+    session.commit()
+    cog.remove_quietly(path)

@@ -1,0 +1,181 @@
+"""Raster tiles of a catalogued COG with rio-tiler (Web Mercator XYZ, 256-pixel PNG).
+
+Options: band selection, rescale (``min,max`` per band or one pair for all), a
+rio-tiler colormap for one band, and ``hillshade`` for elevation models. Without a
+rescale the catalogue statistics give mean ± 2 standard deviations, clipped to the
+band's range, which suits both 8-bit imagery and DEMs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rio_tiler.colormap import cmap
+from rio_tiler.errors import TileOutsideBounds
+from rio_tiler.io import Reader
+from rio_tiler.models import ImageData
+
+from gis.errors import InvalidInput, NotFound
+from gis.raster.models import Raster
+
+TILE_SIZE = 256
+ALGORITHMS = ("hillshade",)
+
+
+class TileNotInRaster(NotFound):
+    """The tile lies outside the raster's footprint."""
+
+
+@dataclass(frozen=True)
+class TileStyle:
+    """How to render: bands (1-based), rescale ranges, colormap name, algorithm."""
+
+    bands: tuple[int, ...] | None = None
+    rescale: tuple[tuple[float, float], ...] | None = None
+    colormap: str | None = None
+    algorithm: str | None = None
+
+
+def parse_style(
+    bands: str | None, rescale: str | None, colormap: str | None, algorithm: str | None
+) -> TileStyle:
+    """Parse query options; errors name the parameter at fault."""
+    return TileStyle(
+        bands=_parse_bands(bands),
+        rescale=_parse_rescale(rescale),
+        colormap=_parse_colormap(colormap),
+        algorithm=_parse_algorithm(algorithm),
+    )
+
+
+def _parse_bands(value: str | None) -> tuple[int, ...] | None:
+    if not value:
+        return None
+    try:
+        out = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise InvalidInput("bands must be comma-separated band numbers", field="bands") from None
+    if len(out) not in (1, 3):
+        raise InvalidInput("give one band or three bands (red,green,blue)", field="bands")
+    return out
+
+
+def _parse_rescale(value: str | None) -> tuple[tuple[float, float], ...] | None:
+    if not value:
+        return None
+    try:
+        numbers = [float(v) for v in value.replace(";", ",").split(",")]
+    except ValueError:
+        raise InvalidInput("rescale must be min,max numbers", field="rescale") from None
+    if len(numbers) % 2 or not numbers:
+        raise InvalidInput("rescale must be min,max pairs", field="rescale")
+    pairs = tuple((numbers[i], numbers[i + 1]) for i in range(0, len(numbers), 2))
+    if any(lo >= hi for lo, hi in pairs):
+        raise InvalidInput("each rescale range needs min < max", field="rescale")
+    return pairs
+
+
+def _parse_colormap(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value.lower() not in cmap.list():
+        raise InvalidInput(f"unknown colormap {value!r}", field="colormap")
+    return value.lower()
+
+
+def _parse_algorithm(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in ALGORITHMS:
+        raise InvalidInput(f"algorithm must be one of {', '.join(ALGORITHMS)}", field="algorithm")
+    return value
+
+
+def default_bands(raster: Raster) -> tuple[int, ...]:
+    """RGB bands when named so, else bands 1-3 of three or more, else band 1."""
+    names = [b["name"] for b in raster.bands]
+    if all(n in names for n in ("red", "green", "blue")):
+        return tuple(names.index(n) + 1 for n in ("red", "green", "blue"))
+    return (1, 2, 3) if raster.band_count >= 3 else (1,)
+
+
+def default_rescale(raster: Raster, bands: tuple[int, ...]) -> tuple[tuple[float, float], ...]:
+    """Mean ± 2 stddev of each band's catalogue statistics, clipped to its range."""
+    out = []
+    for index in bands:
+        stats = raster.bands[index - 1]["statistics"]
+        if stats["count"] == 0:
+            out.append((0.0, 1.0))
+            continue
+        lo = max(stats["minimum"], stats["mean"] - 2 * stats["stddev"])
+        hi = min(stats["maximum"], stats["mean"] + 2 * stats["stddev"])
+        out.append((lo, hi) if hi > lo else (stats["minimum"], stats["minimum"] + 1.0))
+    return tuple(out)
+
+
+def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
+    """One PNG tile of the COG at ``path``."""
+    bands = style.bands or default_bands(raster)
+    if any(b < 1 or b > raster.band_count for b in bands):
+        raise InvalidInput(f"the raster has bands 1..{raster.band_count}", field="bands")
+    with Reader(str(path)) as reader:
+        try:
+            if style.algorithm == "hillshade":
+                return _hillshade_tile(reader, raster, z, x, y, bands[0])
+            img = reader.tile(x, y, z, tilesize=TILE_SIZE, indexes=bands)
+        except TileOutsideBounds:
+            raise TileNotInRaster(f"tile {z}/{x}/{y} is outside raster {raster.id}") from None
+    rescale = style.rescale or default_rescale(raster, bands)
+    if len(rescale) == 1 and len(bands) > 1:
+        rescale = rescale * len(bands)
+    img = img.rescale(in_range=rescale)
+    colormap = cmap.get(style.colormap) if style.colormap and len(bands) == 1 else None
+    return img.render(img_format="PNG", colormap=colormap)
+
+
+def _hillshade_tile(reader: Reader, raster: Raster, z: int, x: int, y: int, band: int) -> bytes:
+    img = reader.tile(x, y, z, tilesize=TILE_SIZE, indexes=(band,), buffer=1)
+    shaded = hillshade(img.array[0].filled(np.nan).astype("float64"), _pixel_size_m(img))
+    mask = ~np.ma.getmaskarray(img.array[0])[1:-1, 1:-1]
+    data = np.ma.MaskedArray(shaded[np.newaxis, :, :], mask=~mask[np.newaxis, :, :])
+    return ImageData(data).render(img_format="PNG")
+
+
+def _pixel_size_m(img: ImageData) -> float:
+    """Ground size of one Web Mercator pixel at the tile's latitude, metres."""
+    assert img.bounds is not None
+    left, bottom, right, top = img.bounds
+    lat = np.arctan(np.sinh((top + bottom) / 2 / 6378137.0))
+    return float((right - left) / img.width * np.cos(lat))
+
+
+def hillshade(
+    elev: np.ndarray, pixel_m: float, azimuth: float = 315.0, altitude: float = 45.0
+) -> np.ndarray:
+    """Hillshade (0-255, uint8) of a buffered elevation array (metres); trims one-pixel edge."""
+    dy, dx = np.gradient(np.nan_to_num(elev), pixel_m)
+    slope = np.pi / 2 - np.arctan(np.hypot(dx, dy))
+    aspect = np.arctan2(-dx, dy)
+    az, alt = np.radians(360 - azimuth + 90), np.radians(altitude)
+    shade = np.sin(alt) * np.sin(slope) + np.cos(alt) * np.cos(slope) * np.cos(az - aspect)
+    return np.clip(shade * 255, 0, 255).astype("uint8")[1:-1, 1:-1]
+
+
+def tilejson(
+    raster: Raster, base_url: str, query: str, bounds: tuple[float, ...]
+) -> dict[str, Any]:
+    """TileJSON 3.0 of a raster's XYZ tiles (bounds in lon/lat)."""
+    suffix = f"?{query}" if query else ""
+    return {
+        "tilejson": "3.0.0",
+        "name": raster.name,
+        "tiles": [
+            f"{base_url.rstrip('/')}/api/v1/rasters/{raster.id}/tiles/{{z}}/{{x}}/{{y}}.png{suffix}"
+        ],
+        "bounds": list(bounds),
+        "minzoom": 0,
+        "maxzoom": 22,
+    }
