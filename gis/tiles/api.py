@@ -1,7 +1,205 @@
-"""OGC API Tiles, XYZ vector tiles and TileJSON."""
+"""OGC API Tiles (WebMercatorQuad), MVT tiles per collection and for the base map, TileJSON.
+
+Tiles are addressed ``{z}/{x}/{y}`` (x = tileCol, y = tileRow); the tileset metadata
+gives the same URL as a template with OGC variable names.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from gis.auth.deps import optional_principal
+from gis.auth.service import Principal
+from gis.db import get_session
+from gis.settings import get_settings
+from gis.tiles import service, tilesets
+from gis.tiles.cache import CachedTile, TileCache
+from gis.tiles.matrix import check_tile, check_tms
+from gis.tiles.tilesets import Tileset
+from gis.web.maps import add_vector_basemap, offline_map, render
+
+router = APIRouter(tags=["OGC API Tiles"])
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+]
+
+
+def tile_cache(request: Request) -> TileCache:
+    """The application's tile cache (one per app, made on first use)."""
+    state = request.app.state
+    cache = getattr(state, "tile_cache", None)
+    if cache is None:
+        s = get_settings()
+        cache = TileCache(s.tile_cache_items, s.tile_cache_dir)
+        state.tile_cache = cache
+    return cache
+
+
+def base_url(request: Request) -> str:
+    public = get_settings().public_url
+    return (public or str(request.base_url)).rstrip("/")
+
+
+def _tile_response(request: Request, tile: CachedTile, public: bool) -> Response:
+    headers = {
+        "ETag": tile.etag,
+        "Cache-Control": ("public" if public else "private") + ", no-cache",
+        **tile.meta,
+    }
+    if tile.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if not tile.data:
+        return Response(status_code=204, headers=headers)
+    return Response(tile.data, media_type=service.MVT, headers=headers)
+
+
+def _serve(
+    request: Request,
+    session: Session,
+    tileset: Tileset,
+    z: int,
+    x: int,
+    y: int,
+    principal: Principal | None,
+) -> Response:
+    service.check_access(tileset, principal)
+    tile = service.get_tile(session, tile_cache(request), tileset, check_tile(z, x, y))
+    return _tile_response(request, tile, tileset.public)
+
+
+@router.get("/ogc/tileMatrixSets")
+def tile_matrix_sets(request: Request) -> dict[str, Any]:
+    """The tile matrix sets offered (WebMercatorQuad)."""
+    return service.matrix_sets(base_url(request))
+
+
+@router.get("/ogc/tileMatrixSets/{tileMatrixSetId}")
+def tile_matrix_set(tileMatrixSetId: str) -> dict[str, Any]:  # noqa: N803 (OGC name)
+    """The definition of a tile matrix set."""
+    check_tms(tileMatrixSetId)
+    return service.matrix_set()
+
+
+@router.get("/ogc/tiles")
+def basemap_tilesets(request: Request) -> dict[str, Any]:
+    """The dataset's tilesets: the multi-layer base map of all public collections."""
+    return service.tileset_list(base_url(request), tilesets.basemap())
+
+
+@router.get("/ogc/tiles/{tileMatrixSetId}")
+def basemap_tileset(
+    request: Request,
+    tileMatrixSetId: str,  # noqa: N803
+    collections: str | None = None,
+) -> dict[str, Any]:
+    """Metadata of the base-map tileset (optionally of the ``collections`` named)."""
+    check_tms(tileMatrixSetId)
+    return service.tileset_metadata(base_url(request), tilesets.basemap(collections))
+
+
+@router.get("/ogc/tiles/{tileMatrixSetId}/tilejson.json")
+def basemap_tilejson(
+    request: Request,
+    tileMatrixSetId: str,  # noqa: N803
+    collections: str | None = None,
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    """TileJSON of the base map (one vector layer per public collection)."""
+    check_tms(tileMatrixSetId)
+    return service.tilejson(session, base_url(request), tilesets.basemap(collections))
+
+
+@router.get("/ogc/tiles/{tileMatrixSetId}/{z}/{x}/{y}", response_class=Response)
+def basemap_tile(
+    request: Request,
+    tileMatrixSetId: str,  # noqa: N803
+    z: int,
+    x: int,
+    y: int,
+    collections: str | None = None,
+    session: Session = Depends(get_session),
+) -> Response:
+    """A base-map MVT tile: one layer per public collection, or per collection named in
+    ``collections`` (comma-separated ids)."""
+    check_tms(tileMatrixSetId)
+    return _serve(request, session, tilesets.basemap(collections), z, x, y, None)
+
+
+@router.get("/ogc/collections/{collectionId}/tiles")
+def collection_tilesets(
+    request: Request,
+    collectionId: str,  # noqa: N803
+    principal: Principal | None = Depends(optional_principal),
+) -> dict[str, Any]:
+    """The tilesets of one collection."""
+    tileset = tilesets.for_collection(collectionId)
+    service.check_access(tileset, principal)
+    return service.tileset_list(base_url(request), tileset)
+
+
+@router.get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}")
+def collection_tileset(
+    request: Request,
+    collectionId: str,  # noqa: N803
+    tileMatrixSetId: str,  # noqa: N803
+    principal: Principal | None = Depends(optional_principal),
+) -> dict[str, Any]:
+    """Metadata of one collection's tileset."""
+    tileset = tilesets.for_collection(collectionId)
+    check_tms(tileMatrixSetId)
+    service.check_access(tileset, principal)
+    return service.tileset_metadata(base_url(request), tileset)
+
+
+@router.get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json")
+def collection_tilejson(
+    request: Request,
+    collectionId: str,  # noqa: N803
+    tileMatrixSetId: str,  # noqa: N803
+    session: Session = Depends(get_session),
+    principal: Principal | None = Depends(optional_principal),
+) -> dict[str, Any]:
+    """TileJSON of one collection."""
+    tileset = tilesets.for_collection(collectionId)
+    check_tms(tileMatrixSetId)
+    service.check_access(tileset, principal)
+    return service.tilejson(session, base_url(request), tileset)
+
+
+@router.get(
+    "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{z}/{x}/{y}", response_class=Response
+)
+def collection_tile(
+    request: Request,
+    collectionId: str,  # noqa: N803
+    tileMatrixSetId: str,  # noqa: N803
+    z: int,
+    x: int,
+    y: int,
+    session: Session = Depends(get_session),
+    principal: Principal | None = Depends(optional_principal),
+) -> Response:
+    """An MVT tile of one collection (one layer named after the collection)."""
+    tileset = tilesets.for_collection(collectionId)
+    check_tms(tileMatrixSetId)
+    return _serve(request, session, tileset, z, x, y, principal)
+
+
+@router.get("/maps/tiles", response_class=HTMLResponse, include_in_schema=False)
+def basemap_page(request: Request, session: Session = Depends(get_session)) -> HTMLResponse:
+    """A preview of the vector base map (all public collections), drawn from this server only."""
+    tileset = tilesets.basemap()
+    lon, lat = service.centre(session, tileset)
+    fmap = offline_map((lat, lon), zoom=15)
+    add_vector_basemap(fmap, service.default_styles(tileset))
+    return HTMLResponse(render(fmap, "矢量底图 vector base map"))

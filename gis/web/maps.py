@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import folium
+from branca.element import Template
+from folium.elements import JSCSSMixin
+from folium.map import Layer
 
 VENDOR = "/static/vendor"
 OFFLINE_JS = [
@@ -80,3 +83,85 @@ def render(fmap: folium.Map, title: str, header_html: str = "") -> str:
         )
     )
     return root.render()
+
+
+VECTORGRID_JS = f"{VENDOR}/vectorgrid/Leaflet.VectorGrid.bundled.min.js"
+BASEMAP_TILES = "/ogc/tiles/WebMercatorQuad/{z}/{x}/{y}"
+DEFAULT_BASEMAP_STYLES: dict[str, dict[str, Any]] = {
+    "style": {"weight": 0.6, "color": "#666666", "fill": True, "fillOpacity": 0.4},
+}
+
+
+class VectorBasemap(JSCSSMixin, Layer):
+    """A Leaflet.VectorGrid layer drawing this server's MVT tiles (no CDN, no raster tiles).
+
+    ``styles`` maps an MVT layer (a collection id) to ``{"style": {...Leaflet path
+    options...}, "colour_by": "land_use", "colours": {"01": "#..."}}``; ``colour_by``
+    fills each feature by the first two characters of that property.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var styles = {{ this.styles|tojson }};
+            var fallback = {{ this.fallback|tojson }};
+            var layerStyles = {};
+            Object.keys(styles).forEach(function (name) {
+                var s = styles[name];
+                layerStyles[name] = function (p) {
+                    var st = Object.assign({}, s.style || fallback);
+                    if (s.colour_by && p[s.colour_by] != null) {
+                        var c = s.colours[String(p[s.colour_by]).slice(0, 2)];
+                        if (c) { st.fillColor = c; }
+                    }
+                    return st;
+                };
+            });
+            return L.vectorGrid.protobuf({{ this.url|tojson }}, {
+                vectorTileLayerStyles: layerStyles,
+                interactive: false,
+                maxNativeZoom: {{ this.max_native_zoom }},
+                maxZoom: 22,
+                attribution: "landgis"
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+    default_js = [("leaflet_vectorgrid", VECTORGRID_JS)]
+
+    def __init__(
+        self,
+        url: str,
+        styles: dict[str, dict[str, Any]],
+        name: str = "底图 base map",
+        max_native_zoom: int = 18,
+    ) -> None:
+        super().__init__(name=name, overlay=False, control=True, show=True)
+        self._name = "VectorBasemap"
+        self.url = url
+        self.styles = styles
+        self.fallback = DEFAULT_BASEMAP_STYLES["style"]
+        self.max_native_zoom = max_native_zoom
+
+
+def add_vector_basemap(
+    fmap: folium.Map,
+    layers: dict[str, dict[str, Any]] | None = None,
+    url: str = BASEMAP_TILES,
+    name: str = "底图 base map",
+) -> VectorBasemap:
+    """Add this server's vector base map to an :func:`offline_map`; returns the layer.
+
+    ``layers`` maps collection ids to styles (see :class:`VectorBasemap`); when given,
+    only those collections are requested (OGC ``collections`` parameter), else every
+    public collection comes in the default style. ``url`` is a ``{z}/{x}/{y}`` template
+    on this server (relative URLs keep the page working offline).
+    """
+    if layers:
+        sep = "&" if "?" in url else "?"
+        url = f"{url}{sep}collections={','.join(layers)}"
+    layer = VectorBasemap(url, dict(layers or {}), name=name)
+    layer.add_to(fmap)
+    return layer

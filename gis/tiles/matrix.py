@@ -1,0 +1,97 @@
+"""The WebMercatorQuad tile matrix set (from morecantile) and tile arithmetic.
+
+Tiles are addressed ``z/x/y`` (x = tileCol, y = tileRow, row 0 at the north edge).
+Bounding boxes given to these functions are lon/lat degrees (EPSG:4490, which the
+tiles treat as WGS 84: the datums differ by centimetres); results are tile indices.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import morecantile
+
+from gis.errors import InvalidInput, NotFound
+
+TMS_ID = "WebMercatorQuad"
+TMS = morecantile.tms.get(TMS_ID)
+MAX_ZOOM = 24
+EXTENT = 4096  # MVT units along a tile edge
+BUFFER = 64  # MVT units drawn beyond each tile edge
+MAX_LAT = 85.0511287798066
+HALF_WORLD_M = 20037508.342789244  # half the EPSG:3857 world width, metres
+
+
+class TileOutOfRange(InvalidInput):
+    """A tile address outside the tile matrix set (``field`` names z, x or y)."""
+
+
+class UnknownTileMatrixSet(NotFound):
+    """A tile matrix set this server does not offer."""
+
+
+@dataclass(frozen=True)
+class TileAddress:
+    """One tile of WebMercatorQuad."""
+
+    z: int
+    x: int
+    y: int
+
+
+def check_tms(tms_id: str) -> None:
+    """Raise unless ``tms_id`` is the one offered matrix set."""
+    if tms_id != TMS_ID:
+        raise UnknownTileMatrixSet(
+            f"tile matrix set {tms_id!r} is not offered; use {TMS_ID!r}", field="tileMatrixSetId"
+        )
+
+
+def check_tile(z: int, x: int, y: int) -> TileAddress:
+    """The tile ``z/x/y`` if it lies inside the matrix set; else TileOutOfRange naming the field."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise TileOutOfRange(f"zoom level z={z} is outside 0..{MAX_ZOOM}", field="z")
+    size = 1 << z
+    if not 0 <= x < size:
+        raise TileOutOfRange(f"column x={x} is outside 0..{size - 1} at z={z}", field="x")
+    if not 0 <= y < size:
+        raise TileOutOfRange(f"row y={y} is outside 0..{size - 1} at z={z}", field="y")
+    return TileAddress(z, x, y)
+
+
+def mercator(lon: float, lat: float) -> tuple[float, float]:
+    """EPSG:3857 metres of a lon/lat point (latitude clamped to the matrix's ±85.05°)."""
+    lat = max(-MAX_LAT, min(MAX_LAT, lat))
+    x = HALF_WORLD_M * lon / 180.0
+    y = HALF_WORLD_M / math.pi * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    return x, y
+
+
+def tile_range(
+    bbox: tuple[float, float, float, float], z: int, margin: float = BUFFER / EXTENT
+) -> tuple[int, int, int, int]:
+    """Inclusive (x0, y0, x1, y1) of the tiles at ``z`` whose area grown by ``margin``
+    (a fraction of the tile edge) touches ``bbox`` (lon/lat degrees)."""
+    size = 1 << z
+    tile_m = 2 * HALF_WORLD_M / size
+    mx0, my0 = mercator(bbox[0], bbox[1])
+    mx1, my1 = mercator(bbox[2], bbox[3])
+    pad = margin * tile_m
+    x0 = math.floor((mx0 - pad + HALF_WORLD_M) / tile_m)
+    x1 = math.floor((mx1 + pad + HALF_WORLD_M) / tile_m)
+    y0 = math.floor((HALF_WORLD_M - my1 - pad) / tile_m)
+    y1 = math.floor((HALF_WORLD_M - my0 + pad) / tile_m)
+    clamp = lambda v: max(0, min(size - 1, v))  # noqa: E731
+    return clamp(x0), clamp(y0), clamp(x1), clamp(y1)
+
+
+def tile_bounds(tile: TileAddress) -> tuple[float, float, float, float]:
+    """Lon/lat bounds (west, south, east, north) of a tile."""
+    b = TMS.bounds(morecantile.Tile(tile.x, tile.y, tile.z))
+    return b.left, b.bottom, b.right, b.top
+
+
+def tile_width_m(z: int) -> float:
+    """Edge length of a tile at zoom ``z`` in EPSG:3857 metres."""
+    return 2 * HALF_WORLD_M / (1 << z)

@@ -1,0 +1,188 @@
+"""All SQL of the tiles: MVT made in PostGIS, and reads of the tile change log.
+
+Geometries are stored in EPSG:4490 and transformed to EPSG:3857 for the tile.
+Identifiers in the SQL text come from registered collections (code, never users)
+and are quoted; every value (z, x, y, limits, tolerances) is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.collections import Collection
+from gis.tiles.matrix import BUFFER, EXTENT, TileAddress, tile_width_m
+from gis.tiles.tilesets import Tileset, feature_limit, layer_name
+
+SIMPLIFY_BELOW_ZOOM = 13  # at lower zooms geometries are simplified to one MVT unit
+CASTS = {"integer": "::bigint", "number": "::float8", "boolean": "::boolean"}
+
+
+@dataclass(frozen=True)
+class RenderedTile:
+    """An MVT made from one database snapshot; ``seq`` is the newest change it includes."""
+
+    seq: int
+    data: bytes
+    counts: dict[str, int]  # layer -> features in the tile
+    truncated: tuple[str, ...]  # layers that hit their feature limit
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier (names come from code, quoting guards odd spellings)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column_list(c: Collection) -> str:
+    cols = [
+        f"t.{q(col)}{CASTS.get(kind, '::text')} AS {q(col)}" for col, kind in c.properties.items()
+    ]
+    return "".join(col + ", " for col in cols)
+
+
+def _layer_cte(i: int, c: Collection, simplify: bool) -> str:
+    geom = f"ST_Transform(t.{q(c.geometry_column)}, 3857)"
+    if simplify:
+        geom = f"ST_Simplify({geom}, :tol, true)"
+    where = f" AND ({c.where})" if c.where else ""
+    return (
+        f"l{i} AS MATERIALIZED (SELECT t.{q(c.id_column)} AS fid, {_column_list(c)}"
+        f"ST_AsMVTGeom({geom}, env.e3857, {EXTENT}, {BUFFER}, true) AS geom "
+        f"FROM {q(c.table)} t, env WHERE t.{q(c.geometry_column)} && env.e4490{where} "
+        f"LIMIT :lim{i} + 1)"
+    )
+
+
+_sql_cache: dict[tuple[object, ...], str] = {}
+
+
+def _signature(c: Collection) -> tuple[object, ...]:
+    return (c.id, c.table, c.where, c.geometry_column, c.id_column, tuple(c.properties.items()))
+
+
+def tile_sql(layers: tuple[Collection, ...], simplify: bool, int_ids: tuple[bool, ...]) -> str:
+    """The statement for these layers (built once per layer set and kept)."""
+    key = (tuple(_signature(c) for c in layers), simplify, int_ids)
+    if key not in _sql_cache:
+        _sql_cache[key] = _build_tile_sql(layers, simplify, int_ids)
+    return _sql_cache[key]
+
+
+def _build_tile_sql(
+    layers: tuple[Collection, ...], simplify: bool, int_ids: tuple[bool, ...]
+) -> str:
+    """One statement making every layer's MVT and reading the change-log position."""
+    env = (
+        "env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e3857, "
+        "ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4490) AS e4490)"
+    )
+    ctes = [env] + [_layer_cte(i, c, simplify) for i, c in enumerate(layers)]
+    cols = ["(SELECT coalesce(max(seq), 0) FROM tile_change) AS seq"]
+    for i, int_id in enumerate(int_ids):
+        fid = ", 'fid'" if int_id else ""
+        cols.append(
+            f"(SELECT ST_AsMVT(m, :name{i}, {EXTENT}, 'geom'{fid}) FROM "
+            f"(SELECT * FROM l{i} WHERE geom IS NOT NULL LIMIT :lim{i}) m) AS mvt{i}"
+        )
+        cols.append(f"(SELECT count(*) FROM l{i} WHERE geom IS NOT NULL) AS n{i}")
+    return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(cols)
+
+
+_int_id_cache: dict[tuple[str, str], bool] = {}
+
+
+def has_integer_id(session: Session, c: Collection) -> bool:
+    """Whether the collection's id column is an integer (then it becomes the MVT feature id)."""
+    key = (c.table, c.id_column)
+    if key not in _int_id_cache:
+        kind = session.execute(
+            text(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = to_regclass(:t) AND attname = :c"
+            ),
+            {"t": c.table, "c": c.id_column},
+        ).scalar()
+        _int_id_cache[key] = kind in {"integer", "bigint", "smallint"}
+    return _int_id_cache[key]
+
+
+def render(session: Session, tileset: Tileset, tile: TileAddress) -> RenderedTile:
+    """Make the tile's MVT (layers in tileset order, empty layers left out) in one query."""
+    layers = tuple(c for c in tileset.layers if c.min_zoom <= tile.z <= c.max_zoom)
+    if not layers:
+        return RenderedTile(latest_seq(session), b"", {}, ())
+    simplify = tile.z < SIMPLIFY_BELOW_ZOOM
+    int_ids = tuple(has_integer_id(session, c) for c in layers)
+    params: dict[str, object] = {
+        "z": tile.z,
+        "x": tile.x,
+        "y": tile.y,
+        "margin": BUFFER / EXTENT,
+        "tol": tile_width_m(tile.z) / EXTENT,
+    }
+    for i, c in enumerate(layers):
+        params[f"name{i}"] = layer_name(c)
+        params[f"lim{i}"] = feature_limit(c)
+    row = session.execute(text(tile_sql(layers, simplify, int_ids)), params).one()._mapping
+    data = b"".join(bytes(row[f"mvt{i}"] or b"") for i in range(len(layers)))
+    counts = {layer_name(c): int(row[f"n{i}"]) for i, c in enumerate(layers)}
+    truncated = tuple(layer_name(c) for c in layers if counts[layer_name(c)] > feature_limit(c))
+    for name in truncated:
+        counts[name] = feature_limit(next(c for c in layers if layer_name(c) == name))
+    return RenderedTile(int(row["seq"]), data, counts, truncated)
+
+
+def start_tile_transaction(session: Session) -> int:
+    """Plan tile queries without parallel workers (faster for one tile) and return the
+    newest change-log sequence number (0 when the log is empty): one small query."""
+    return int(
+        session.execute(
+            text(
+                "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+                "(SELECT coalesce(max(seq), 0) FROM tile_change)"
+            )
+        ).one()[1]
+    )
+
+
+def latest_seq(session: Session) -> int:
+    """The newest change-log sequence number visible now (0 when the log is empty)."""
+    return int(session.execute(text("SELECT coalesce(max(seq), 0) FROM tile_change")).scalar_one())
+
+
+@dataclass(frozen=True)
+class Change:
+    """Rows of ``table`` inside ``bbox`` (lon/lat; None = the whole table) changed at ``seq``."""
+
+    seq: int
+    table: str
+    bbox: tuple[float, float, float, float] | None
+
+
+def changes_between(session: Session, after: int, upto: int) -> list[Change]:
+    """The change-log entries with ``after < seq <= upto``, oldest first."""
+    rows = session.execute(
+        text(
+            "SELECT seq, table_name, west, south, east, north FROM tile_change "
+            "WHERE seq > :after AND seq <= :upto ORDER BY seq"
+        ),
+        {"after": after, "upto": upto},
+    )
+    return [
+        Change(r.seq, r.table_name, None if r.west is None else (r.west, r.south, r.east, r.north))
+        for r in rows
+    ]
+
+
+def extent(session: Session, c: Collection) -> tuple[float, float, float, float] | None:
+    """Lon/lat bounds of a collection's current features (None when it is empty)."""
+    where = f" WHERE {c.where}" if c.where else ""
+    row = session.execute(
+        text(
+            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            f"(SELECT ST_Extent({q(c.geometry_column)}) AS e FROM {q(c.table)}{where}) s"
+        )
+    ).one()
+    return None if row[0] is None else (row[0], row[1], row[2], row[3])

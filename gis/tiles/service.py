@@ -1,0 +1,248 @@
+"""Serving tiles through the cache, and the OGC API Tiles / TileJSON documents.
+
+No HTTP here: the router passes the base URL and turns results into responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gis.auth.service import Principal
+from gis.errors import NotAuthenticated, PermissionDenied
+from gis.tiles import repository
+from gis.tiles.cache import CachedTile, TileCache, TileKey
+from gis.tiles.matrix import MAX_ZOOM, TMS, TMS_ID, TileAddress
+from gis.tiles.tilesets import BASEMAP_ID, Tileset, feature_limit, layer_name
+from gis.web.maps import LAND_USE_COLOURS
+
+MVT = "application/vnd.mapbox-vector-tile"
+REL = "http://www.opengis.net/def/rel/ogc/1.0/"
+CRS_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
+TEMPLATE = "{tileMatrix}/{tileCol}/{tileRow}"
+JSON_TYPES = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
+
+
+def check_access(tileset: Tileset, principal: Principal | None) -> None:
+    """Restricted collections need a token whose role may read them (admin always may)."""
+    if tileset.public:
+        return
+    if principal is None:
+        raise NotAuthenticated("this collection needs a token", field="Authorization")
+    allowed = set().union(*(c.read_roles for c in tileset.layers)) | {"admin"}
+    if principal.role.value not in allowed:
+        raise PermissionDenied(f"role {principal.role.value!r} may not read {tileset.id!r}")
+
+
+def get_tile(session: Session, cache: TileCache, tileset: Tileset, tile: TileAddress) -> CachedTile:
+    """The tile, from the cache when still fresh, else made in PostGIS (and cached)."""
+    latest = repository.start_tile_transaction(session)
+    cache.sync(latest, lambda after, upto: repository.changes_between(session, after, upto))
+    key = TileKey(tileset.id, tile)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    disk = cache.read_disk(key)
+    if disk is not None and disk.seq <= latest:
+        changes = repository.changes_between(session, disk.seq, latest)
+        if cache.accept_disk(key, disk, changes, latest):
+            return disk
+    made = repository.render(session, tileset, tile)
+    entry = CachedTile(made.data, made.seq, tileset.tables, _limits_meta(made))
+    cache.put(key, entry)
+    return entry
+
+
+def _limits_meta(made: repository.RenderedTile) -> dict[str, str]:
+    """Response headers that say how many features each layer holds and which were cut."""
+    meta = {"X-Tile-Features": ", ".join(f"{k}={v}" for k, v in made.counts.items())}
+    if made.truncated:
+        meta["X-Tile-Truncated"] = ", ".join(made.truncated)
+    return meta
+
+
+def tiles_path(base: str, tileset: Tileset) -> str:
+    """URL of a tileset's tiles folder (per collection, or /ogc/tiles for the base map)."""
+    if _is_basemap(tileset):
+        return f"{base}/ogc/tiles"
+    return f"{base}/ogc/collections/{tileset.id}/tiles"
+
+
+def _is_basemap(tileset: Tileset) -> bool:
+    return tileset.id == BASEMAP_ID or tileset.id.startswith(BASEMAP_ID + ":")
+
+
+def _query(tileset: Tileset) -> str:
+    """The ``?collections=`` selection of a base-map subset, else nothing."""
+    return "?collections=" + tileset.id.split(":", 1)[1] if ":" in tileset.id else ""
+
+
+def centre(session: Session, tileset: Tileset) -> tuple[float, float]:
+    """Lon/lat centre of the tileset's data (0, 0 when empty)."""
+    b = _bounds(session, tileset)
+    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+
+
+def default_styles(tileset: Tileset) -> dict[str, dict[str, Any]]:
+    """Map styles for the base-map preview: fills by ``land_use`` or ``code`` when present."""
+    styles: dict[str, dict[str, Any]] = {}
+    for c in tileset.layers:
+        line = "Line" in c.geometry_type
+        style: dict[str, Any] = {
+            "color": "#ffffff" if line else "#666666",
+            "weight": 3 if line else 0.6,
+        } | ({} if line else {"fill": True, "fillColor": "#cccccc", "fillOpacity": 0.5})
+        colour_by = next((p for p in ("land_use", "code") if p in c.properties), None)
+        styles[layer_name(c)] = {
+            "style": style,
+            "colour_by": colour_by,
+            "colours": LAND_USE_COLOURS,
+        }
+    return styles
+
+
+def matrix_sets(base: str) -> dict[str, Any]:
+    """The list of offered tile matrix sets."""
+    return {
+        "tileMatrixSets": [
+            {
+                "id": TMS_ID,
+                "title": TMS.title,
+                "uri": str(TMS.uri),
+                "links": [{"rel": "self", "type": "application/json", "href": _tms_url(base)}],
+            }
+        ],
+        "links": [
+            {"rel": "self", "type": "application/json", "href": f"{base}/ogc/tileMatrixSets"}
+        ],
+    }
+
+
+def matrix_set() -> dict[str, Any]:
+    """The WebMercatorQuad definition (OGC Two Dimensional Tile Matrix Set 2.0 JSON)."""
+    doc: dict[str, Any] = TMS.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return doc
+
+
+def _tms_url(base: str) -> str:
+    return f"{base}/ogc/tileMatrixSets/{TMS_ID}"
+
+
+def tileset_list(base: str, tileset: Tileset) -> dict[str, Any]:
+    """The tilesets of a collection (or of the base map): one vector tileset."""
+    path = tiles_path(base, tileset)
+    return {
+        "tilesets": [
+            {
+                "title": tileset.title,
+                "dataType": "vector",
+                "crs": CRS_3857,
+                "tileMatrixSetURI": str(TMS.uri),
+                "links": [
+                    {"rel": "self", "type": "application/json", "href": f"{path}/{TMS_ID}"},
+                    {
+                        "rel": REL + "tiling-scheme",
+                        "type": "application/json",
+                        "href": _tms_url(base),
+                    },
+                ],
+            }
+        ],
+        "links": [{"rel": "self", "type": "application/json", "href": path}],
+    }
+
+
+def tileset_metadata(base: str, tileset: Tileset) -> dict[str, Any]:
+    """OGC API Tiles tileset metadata with the templated tile link and layer descriptions."""
+    path = f"{tiles_path(base, tileset)}/{TMS_ID}"
+    return {
+        "title": tileset.title,
+        "dataType": "vector",
+        "crs": CRS_3857,
+        "tileMatrixSetURI": str(TMS.uri),
+        "links": [
+            {"rel": "self", "type": "application/json", "href": path},
+            {"rel": REL + "tiling-scheme", "type": "application/json", "href": _tms_url(base)},
+            {
+                "rel": "item",
+                "type": MVT,
+                "templated": True,
+                "href": f"{path}/{TEMPLATE}{_query(tileset)}",
+            },
+            {
+                "rel": "describedby",
+                "type": "application/json",
+                "href": f"{path}/tilejson.json{_query(tileset)}",
+            },
+        ],
+        "tileMatrixSetLimits": [
+            {
+                "tileMatrix": str(z),
+                "minTileRow": 0,
+                "maxTileRow": (1 << z) - 1,
+                "minTileCol": 0,
+                "maxTileCol": (1 << z) - 1,
+            }
+            for z in range(tileset.min_zoom, min(tileset.max_zoom, MAX_ZOOM) + 1)
+        ],
+        "layers": [
+            {
+                "id": layer_name(c),
+                "title": c.title,
+                "description": c.description,
+                "dataType": "vector",
+                "geometryDimension": 1 if "Line" in c.geometry_type else 2,
+                "minTileMatrix": str(c.min_zoom),
+                "maxTileMatrix": str(c.max_zoom),
+                "featureLimit": feature_limit(c),
+                "propertiesSchema": {
+                    "type": "object",
+                    "properties": {k: {"type": v} for k, v in c.properties.items()},
+                },
+            }
+            for c in tileset.layers
+        ],
+    }
+
+
+def _bounds(session: Session, tileset: Tileset) -> list[float]:
+    """Lon/lat bounds of all layers' data (the whole matrix when there is none)."""
+    boxes = [b for c in tileset.layers if (b := repository.extent(session, c)) is not None]
+    if not boxes:
+        return [-180.0, -85.0511287798066, 180.0, 85.0511287798066]
+    return [
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    ]
+
+
+def tilejson(session: Session, base: str, tileset: Tileset) -> dict[str, Any]:
+    """TileJSON 3.0.0 for MapLibre and QGIS; ``feature_limit`` says where tiles may be cut."""
+    bounds = _bounds(session, tileset)
+    zoom = max(tileset.min_zoom, min(14, tileset.max_zoom))
+    path = f"{tiles_path(base, tileset)}/{TMS_ID}"
+    return {
+        "tilejson": "3.0.0",
+        "name": tileset.id,
+        "description": tileset.title,
+        "scheme": "xyz",
+        "tiles": [f"{path}/{{z}}/{{x}}/{{y}}{_query(tileset)}"],
+        "minzoom": tileset.min_zoom,
+        "maxzoom": min(tileset.max_zoom, MAX_ZOOM),
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, zoom],
+        "vector_layers": [
+            {
+                "id": layer_name(c),
+                "description": c.title,
+                "minzoom": c.min_zoom,
+                "maxzoom": c.max_zoom,
+                "fields": {k: JSON_TYPES.get(v, "String") for k, v in c.properties.items()},
+            }
+            for c in tileset.layers
+        ],
+        "feature_limit": {layer_name(c): feature_limit(c) for c in tileset.layers},
+    }

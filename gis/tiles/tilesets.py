@@ -1,0 +1,78 @@
+"""Which collections make which tileset: one per collection, and the multi-layer base map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gis import collections
+from gis.collections import Collection
+from gis.errors import InvalidInput
+
+BASEMAP_ID = "basemap"
+DEFAULT_FEATURE_LIMIT = 50_000  # features per layer per tile; collection.extra may lower it
+
+
+class UnknownCollection(InvalidInput):
+    """A ``collections`` selection names a collection that is not public or not there."""
+
+
+@dataclass(frozen=True)
+class Tileset:
+    """A set of MVT layers served together; ``id`` is a collection id or ``basemap``."""
+
+    id: str
+    title: str
+    layers: tuple[Collection, ...]
+
+    @property
+    def tables(self) -> frozenset[str]:
+        """Tables whose edits can change this tileset's tiles."""
+        return frozenset(c.table for c in self.layers)
+
+    @property
+    def public(self) -> bool:
+        return all(c.public for c in self.layers)
+
+    @property
+    def min_zoom(self) -> int:
+        return min((c.min_zoom for c in self.layers), default=0)
+
+    @property
+    def max_zoom(self) -> int:
+        return max((c.max_zoom for c in self.layers), default=22)
+
+
+def feature_limit(collection: Collection) -> int:
+    """Most features one tile carries for this collection (more are reported, not hidden)."""
+    return int(collection.extra.get("tile_feature_limit", DEFAULT_FEATURE_LIMIT))
+
+
+def layer_name(collection: Collection) -> str:
+    """The MVT layer name of a collection (its id)."""
+    return collection.id
+
+
+def for_collection(collection_id: str) -> Tileset:
+    """The single-layer tileset of one registered collection (NotFound naming collectionId)."""
+    c = collections.get(collection_id)
+    return Tileset(id=c.id, title=c.title, layers=(c,))
+
+
+def basemap(selection: str | None = None) -> Tileset:
+    """Every public collection, one layer each, in registration order (drawn bottom-up);
+    ``selection`` (comma-separated collection ids, OGC ``collections``) picks some of them."""
+    public = [c for c in collections.all_collections() if c.public]
+    if not selection:
+        return Tileset(id=BASEMAP_ID, title="底图 base map", layers=tuple(public))
+    wanted = [s.strip() for s in selection.split(",") if s.strip()]
+    known = {c.id: c for c in public}
+    unknown = [w for w in wanted if w not in known]
+    if unknown or not wanted:
+        raise UnknownCollection(
+            f"no public collection {unknown[0] if unknown else selection!r}; "
+            f"known: {', '.join(known) or 'none'}",
+            field="collections",
+        )
+    layers = tuple(known[w] for w in dict.fromkeys(wanted))
+    ids = ",".join(c.id for c in layers)
+    return Tileset(id=f"{BASEMAP_ID}:{ids}", title=f"底图 base map ({ids})", layers=layers)
