@@ -1,0 +1,84 @@
+"""All SQL of surveys. Never commits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.survey.models import Survey, SurveyPoint
+
+
+def add_survey(session: Session, survey: Survey, points: list[SurveyPoint], tracks: list) -> int:
+    """Insert a survey with its points and tracks; returns its id (flushed, not committed)."""
+    session.add(survey)
+    session.flush()
+    for p in points:
+        p.survey_id = survey.id
+    for t in tracks:
+        t.survey_id = survey.id
+    session.add_all(points)
+    session.add_all(tracks)
+    session.flush()
+    return int(survey.id)
+
+
+def get_survey(session: Session, survey_id: int) -> Survey | None:
+    return session.get(Survey, survey_id)
+
+
+def survey_points(session: Session, survey_id: int, kind: str | None = None) -> list[dict]:
+    """Points of a survey in order, with lon/lat (EPSG:4490)."""
+    rows = session.execute(
+        text(
+            "SELECT seq, kind, name, ST_X(geom) AS lon, ST_Y(geom) AS lat, elevation_m, "
+            "observed_at, fix_quality, satellites, hdop, precision_m, declared_class, "
+            "accuracy_class, flag, track_seq FROM survey_point "
+            "WHERE survey_id = :sid AND (CAST(:kind AS text) IS NULL OR kind = :kind) ORDER BY seq"
+        ),
+        {"sid": survey_id, "kind": kind},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def survey_tracks_geojson(session: Session, survey_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        text(
+            "SELECT seq, kind, name, ST_AsGeoJSON(geom, 8) AS g FROM survey_track "
+            "WHERE survey_id = :sid ORDER BY seq"
+        ),
+        {"sid": survey_id},
+    )
+    return [{"seq": s, "kind": k, "name": n, "geometry": json.loads(g)} for s, k, n, g in rows]
+
+
+def boundary_wkb(session: Session, survey_id: int) -> bytes | None:
+    value = session.execute(
+        text("SELECT ST_AsBinary(boundary) FROM survey WHERE id = :sid"), {"sid": survey_id}
+    ).scalar_one_or_none()
+    return bytes(value) if value is not None else None
+
+
+# --- The register, read by SQL: gis must not import cadastre, so the comparison of a
+# --- boundary survey with the registered parcel reads the `parcel` table here.
+def registered_parcel(
+    session: Session, boundary_wkb: bytes, unit_code: str | None
+) -> dict[str, Any] | None:
+    """The current parcel a survey belongs to: by unit code, else the one it overlaps most."""
+    if unit_code:
+        sql = (
+            "SELECT id, uid, unit_code, land_use, area_m2, ST_AsBinary(geom) AS wkb FROM parcel "
+            "WHERE end_lifespan IS NULL AND unit_code = :code"
+        )
+        params: dict[str, Any] = {"code": unit_code}
+    else:
+        sql = (
+            "SELECT id, uid, unit_code, land_use, area_m2, ST_AsBinary(geom) AS wkb FROM parcel "
+            "WHERE end_lifespan IS NULL AND ST_Intersects(geom, ST_GeomFromWKB(:wkb, 4490)) "
+            "ORDER BY ST_Area(ST_Intersection(geom, ST_GeomFromWKB(:wkb, 4490))) DESC LIMIT 1"
+        )
+        params = {"wkb": boundary_wkb}
+    row = session.execute(text(sql), params).mappings().first()
+    return dict(row) if row else None
