@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from cadastre.exchange.cli import register as register_exchange
@@ -10,3 +12,58 @@ from cadastre.parcels.cli import register as register_parcels
 app = typer.Typer(help="The cadastral register.", no_args_is_help=True)
 register_exchange(app)
 register_parcels(app)
+
+
+@app.command("verify")
+def verify_journal() -> None:
+    """Recompute the registry journal's hash chain; exit 1 naming every altered entry."""
+    from cadastre.registry.journal import verify
+    from gis.db import session_factory
+
+    with session_factory()() as session:
+        result = verify(session)
+    if result.ok:
+        typer.echo(f"journal OK: {result.entries} entries, head {result.head}")
+        return
+    for problem in result.problems:
+        typer.echo(problem["reason"], err=True)
+    typer.echo(f"journal BROKEN: {len(result.problems)} problem(s) in {result.entries} entries")
+    raise typer.Exit(1)
+
+
+@app.command("verify-certificate")
+def verify_certificate(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="saved certificate page"),
+    public_key: Path | None = typer.Option(
+        None, "--public-key", exists=True, dir_okay=False, help="PEM public key (default: ours)"
+    ),
+) -> None:
+    """Check a saved certificate offline (no database): Ed25519 signature and unedited page."""
+    from cadastre.registry.certificates import verify_page
+
+    pem = public_key.read_bytes() if public_key else None
+    check = verify_page(file.read_text(encoding="utf-8"), pem)
+    typer.echo(f"{check.number or '?'} unit {check.unit_code or '?'}: {check.reason}")
+    if not check.ok:
+        raise typer.Exit(1)
+
+
+@app.command("public-key")
+def public_key() -> None:
+    """Print the PEM public key that verifies this registry's certificates."""
+    from cadastre.registry.signing import public_key_pem
+
+    typer.echo(public_key_pem(), nl=False)
+
+
+@app.command("case-status")
+def case_status(public_number: str) -> None:
+    """Status and dates of a registration case (what the public may see)."""
+    from cadastre.registry.service import case_status as status
+    from gis.db import session_factory
+
+    with session_factory()() as session:
+        s = status(session, public_number)
+    typer.echo(f"{s['public_number']}: {s['status_name_zh']} {s['status_name_en']}")
+    for step in s["steps"]:
+        typer.echo(f"  {step['at']}  {step['status']}")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from cadastre.registry import journal
+from cadastre.registry import certificates, journal
 from cadastre.registry import repository as repo
 from cadastre.registry.entry import enter_case
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
@@ -28,7 +28,7 @@ from cadastre.registry.rules import (
 from cadastre.registry.sources import add_source
 from cadastre.registry.validation import check_register, check_request
 from cadastre.unit_code import parse_unit_code
-from gis.errors import PermissionDenied
+from gis.errors import InvalidInput, PermissionDenied
 
 
 def clock(session: Session) -> datetime:
@@ -103,8 +103,6 @@ def take_step(
         raise CaseNotFound(f"no case has number {public_number}", field="public_number")
     target = check_step(step, case.status, role)
     if step in ("reject", "withdraw") and not reason.strip():
-        from gis.errors import InvalidInput
-
         raise InvalidInput(f"say why the case is {target}", field="reason")
     now = clock(session)
     event: dict[str, Any] = {"step": step, "status": target, "role": role}
@@ -130,6 +128,8 @@ def take_step(
             reason=reason or None,
         )
     )
+    if step == "issue":
+        event["certificate"] = certificates.issue(session, case).number
     journal.append(
         session,
         f"case_{target}",

@@ -1,0 +1,234 @@
+"""Registry endpoints under /api/v1: cases (public status, window, online), units, journal.
+
+Public reads (case status, restrictions, journal check) never show names or ID numbers;
+everything about people needs a registrar's token.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from cadastre.registry import certificates, journal, views
+from cadastre.registry import service as svc
+from cadastre.registry.schemas import CaseCreate, CaseStatusPublic, CaseSubmitted, StepIn
+from cadastre.registry.sources import add_upload
+from gis.auth.deps import require_role
+from gis.auth.roles import Role
+from gis.auth.service import Principal
+from gis.db import get_session
+from gis.errors import InvalidInput, PayloadTooLarge
+from gis.settings import get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["registry"])
+registrar = require_role(Role.REGISTRAR)
+MAX_ONLINE_FILES = 10
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@router.get("/cases/{public_number}", response_model=CaseStatusPublic)
+def public_case_status(public_number: str, session: Session = Depends(get_session)) -> Any:
+    """Status and dates of a case, for the applicant (no personal data)."""
+    return svc.case_status(session, public_number)
+
+
+@router.post("/cases", status_code=201, response_model=CaseSubmitted)
+def submit_case(
+    body: CaseCreate,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(registrar),
+) -> Any:
+    """A case received at the service window."""
+    try:
+        case = svc.open_case(
+            session,
+            case_type_code=body.case_type,
+            submitted_by=who.username,
+            role=who.role.value,
+            request=body.request(),
+            note=body.note,
+        )
+        out = _submitted(case)
+    except BaseException:
+        session.rollback()
+        raise
+    _commit(session)
+    return out
+
+
+@router.post("/cases/online", status_code=201, response_model=CaseSubmitted)
+async def submit_online(
+    case_type: str = Form(...),
+    unit_code: str | None = Form(None),
+    note: str = Form("", max_length=2000),
+    holders: str | None = Form(None, description="JSON list of holders"),
+    files: list[UploadFile] = File(default_factory=list),
+    session: Session = Depends(get_session),
+) -> Any:
+    """Online submission with documents, for pre-review at the window (no token needed)."""
+    parsed = _parse_holders(holders)
+    docs = await _read_uploads(files)
+    try:
+        case = svc.open_case(
+            session,
+            case_type_code=case_type,
+            submitted_by="online",
+            role="public",
+            channel="online",
+            note=note,
+            request={"unit_code": unit_code or None, "holders": parsed},
+        )
+        for name, data in docs:
+            add_upload(session, "application", name, data, case.id)
+        out = _submitted(case, len(docs))
+    except BaseException:
+        session.rollback()
+        raise
+    _commit(session)
+    return out
+
+
+@router.post("/cases/{public_number}/steps")
+def take_step(
+    public_number: str,
+    body: StepIn,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(registrar),
+) -> dict[str, Any]:
+    """Accept, review, enter, issue the certificate, reject or withdraw a case."""
+    try:
+        case = svc.take_step(
+            session,
+            public_number,
+            body.step,
+            actor=who.username,
+            role=who.role.value,
+            reason=body.reason,
+        )
+        out = views.case_detail(session, case)
+    except BaseException:
+        session.rollback()
+        raise
+    _commit(session)
+    return out
+
+
+@router.get("/cases/{public_number}/detail")
+def case_detail(
+    public_number: str,
+    session: Session = Depends(get_session),
+    _: Principal = Depends(registrar),
+) -> dict[str, Any]:
+    """Everything about a case, for registrars: request, holders, steps with actors."""
+    return views.case_detail(session, views.case_or_404(session, public_number))
+
+
+@router.get("/cases", dependencies=[Depends(registrar)])
+def list_cases(
+    status: str | None = Query(None, max_length=20),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    """Cases, newest first, for registrars."""
+    return views.case_list(session, status, limit, offset)
+
+
+@router.get("/cases/{public_number}/certificate", response_class=HTMLResponse)
+def certificate_page(
+    public_number: str,
+    session: Session = Depends(get_session),
+    _: Principal = Depends(registrar),
+) -> HTMLResponse:
+    """The signed, printable certificate of an entered case (save it to verify offline)."""
+    html = certificates.page_for_case(session, public_number)
+    headers = {"Content-Disposition": f'inline; filename="certificate-{public_number}.html"'}
+    return HTMLResponse(html, headers=headers)
+
+
+@router.get("/units/{unit_code}/restrictions")
+def unit_restrictions(unit_code: str, session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Restrictions in force on a unit now (types only), for the public and other domains."""
+    found = sorted(svc.restrictions_as_of(session, unit_code))
+    return {"unit_code": unit_code, "restrictions": views.named_restrictions(found)}
+
+
+@router.get("/units/{unit_code}/register", dependencies=[Depends(registrar)])
+def unit_register(
+    unit_code: str,
+    at: datetime | None = Query(None, description="read the register as of this instant"),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    """The register page of a unit (holders, shares, restrictions), optionally as of ``at``."""
+    return views.unit_register(session, unit_code, at)
+
+
+@router.get("/units/{unit_code}/history", dependencies=[Depends(registrar)])
+def unit_history(unit_code: str, session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Every right and restriction version ever on a unit, with its case number."""
+    return views.unit_history(session, unit_code)
+
+
+@router.get("/journal/verify")
+def verify_journal(session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Recompute the journal's hash chain; names every entry that was changed."""
+    return journal.verify(session).as_dict()
+
+
+def _submitted(case: Any, documents: int = 0) -> dict[str, Any]:
+    return {
+        "public_number": case.public_number,
+        "status": case.status,
+        "due_date": case.due_date.date().isoformat(),
+        "documents": documents,
+    }
+
+
+def _parse_holders(raw: str | None) -> list[dict[str, Any]] | None:
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise InvalidInput("holders must be a JSON list", field="holders") from None
+    if not isinstance(value, list) or not all(isinstance(h, dict) for h in value):
+        raise InvalidInput("holders must be a JSON list of objects", field="holders")
+    return value
+
+
+async def _read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
+    if len(files) > MAX_ONLINE_FILES:
+        raise InvalidInput(f"at most {MAX_ONLINE_FILES} documents", field="files")
+    limit = get_settings().upload_max_bytes
+    out = []
+    for f in files:
+        data = await f.read(limit + 1)
+        if len(data) > limit:
+            raise PayloadTooLarge(f"{f.filename} is over {limit} bytes", field="files")
+        out.append(((f.filename or "document")[:300], data))
+    return out
+
+
+@router.get("/cases/{public_number}/documents/{source_id}", dependencies=[Depends(registrar)])
+def case_document(
+    public_number: str, source_id: int, session: Session = Depends(get_session)
+) -> Response:
+    """Download a document of a case (registrars)."""
+    name, data = views.document(session, public_number, source_id)
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

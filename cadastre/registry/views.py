@@ -1,0 +1,187 @@
+"""Read models of the registry for registrars (with people) and for the public (without)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cadastre.registry import repository as repo
+from cadastre.registry.errors import CaseNotFound, UnitNotFound
+from cadastre.registry.models import CaseDocument, RegCase, Source
+from cadastre.registry.rules import CASE_TYPES, RESTRICTION_TYPES, STATUSES
+from cadastre.registry.service import clock
+from cadastre.unit_code import parse_unit_code
+from gis import landuse
+from gis.errors import NotFound
+
+
+def case_or_404(session: Session, public_number: str) -> RegCase:
+    case = repo.case_by_number(session, public_number)
+    if case is None:
+        raise CaseNotFound(f"no case has number {public_number}", field="public_number")
+    return case
+
+
+def _case_summary(case: RegCase) -> dict[str, Any]:
+    ct = CASE_TYPES[case.case_type]
+    zh, en = STATUSES[case.status]
+    return {
+        "public_number": case.public_number,
+        "case_type": case.case_type,
+        "case_type_name_zh": ct.name_zh,
+        "case_type_name_en": ct.name_en,
+        "status": case.status,
+        "status_name_zh": zh,
+        "status_name_en": en,
+        "channel": case.channel,
+        "unit_code": case.unit_code,
+        "submitted_by": case.submitted_by,
+        "submitted_at": case.submitted_at.isoformat(),
+        "due_date": case.due_date.date().isoformat(),
+        "entered_at": case.entered_at.isoformat() if case.entered_at else None,
+    }
+
+
+def case_detail(session: Session, case: RegCase) -> dict[str, Any]:
+    """A case with its request, steps (who, role, when, why) and documents."""
+    docs = session.execute(
+        select(Source)
+        .join(CaseDocument, CaseDocument.source_id == Source.id)
+        .where(CaseDocument.case_id == case.id)
+        .order_by(Source.id)
+    ).scalars()
+    return {
+        **_case_summary(case),
+        "request": {k: v for k, v in case.payload.items() if k != "geometry_wkt"},
+        "note": case.note,
+        "reason": case.reason,
+        "steps": [
+            {
+                "step": s.step,
+                "status": s.status,
+                "actor": s.actor,
+                "role": s.role,
+                "at": s.at.isoformat(),
+                "reason": s.reason,
+            }
+            for s in repo.case_steps(session, case.id)
+        ],
+        "documents": [
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "title": d.title,
+                "sha256": d.sha256,
+                "size_bytes": d.size_bytes,
+            }
+            for d in docs
+        ],
+    }
+
+
+def case_list(
+    session: Session, status: str | None, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    return [_case_summary(c) for c in repo.list_cases(session, status, limit, offset)]
+
+
+def named_restrictions(types: list[str]) -> list[dict[str, str]]:
+    return [
+        {"type": t, "name_zh": RESTRICTION_TYPES[t][0], "name_en": RESTRICTION_TYPES[t][1]}
+        for t in types
+    ]
+
+
+def unit_register(session: Session, unit_code: str, at: datetime | None) -> dict[str, Any]:
+    """The register of one unit as of ``at`` (now by default): parcel, holders, restrictions."""
+    parse_unit_code(unit_code)
+    when = at or clock(session)
+    parcel = repo.parcel_as_of(session, unit_code, when)
+    unit = repo.baunit_as_of(session, unit_code, when)
+    if parcel is None and unit is None:
+        raise UnitNotFound(f"no unit {unit_code} at {when.isoformat()}", field="unit_code")
+    rrrs = repo.rrrs_as_of(session, unit_code, when)
+    zh, en = landuse.names(parcel.land_use) if parcel else ("", "")
+    return {
+        "unit_code": unit_code,
+        "as_of": when.isoformat(),
+        "unit_status": unit.status if unit else "unregistered",
+        "parcel": None
+        if parcel is None
+        else {
+            "version": parcel.version,
+            "land_use": parcel.land_use,
+            "land_use_name_zh": zh,
+            "land_use_name_en": en,
+            "area_m2": str(parcel.area_m2),
+            "reg_status": parcel.reg_status,
+        },
+        "rights": [_right(r) for r in rrrs if r.kind == "right"],
+        "restrictions": [_restriction(r) for r in rrrs if r.kind == "restriction"],
+    }
+
+
+def _right(r: Any) -> dict[str, Any]:
+    return {
+        "uid": r.uid,
+        "type": r.rrr_type,
+        "holder": r.party_name,
+        "holder_kind": r.party_kind,
+        "id_number": r.party_id_number,
+        "share": f"{r.share_num}/{r.share_den}",
+        "since": r.begin_lifespan.isoformat(),
+    }
+
+
+def _restriction(r: Any) -> dict[str, Any]:
+    zh, en = RESTRICTION_TYPES[r.rrr_type]
+    return {
+        "uid": r.uid,
+        "type": r.rrr_type,
+        "name_zh": zh,
+        "name_en": en,
+        "party": r.party_name,
+        "amount": str(r.amount) if r.amount is not None else None,
+        "creditor": r.creditor,
+        "term_end": r.term_end.date().isoformat() if r.term_end else None,
+        "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+        "since": r.begin_lifespan.isoformat(),
+    }
+
+
+def unit_history(session: Session, unit_code: str) -> dict[str, Any]:
+    parse_unit_code(unit_code)
+    rows = repo.unit_history(session, unit_code)
+    return {
+        "unit_code": unit_code,
+        "events": [
+            {
+                "uid": r.uid,
+                "kind": r.kind,
+                "type": r.rrr_type,
+                "share": f"{r.share_num}/{r.share_den}" if r.share_den else None,
+                "begin": r.begin_lifespan.isoformat(),
+                "end": r.end_lifespan.isoformat() if r.end_lifespan else None,
+                "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+                "case": r.public_number,
+            }
+            for r in rows
+        ],
+    }
+
+
+def document(session: Session, public_number: str, source_id: int) -> tuple[str, bytes]:
+    """(file name, bytes) of a case's document."""
+    case = case_or_404(session, public_number)
+    src = session.execute(
+        select(Source)
+        .join(CaseDocument, CaseDocument.source_id == Source.id)
+        .where(CaseDocument.case_id == case.id, Source.id == source_id)
+    ).scalar_one_or_none()
+    if src is None or not src.path or not Path(src.path).is_file():
+        raise NotFound(f"case {public_number} has no document {source_id}", field="source_id")
+    return f"document-{source_id}", Path(src.path).read_bytes()
