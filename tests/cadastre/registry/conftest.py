@@ -26,4 +26,3 @@ def unit_codes(db: Session) -> list[str]:
 @pytest.fixture
 def holders() -> list[dict[str, Any]]:
     return [dict(ALICE), dict(BOB)]
-
