@@ -1,7 +1,217 @@
-"""OGC API Features endpoints under /ogc."""
+"""OGC API Features (Parts 1-4) under /ogc over the collection registry."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from gis.auth.deps import optional_principal
+from gis.auth.service import Principal
+from gis.db import get_session
+from gis.errors import NotFound
+from gis.ogc import crs as crs_mod
+from gis.ogc import documents, html, repository, service
+from gis.ogc.documents import GEOJSON, JSON
+from gis.ogc.params import DEFAULT_LIMIT, ItemsRequest, build_query, check_limit
+
+router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
+RESERVED = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter"}
+RESERVED |= {"filter-lang", "filter-crs", "properties", "sortby"}
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _wants_html(request: Request, f: str | None) -> bool:
+    if f:
+        return f.lower() == "html"
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept
+
+
+def _json(doc: dict[str, Any], media: str = JSON, **headers: str) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False), media_type=media, headers=headers)
+
+
+@router.get("", summary="Landing page")
+def landing(request: Request, f: str | None = None) -> Response:
+    doc = documents.landing(_base(request))
+    return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance(request: Request, f: str | None = None) -> Response:
+    doc = {"title": "Conformance", "conformsTo": documents.CONFORMANCE}
+    return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
+
+
+@router.get("/collections", summary="Feature collections")
+def collections(
+    request: Request,
+    f: str | None = None,
+    session: Session = Depends(get_session),
+    who: Principal | None = Depends(optional_principal),
+) -> Response:
+    base = _base(request)
+    doc = {
+        "title": "Collections",
+        "description": "图层 layers",
+        "links": [documents.link(f"{base}/ogc/collections", "self", JSON)],
+        "collections": [
+            documents.collection(base, c, repository.extent(session, c))
+            for c in service.visible(who)
+        ],
+        "crs": crs_mod.CRS_LIST,
+    }
+    return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
+
+
+@router.get("/collections/{collection_id}", summary="One feature collection")
+def collection(
+    collection_id: str,
+    request: Request,
+    f: str | None = None,
+    session: Session = Depends(get_session),
+    who: Principal | None = Depends(optional_principal),
+) -> Response:
+    c = service.readable(collection_id, who)
+    doc = documents.collection(_base(request), c, repository.extent(session, c))
+    return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
+
+
+@router.get("/collections/{collection_id}/queryables", summary="Queryable properties")
+def queryables(
+    collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
+) -> Response:
+    c = service.readable(collection_id, who)
+    return _json(documents.queryables(_base(request), c), "application/schema+json")
+
+
+def _page_links(request: Request, limit: int, offset: int, more: bool) -> list[dict[str, Any]]:
+    url = f"{_base(request)}{request.url.path}"
+    args = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
+
+    def href(off: int, fmt: str | None = None) -> str:
+        return f"{url}?{urlencode({**args, 'offset': off, **({'f': fmt} if fmt else {})})}"
+
+    links = [
+        documents.link(href(offset), "self", GEOJSON, "this page"),
+        documents.link(href(offset, "html"), "alternate", "text/html", "this page as HTML"),
+    ]
+    if more:
+        links.append(documents.link(href(offset + limit), "next", GEOJSON, "next page"))
+    if offset > 0:
+        links.append(documents.link(href(max(0, offset - limit)), "prev", GEOJSON, "previous"))
+    return links
+
+
+def _property_filters(request: Request, props: dict[str, str]) -> str | None:
+    """``?land_use=07`` style equality filters on queryables, as CQL2 JSON."""
+    args = [
+        {"op": "=", "args": [{"property": k}, float(v) if props[k] in ("integer", "number") else v]}
+        for k, v in request.query_params.items()
+        if k in props and k not in RESERVED
+    ]
+    if not args:
+        return None
+    return json.dumps(args[0] if len(args) == 1 else {"op": "and", "args": args})
+
+
+@router.get("/collections/{collection_id}/items", summary="Features (GeoJSON or HTML)")
+def items(
+    collection_id: str,
+    request: Request,
+    f: str | None = None,
+    limit: int = Query(DEFAULT_LIMIT, description="1 to 10000"),
+    offset: int = 0,
+    bbox: str | None = None,
+    bbox_crs: str | None = Query(None, alias="bbox-crs"),
+    crs: str | None = None,
+    datetime_: str | None = Query(None, alias="datetime"),
+    filter_: str | None = Query(None, alias="filter"),
+    filter_lang: str | None = Query(None, alias="filter-lang"),
+    filter_crs: str | None = Query(None, alias="filter-crs"),
+    session: Session = Depends(get_session),
+    who: Principal | None = Depends(optional_principal),
+) -> Response:
+    c = service.readable(collection_id, who)
+    check_limit(limit, offset)
+    as_html = _wants_html(request, f)
+    out_crs = crs_mod.SUPPORTED[crs_mod.CRS84] if as_html else crs_mod.parse(crs)
+    extra = _property_filters(request, c.properties)
+    q = build_query(
+        c, ItemsRequest(limit, offset, bbox, bbox_crs, datetime_, filter_, filter_lang, filter_crs)
+    )
+    if extra:
+        q2 = build_query(c, ItemsRequest(limit, offset, filter=extra, filter_lang="cql2-json"))
+        q.conditions += [s.replace(":f", ":pf") for s in q2.conditions]
+        q.params.update({k.replace("f", "pf", 1): v for k, v in q2.params.items()})
+    body, n, more = repository.items(session, c, out_crs, q, limit, offset)
+    head: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "numberReturned": n,
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": _page_links(request, limit, offset, more),
+    }
+    if not more:
+        head["numberMatched"] = offset + n
+    text = json.dumps(head, ensure_ascii=False)[:-1] + f', "features": [{body}]}}'
+    if as_html:
+        return HTMLResponse(html.items(c.title, text))
+    return Response(text, media_type=GEOJSON, headers={"Content-Crs": crs_mod.header(out_crs)})
+
+
+def _etag_of(session: Session, c: Any, fid: str, feature: str) -> str:
+    if c.editor is not None:
+        return str(c.editor.etag(session, fid)).strip('"')
+    return hashlib.md5(feature.encode(), usedforsecurity=False).hexdigest()
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+def item(
+    collection_id: str,
+    feature_id: str,
+    request: Request,
+    f: str | None = None,
+    crs: str | None = None,
+    session: Session = Depends(get_session),
+    who: Principal | None = Depends(optional_principal),
+) -> Response:
+    c = service.readable(collection_id, who)
+    as_html = _wants_html(request, f)
+    out_crs = crs_mod.SUPPORTED[crs_mod.CRS84] if as_html else crs_mod.parse(crs)
+    feature = repository.item(session, c, out_crs, feature_id)
+    if feature is None:
+        raise NotFound(f"no feature {feature_id!r} in {c.id!r}", field="featureId")
+    if as_html:
+        return HTMLResponse(
+            html.items(c.title, f'{{"type":"FeatureCollection","features":[{feature}]}}')
+        )
+    href = f"{_base(request)}/ogc/collections/{c.id}"
+    links = [
+        documents.link(f"{href}/items/{feature_id}", "self", GEOJSON),
+        documents.link(href, "collection", JSON, c.title),
+    ]
+    text = feature[:-1] + f', "links": {json.dumps(links)}}}'
+    headers = {
+        "Content-Crs": crs_mod.header(out_crs),
+        "ETag": f'"{_etag_of(session, c, feature_id, feature)}"',
+    }
+    return Response(text, media_type=GEOJSON, headers=headers)
+
+
+def _include_writes() -> None:
+    from gis.ogc import api_write
+
+    router.include_router(api_write.router, prefix="")
+
+
+_include_writes()

@@ -1,7 +1,104 @@
-"""Planning endpoints under /api/v1/planning and the planners' map."""
+"""Planning endpoints under /api/v1/planning and the planners' map at /maps/planning."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from sqlalchemy.orm import Session
+
+from gis.auth.deps import require_role
+from gis.auth.roles import Role
+from gis.auth.service import Principal
+from gis.db import get_session
+from gis.exchange.archive import save_stream
+from gis.planning import repository, service
+from gis.planning.maps import router as maps_router
+from gis.planning.models import LAYERS
+from gis.planning.schemas import (
+    BatchRequest,
+    ComplianceRequest,
+    EditionCreate,
+    EditionPublic,
+    ImportResult,
+)
+from gis.settings import get_settings
 
 router = APIRouter()
+api = APIRouter(prefix="/api/v1/planning", tags=["planning"])
+planner = require_role(Role.PLANNER)
+
+
+@api.get("/layers", summary="The planning layers with Chinese and English names")
+def layers() -> list[dict[str, str]]:
+    return [{"layer": k, "name_zh": zh, "name_en": en} for k, (zh, en) in LAYERS.items()]
+
+
+@api.post("/compliance", summary="May this land be used for that? Verdict, conflicts, zones")
+def compliance(req: ComplianceRequest, session: Session = Depends(get_session)) -> dict[str, Any]:
+    return service.check(session, req).as_dict()
+
+
+@api.post("/compliance/batch", summary="Compliance of many sites at once")
+def compliance_batch(req: BatchRequest, session: Session = Depends(get_session)) -> dict[str, Any]:
+    return service.check_batch(session, req.items, req.edition_id)
+
+
+@api.get("/editions", response_model=list[EditionPublic], summary="Plan editions, newest first")
+def editions(session: Session = Depends(get_session)) -> list[EditionPublic]:
+    return [EditionPublic.model_validate(r._asdict()) for r in repository.list_editions(session)]
+
+
+@api.post("/editions", status_code=201, summary="Register a new (not yet in force) edition")
+def create_edition(
+    data: EditionCreate,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(planner),
+) -> dict[str, int]:
+    return {"id": service.create_edition(session, data)}
+
+
+@api.post("/editions/{edition_id}/activate", status_code=204, summary="Put an edition in force")
+def activate(
+    edition_id: int, session: Session = Depends(get_session), who: Principal = Depends(planner)
+) -> Response:
+    service.activate(session, edition_id)
+    return Response(status_code=204)
+
+
+@api.get("/editions/{edition_id}/zones", summary="One layer of any edition as GeoJSON")
+def zones(edition_id: int, layer: str, session: Session = Depends(get_session)) -> Response:
+    body = service.zones_geojson(session, edition_id, layer)
+    return Response(body, media_type="application/geo+json")
+
+
+@api.post(
+    "/editions/{edition_id}/zones",
+    response_model=ImportResult,
+    summary="Import (replace) one layer of an edition from a vector file",
+)
+def import_zones(
+    edition_id: int,
+    layer: str = Form(...),
+    file: UploadFile = File(...),
+    crs: str | None = Form(None),
+    code_field: str = Form("code"),
+    name_field: str = Form("name"),
+    session: Session = Depends(get_session),
+    who: Principal = Depends(planner),
+) -> ImportResult:
+    from gis.exchange.read import parse_crs
+
+    service.check_layer(layer)
+    srid = parse_crs(crs)
+    settings = get_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        dest = Path(tmp) / Path(file.filename or "upload").name
+        save_stream(file.file, dest, settings.upload_max_bytes)
+        return service.import_zones(session, edition_id, layer, dest, srid, code_field, name_field)
+
+
+router.include_router(api)
+router.include_router(maps_router)

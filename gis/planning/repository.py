@@ -73,3 +73,81 @@ def zones_geojson(session: Session, layer: str, edition: int | None = None) -> s
     """GeoJSON of one layer of an edition (default: the one in force), lon/lat EPSG:4490."""
     params: dict[str, Any] = {"layer": layer, "edition": edition}
     return feature_collection(session, ZONES_OF_EDITION, params, digits=6)
+
+
+ZONE_ETAG = """
+SELECT md5(z.code || '|' || z.name || '|' || encode(ST_AsEWKB(z.geom), 'hex'))
+FROM plan_zone z JOIN plan_edition e ON e.id = z.edition_id AND e.in_force
+WHERE z.id = :id AND z.layer = :layer
+"""
+
+
+def zone_etag(session: Session, zone_id: int, layer: str, lock: bool = False) -> str | None:
+    """Content hash of a zone of the edition in force (None if absent); ``lock`` locks the row."""
+    sql = ZONE_ETAG + (" FOR UPDATE OF z" if lock else "")
+    return session.execute(text(sql), {"id": zone_id, "layer": layer}).scalar()
+
+
+def insert_zone(
+    session: Session, edition: int, layer: str, code: str, name: str, wkb: bytes
+) -> int:
+    sql = text(
+        "INSERT INTO plan_zone (edition_id, layer, code, name, geom) "
+        "VALUES (:e, :layer, :code, :name, ST_Multi(ST_GeomFromWKB(:g, 4490))) RETURNING id"
+    )
+    params = {"e": edition, "layer": layer, "code": code, "name": name, "g": wkb}
+    return int(session.execute(sql, params).scalar_one())
+
+
+def update_zone(
+    session: Session, zone_id: int, code: str | None, name: str | None, wkb: bytes | None
+) -> None:
+    sql = text(
+        "UPDATE plan_zone SET code = coalesce(:code, code), name = coalesce(:name, name), "
+        "geom = coalesce(ST_Multi(ST_GeomFromWKB(:g, 4490)), geom) WHERE id = :id"
+    )
+    session.execute(sql, {"id": zone_id, "code": code, "name": name, "g": wkb})
+
+
+def delete_zone(session: Session, zone_id: int) -> None:
+    session.execute(text("DELETE FROM plan_zone WHERE id = :id"), {"id": zone_id})
+
+
+def list_editions(session: Session) -> list[Any]:
+    sql = """
+    SELECT e.id, e.name, e.approved_on, e.document, e.in_force,
+           coalesce(json_object_agg(z.layer, z.n) FILTER (WHERE z.layer IS NOT NULL), '{}') AS zones
+    FROM plan_edition e
+    LEFT JOIN (SELECT edition_id, layer, count(*) AS n FROM plan_zone GROUP BY 1, 2) z
+      ON z.edition_id = e.id
+    GROUP BY e.id ORDER BY e.approved_on DESC, e.id DESC
+    """
+    return list(session.execute(text(sql)).all())
+
+
+def insert_edition(session: Session, name: str, approved_on: Any, document: str) -> int:
+    sql = text(
+        "INSERT INTO plan_edition (name, approved_on, document, in_force) "
+        "VALUES (:n, :a, :d, false) RETURNING id"
+    )
+    return int(session.execute(sql, {"n": name, "a": approved_on, "d": document}).scalar_one())
+
+
+def put_in_force(session: Session, edition: int) -> None:
+    """Make ``edition`` the one in force (the partial unique index allows only one)."""
+    session.execute(text("UPDATE plan_edition SET in_force = false WHERE in_force"))
+    session.execute(text("UPDATE plan_edition SET in_force = true WHERE id = :id"), {"id": edition})
+
+
+def delete_layer(session: Session, edition: int, layer: str) -> int:
+    sql = text("DELETE FROM plan_zone WHERE edition_id = :e AND layer = :layer")
+    return int(session.execute(sql, {"e": edition, "layer": layer}).rowcount)  # type: ignore[attr-defined]
+
+
+def current_geometry_wkb(
+    session: Session, table: str, id_column: str, where: str, fid: str
+) -> bytes | None:
+    """WKB (EPSG:4490) of one feature of a registered collection (identifiers from code)."""
+    sql = f'SELECT ST_AsBinary(t.geom) FROM "{table}" t WHERE ({where}) AND t."{id_column}" = :fid'
+    found = session.execute(text(sql), {"fid": fid}).scalar()
+    return None if found is None else bytes(found)

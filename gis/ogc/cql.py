@@ -1,0 +1,176 @@
+"""CQL2 (text and JSON) filters to SQL with bound parameters, via pygeofilter's parsers.
+
+Only properties the collection publishes (and its geometry) may be named; every
+literal becomes a bound parameter; identifiers come from the collection definition.
+Spatial literals are read in ``filter-crs`` (CRS84 by default) and compared in EPSG:4490.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from pygeofilter import ast
+from pygeofilter.parsers.cql2_json import parse as parse_json
+from pygeofilter.parsers.cql2_text import parse as parse_text
+
+from gis.collections import Collection
+from gis.ogc.crs import OutputCrs
+from gis.ogc.errors import InvalidParameter
+
+COMPARE = {
+    ast.Equal: "=",
+    ast.NotEqual: "<>",
+    ast.LessThan: "<",
+    ast.LessEqual: "<=",
+    ast.GreaterThan: ">",
+    ast.GreaterEqual: ">=",
+}
+SPATIAL = {
+    ast.GeometryIntersects: "ST_Intersects",
+    ast.GeometryDisjoint: "ST_Disjoint",
+    ast.GeometryContains: "ST_Contains",
+    ast.GeometryWithin: "ST_Within",
+    ast.GeometryTouches: "ST_Touches",
+    ast.GeometryCrosses: "ST_Crosses",
+    ast.GeometryOverlaps: "ST_Overlaps",
+    ast.GeometryEquals: "ST_Equals",
+}
+GEOMETRY_NAMES = ("geometry", "geom")
+NUMERIC = ("integer", "number")
+
+
+def parse(text: str, lang: str | None) -> ast.Node:
+    """Parse a CQL2 text or JSON filter; malformed input is a 400 naming ``filter``."""
+    lang = (lang or "cql2-text").lower()
+    if lang not in ("cql2-text", "cql2-json"):
+        raise InvalidParameter(f"unknown filter-lang {lang!r}", field="filter-lang")
+    try:
+        if lang == "cql2-json":
+            return parse_json(json.loads(text))
+        return parse_text(text)
+    except Exception as exc:  # pygeofilter raises lark and ValueError types
+        msg = str(exc).splitlines()[0][:200]
+        raise InvalidParameter(f"malformed {lang} filter: {msg}", field="filter") from None
+
+
+class SqlFilter:
+    """Walks a pygeofilter AST into a SQL condition on alias ``t``, collecting parameters."""
+
+    def __init__(self, collection: Collection, crs: OutputCrs, prefix: str = "f") -> None:
+        self.c = collection
+        self.crs = crs
+        self.prefix = prefix
+        self.params: dict[str, Any] = {}
+
+    def bind(self, value: Any) -> str:
+        name = f"{self.prefix}{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def to_sql(self, node: Any) -> str:
+        if isinstance(node, ast.Not):
+            return f"(NOT {self.to_sql(node.sub_node)})"
+        if isinstance(node, ast.And | ast.Or):
+            op = "AND" if isinstance(node, ast.And) else "OR"
+            return f"({self.to_sql(node.lhs)} {op} {self.to_sql(node.rhs)})"
+        if isinstance(node, ast.Include):
+            return "FALSE" if node.not_ else "TRUE"
+        for cls, op in COMPARE.items():
+            if type(node) is cls:
+                return self._compare(node.lhs, op, node.rhs)
+        if isinstance(node, ast.Like):
+            return self._like(node)
+        if isinstance(node, ast.Between):
+            lo, hi = self._value(node.lhs, node.low), self._value(node.lhs, node.high)
+            neg = "NOT " if node.not_ else ""
+            return f"({self._column(node.lhs)} {neg}BETWEEN {lo} AND {hi})"
+        if isinstance(node, ast.In):
+            values = ", ".join(self._value(node.lhs, v) for v in node.sub_nodes)
+            return f"({self._column(node.lhs)} {'NOT ' if node.not_ else ''}IN ({values}))"
+        if isinstance(node, ast.IsNull):
+            return f"({self._column(node.lhs)} IS {'NOT ' if node.not_ else ''}NULL)"
+        if isinstance(node, ast.BBox):
+            env = f"ST_MakeEnvelope({', '.join(self.bind(float(v)) for v in self._bbox(node))})"
+            return f"ST_Intersects({self._geom(node.lhs)}, ST_SetSRID({env}, 4490))"
+        for cls, fn in SPATIAL.items():
+            if type(node) is cls:
+                return f"{fn}({self._spatial(node.lhs)}, {self._spatial(node.rhs)})"
+        raise InvalidParameter(
+            f"the filter uses {type(node).__name__}, which this server does not support",
+            field="filter",
+        )
+
+    def _bbox(self, node: ast.BBox) -> tuple[float, float, float, float]:
+        box = (node.minx, node.miny, node.maxx, node.maxy)
+        if self.crs.flip:
+            box = (box[1], box[0], box[3], box[2])
+        if box[0] > box[2] or box[1] > box[3]:
+            raise InvalidParameter("BBOX in the filter has min > max", field="filter")
+        return box
+
+    def _column(self, node: Any) -> str:
+        if not isinstance(node, ast.Attribute):
+            raise InvalidParameter(
+                "the left side of a comparison must be a property", field="filter"
+            )
+        if node.name not in self.c.properties:
+            raise InvalidParameter(
+                f"unknown property {node.name!r}; see the collection's queryables",
+                field="filter",
+                property=node.name,
+            )
+        return f't."{node.name}"'
+
+    def _geom(self, node: Any) -> str:
+        if isinstance(node, ast.Attribute) and node.name in GEOMETRY_NAMES:
+            return f't."{self.c.geometry_column}"'
+        raise InvalidParameter("a spatial predicate needs the geometry property", field="filter")
+
+    def _spatial(self, node: Any) -> str:
+        if isinstance(node, ast.Attribute):
+            return self._geom(node)
+        if isinstance(node, dict) or hasattr(node, "geometry"):
+            geo = node if isinstance(node, dict) else node.geometry
+            g = f"ST_GeomFromGeoJSON({self.bind(json.dumps(geo))})"
+            if self.crs.flip:
+                g = f"ST_FlipCoordinates({g})"
+            return f"ST_Transform(ST_SetSRID({g}, {self.crs.srid}), 4490)"
+        if isinstance(node, ast.Node) and type(node).__name__ == "Envelope":
+            raise InvalidParameter("ENVELOPE literals are not supported", field="filter")
+        raise InvalidParameter("a spatial predicate needs a geometry literal", field="filter")
+
+    def _compare(self, lhs: Any, op: str, rhs: Any) -> str:
+        return f"({self._column(lhs)} {op} {self._value(lhs, rhs)})"
+
+    def _value(self, prop: Any, value: Any) -> str:
+        kind = self.c.properties.get(getattr(prop, "name", ""), "string")
+        if isinstance(value, ast.Node):
+            raise InvalidParameter("only literal values may be compared", field="filter")
+        ok = {
+            "string": isinstance(value, str),
+            "date": isinstance(value, date | str),
+            "datetime": isinstance(value, datetime | date | str),
+        }.get(kind, isinstance(value, int | float) and not isinstance(value, bool))
+        if not ok:
+            raise InvalidParameter(
+                f"{value!r} cannot be compared with the {kind} property {prop.name!r}",
+                field="filter",
+                property=prop.name,
+            )
+        return self.bind(value)
+
+    def _like(self, node: ast.Like) -> str:
+        pattern = node.pattern  # CQL2 LIKE uses % and _ exactly as SQL does
+        op = "ILIKE" if node.nocase else "LIKE"
+        neg = "NOT " if node.not_ else ""
+        return f"({self._column(node.lhs)}::text {neg}{op} {self.bind(pattern)})"
+
+
+def translate(
+    collection: Collection, text: str, lang: str | None, crs: OutputCrs
+) -> tuple[str, dict[str, Any]]:
+    """The SQL condition and its bound parameters for a CQL2 filter on ``collection``."""
+    sql_filter = SqlFilter(collection, crs)
+    return sql_filter.to_sql(parse(text, lang)), sql_filter.params

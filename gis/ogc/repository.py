@@ -1,0 +1,127 @@
+"""The SQL of OGC API Features: PostGIS builds every Feature's JSON text itself.
+
+Identifiers (table, columns, fixed conditions) come from :class:`gis.collections.Collection`
+definitions in code; every value from a request is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.collections import Collection
+from gis.ogc.crs import OutputCrs
+
+
+@dataclass
+class Query:
+    """Conditions on alias ``t`` (SQL from code and the CQL2 translator) with bound params."""
+
+    conditions: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, sql: str, **params: Any) -> None:
+        self.conditions.append(sql)
+        self.params.update(params)
+
+
+def geometry_sql(c: Collection, crs: OutputCrs) -> str:
+    """Expression of the geometry in the output CRS and axis order (options 0: no crs member)."""
+    g = f't."{c.geometry_column}"'
+    if crs.srid != 4490:
+        g = f"ST_Transform({g}, {crs.srid})"
+    if crs.flip:
+        g = f"ST_FlipCoordinates({g})"
+    return f"ST_AsGeoJSON({g}, {crs.digits}, 0)::json"
+
+
+def feature_sql(c: Collection, crs: OutputCrs) -> str:
+    props = ", ".join(f"'{name}', t.\"{name}\"" for name in c.properties)
+    return (
+        f"json_build_object('type', 'Feature', 'id', t.\"{c.id_column}\", "
+        f"'geometry', {geometry_sql(c, crs)}, "
+        f"'properties', json_build_object({props}))::text"
+    )
+
+
+def where_sql(c: Collection, q: Query) -> str:
+    conds = ([f"({c.where})"] if c.where else []) + q.conditions
+    return " AND ".join(conds) or "TRUE"
+
+
+def items(
+    session: Session, c: Collection, crs: OutputCrs, q: Query, limit: int, offset: int
+) -> tuple[str, int, bool]:
+    """(comma-joined Feature texts, number returned, whether more follow) of one page."""
+    sql = f"""
+    WITH page AS (
+      SELECT {feature_sql(c, crs)} AS f, row_number() OVER () AS rn
+      FROM (SELECT * FROM "{c.table}" t WHERE {where_sql(c, q)}
+            ORDER BY t."{c.id_column}" LIMIT :lim_1 OFFSET :off) t
+    )
+    SELECT coalesce(string_agg(f, ',' ORDER BY rn) FILTER (WHERE rn <= :lim), ''),
+           count(*) FILTER (WHERE rn <= :lim), count(*) > :lim
+    FROM page
+    """
+    params = {**q.params, "lim": limit, "lim_1": limit + 1, "off": offset}
+    body, n, more = session.execute(text(sql), params).one()
+    return str(body), int(n), bool(more)
+
+
+def count(session: Session, c: Collection, q: Query) -> int:
+    sql = f'SELECT count(*) FROM "{c.table}" t WHERE {where_sql(c, q)}'
+    return int(session.execute(text(sql), q.params).scalar_one())
+
+
+def item(session: Session, c: Collection, crs: OutputCrs, fid: str) -> str | None:
+    """One Feature's JSON text, or None."""
+    cast = id_type(session, c)
+    sql = f"""
+    SELECT {feature_sql(c, crs)} FROM "{c.table}" t
+    WHERE {where_sql(c, Query())} AND t."{c.id_column}" = CAST(:fid AS {cast})
+    """
+    if cast in ("integer", "bigint") and not fid.lstrip("-").isdigit():
+        return None
+    return session.execute(text(sql), {"fid": fid}).scalar()
+
+
+_ID_TYPES: dict[tuple[str, str], str] = {}
+
+
+def id_type(session: Session, c: Collection) -> str:
+    """The SQL type of the id column (integer, bigint, text ...), cached."""
+    key = (c.table, c.id_column)
+    if key not in _ID_TYPES:
+        found = session.execute(
+            text(
+                "SELECT format_type(atttypid, NULL) FROM pg_attribute "
+                "WHERE attrelid = CAST(:t AS regclass) AND attname = :col"
+            ),
+            {"t": c.table, "col": c.id_column},
+        ).scalar_one()
+        _ID_TYPES[key] = "text" if found.startswith("character") else str(found)
+    return _ID_TYPES[key]
+
+
+_EXTENTS: dict[str, tuple[float, list[float] | None]] = {}
+EXTENT_TTL_S = 60.0
+
+
+def extent(session: Session, c: Collection) -> list[float] | None:
+    """[minx, miny, maxx, maxy] in lon/lat of the collection's rows (cached for a minute)."""
+    hit = _EXTENTS.get(c.id)
+    if hit and time.monotonic() - hit[0] < EXTENT_TTL_S:
+        return hit[1]
+    sql = f"""
+    SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+    FROM (SELECT ST_Extent(t."{c.geometry_column}") AS e
+          FROM "{c.table}" t WHERE {where_sql(c, Query())}) s
+    """
+    row = session.execute(text(sql)).one()
+    box = None if row[0] is None else [round(float(v), 7) for v in row]
+    _EXTENTS[c.id] = (time.monotonic(), box)
+    return box

@@ -1,0 +1,120 @@
+"""OGC API Features Part 1 (core, GeoJSON, HTML) over the real app and PostGIS."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from gis.ogc.documents import CONFORMANCE
+
+
+def test_landing_and_conformance(client: TestClient) -> None:
+    landing = client.get("/ogc").json()
+    rels = {x["rel"] for x in landing["links"]}
+    assert {"self", "service-desc", "service-doc", "conformance", "data"} <= rels
+    conf = client.get("/ogc/conformance").json()["conformsTo"]
+    assert conf == CONFORMANCE
+    assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in conf
+
+
+def test_collections_list_public_layers(client: TestClient) -> None:
+    doc = client.get("/ogc/collections").json()
+    ids = {c["id"] for c in doc["collections"]}
+    assert {"parcels", "plan_zoning", "plan_farmland", "plan_development_boundary", "roads"} <= ids
+    parcels = next(c for c in doc["collections"] if c["id"] == "parcels")
+    assert parcels["itemType"] == "feature"
+    assert "http://www.opengis.net/def/crs/OGC/1.3/CRS84" in parcels["crs"]
+    assert parcels["storageCrs"] == "http://www.opengis.net/def/crs/EPSG/0/4490"
+    minx, miny, maxx, maxy = parcels["extent"]["spatial"]["bbox"][0]
+    assert 113 < minx < maxx < 115 and 22 < miny < maxy < 24  # lon/lat, CRS84 order
+
+
+def test_items_paging_links_and_number_matched(client: TestClient) -> None:
+    first = client.get("/ogc/collections/parcels/items", params={"limit": 250})
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("application/geo+json")
+    body = first.json()
+    assert body["numberReturned"] == 250 and len(body["features"]) == 250
+    assert "numberMatched" not in body  # not cheap mid-way: only known on the last page
+    nxt = next(x["href"] for x in body["links"] if x["rel"] == "next")
+    seen = {f["id"] for f in body["features"]}
+    pages = 1
+    while nxt:
+        page = client.get(nxt).json()
+        pages += 1
+        assert not seen & {f["id"] for f in page["features"]}
+        seen |= {f["id"] for f in page["features"]}
+        assert any(x["rel"] == "prev" for x in page["links"])
+        nxt = next((x["href"] for x in page["links"] if x["rel"] == "next"), None)
+    assert page["numberMatched"] == len(seen) == 600
+    assert pages == 3
+
+
+def test_public_attributes_only(client: TestClient) -> None:
+    feature = client.get("/ogc/collections/parcels/items", params={"limit": 1}).json()
+    props = feature["features"][0]["properties"]
+    assert set(props) == {"unit_code", "land_use", "area_m2", "reg_status"}
+    assert len(feature["features"][0]["id"]) == 28
+
+
+def test_single_item_with_etag(client: TestClient) -> None:
+    fid = client.get("/ogc/collections/parcels/items?limit=1").json()["features"][0]["id"]
+    r = client.get(f"/ogc/collections/parcels/items/{fid}")
+    assert r.status_code == 200 and r.headers["etag"].startswith('"')
+    doc = r.json()
+    assert doc["type"] == "Feature" and doc["id"] == fid
+    assert {x["rel"] for x in doc["links"]} >= {"self", "collection"}
+    missing = client.get("/ogc/collections/parcels/items/441900999999GB99999W00000000")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert client.get("/ogc/collections/nope/items").json()["field"] == "collectionId"
+
+
+def test_bbox_finds_features_inside(client: TestClient) -> None:
+    ext = client.get("/ogc/collections/parcels").json()["extent"]["spatial"]["bbox"][0]
+    cx, cy = (ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2
+    box = f"{cx - 0.002},{cy - 0.002},{cx + 0.002},{cy + 0.002}"
+    r = client.get("/ogc/collections/parcels/items", params={"bbox": box, "limit": 1000}).json()
+    assert 0 < r["numberReturned"] < 600
+    for f in r["features"]:
+        xs = [p[0] for p in f["geometry"]["coordinates"][0][0]]
+        assert min(xs) < cx + 0.002 and max(xs) > cx - 0.002
+
+
+def test_roads_and_plan_layers(client: TestClient) -> None:
+    roads = client.get("/ogc/collections/roads/items?limit=5").json()
+    assert roads["features"][0]["geometry"]["type"] == "LineString"
+    zoning = client.get("/ogc/collections/plan_zoning/items").json()
+    assert {f["properties"]["code"] for f in zoning["features"]} <= {
+        "01",
+        "03",
+        "05",
+        "06",
+        "07",
+        "08",
+    }
+    assert zoning["numberMatched"] == zoning["numberReturned"] > 0
+
+
+def test_html_pages(client: TestClient) -> None:
+    for url in ("/ogc", "/ogc/collections", "/ogc/collections/parcels", "/ogc/conformance"):
+        r = client.get(url, headers={"Accept": "text/html"})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    items = client.get("/ogc/collections/parcels/items?f=html&limit=5")
+    assert "441900" in items.text and "/static/vendor/leaflet/leaflet.js" in items.text
+    assert "cdn" not in items.text.lower()
+
+
+def test_limits_are_checked(client: TestClient) -> None:
+    for bad in ("-1", "0", "1000000000"):
+        r = client.get("/ogc/collections/parcels/items", params={"limit": bad})
+        assert r.status_code == 400, bad
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["field"] == "limit"
+    r = client.get("/ogc/collections/parcels/items", params={"limit": "ten"})
+    assert r.status_code in (400, 422) and "limit" in r.json()["field"]
+
+
+def test_property_query_parameter(client: TestClient) -> None:
+    r = client.get("/ogc/collections/parcels/items", params={"land_use": "0701", "limit": 50})
+    feats = r.json()["features"]
+    assert feats and {f["properties"]["land_use"] for f in feats} == {"0701"}
