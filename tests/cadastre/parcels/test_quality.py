@@ -1,0 +1,112 @@
+"""Quality report: overlaps, gaps in blocks, invalid geometries and slivers, found with
+locations as JSON, on the /maps/quality page and by `landgis cadastre check`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from cadastre.cli import app as cadastre_cli
+from cadastre.parcels import quality
+from tests.cadastre.parcels.conftest import touching_pair
+
+COPY_SQL = """
+INSERT INTO parcel (version, unit_code, parcel_code, subzone_code, block_code, land_use, area_m2,
+                    reg_status, ref_point, geom)
+SELECT 1, left(unit_code, 14) || '99' || substr(unit_code, 17), left(parcel_code, 14) || '99'
+       || substr(parcel_code, 17), subzone_code, block_code, land_use, area_m2, reg_status,
+       ref_point, {geom}
+FROM parcel WHERE unit_code = :c AND end_lifespan IS NULL
+"""
+
+
+def _damage(db: Session) -> dict[str, str]:
+    """Make one of each defect in the (rolled-back) register of one zone."""
+    over, gap = touching_pair(db, 0)
+    bowtie, thin = touching_pair(db, 10)
+    shift = "ST_Translate(geom, 0.00003, 0)"
+    db.execute(text(COPY_SQL.format(geom=shift)), {"c": over})
+    db.execute(text("UPDATE parcel SET end_lifespan = now() WHERE unit_code = :c"), {"c": gap})
+    db.execute(
+        text(
+            "UPDATE parcel SET geom = ST_Multi(ST_GeomFromText('POLYGON((113.7 23, 113.701 23.001,"
+            " 113.701 23, 113.7 23.001, 113.7 23))', 4490)) WHERE unit_code = :c"
+        ),
+        {"c": bowtie},
+    )
+    db.execute(
+        text(
+            "UPDATE parcel SET geom = ST_Multi(ST_MakeEnvelope(ST_X(ref_point), ST_Y(ref_point),"
+            " ST_X(ref_point) + 0.0003, ST_Y(ref_point) + 0.000003, 4490)) WHERE unit_code = :c"
+        ),
+        {"c": thin},
+    )
+    return {"overlap": over, "gap": gap, "invalid": bowtie, "sliver": thin}
+
+
+def test_clean_zone_then_each_defect_found(db: Session) -> None:
+    zone = touching_pair(db, 0)[0][:9]
+    clean = quality.run(db, zone)
+    assert clean.total == 0 and clean.parcels > 0
+    made = _damage(db)
+    report = quality.run(db, zone).as_dict()
+    found = report["findings"]
+    assert any(made["overlap"] in f["unit_codes"] for f in found["overlap"])
+    assert [f["unit_codes"] for f in found["invalid"]] == [[made["invalid"]]]
+    assert "Self-intersection" in found["invalid"][0]["reason"]
+    assert any(made["sliver"] in f["unit_codes"] for f in found["sliver"])
+    assert len(found["gap"]) >= 1 and found["gap"][0]["area_m2"] > 1
+    for kind in quality.KINDS:
+        assert all(f["location"] and len(f["location"]) == 2 for f in found[kind])
+
+
+def test_quality_json_and_page(client: TestClient, db: Session) -> None:
+    zone = touching_pair(db, 0)[0][:9]
+    _damage(db)
+    r = client.get("/api/v1/cadastre/quality", params={"zone": zone})
+    assert r.status_code == 200
+    assert all(r.json()["counts"][k] >= 1 for k in quality.KINDS)
+    bad = client.get("/api/v1/cadastre/quality", params={"zone": "44190"})
+    assert bad.status_code == 422 and bad.json()["field"] == "zone"
+    page = client.get("/maps/quality", params={"zone": zone})
+    assert page.status_code == 200 and "重叠 overlap" in page.text
+    assert "circleMarker" in page.text and "https://" not in _script_sources(page.text)
+
+
+def test_parcel_page_with_neighbours_and_timeline(
+    client: TestClient, auth: Any, db: Session
+) -> None:
+    code, neighbour = touching_pair(db, 2)
+    tag = client.get(f"/api/v1/parcels/{code}").headers["ETag"]
+    client.patch(
+        f"/api/v1/parcels/{code}",
+        json={"land_use": "0810"},
+        headers={**auth("registrar"), "If-Match": tag},
+    )
+    page = client.get("/maps/parcels", params={"unit_code": code})
+    assert page.status_code == 200
+    assert code in page.text and neighbour in page.text and "历史 history" in page.text
+    assert "v2" in page.text and "change" in page.text and "test-registrar" not in page.text
+    assert "https://" not in _script_sources(page.text)
+
+
+def test_cli_check(tmp_path: Path, engine: Any, db: Session) -> None:
+    zone = touching_pair(db, 0)[0][:9]
+    out = tmp_path / "q.json"
+    result = CliRunner().invoke(cadastre_cli, ["check", "--zone", zone, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["zone"] == zone and report["parcels_checked"] > 0
+    assert sum(report["counts"].values()) == 0
+
+
+def _script_sources(html: str) -> str:
+    import re
+
+    return " ".join(re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html))
