@@ -123,11 +123,12 @@ def free_port() -> int:
 
 def server_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
     """Environment for a server subprocess on ``port`` using the test database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
+    env = dict(os.environ)  # keeps the caller's LANDGIS_ settings (cluster port, data dir)
     env.update({"LANDGIS_PORT": str(port), "LANDGIS_HOST": "127.0.0.1"})
     if settings.uses_local_cluster:
         env["LANDGIS_DATABASE_NAME"] = settings.database_name
         env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
+        env["LANDGIS_PG_PORT"] = str(settings.pg_port)
     else:
         env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
     env.update(extra)
