@@ -1,7 +1,113 @@
-"""Bulk parcel import and export jobs under /api/v1/cadastre."""
+"""Bulk parcel import and export jobs under /api/v1/cadastre, and survey -> case."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import tempfile
+from pathlib import Path
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from cadastre.exchange import jobs, service
+from cadastre.exchange.importer import ImportOptions
+from gis.auth.deps import require_role
+from gis.auth.roles import Role
+from gis.auth.service import Principal
+from gis.db import get_session
+from gis.errors import NotFound
+from gis.exchange.archive import save_stream
+from gis.exchange.formats import FORMATS, writable_format
+from gis.exchange.read import parse_crs
+from gis.settings import get_settings
+
+router = APIRouter(tags=["cadastre exchange 地籍数据交换"])
+REGISTRAR = require_role(Role.REGISTRAR)
+
+
+@router.post("/api/v1/cadastre/imports", status_code=202)
+def start_import(
+    file: UploadFile = File(..., description="GPKG, zipped SHP, GeoJSON, FGB or CSV with WKT"),
+    crs: str | None = Form(None),
+    mapping: str | None = Form(None, description='JSON, e.g. {"unit_code": "BDCDYH"}'),
+    valid_only: bool = Form(False),
+    principal: Principal = Depends(REGISTRAR),
+    runner: jobs.ThreadRunner = Depends(jobs.get_runner),
+) -> dict[str, Any]:
+    """Start a validated bulk import; poll the returned job for progress and the result."""
+    options = ImportOptions(parse_crs(crs), service.parse_mapping(mapping), valid_only)
+    job = jobs.new_job("import", principal.username)
+    job.workdir = Path(tempfile.mkdtemp(prefix="landgis-import-"))
+    local = job.workdir / ("upload" + Path(file.filename or "x").suffix.lower())
+    save_stream(file.file, local, get_settings().upload_max_bytes)
+    runner.submit(job, service.import_work(local, options))
+    return job.public()
+
+
+@router.get("/api/v1/cadastre/imports/{job_id}")
+def import_status(job_id: str) -> dict[str, Any]:
+    return jobs.get_job(job_id, "import").public()
+
+
+@router.get("/api/v1/cadastre/imports/{job_id}/rejected")
+def import_rejected(job_id: str) -> FileResponse:
+    """The rejected-rows CSV (row, unit_code, reason)."""
+    job = jobs.get_job(job_id, "import")
+    if job.file is None:
+        raise NotFound("this import rejected no rows", field="job_id")
+    return FileResponse(job.file, media_type="text/csv", filename="rejected_rows.csv")
+
+
+class ExportRequest(BaseModel):
+    format: str = Field("gpkg", description="gpkg, shp, geojson, fgb, csv or dxf")
+    crs: str = "EPSG:4490"
+    zone: str | None = Field(None, description="zone or subzone code prefix", pattern=r"^\d{6,12}$")
+
+
+@router.post("/api/v1/cadastre/exports", status_code=202)
+def start_export(
+    body: ExportRequest,
+    principal: Principal = Depends(require_role(Role.REGISTRAR, Role.PLANNER, Role.INSPECTOR)),
+    runner: jobs.ThreadRunner = Depends(jobs.get_runner),
+) -> dict[str, Any]:
+    """Start an export of the current register; download the file when the job is done."""
+    writable_format(body.format)
+    srid = parse_crs(body.crs) or 4490
+    job = jobs.new_job("export", principal.username)
+    runner.submit(job, service.export_work(body.format, srid, body.zone))
+    return job.public()
+
+
+@router.get("/api/v1/cadastre/exports/{job_id}")
+def export_status(job_id: str) -> dict[str, Any]:
+    return jobs.get_job(job_id, "export").public()
+
+
+@router.get("/api/v1/cadastre/exports/{job_id}/file")
+def export_file(job_id: str) -> FileResponse:
+    job = jobs.get_job(job_id, "export")
+    if job.status != "done" or job.file is None:
+        raise NotFound(f"export {job_id} is {job.status}, no file yet", field="job_id")
+    fmt = FORMATS[job.result["format"]] if job.result else FORMATS["gpkg"]
+    return FileResponse(job.file, media_type=fmt.media_type, filename=job.file.name)
+
+
+class CaseFromSurvey(BaseModel):
+    kind: str = Field(..., description="new_parcel or boundary_correction")
+    land_use: str | None = Field(None, description="GB/T 21010 class, for a new parcel")
+    note: str = ""
+
+
+@router.post("/api/v1/surveys/{survey_id}/case", status_code=201)
+def case_from_survey(
+    survey_id: int,
+    body: CaseFromSurvey,
+    principal: Principal = Depends(REGISTRAR),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    """Open a registration case from a survey (new parcel or boundary correction)."""
+    return service.open_case_from_survey(
+        session, survey_id, body.kind, body.land_use, principal.username, body.note
+    )

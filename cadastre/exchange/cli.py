@@ -2,8 +2,98 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from cadastre.exchange.exporter import export_parcels
+from cadastre.exchange.importer import ImportOptions, import_parcels
+from gis.db import session_factory
+from gis.errors import LandgisError
+from gis.exchange.formats import writable_format
+from gis.exchange.read import parse_crs
+from gis.settings import get_settings
+
+
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+
+
+def import_command(
+    file: Path = typer.Argument(
+        ..., exists=True, help="GPKG, SHP (zip or folder), GeoJSON, FGB, CSV"
+    ),
+    crs: str | None = typer.Option(None, "--crs", help="EPSG code when the file declares none"),
+    mapping: Path | None = typer.Option(None, "--mapping", exists=True, help="column mapping JSON"),
+    valid_only: bool = typer.Option(False, "--valid-only", help="import the valid rows only"),
+    rejected: Path = typer.Option(
+        Path("rejected_rows.csv"), "--rejected", help="rejected-rows file"
+    ),
+) -> None:
+    """Validate and import parcels into the register in one transaction (all or nothing)."""
+    try:
+        options = ImportOptions(
+            parse_crs(crs), json.loads(mapping.read_text("utf-8")) if mapping else None, valid_only
+        )
+        with tempfile.TemporaryDirectory(prefix="landgis-import-") as work, _progress() as bar:
+            task = bar.add_task("importing 导入", total=None)
+            session = session_factory()()
+            try:
+                result = import_parcels(
+                    session, file, Path(work), options, get_settings().upload_max_bytes,
+                    lambda done, total: bar.update(task, completed=done, total=total or None),
+                )  # fmt: skip
+                session.commit()
+            finally:
+                session.close()
+                _keep_rejects(Path(work), rejected)
+    except LandgisError as exc:
+        typer.echo(f"refused ({exc.field or 'file'}): {exc.detail}", err=True)
+        if rejected.exists():
+            typer.echo(f"rejected rows with reasons: {rejected}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"imported {result.imported} of {result.read} parcels; {result.rejected} rejected"
+        + (f" (see {rejected})" if result.rejected else "")
+    )
+
+
+def _keep_rejects(work: Path, dest: Path) -> None:
+    src = work / "rejected_rows.csv"
+    if src.exists():
+        dest.write_bytes(src.read_bytes())
+
+
+def export_command(
+    out: Path = typer.Argument(..., help="output file"),
+    fmt: str = typer.Option("gpkg", "--format", help="gpkg, shp, geojson, fgb, csv or dxf"),
+    crs: str = typer.Option("EPSG:4490", "--crs", help="output CRS"),
+    zone: str | None = typer.Option(None, "--zone", help="zone or subzone code prefix"),
+) -> None:
+    """Export the current parcels of the register."""
+    try:
+        writable_format(fmt)
+        srid = parse_crs(crs) or 4490
+        with session_factory()() as session, _progress() as bar:
+            task = bar.add_task("exporting 导出", total=None)
+            count = export_parcels(
+                session, fmt, out, srid, zone, progress=lambda d: bar.update(task, completed=d)
+            )
+    except LandgisError as exc:
+        typer.echo(f"refused ({exc.field or 'format'}): {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"exported {count} parcels to {out} (EPSG:{srid})")
 
 
 def register(app: typer.Typer) -> None:
     """Add the import and export commands to the cadastre command group."""
+    app.command("import")(import_command)
+    app.command("export")(export_command)

@@ -1,0 +1,122 @@
+"""The exchange services: import and export jobs, and the survey -> registration case hand-off."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import shapely
+from sqlalchemy.orm import Session
+
+from cadastre import handoff
+from cadastre.exchange.exporter import export_parcels
+from cadastre.exchange.importer import ImportOptions, import_parcels
+from cadastre.exchange.jobs import Job
+from gis.errors import InvalidInput
+from gis.exchange.formats import writable_format
+from gis.settings import get_settings
+from gis.survey import repository as survey_repo
+from gis.survey.service import survey_or_404, survey_report
+
+
+def parse_mapping(raw: str | None) -> dict[str, str] | None:
+    """The column mapping JSON object (target field -> source column)."""
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"the mapping is not JSON: {exc}", field="mapping") from None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidInput("the mapping must be an object of field -> column", field="mapping")
+    return value
+
+
+def import_work(path: Path, options: ImportOptions):  # type: ignore[no-untyped-def]
+    """The job body of an import of the file at ``path`` (kept in the job's workdir)."""
+
+    def work(session: Session, job: Job) -> dict[str, Any]:
+        assert job.workdir is not None
+        try:
+            result = import_parcels(
+                session, path, job.workdir, options, get_settings().upload_max_bytes, job.progress
+            )
+        finally:
+            rejected = job.workdir / "rejected_rows.csv"
+            job.file = rejected if rejected.exists() else None
+        return {
+            "read": result.read,
+            "imported": result.imported,
+            "rejected": result.rejected,
+            "reasons": result.reasons,
+        }
+
+    return work
+
+
+def export_work(fmt: str, srid: int, zone: str | None):  # type: ignore[no-untyped-def]
+    """The job body of an export to a file in a fresh temporary folder."""
+    spec = writable_format(fmt)
+
+    def work(session: Session, job: Job) -> dict[str, Any]:
+        folder = Path(tempfile.mkdtemp(prefix="landgis-export-"))
+        dest = folder / f"parcels{spec.suffix}"
+        count = export_parcels(session, fmt, dest, srid, zone, progress=job.progress)
+        job.file = dest
+        return {
+            "features": count,
+            "format": fmt,
+            "crs": f"EPSG:{srid}",
+            "bytes": dest.stat().st_size,
+        }
+
+    return work
+
+
+CASE_KINDS = {"new_parcel": "first_registration", "boundary_correction": "correction"}
+
+
+def open_case_from_survey(
+    session: Session, survey_id: int, kind: str, land_use: str | None, actor: str, note: str = ""
+) -> dict[str, Any]:
+    """Open a registration case from a survey's boundary; commits. Returns the case number."""
+    if kind not in CASE_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(CASE_KINDS)}", field="kind")
+    survey = survey_or_404(session, survey_id)
+    wkb = survey_repo.boundary_wkb(session, survey_id)
+    if wkb is None:
+        raise InvalidInput("the survey has no valid boundary polygon", field="survey_id")
+    report = survey_report(session, survey_id)
+    parcel = report["registered_parcel"]
+    geometry = shapely.geometry.mapping(shapely.MultiPolygon([shapely.from_wkb(wkb)]))
+    source = {
+        "kind": "survey_plan",
+        "title": f"测量成果 survey {survey_id} ({survey.file_name}, {survey.surveyor})",
+        "sha256": survey.sha256,
+        "path": survey.file_path,
+    }
+    if kind == "boundary_correction":
+        if parcel is None:
+            raise InvalidInput("the survey matches no registered parcel", field="survey_id")
+        number = handoff.open_case(
+            session, case_type="correction", submitted_by=actor, unit_code=parcel["unit_code"],
+            geometry_geojson=geometry, source=source, note=note or "界址更正 boundary correction",
+        )  # fmt: skip
+    else:
+        if not land_use:
+            raise InvalidInput("a new parcel needs its land-use class", field="land_use")
+        number = handoff.open_case(
+            session, case_type="first_registration", submitted_by=actor,
+            geometry_geojson=geometry, land_use=land_use, source=source,
+            note=note or "新宗地首次登记 new parcel from survey",
+        )  # fmt: skip
+    session.commit()
+    return {
+        "case_number": number,
+        "case_type": CASE_KINDS[kind],
+        "survey_id": survey_id,
+        "unit_code": parcel["unit_code"] if parcel else None,
+        "verdict": report.get("verdict"),
+    }
