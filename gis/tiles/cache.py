@@ -71,6 +71,7 @@ class TileCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.disk_hits = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -163,6 +164,7 @@ class TileCache:
             self._path(key).unlink(missing_ok=True)
             return False
         with self._lock:
+            self.disk_hits += 1
             if self.watermark == upto:
                 self._remember(key, CachedTile(tile.data, upto, tile.tables, tile.meta))
         return True

@@ -77,7 +77,7 @@ def tile_range(
     tile_m = 2 * HALF_WORLD_M / size
     mx0, my0 = mercator(bbox[0], bbox[1])
     mx1, my1 = mercator(bbox[2], bbox[3])
-    pad = margin * tile_m
+    pad = margin * tile_m + 1e-6  # a micrometre more: tiles that only touch count too
     x0 = math.floor((mx0 - pad + HALF_WORLD_M) / tile_m)
     x1 = math.floor((mx1 + pad + HALF_WORLD_M) / tile_m)
     y0 = math.floor((HALF_WORLD_M - my1 - pad) / tile_m)
