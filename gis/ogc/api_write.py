@@ -6,18 +6,29 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from gis.auth.deps import optional_principal
 from gis.auth.service import Principal
+from gis.collections import Collection
 from gis.db import get_session
 from gis.ogc import crs as crs_mod
 from gis.ogc import service
+from gis.ogc.errors import MethodNotAllowed
 
 router = APIRouter(tags=["OGC API Features"])  # included by gis.ogc.api under /ogc
 
 
 def _quoted(etag: str) -> str:
     return '"' + etag.strip().removeprefix("W/").strip('"') + '"'
+
+
+def _editable(collection_id: str, who: Principal | None) -> Collection:
+    """The editable collection; a read-only one is HTTP 405 (with a problem+json body)."""
+    try:
+        return service.editable(collection_id, who)
+    except MethodNotAllowed as exc:
+        raise HTTPException(405, exc.detail) from None
 
 
 def _crs(content_crs: str | None) -> crs_mod.OutputCrs:
@@ -33,7 +44,7 @@ def create(
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
 ) -> Response:
-    c = service.editable(collection_id, who)
+    c = _editable(collection_id, who)
     assert c.editor is not None
     fid = c.editor.create(session, service.to_storage(feature, _crs(content_crs)), who)
     etag = _quoted(c.editor.etag(session, fid))
@@ -51,7 +62,7 @@ def replace(
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
 ) -> Response:
-    c = service.editable(collection_id, who)
+    c = _editable(collection_id, who)
     assert c.editor is not None
     body = service.to_storage(feature, _crs(content_crs))
     c.editor.replace(session, feature_id, body, if_match, who)
@@ -69,7 +80,7 @@ def update(
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
 ) -> Response:
-    c = service.editable(collection_id, who)
+    c = _editable(collection_id, who)
     assert c.editor is not None
     body = service.to_storage(patch, _crs(content_crs), partial=True)
     c.editor.update(session, feature_id, body, if_match, who)
@@ -85,7 +96,7 @@ def delete(
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
 ) -> Response:
-    c = service.editable(collection_id, who)
+    c = _editable(collection_id, who)
     assert c.editor is not None
     c.editor.delete(session, feature_id, if_match, who)
     return Response(status_code=204)
