@@ -1,7 +1,204 @@
-"""Land-trading endpoints under /api/v1 and the public auction map."""
+"""Land-trading endpoints under /api/v1/trading, plus the public pages (trading/pages.py).
+
+Reads are public and never carry the reserve price or a bidder's identity before the
+result is published; writes need a registrar (listings) or a bidder (bids) token.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from gis.auth.deps import require_role
+from gis.auth.roles import Role
+from gis.auth.service import Principal
+from gis.db import get_session
+from trading import bidding, clock, pages, service, stats, views
+from trading.schemas import BidIn, DepositIn, ListingCreate, RegistrationIn
 
 router = APIRouter()
+api = APIRouter(prefix="/api/v1/trading", tags=["trading"])
+staff = require_role(Role.REGISTRAR)
+bidder = require_role(Role.BIDDER)
+
+
+@api.get("/listings")
+def list_listings(
+    status: Literal["published", "closed", "onsite", "result_published"] | None = None,
+    method: Literal["tender", "auction", "listing"] | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    """Published listings (public view), newest bidding start first."""
+    from trading import repository
+
+    now = clock.now()
+    return [
+        views.listing_public(session, item, now)
+        for item in repository.search_listings(session, status, method, limit, offset)
+    ]
+
+
+@api.post("/listings", status_code=201)
+def create_listing(
+    body: ListingCreate, session: Session = Depends(get_session), actor: Principal = Depends(staff)
+) -> dict[str, Any]:
+    """Record a draft listing (registrar)."""
+    listing = service.create_listing(session, body, actor)
+    return views.listing_staff(session, listing)
+
+
+@api.get("/listings/{listing_id}")
+def get_listing(listing_id: int, session: Session = Depends(get_session)) -> dict[str, Any]:
+    return views.listing_public(session, service.get_listing(session, listing_id))
+
+
+@api.get("/listings/{listing_id}/live")
+def live(listing_id: int, session: Session = Depends(get_session)) -> dict[str, Any]:
+    """The few figures a bidding page polls: price, next minimum, deadline, seconds left."""
+    body = views.listing_public(session, service.get_listing(session, listing_id))
+    keys = ("id", "phase", "status", "current_price", "next_minimum", "bid_count", "deadline")
+    return {k: body[k] for k in (*keys, "server_time", "seconds_left", "outcome")}
+
+
+@api.get("/listings/{listing_id}/staff")
+def get_listing_staff(
+    listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
+) -> dict[str, Any]:
+    """Everything about a listing, the reserve included (registrar)."""
+    return views.listing_staff(session, service.get_listing(session, listing_id, drafts=True))
+
+
+@api.delete("/listings/{listing_id}", status_code=204)
+def delete_draft(
+    listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
+) -> Response:
+    service.delete_draft(session, listing_id)
+    return Response(status_code=204)
+
+
+@api.post("/listings/{listing_id}/publish")
+def publish(
+    listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
+) -> dict[str, Any]:
+    """Announce a draft after the period, seizure and planning checks (registrar)."""
+    return views.listing_staff(session, service.publish_listing(session, listing_id))
+
+
+@api.post("/listings/{listing_id}/close")
+def close(
+    listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
+) -> dict[str, Any]:
+    """Close bidding after the deadline: sold, no sale, or on to an on-site auction."""
+    return views.listing_staff(session, service.close_listing(session, listing_id))
+
+
+@api.post("/listings/{listing_id}/result")
+def publish_result(
+    listing_id: int, session: Session = Depends(get_session), actor: Principal = Depends(staff)
+) -> dict[str, Any]:
+    """Publish the result: deposits settled, record, contract and cadastre case (registrar)."""
+    return views.listing_staff(session, service.publish_result(session, listing_id, actor))
+
+
+@api.get("/listings/{listing_id}/bids")
+def list_bids(listing_id: int, session: Session = Depends(get_session)) -> list[dict[str, Any]]:
+    listing = service.get_listing(session, listing_id)
+    return views.bids_public(session, listing, bidding.bids_of(session, listing_id))
+
+
+@api.post("/listings/{listing_id}/registrations", status_code=201)
+def register(
+    listing_id: int,
+    body: RegistrationIn,
+    session: Session = Depends(get_session),
+    actor: Principal = Depends(bidder),
+) -> dict[str, Any]:
+    """Register the caller (as the person or company that would buy) for the listing."""
+    return views.registration(bidding.register(session, listing_id, body, actor))
+
+
+@api.get("/listings/{listing_id}/registrations/me")
+def my_registration(
+    listing_id: int, session: Session = Depends(get_session), actor: Principal = Depends(bidder)
+) -> dict[str, Any]:
+    return views.registration(bidding.own_registration(session, listing_id, actor))
+
+
+@api.post("/listings/{listing_id}/registrations/me/deposit")
+def pay_deposit(
+    listing_id: int,
+    body: DepositIn,
+    session: Session = Depends(get_session),
+    actor: Principal = Depends(bidder),
+) -> dict[str, Any]:
+    """Record the caller's deposit payment (the whole deposit)."""
+    return views.registration(bidding.pay_deposit(session, listing_id, body.amount, actor))
+
+
+@api.post("/listings/{listing_id}/onsite-requests")
+def request_onsite(
+    listing_id: int, session: Session = Depends(get_session), actor: Principal = Depends(bidder)
+) -> dict[str, Any]:
+    """Declare that the caller still wants to bid at the listing's deadline (挂牌 only)."""
+    return views.registration(bidding.request_onsite(session, listing_id, actor))
+
+
+@api.post("/listings/{listing_id}/bids", status_code=201)
+def place_bid(
+    listing_id: int,
+    body: BidIn,
+    session: Session = Depends(get_session),
+    actor: Principal = Depends(bidder),
+) -> dict[str, Any]:
+    """Bid (bidder). Server time decides; the database serializes bids on one listing."""
+    return bidding.place_bid(session, listing_id, body.amount, actor)
+
+
+def _filters(
+    district: str | None = None,
+    land_use: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> stats.Filters:
+    return stats.Filters(district, land_use, date_from, date_to)
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@api.get("/records", response_model=None)
+def records(
+    filters: stats.Filters = Depends(_filters),
+    format: Literal["json", "csv"] = "json",
+    limit: int = Query(1000, ge=1, le=10000),
+    offset: int = Query(0, ge=0),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]] | Response:
+    """Public history of sales (district, land use, period filters); JSON or CSV."""
+    rows = stats.history(session, filters, limit, offset)
+    return _csv(stats.to_csv(rows), "transactions") if format == "csv" else rows
+
+
+@api.get("/statistics", response_model=None)
+def statistics(
+    filters: stats.Filters = Depends(_filters),
+    format: Literal["json", "csv"] = "json",
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]] | Response:
+    """Count, area, total and median price per m² by month and class; JSON or CSV."""
+    rows = stats.statistics(session, filters)
+    return _csv(stats.to_csv(rows), "statistics") if format == "csv" else rows
+
+
+router.include_router(api)
+router.include_router(pages.router)

@@ -1,0 +1,120 @@
+"""Fixtures of the trading tests: compliant parcels, users of each role, listings in any phase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from shapely import wkb
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from gis.auth.roles import Role
+from gis.auth.service import Principal, add_user, issue_token
+from gis.planning import compliance
+from trading import bidding, clock, service
+from trading.models import Listing
+from trading.schemas import ListingCreate, RegistrationIn
+
+COMPANY_CODE = "91441900MA4UABCD1X"
+
+
+@pytest.fixture(scope="session")
+def free_parcels(engine: Engine) -> list[tuple[str, str]]:
+    """(unit code, land use) of construction parcels that pass the planning check."""
+    found: list[tuple[str, str]] = []
+    with Session(engine) as session:
+        rows = session.execute(
+            text(
+                "SELECT unit_code, land_use, ST_AsBinary(geom) FROM parcel "
+                "WHERE end_lifespan IS NULL AND left(land_use, 2) IN ('05', '06', '07') "
+                "ORDER BY id"
+            )
+        ).all()
+        for code, land_use, geom in rows:
+            if compliance.check(session, wkb.loads(bytes(geom)), land_use).verdict == "compliant":
+                found.append((code, land_use))
+            if len(found) >= 40:
+                break
+    assert len(found) >= 20, "the test district needs compliant construction parcels"
+    return found
+
+
+@dataclass
+class Person:
+    principal: Principal
+    headers: dict[str, str]
+
+
+@pytest.fixture
+def person(db: Session) -> Callable[[str, str], Person]:
+    """``person("bidder", "b1")``: a new user of that role, with a bearer token."""
+
+    def make(role: str, name: str) -> Person:
+        user = add_user(db, f"t-{name}", "correct horse battery", role, f"Test {name}")
+        token = issue_token(user)
+        return Person(
+            Principal(user.id, user.username, Role(user.role)),
+            {"Authorization": f"Bearer {token}"},
+        )
+
+    return make
+
+
+def terms(
+    unit_codes: list[str],
+    land_use: str,
+    method: str = "listing",
+    now: datetime | None = None,
+    opens_in: timedelta = timedelta(hours=-1),
+    runs: timedelta = timedelta(days=11),
+    announced_days_before: int = 21,
+    **over: Any,
+) -> dict[str, Any]:
+    """JSON-ready listing terms whose bidding opens ``opens_in`` from ``now``."""
+    now = now or clock.now()
+    start = now + opens_in
+    body: dict[str, Any] = {
+        "title": "测试地块 test plot",
+        "method": method,
+        "unit_codes": unit_codes,
+        "land_use": land_use,
+        "far_min": "1.00",
+        "far_max": "2.50",
+        "term_years": 70,
+        "start_price": "1000000.00",
+        "increment": "10000.00",
+        "deposit": "200000.00",
+        "reserve_price": "1050000.00",
+        "announcement_date": (
+            clock.local_date(start) - timedelta(days=announced_days_before)
+        ).isoformat(),
+        "bid_start": start.isoformat(),
+        "bid_end": (start + runs).isoformat(),
+    }
+    body.update(over)
+    return body
+
+
+def published(db: Session, registrar: Principal, body: dict[str, Any]) -> Listing:
+    """Create and publish a listing as of its announcement day (so it may open in the past)."""
+    listing = service.create_listing(db, ListingCreate.model_validate(body), registrar)
+    announced = datetime.fromisoformat(body["announcement_date"] + "T09:00:00").replace(
+        tzinfo=clock.zone()
+    )
+    return service.publish_listing(db, listing.id, now=announced)
+
+
+def registered(
+    db: Session, listing: Listing, bidder: Principal, pay: bool = True, at: datetime | None = None
+) -> None:
+    """Register ``bidder`` (as a company) for ``listing`` and pay the deposit."""
+    party = RegistrationIn(kind="legal", name=f"{bidder.username} 有限公司", id_number=COMPANY_CODE)
+    when = at or min(clock.now(), listing.deadline - timedelta(seconds=1))
+    bidding.register(db, listing.id, party, bidder, now=when)
+    if pay:
+        bidding.pay_deposit(db, listing.id, Decimal(listing.deposit), bidder, now=when)

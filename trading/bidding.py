@@ -1,0 +1,246 @@
+"""Bidders and bids: registration, deposit, open bids serialized by the database, sealed bids.
+
+The listing row lock (``SELECT ... FOR UPDATE``) orders every bid on one listing: each
+accepted bid is checked against the price left by the one before it, so accepted bids
+strictly rise by at least the increment and none is lost. A unique index on
+(listing, amount) of open bids is the last line of defence.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from gis.auth.service import Principal
+from gis.errors import InvalidInput
+from gis.settings import get_settings
+from trading import clock, repository, rules
+from trading.errors import (
+    AlreadyDone,
+    BiddingNotOpen,
+    BidTooLow,
+    DepositUnpaid,
+    ListingNotFound,
+    NotRegistered,
+)
+from trading.models import Bid, Registration
+from trading.money import fmt
+from trading.schemas import RegistrationIn
+
+
+def register(
+    session: Session,
+    listing_id: int,
+    party: RegistrationIn,
+    actor: Principal,
+    now: datetime | None = None,
+) -> Registration:
+    """竞买登记: a bidder registers for a published listing before its deadline."""
+    now = now or clock.now()
+    listing = repository.listing(session, listing_id)
+    if listing is None or listing.status == "draft":
+        raise ListingNotFound(f"no listing {listing_id}", field="listing_id")
+    if listing.status != "published" or now >= listing.deadline:
+        raise BiddingNotOpen("registration is closed for this listing", field="listing_id")
+    if repository.registration(session, listing_id, actor.user_id) is not None:
+        raise AlreadyDone("you are registered for this listing already", field="listing_id")
+    taken = repository.bidder_numbers(session, listing_id)
+    number = next(
+        n for n in iter(lambda: f"{secrets.randbelow(9000) + 1000}", None) if n not in taken
+    )
+    reg = Registration(
+        listing_id=listing_id,
+        user_id=actor.user_id,
+        bidder_no=number,
+        party_kind=party.kind,
+        party_name=party.name,
+        id_number=party.id_number,
+        registered_at=now,
+        deposit_status="unpaid",
+        wants_onsite=False,
+    )
+    session.add(reg)
+    session.commit()
+    return reg
+
+
+def own_registration(session: Session, listing_id: int, actor: Principal) -> Registration:
+    reg = repository.registration(session, listing_id, actor.user_id)
+    if reg is None:
+        raise NotRegistered("register for this listing first", field="registration")
+    return reg
+
+
+def pay_deposit(
+    session: Session,
+    listing_id: int,
+    amount: Decimal,
+    actor: Principal,
+    now: datetime | None = None,
+) -> Registration:
+    """Record the bidder's deposit payment (the whole deposit, once)."""
+    now = now or clock.now()
+    listing = repository.listing(session, listing_id)
+    if listing is None or listing.status == "draft":
+        raise ListingNotFound(f"no listing {listing_id}", field="listing_id")
+    reg = own_registration(session, listing_id, actor)
+    if reg.deposit_status != "unpaid":
+        raise AlreadyDone(f"the deposit is {reg.deposit_status} already", field="amount")
+    if listing.status != "published" or now >= listing.deadline:
+        raise BiddingNotOpen("deposits are no longer taken for this listing", field="listing_id")
+    if amount != listing.deposit:
+        raise InvalidInput(f"the deposit is {fmt(listing.deposit)} yuan", field="amount")
+    reg.deposit_status = "paid"
+    reg.deposit_amount = amount
+    reg.deposit_paid_at = now
+    session.commit()
+    return reg
+
+
+def request_onsite(
+    session: Session, listing_id: int, actor: Principal, now: datetime | None = None
+) -> Registration:
+    """A bidder declares it still wants to bid at a listing's deadline (现场竞价 request)."""
+    now = now or clock.now()
+    ctx = repository.bid_context(session, listing_id, actor.user_id)
+    _check_bidder(ctx, listing_id)
+    assert ctx is not None
+    if ctx.method != "listing" or ctx.status != "published":
+        raise BiddingNotOpen(
+            "on-site requests are for open listings (挂牌) only", field="listing_id"
+        )
+    if not ctx.bid_start <= now < ctx.deadline:
+        raise BiddingNotOpen("outside the bidding window", field="listing_id")
+    reg = own_registration(session, listing_id, actor)
+    reg.wants_onsite = True
+    session.commit()
+    return reg
+
+
+def _check_bidder(ctx: repository.BidContext | None, listing_id: int) -> None:
+    if ctx is None or ctx.status == "draft":
+        raise ListingNotFound(f"no listing {listing_id}", field="listing_id")
+    if ctx.registration_id is None:
+        raise NotRegistered("register for this listing first", field="registration")
+    if ctx.deposit_status != "paid":
+        raise DepositUnpaid("pay the deposit before bidding", field="deposit")
+
+
+def _check_open(
+    method: str,
+    status: str,
+    bid_start: datetime,
+    deadline: datetime,
+    now: datetime,
+    wants_onsite: bool | None,
+) -> None:
+    if status == "onsite":
+        if not wants_onsite:
+            raise BiddingNotOpen(
+                "only bidders who asked for the on-site auction bid in it", field="registration"
+            )
+    elif status != "published":
+        raise BiddingNotOpen("bidding is closed", field="listing_id")
+    if now < bid_start:
+        raise BiddingNotOpen(f"bidding opens at {bid_start.isoformat()}", field="listing_id")
+    if now >= deadline:
+        raise BiddingNotOpen("bidding is closed: the deadline has passed", field="listing_id")
+
+
+def _check_amount(
+    amount: Decimal, current: Decimal | None, start: Decimal, increment: Decimal
+) -> None:
+    least = rules.minimum_bid(current, start, increment)
+    if amount < least:
+        raise BidTooLow(
+            f"the lowest acceptable bid is {fmt(least)} yuan", field="amount", minimum=fmt(least)
+        )
+
+
+def place_bid(
+    session: Session,
+    listing_id: int,
+    amount: Decimal,
+    actor: Principal,
+    now: datetime | None = None,
+) -> dict[str, object]:
+    """Decide one bid. Open bids are serialized by the listing row lock; returns the result."""
+    ctx = repository.bid_context(session, listing_id, actor.user_id)
+    _check_bidder(ctx, listing_id)
+    assert ctx is not None and ctx.registration_id is not None
+    if ctx.method == "tender":
+        return _sealed_bid(session, listing_id, ctx, amount, now or clock.now())
+    # Prices only rise, so a bid too low against this unlocked read is too low for sure.
+    _check_amount(amount, ctx.current_price, ctx.start_price, ctx.increment)
+    locked = repository.lock_for_bid(session, listing_id)
+    now = now or clock.now()  # taken under the lock: times follow the order of acceptance
+    try:
+        _check_open(
+            locked.method, locked.status, locked.bid_start, locked.deadline, now, ctx.wants_onsite
+        )
+        _check_amount(amount, locked.current_price, locked.start_price, locked.increment)
+    except Exception:
+        session.rollback()
+        raise
+    seq = locked.bid_count + 1
+    deadline = rules.deadline_after_bid(
+        locked.method, locked.status, locked.deadline, now, get_settings().countdown_seconds
+    )
+    repository.accept_bid(
+        session,
+        listing_id=listing_id,
+        registration_id=ctx.registration_id,
+        seq=seq,
+        amount=amount,
+        sealed=False,
+        phase="onsite" if locked.status == "onsite" else "online",
+        placed_at=now,
+        deadline=deadline,
+    )
+    session.commit()
+    return {
+        "seq": seq,
+        "amount": fmt(amount),
+        "placed_at": now.isoformat(),
+        "deadline": deadline.isoformat(),
+    }
+
+
+def _sealed_bid(
+    session: Session, listing_id: int, ctx: repository.BidContext, amount: Decimal, now: datetime
+) -> dict[str, object]:
+    """A tender's sealed bid: one per bidder, at least the start price, hidden until opening."""
+    locked = repository.lock_for_bid(session, listing_id)
+    try:
+        _check_open(locked.method, locked.status, locked.bid_start, locked.deadline, now, None)
+        if amount < locked.start_price:
+            raise BidTooLow(
+                f"the lowest acceptable bid is {fmt(locked.start_price)} yuan", field="amount"
+            )
+        assert ctx.registration_id is not None
+        if repository.sealed_bid_of(session, ctx.registration_id) is not None:
+            raise AlreadyDone("a sealed bid is final; you have bid already", field="amount")
+    except Exception:
+        session.rollback()
+        raise
+    seq = locked.bid_count + 1
+    repository.accept_bid(
+        session,
+        listing_id=listing_id,
+        registration_id=ctx.registration_id,
+        seq=seq,
+        amount=amount,
+        sealed=True,
+        phase="sealed",
+        placed_at=now,
+        deadline=locked.deadline,
+    )
+    session.commit()
+    return {"seq": seq, "sealed": True, "placed_at": now.isoformat()}
+
+
+def bids_of(session: Session, listing_id: int) -> list[Bid]:
+    return repository.bids(session, listing_id)

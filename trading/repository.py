@@ -1,0 +1,234 @@
+"""All SQL of land trading. Never commits: the services own the transaction.
+
+Geometries are EPSG:4490; areas m² (computed in EPSG:4547 by the cadastre).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from trading.models import Bid, Listing, ListingParcel, Registration
+
+ACTIVE = ("published", "closed", "onsite")
+
+
+def current_parcels(session: Session, unit_codes: list[str]) -> list[Any]:
+    """Current versions of the parcels with these unit codes (geometry as WKB, EPSG:4490)."""
+    sql = text(
+        "SELECT id, unit_code, parcel_code, subzone_code, land_use, area_m2, "
+        "ST_AsBinary(geom) AS wkb FROM parcel "
+        "WHERE unit_code = ANY(:codes) AND end_lifespan IS NULL ORDER BY unit_code"
+    )
+    return list(session.execute(sql, {"codes": unit_codes}))
+
+
+def union_of_parcels(session: Session, parcel_ids: list[int]) -> str:
+    """The union of parcels as one EWKT MultiPolygon (EPSG:4490)."""
+    sql = text(
+        "SELECT ST_AsEWKT(ST_Multi(ST_CollectionExtract(ST_Union(geom), 3))) "
+        "FROM parcel WHERE id = ANY(:ids)"
+    )
+    return str(session.execute(sql, {"ids": parcel_ids}).scalar_one())
+
+
+def parcels_in_other_listings(
+    session: Session, unit_codes: list[str], listing_id: int
+) -> list[str]:
+    """Unit codes already offered by another published, closed or on-site listing."""
+    stmt = (
+        select(ListingParcel.unit_code)
+        .join(Listing, Listing.id == ListingParcel.listing_id)
+        .where(
+            ListingParcel.unit_code.in_(unit_codes),
+            Listing.id != listing_id,
+            Listing.status.in_(ACTIVE),
+        )
+    )
+    return list(session.scalars(stmt))
+
+
+def listing(session: Session, listing_id: int, *, lock: bool = False) -> Listing | None:
+    """One listing, fresh from the database (bids move it with plain SQL).
+
+    ``lock`` takes the row lock (SELECT ... FOR UPDATE) that serializes bids.
+    """
+    stmt = select(Listing).where(Listing.id == listing_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    options = {"populate_existing": True}
+    return session.execute(stmt, execution_options=options).scalar_one_or_none()
+
+
+def listing_parcels(session: Session, listing_id: int) -> list[ListingParcel]:
+    stmt = select(ListingParcel).where(ListingParcel.listing_id == listing_id)
+    return list(session.scalars(stmt.order_by(ListingParcel.unit_code)))
+
+
+def registration(session: Session, listing_id: int, user_id: int) -> Registration | None:
+    stmt = select(Registration).where(
+        Registration.listing_id == listing_id, Registration.user_id == user_id
+    )
+    return session.scalar(stmt)
+
+
+def registrations(session: Session, listing_id: int) -> list[Registration]:
+    stmt = select(Registration).where(Registration.listing_id == listing_id)
+    return list(session.scalars(stmt.order_by(Registration.id)))
+
+
+def bidder_numbers(session: Session, listing_id: int) -> set[str]:
+    stmt = select(Registration.bidder_no).where(Registration.listing_id == listing_id)
+    return set(session.scalars(stmt))
+
+
+def bids(session: Session, listing_id: int) -> list[Bid]:
+    stmt = select(Bid).where(Bid.listing_id == listing_id).order_by(Bid.seq)
+    return list(session.scalars(stmt))
+
+
+def sealed_bid_of(session: Session, registration_id: int) -> Bid | None:
+    return session.scalar(select(Bid).where(Bid.registration_id == registration_id))
+
+
+@dataclass(frozen=True)
+class BidContext:
+    """What a bid decision needs, read in one round trip (no lock)."""
+
+    method: str
+    status: str
+    start_price: Decimal
+    increment: Decimal
+    current_price: Decimal | None
+    bid_start: datetime
+    deadline: datetime
+    registration_id: int | None
+    deposit_status: str | None
+    wants_onsite: bool | None
+
+
+BID_CONTEXT_SQL = text(
+    "SELECT l.method, l.status, l.start_price, l.increment, l.current_price, l.bid_start, "
+    "l.deadline, r.id AS registration_id, r.deposit_status, r.wants_onsite "
+    "FROM trading_listing l LEFT JOIN trading_registration r "
+    "ON r.listing_id = l.id AND r.user_id = :user_id WHERE l.id = :listing_id"
+)
+LOCK_SQL = text(
+    "SELECT method, status, start_price, increment, current_price, bid_start, deadline, "
+    "bid_count FROM trading_listing WHERE id = :listing_id FOR UPDATE"
+)
+ACCEPT_SQL = text(
+    "WITH b AS (INSERT INTO trading_bid "
+    "(listing_id, registration_id, seq, amount, sealed, phase, placed_at) "
+    "VALUES (:listing_id, :registration_id, :seq, :amount, :sealed, :phase, :placed_at)) "
+    "UPDATE trading_listing SET current_price = CASE WHEN :sealed THEN current_price "
+    "ELSE :amount END, bid_count = :seq, last_bid_at = :placed_at, deadline = :deadline "
+    "WHERE id = :listing_id"
+)
+
+
+def bid_context(session: Session, listing_id: int, user_id: int) -> BidContext | None:
+    row = session.execute(BID_CONTEXT_SQL, {"listing_id": listing_id, "user_id": user_id}).first()
+    return None if row is None else BidContext(**row._mapping)
+
+
+def lock_for_bid(session: Session, listing_id: int) -> Any:
+    """Lock the listing row until commit; every bid on it waits here, in order."""
+    return session.execute(LOCK_SQL, {"listing_id": listing_id}).one()
+
+
+def accept_bid(session: Session, **values: Any) -> None:
+    """Insert the bid with its sequence number and move the listing's price and deadline."""
+    session.execute(ACCEPT_SQL, values)
+
+
+def search_listings(
+    session: Session, status: str | None, method: str | None, limit: int, offset: int
+) -> list[Listing]:
+    stmt = select(Listing).where(Listing.status != "draft")
+    if status:
+        stmt = stmt.where(Listing.status == status)
+    if method:
+        stmt = stmt.where(Listing.method == method)
+    stmt = stmt.order_by(Listing.bid_start.desc(), Listing.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def all_listings(session: Session, include_drafts: bool) -> list[Listing]:
+    stmt = select(Listing)
+    if not include_drafts:
+        stmt = stmt.where(Listing.status != "draft")
+    return list(session.scalars(stmt.order_by(Listing.id)))
+
+
+def listings_due(session: Session, now: datetime) -> list[int]:
+    stmt = select(Listing.id).where(
+        Listing.status.in_(("published", "onsite")), Listing.deadline <= now
+    )
+    return list(session.scalars(stmt.order_by(Listing.id)))
+
+
+def listing_geojson(session: Session, listing_id: int) -> Any:
+    sql = text("SELECT ST_AsGeoJSON(geom, 7)::json FROM trading_listing WHERE id = :id")
+    return session.execute(sql, {"id": listing_id}).scalar_one()
+
+
+def map_rows(session: Session) -> list[Any]:
+    """Published listings with their geometry as GeoJSON (EPSG:4490) for the auction map."""
+    sql = text(
+        "SELECT id, ST_AsGeoJSON(geom, 7)::json AS geometry, "
+        "ST_Y(ST_PointOnSurface(geom)) AS lat, ST_X(ST_PointOnSurface(geom)) AS lon "
+        "FROM trading_listing WHERE status <> 'draft' ORDER BY id"
+    )
+    return list(session.execute(sql))
+
+
+def next_contract_serial(session: Session, year: int) -> int:
+    sql = text("SELECT count(*) FROM trading_contract WHERE contract_no LIKE :prefix")
+    return int(session.execute(sql, {"prefix": f"CR-{year}-%"}).scalar_one()) + 1
+
+
+def count_listings_since(session: Session, year: int) -> int:
+    stmt = select(func.count()).select_from(Listing).where(Listing.code.like(f"TR-{year}-%"))
+    return int(session.scalar(stmt) or 0)
+
+
+RECORD_FILTER = (
+    "WHERE (CAST(:district AS text) IS NULL OR r.district_code = :district) "
+    "AND (CAST(:land_use AS text) IS NULL OR r.land_use LIKE :land_use || '%') "
+    "AND (CAST(:date_from AS date) IS NULL OR r.deal_date >= :date_from) "
+    "AND (CAST(:date_to AS date) IS NULL OR r.deal_date <= :date_to)"
+)
+
+
+def records(session: Session, filters: dict[str, Any], limit: int, offset: int) -> list[Any]:
+    sql = text(
+        "SELECT r.id, l.code AS listing_code, r.listing_id, r.buyer_name, r.method, r.land_use, "
+        "r.district_code, z.name AS district_name, r.area_m2, r.price, r.price_per_m2, "
+        "r.price_per_floor_m2, r.deal_date FROM trading_record r "
+        "JOIN trading_listing l ON l.id = r.listing_id "
+        "LEFT JOIN cadastral_zone z ON z.code = r.district_code "
+        f"{RECORD_FILTER} ORDER BY r.deal_date DESC, r.id DESC LIMIT :limit OFFSET :offset"
+    )
+    return list(session.execute(sql, {**filters, "limit": limit, "offset": offset}))
+
+
+def statistics(session: Session, filters: dict[str, Any]) -> list[Any]:
+    """Count, area, total price and median price per m² by month and first-level class."""
+    sql = text(
+        "SELECT to_char(r.deal_date, 'YYYY-MM') AS month, left(r.land_use, 2) AS land_class, "
+        "count(*) AS count, sum(r.area_m2) AS area_m2, sum(r.price) AS total_price, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY r.price_per_m2) AS median_price_per_m2 "
+        f"FROM trading_record r {RECORD_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    return list(session.execute(sql, filters))
+
+
+def deal_dates(session: Session) -> tuple[date | None, date | None]:
+    row = session.execute(text("SELECT min(deal_date), max(deal_date) FROM trading_record")).one()
+    return row[0], row[1]
