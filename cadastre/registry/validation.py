@@ -65,7 +65,7 @@ def check_holders(holders: list[dict[str, Any]], with_shares: bool) -> list[dict
             raise InvalidInput(
                 f"{number!r} is not an 18-character {what} number", field=f + ".id_number"
             )
-        share = h.get("share", "1" if len(holders) == 1 else None)
+        share = h.get("share") or ("1" if len(holders) == 1 else None)
         if with_shares:
             shares.append(parse_share(share, f + ".share"))
         out.append({"kind": kind, "name": name, "id_number": number, "share": str(share or "1")})

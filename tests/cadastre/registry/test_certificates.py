@@ -1,0 +1,98 @@
+"""Certificates: signed printable page, checked offline by the CLI; edits are caught."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from cadastre.cli import app as cadastre_cli
+from cadastre.registry import certificates, signing
+from cadastre.registry.errors import CertificateNotFound
+from tests.cadastre.registry.helpers import run_case
+
+runner = CliRunner()
+
+
+def _certificate(db: Session, code: str, holders: list[dict[str, Any]]) -> str:
+    number = run_case(db, "first_registration", unit_code=code, holders=holders, through="issue")
+    return certificates.page_for_case(db, number)
+
+
+def test_certificate_page_states_the_register(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    page = _certificate(db, unit_codes[0], holders)
+    assert unit_codes[0] in page and "不动产登记证" in page
+    for h in holders:
+        assert h["name"] in page and "1/2" in page
+    assert "m²" in page and "<svg" in page and "<path" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    check = certificates.verify_page(page)
+    assert check.ok and check.unit_code == unit_codes[0]
+
+
+def test_cli_verifies_saved_certificate_and_catches_edits(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    page = _certificate(db, unit_codes[1], holders)
+    good = tmp_path / "cert.html"
+    good.write_text(page, encoding="utf-8")
+    r = runner.invoke(cadastre_cli, ["verify-certificate", str(good)])
+    assert r.exit_code == 0 and "signature valid and page unaltered" in r.output
+
+    visible = tmp_path / "visible.html"
+    visible.write_text(page.replace("<td>1/2</td>", "<td>1/1</td>", 1), encoding="utf-8")
+    r = runner.invoke(cadastre_cli, ["verify-certificate", str(visible)])
+    assert r.exit_code == 1 and "visible page was edited" in r.output
+
+    forged = tmp_path / "forged.html"
+    forged.write_text(page.replace('"share":"1/2"', '"share":"1/1"', 1), encoding="utf-8")
+    r = runner.invoke(cadastre_cli, ["verify-certificate", str(forged)])
+    assert r.exit_code == 1 and "signature does not match" in r.output
+
+
+def test_other_key_does_not_verify(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    page = _certificate(db, unit_codes[2], holders)
+    ours = tmp_path / "ours.pem"
+    ours.write_text(signing.public_key_pem())
+    other = tmp_path / "other.pem"
+    other.write_text(signing.public_key_pem(Ed25519PrivateKey.generate().public_key()))
+    cert = tmp_path / "c.html"
+    cert.write_text(page, encoding="utf-8")
+    ok = runner.invoke(cadastre_cli, ["verify-certificate", str(cert), "--public-key", str(ours)])
+    assert ok.exit_code == 0
+    bad = runner.invoke(cadastre_cli, ["verify-certificate", str(cert), "--public-key", str(other)])
+    assert bad.exit_code == 1 and "signature does not match" in bad.output
+
+
+def test_mortgage_gets_a_registration_proof(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    run_case(db, "first_registration", unit_code=unit_codes[3], holders=holders)
+    m = {"amount": "2500000.50", "creditor": "东莞农村商业银行", "term_end": "2036-06-30"}
+    number = run_case(db, "mortgage", unit_code=unit_codes[3], mortgage=m, through="issue")
+    page = certificates.page_for_case(db, number)
+    assert "不动产证明" in page and "抵押" in page
+    data = json.loads(
+        certificates.EMBED.search(page).group(1)  # type: ignore[union-attr]
+    )
+    assert data["body"]["restrictions"][0]["amount"] == "2500000.50"
+
+
+def test_no_certificate_before_issue(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    number = run_case(db, "first_registration", unit_code=unit_codes[4], holders=holders)
+    try:
+        certificates.page_for_case(db, number)
+    except CertificateNotFound as exc:
+        assert exc.field == "public_number"
+    else:
+        raise AssertionError("a certificate before the issue step")
