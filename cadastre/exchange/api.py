@@ -97,6 +97,9 @@ def export_file(job_id: str) -> FileResponse:
 class CaseFromSurvey(BaseModel):
     kind: str = Field(..., description="new_parcel or boundary_correction")
     land_use: str | None = Field(None, description="GB/T 21010 class, for a new parcel")
+    holders: list[dict[str, Any]] | None = Field(
+        None, description='applicants: [{"kind": "legal", "name", "id_number", "share": "1"}]'
+    )
     note: str = ""
 
 
@@ -109,5 +112,5 @@ def case_from_survey(
 ) -> dict[str, Any]:
     """Open a registration case from a survey (new parcel or boundary correction)."""
     return service.open_case_from_survey(
-        session, survey_id, body.kind, body.land_use, principal.username, body.note
+        session, survey_id, body.kind, body.land_use, principal.username, body.note, body.holders
     )

@@ -79,7 +79,13 @@ CASE_KINDS = {"new_parcel": "first_registration", "boundary_correction": "correc
 
 
 def open_case_from_survey(
-    session: Session, survey_id: int, kind: str, land_use: str | None, actor: str, note: str = ""
+    session: Session,
+    survey_id: int,
+    kind: str,
+    land_use: str | None,
+    actor: str,
+    note: str = "",
+    holders: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Open a registration case from a survey's boundary; commits. Returns the case number."""
     if kind not in CASE_KINDS:
@@ -109,7 +115,7 @@ def open_case_from_survey(
             raise InvalidInput("a new parcel needs its land-use class", field="land_use")
         number = handoff.open_case(
             session, case_type="first_registration", submitted_by=actor,
-            geometry_geojson=geometry, land_use=land_use, source=source,
+            geometry_geojson=geometry, land_use=land_use, source=source, holders=holders,
             note=note or "新宗地首次登记 new parcel from survey",
         )  # fmt: skip
     session.commit()
