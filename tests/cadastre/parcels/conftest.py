@@ -15,7 +15,7 @@ WHERE a.end_lifespan IS NULL AND b.end_lifespan IS NULL
   AND a.subzone_code = b.subzone_code AND substr(a.unit_code, 13, 2) = substr(b.unit_code, 13, 2)
   AND ST_Dimension(ST_Intersection(a.geom, b.geom)) = 1
   AND ST_NumGeometries(a.geom) = 1 AND ST_NumGeometries(b.geom) = 1
-ORDER BY a.id LIMIT 1 OFFSET :n
+ORDER BY a.id, b.id LIMIT 1 OFFSET :n
 """
 
 

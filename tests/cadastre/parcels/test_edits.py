@@ -60,6 +60,7 @@ def test_split_by_line(client: TestClient, auth: Any, pair: tuple[str, str], db:
         ),
         {"s": code[:12], "n": new_codes},
     ).scalar()
+    assert max_seq is not None
     assert sorted(int(c[14:19]) for c in new_codes) == [max_seq + 1, max_seq + 2]
 
 

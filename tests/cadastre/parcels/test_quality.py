@@ -29,7 +29,8 @@ FROM parcel WHERE unit_code = :c AND end_lifespan IS NULL
 def _damage(db: Session) -> dict[str, str]:
     """Make one of each defect in the (rolled-back) register of one zone."""
     over, gap = touching_pair(db, 0)
-    bowtie, thin = touching_pair(db, 10)
+    bowtie, thin = touching_pair(db, 40)
+    assert len({over, gap, bowtie, thin}) == 4
     shift = "ST_Translate(geom, 0.00003, 0)"
     db.execute(text(COPY_SQL.format(geom=shift)), {"c": over})
     db.execute(text("UPDATE parcel SET end_lifespan = now() WHERE unit_code = :c"), {"c": gap})
