@@ -160,7 +160,7 @@ def main() -> None:
             result = {
                 "round": i + 1,
                 "side": name,
-                **measure(lambda fn=fn: fn(settings, args.zone)),
+                **measure(partial(fn, settings, args.zone)),
             }
             print(json.dumps(result), flush=True)
             rows.append(result)
