@@ -44,6 +44,30 @@ NEEDS_REGISTERED = frozenset(
 )
 
 
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def id_card_check_char(first17: str) -> str:
+    """The 18th character of a resident ID-card number (GB 11643-1999, ISO 7064 MOD 11-2)."""
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The 18th character of a unified social credit code (GB 32100-2015, MOD 31)."""
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def valid_party_number(kind: str, number: str) -> bool:
+    """Whether ``number`` is a well-formed ID-card number (natural) or credit code (legal)."""
+    if kind == "natural":
+        return bool(ID_CARD.match(number)) and id_card_check_char(number[:17]) == number[17]
+    return bool(CREDIT_CODE.match(number)) and credit_code_check_char(number[:17]) == number[17]
+
+
 def check_holders(holders: list[dict[str, Any]], with_shares: bool) -> list[dict[str, Any]]:
     """Normalise holders; natural persons need an 18-character ID-card number."""
     if not holders:
@@ -60,10 +84,11 @@ def check_holders(holders: list[dict[str, Any]], with_shares: bool) -> list[dict
         if not name or len(name) > 200:
             raise InvalidInput("a holder needs a name (at most 200 characters)", field=f + ".name")
         number = str(h.get("id_number") or "").strip().upper()
-        pattern, what = (ID_CARD, "ID-card") if kind == "natural" else (CREDIT_CODE, "credit code")
-        if not pattern.match(number):
+        what = "ID-card number" if kind == "natural" else "unified social credit code"
+        if not valid_party_number(kind, number):
             raise InvalidInput(
-                f"{number!r} is not an 18-character {what} number", field=f + ".id_number"
+                f"{number!r} is not a valid 18-character {what} (check character included)",
+                field=f + ".id_number",
             )
         share = h.get("share") or ("1" if len(holders) == 1 else None)
         if with_shares:

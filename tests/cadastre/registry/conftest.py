@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-ALICE = {"kind": "natural", "name": "王秀英", "id_number": "44190019800101123X", "share": "1/2"}
-BOB = {"kind": "natural", "name": "李建国", "id_number": "441900198506063456", "share": "1/2"}
-CORP = {"kind": "legal", "name": "东莞市某某置业有限公司", "id_number": "91441900MA4UXXXX1X"}
+ALICE = {"kind": "natural", "name": "王秀英", "id_number": "44190019900101116X", "share": "1/2"}
+BOB = {"kind": "natural", "name": "李建国", "id_number": "441900198506063454", "share": "1/2"}
+CORP = {"kind": "legal", "name": "东莞市某某置业有限公司", "id_number": "91441900MA4UQ2K8AN"}
 PERSONAL = [ALICE["name"], ALICE["id_number"], BOB["name"], BOB["id_number"]]
 
 

@@ -52,7 +52,7 @@ def test_bad_shares_refused_and_nothing_stored(
     before = db.scalar(select(func.count()).select_from(RegCase))
     third = [dict(holders[0], share="1/3"), dict(holders[1], share="1/3")]
     third.append(
-        {"kind": "legal", "name": "X公司", "id_number": "91441900MA4UXXXX1X", "share": "1/4"}
+        {"kind": "legal", "name": "X公司", "id_number": "91441900MA4UXXXX13", "share": "1/4"}
     )
     with pytest.raises(InvalidInput) as err:
         handoff.open_case(
