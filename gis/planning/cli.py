@@ -1,7 +1,112 @@
-"""Planning layers: import, editions, compliance."""
+"""Planning layers: landgis planning editions|new-edition|activate|import|check."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+
 import typer
 
+from gis.db import session_factory
+from gis.errors import LandgisError
+
 app = typer.Typer(help="Planning layers: import, editions, compliance.", no_args_is_help=True)
+
+
+def _fail(exc: LandgisError) -> typer.Exit:
+    typer.echo(f"error ({exc.field or 'input'}): {exc.detail}", err=True)
+    return typer.Exit(2)
+
+
+@app.command("editions")
+def editions() -> None:
+    """List plan editions, newest first, with zone counts per layer."""
+    from gis.planning import repository
+
+    with session_factory()() as session:
+        for e in repository.list_editions(session):
+            mark = "*" if e.in_force else " "
+            typer.echo(f"{mark} {e.id:>4} {e.approved_on} {e.name}  {json.dumps(e.zones)}")
+
+
+@app.command("new-edition")
+def new_edition(
+    name: str = typer.Argument(...),
+    approved_on: str = typer.Option(..., "--approved-on", help="YYYY-MM-DD"),
+    document: str = typer.Option("", "--document", help="approval document number"),
+) -> None:
+    """Register a new plan edition (not in force until 'activate')."""
+    from gis.planning import service
+    from gis.planning.schemas import EditionCreate
+
+    try:
+        data = EditionCreate(
+            name=name, approved_on=date.fromisoformat(approved_on), document=document
+        )
+    except ValueError as exc:
+        typer.echo(f"error (approved_on): {exc}", err=True)
+        raise typer.Exit(2) from None
+    with session_factory()() as session:
+        typer.echo(service.create_edition(session, data))
+
+
+@app.command("activate")
+def activate(edition_id: int) -> None:
+    """Put an edition in force; the previous one stays queryable."""
+    from gis.planning import service
+
+    try:
+        with session_factory()() as session:
+            service.activate(session, edition_id)
+    except LandgisError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"edition {edition_id} is in force")
+
+
+@app.command("import")
+def import_layer(
+    file: Path = typer.Argument(..., exists=True, readable=True),
+    edition_id: int = typer.Option(..., "--edition"),
+    layer: str = typer.Option(
+        ..., "--layer", help="zoning|farmland|development_boundary|ecological_redline"
+    ),
+    crs: str | None = typer.Option(None, "--crs", help="EPSG code when the file has none"),
+    code_field: str = typer.Option("code", "--code-field"),
+    name_field: str = typer.Option("name", "--name-field"),
+) -> None:
+    """Replace one layer of an edition with the polygons of a vector file (all or nothing)."""
+    from gis.exchange.read import parse_crs
+    from gis.planning import service
+
+    try:
+        with session_factory()() as session:
+            result = service.import_zones(
+                session, edition_id, layer, file, parse_crs(crs), code_field, name_field
+            )
+    except LandgisError as exc:
+        raise _fail(exc) from None
+    typer.echo(
+        f"{result.imported} zones imported into edition {edition_id} ({layer}), "
+        f"{result.replaced} replaced"
+    )
+
+
+@app.command("check")
+def check(
+    unit_code: str = typer.Argument(..., help="28-character unit code of a current parcel"),
+    proposed: str = typer.Option(..., "--use", help="proposed GB/T 21010 class, e.g. 07"),
+) -> None:
+    """Compliance of a parcel with a proposed use against the plan in force (JSON)."""
+    from gis.planning import service
+    from gis.planning.schemas import ComplianceRequest
+
+    try:
+        with session_factory()() as session:
+            result = service.check(
+                session, ComplianceRequest(unit_code=unit_code, proposed_land_use=proposed)
+            )
+    except LandgisError as exc:
+        raise _fail(exc) from None
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+    raise typer.Exit(0 if result.verdict == "compliant" else 1)

@@ -63,6 +63,8 @@ def planning_map(session: Session = Depends(get_session)) -> HTMLResponse:
     fmap = offline_map(_centre(session), zoom=14)
     for layer, (zh, en) in LAYERS.items():
         data = json.loads(repository.zones_geojson(session, layer))
+        if not data["features"]:
+            continue
         style = STYLES.get(layer)
         folium.GeoJson(
             data,
