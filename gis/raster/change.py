@@ -7,8 +7,9 @@
      NDVI = (nir - red) / (nir + red) and change = NDVI_after - NDVI_before
      (negative: vegetation lost, e.g. farmland built over);
    - ``band_difference`` otherwise: for each band, (after - before) divided by that
-     band's value range in the before raster's catalogue statistics; the change is the
-     band difference of largest magnitude (signed), so one strongly changed band suffices.
+     band's value range over both rasters (min and max of their catalogue statistics);
+     the change is the band difference of largest magnitude (signed), so one strongly
+     changed band suffices.
 3. Threshold: |change| >= threshold marks a changed pixel.
 4. Vectorise each strip with ``rasterio.features.shapes``; pieces split by strip edges
    are merged afterwards; patches under ``min_area_m2`` (EPSG:4547) are dropped.
@@ -105,9 +106,11 @@ def choose_measure(before: list[dict[str, Any]], after: list[dict[str, Any]]) ->
     if {"red", "nir"} <= set(names_a) and names_a == names_b:
         return Measure("ndvi", red=names_a.index("red") + 1, nir=names_a.index("nir") + 1)
     ranges = []
-    for band in before:
-        s = band["statistics"]
-        span = (s["maximum"] - s["minimum"]) if s["count"] else 0.0
+    for band_a, band_b in zip(before, after, strict=True):
+        sa, sb = band_a["statistics"], band_b["statistics"]
+        lows = [s["minimum"] for s in (sa, sb) if s["count"]]
+        highs = [s["maximum"] for s in (sa, sb) if s["count"]]
+        span = (max(highs) - min(lows)) if lows else 0.0
         ranges.append(span if span > 0 else 1.0)
     return Measure("band_difference", ranges=ranges)
 

@@ -28,7 +28,7 @@ SWIPE_JS = """
  style="position:absolute;bottom:24px;left:10%;width:80%;z-index:1000">
 <script>
 window.addEventListener("load", function () {
-  var map = %(map)s, after = %(after)s, input = document.getElementById("landgis-swipe");
+  var map = __MAP__, after = __AFTER__, input = document.getElementById("landgis-swipe");
   function clip() {
     var c = after.getContainer(); if (!c) return;
     var size = map.getSize(), x = size.x * input.value / 100;
@@ -90,7 +90,11 @@ def changes_page(session: SessionDep, run_id: int | None = None) -> HTMLResponse
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds(bounds)
     page_root(fmap).html.add_child(
-        folium.Element(SWIPE_JS % {"map": fmap.get_name(), "after": after_layer.get_name()})
+        folium.Element(
+            SWIPE_JS.replace("__MAP__", fmap.get_name()).replace(
+                "__AFTER__", after_layer.get_name()
+            )
+        )
     )
     export = f"/api/v1/change-patches?run_id={run.id}"
     info = (

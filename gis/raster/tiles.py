@@ -138,7 +138,8 @@ def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileS
 
 def _hillshade_tile(reader: Reader, raster: Raster, z: int, x: int, y: int, band: int) -> bytes:
     img = reader.tile(x, y, z, tilesize=TILE_SIZE, indexes=(band,), buffer=1)
-    shaded = hillshade(img.array[0].filled(np.nan).astype("float64"), _pixel_size_m(img))
+    elevation = img.array[0].astype("float64").filled(np.nan)
+    shaded = hillshade(elevation, _pixel_size_m(img))
     mask = ~np.ma.getmaskarray(img.array[0])[1:-1, 1:-1]
     data = np.ma.MaskedArray(shaded[np.newaxis, :, :], mask=~mask[np.newaxis, :, :])
     return ImageData(data).render(img_format="PNG")
