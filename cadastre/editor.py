@@ -11,6 +11,8 @@ checks in PostGIS, row locks, If-Match ETags, new versions) and commits or rolls
 - ``delete``: retires the parcel (注销); its code is never reused.
 - ``etag``: the quoted ETag of the current version (the one ``GET`` returns).
 
+Only a caller (``actor``, a :class:`gis.auth.service.Principal`) with role registrar or
+admin may edit; anyone else gets PermissionDenied (403).
 ``etag`` arguments may be quoted or not, or a comma-separated If-Match list;
 ``None`` raises PreconditionRequired (428). Geometries are GeoJSON in EPSG:4490.
 """
@@ -20,11 +22,19 @@ from __future__ import annotations
 from typing import Any
 
 from cadastre.parcels import service
-from gis.errors import InvalidInput, NotFound
+from gis.errors import InvalidInput, NotFound, PermissionDenied
+
+EDIT_ROLES = frozenset({"registrar", "admin"})
 
 
 def _actor(actor: Any) -> str:
-    return str(getattr(actor, "username", None) or actor or "unknown")
+    """The editing user's name; only registrars and admins edit the register."""
+    role = str(getattr(actor, "role", "") or "")
+    if role not in EDIT_ROLES:
+        raise PermissionDenied(
+            f"role {role or 'none'!r} may not edit parcels; needs admin or registrar"
+        )
+    return str(actor.username)
 
 
 def _tags(etag: str | None) -> list[str]:
@@ -44,6 +54,7 @@ class ParcelEditor:
     """The parcel collection's editor for /ogc (CollectionEditor protocol)."""
 
     def create(self, session: Any, feature: dict[str, Any], actor: Any) -> str:
+        who = _actor(actor)
         props = _props(feature)
         for name in ("subzone_code", "land_use"):
             if not props.get(name):
@@ -55,13 +66,14 @@ class ParcelEditor:
             land_use=str(props["land_use"]),
             ownership=str(props.get("ownership", "G")),
             right_type=str(props.get("right_type", "B")),
-            actor=_actor(actor),
+            actor=who,
         )
         return result.opened[0].unit_code
 
     def replace(
         self, session: Any, fid: str, feature: dict[str, Any], etag: str | None, actor: Any
     ) -> str:
+        who = _actor(actor)
         props = _props(feature)
         if feature.get("geometry") is None:
             raise InvalidInput("a replacement needs a geometry", field="geometry")
@@ -71,7 +83,7 @@ class ParcelEditor:
             session,
             fid,
             if_match=_tags(etag),
-            actor=_actor(actor),
+            actor=who,
             land_use=str(props["land_use"]),
             geometry=feature["geometry"],
         )
@@ -80,6 +92,7 @@ class ParcelEditor:
     def update(
         self, session: Any, fid: str, patch: dict[str, Any], etag: str | None, actor: Any
     ) -> str:
+        who = _actor(actor)
         props = _props(patch, "patch")
         unknown = set(props) - {"land_use"}
         if unknown:
@@ -92,7 +105,7 @@ class ParcelEditor:
             session,
             fid,
             if_match=_tags(etag),
-            actor=_actor(actor),
+            actor=who,
             land_use=props.get("land_use"),
             geometry=patch.get("geometry"),
         )

@@ -193,3 +193,29 @@ def test_retire_and_edit_of_retired_version(
     )
     assert split.status_code == 409
     assert snapshot(db) == before
+
+
+def test_retired_codes_are_never_reused(client: TestClient, auth: Any, db: Session) -> None:
+    top = db.execute(
+        text(
+            "SELECT unit_code FROM parcel WHERE end_lifespan IS NULL AND subzone_code = "
+            "(SELECT min(subzone_code) FROM parcel) ORDER BY substr(parcel_code, 15) DESC LIMIT 1"
+        )
+    ).scalar_one()
+    r = client.delete(f"{API}/{top}", headers=_headers(auth, etag_of(client, top)))
+    assert r.status_code == 200
+    neighbour = db.execute(
+        text(
+            "SELECT unit_code FROM parcel WHERE end_lifespan IS NULL AND subzone_code = :s "
+            "AND substr(unit_code, 13, 2) = :k ORDER BY parcel_code DESC LIMIT 1"
+        ),
+        {"s": top[:12], "k": top[12:14]},
+    ).scalar_one()
+    r = client.post(
+        f"{API}/{neighbour}/split",
+        json={"line": mapping(_cut(client, neighbour))},
+        headers=_headers(auth, etag_of(client, neighbour)),
+    )
+    assert r.status_code == 200, r.text
+    seqs = sorted(int(f["id"][14:19]) for f in r.json()["created"])
+    assert seqs == [int(top[14:19]) + 1, int(top[14:19]) + 2]
