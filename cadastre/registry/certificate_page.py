@@ -46,11 +46,7 @@ def render(body: dict[str, Any], signature: str, key_id: str) -> str:
             )
         )
     info = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
-    holders = "".join(
-        f"<tr><td>{e(h['name'] or '')}</td><td>{e(h['id_number'] or '')}</td>"
-        f"<td>{e(h['share'])}</td></tr>"
-        for h in body["holders"]
-    )
+    holders = "".join(_holder_rows(h) for h in body["holders"])
     restr = "、".join(e(r["name_zh"]) for r in body["restrictions"]) or "无 none"
     embedded = json.dumps(
         {"body": body, "signature": signature, "key_id": key_id},
@@ -74,6 +70,21 @@ def render(body: dict[str, Any], signature: str, key_id: str) -> str:
         f'<script type="application/json" id="landgis-certificate">{embedded}</script>'
         "</div></body></html>\n"
     )
+
+
+def _holder_rows(h: dict[str, Any]) -> str:
+    """A holder's table row; a group's members follow, indented, with their shares of it."""
+    e = escape
+    row = (
+        f"<tr><td>{e(h['name'] or '')}</td><td>{e(h['id_number'] or '')}</td>"
+        f"<td>{e(h['share'])}</td></tr>"
+    )
+    for m in h.get("members", []):
+        row += (
+            f"<tr><td>　└ {e(m['name'])}</td><td>{e(m['id_number'])}</td>"
+            f"<td>{e(m['share'])} (共有成员 member)</td></tr>"
+        )
+    return row
 
 
 def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:

@@ -21,6 +21,7 @@ from cadastre.registry import repository as repo
 from cadastre.registry import signing
 from cadastre.registry.certificate_page import render
 from cadastre.registry.errors import CaseNotFound, CertificateNotFound
+from cadastre.registry.holders import rights_with_holders
 from cadastre.registry.journal import canonical_json
 from cadastre.registry.models import Certificate, RegCase
 from cadastre.registry.rules import CASE_TYPES, RESTRICTION_TYPES
@@ -75,14 +76,8 @@ def certificate_body(session: Session, case: RegCase, at: datetime) -> dict[str,
         "entered_at": case.entered_at.isoformat() if case.entered_at else None,
         "issued_at": at.isoformat(),
         "holders": [
-            {
-                "name": r.party_name,
-                "id_number": r.party_id_number,
-                "share": f"{r.share_num}/{r.share_den}",
-                "right": r.rrr_type,
-            }
-            for r in rrrs
-            if r.kind == "right"
+            {k: v for k, v in h.items() if k not in ("uid", "since", "kind")}
+            for h in rights_with_holders(session, rrrs, at)
         ],
         "restrictions": [
             {

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cadastre.registry import repository as repo
-from cadastre.registry.models import RRR, BAUnit, CaseDocument, Party, RegCase
+from cadastre.registry.models import RRR, BAUnit, CaseDocument, Party, PartyMember, RegCase
 from cadastre.registry.rules import ADVANCE_NOTICE_LAPSE_DAYS, OBJECTION_LAPSE_DAYS
 from cadastre.unit_code import parse_unit_code
 from gis.errors import InvalidInput
@@ -209,7 +209,7 @@ def _open_rights(ctx: _Ctx) -> list[dict[str, Any]]:
 
 
 def _party(session: Session, holder: dict[str, Any], at: datetime) -> Party:
-    """The current party with this ID number, or a new one."""
+    """The current party with this ID number (or group identifier), or a new one."""
     party = repo.current_party_by_id_number(session, holder["id_number"])
     if party is None:
         party = Party(
@@ -220,6 +220,17 @@ def _party(session: Session, holder: dict[str, Any], at: datetime) -> Party:
         )
         session.add(party)
         session.flush()
+        for m in holder.get("members", []):
+            share = Fraction(m["share"])
+            member = _party(session, m, at)
+            session.add(
+                PartyMember(
+                    group_uid=party.uid,
+                    member_uid=member.uid,
+                    share_num=share.numerator,
+                    share_den=share.denominator,
+                )
+            )
     return party
 
 

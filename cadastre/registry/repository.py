@@ -173,3 +173,22 @@ def unit_history(session: Session, unit_code: str) -> list[Row[Any]]:
             {"code": unit_code},
         )
     )
+
+
+def group_members(session: Session, group_uids: list[int], at: datetime) -> dict[int, list[Any]]:
+    """Members (name, ID number, share) of group parties as of ``at``, by group uid."""
+    if not group_uids:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT m.group_uid, p.kind, p.name, p.id_number, m.share_num, m.share_den "
+            "FROM party_member m JOIN party p ON p.uid = m.member_uid "
+            "AND p.begin_lifespan <= :at AND (p.end_lifespan IS NULL OR p.end_lifespan > :at) "
+            "WHERE m.group_uid = ANY(:g) ORDER BY m.group_uid, p.id_number"
+        ),
+        {"g": group_uids, "at": at},
+    )
+    out: dict[int, list[Any]] = {}
+    for r in rows:
+        out.setdefault(int(r.group_uid), []).append(r)
+    return out

@@ -22,14 +22,26 @@ CaseTypeCode = Literal[
 StepCode = Literal["accept", "review", "enter", "issue", "reject", "withdraw"]
 
 
-class HolderIn(BaseModel):
-    """A holder of a right: a natural person (ID card) or a legal person (credit code)."""
+class MemberIn(BaseModel):
+    """A member of a group party, with its share of the group."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["natural", "legal"]
     name: str = Field(min_length=1, max_length=200)
     id_number: str = Field(min_length=18, max_length=18)
     share: str | None = Field(None, description="exact fraction like '1/3'", max_length=20)
+
+
+class HolderIn(BaseModel):
+    """A holder of a right: a natural person (ID card), a legal person (credit code) or a
+    group (e.g. a household) whose members' shares add up to 1."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["natural", "legal", "group"]
+    name: str = Field(min_length=1, max_length=200)
+    id_number: str | None = Field(None, min_length=18, max_length=18)
+    share: str | None = Field(None, description="exact fraction like '1/3'", max_length=20)
+    members: list[MemberIn] | None = Field(None, max_length=100)
 
 
 class SourceIn(BaseModel):

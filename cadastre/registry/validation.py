@@ -6,6 +6,7 @@ is run at submission and again at entry, since the register may change in betwee
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -68,34 +69,62 @@ def valid_party_number(kind: str, number: str) -> bool:
     return bool(CREDIT_CODE.match(number)) and credit_code_check_char(number[:17]) == number[17]
 
 
-def check_holders(holders: list[dict[str, Any]], with_shares: bool) -> list[dict[str, Any]]:
-    """Normalise holders; natural persons need an 18-character ID-card number."""
+def _check_person(h: dict[str, Any], f: str) -> dict[str, str]:
+    """A natural or legal person: kind, name and a valid 18-character number."""
+    kind = h.get("kind")
+    if kind not in PARTY_KINDS:
+        raise InvalidInput(f"holder kind must be natural or legal, not {kind!r}", field=f + ".kind")
+    name = str(h.get("name") or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a holder needs a name (at most 200 characters)", field=f + ".name")
+    number = str(h.get("id_number") or "").strip().upper()
+    what = "ID-card number" if kind == "natural" else "unified social credit code"
+    if not valid_party_number(kind, number):
+        raise InvalidInput(
+            f"{number!r} is not a valid 18-character {what} (check character included)",
+            field=f + ".id_number",
+        )
+    return {"kind": kind, "name": name, "id_number": number}
+
+
+def _check_group(h: dict[str, Any], f: str) -> dict[str, Any]:
+    """A group party (e.g. a household): a name and members whose shares add up to 1."""
+    name = str(h.get("name") or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a group needs a name (at most 200 characters)", field=f + ".name")
+    members = h.get("members")
+    if not isinstance(members, list) or len(members) < 2:
+        raise InvalidInput("a group needs at least two members", field=f + ".members")
+    checked = check_holders(members, True, prefix=f + ".members")
+    return {"kind": "group", "name": name, "id_number": group_id(name, checked), "members": checked}
+
+
+def group_id(name: str, members: list[dict[str, Any]]) -> str:
+    """A stable 18-character identifier of a group: same name and members, same group."""
+    key = name + "|" + ",".join(sorted(f"{m['id_number']}:{m['share']}" for m in members))
+    return "GRP" + hashlib.sha256(key.encode()).hexdigest()[:15].upper()
+
+
+def check_holders(
+    holders: list[dict[str, Any]], with_shares: bool, prefix: str = "holders"
+) -> list[dict[str, Any]]:
+    """Normalise holders (natural, legal or group parties); shares must add up to 1."""
     if not holders:
-        raise InvalidInput("this case needs at least one holder", field="holders")
-    out, shares = [], []
+        raise InvalidInput("this case needs at least one holder", field=prefix)
+    out: list[dict[str, Any]] = []
+    shares = []
     for i, h in enumerate(holders):
-        f = f"holders.{i}"
-        kind = h.get("kind")
-        if kind not in PARTY_KINDS:
-            raise InvalidInput(
-                f"holder kind must be natural or legal, not {kind!r}", field=f + ".kind"
-            )
-        name = str(h.get("name") or "").strip()
-        if not name or len(name) > 200:
-            raise InvalidInput("a holder needs a name (at most 200 characters)", field=f + ".name")
-        number = str(h.get("id_number") or "").strip().upper()
-        what = "ID-card number" if kind == "natural" else "unified social credit code"
-        if not valid_party_number(kind, number):
-            raise InvalidInput(
-                f"{number!r} is not a valid 18-character {what} (check character included)",
-                field=f + ".id_number",
-            )
+        f = f"{prefix}.{i}"
+        if not isinstance(h, dict):
+            raise InvalidInput("a holder is an object", field=f)
+        party = _check_group(h, f) if h.get("kind") == "group" and prefix == "holders" else None
+        party = party or _check_person(h, f)
         share = h.get("share") or ("1" if len(holders) == 1 else None)
         if with_shares:
             shares.append(parse_share(share, f + ".share"))
-        out.append({"kind": kind, "name": name, "id_number": number, "share": str(share or "1")})
+        out.append({**party, "share": str(share or "1")})
     if with_shares:
-        check_shares(shares)
+        check_shares(shares, field=prefix)
         for h, s in zip(out, shares, strict=True):
             h["share"] = str(s)
     return out

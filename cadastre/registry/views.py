@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cadastre.registry import repository as repo
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
+from cadastre.registry.holders import rights_with_holders
 from cadastre.registry.models import CaseDocument, RegCase, Source
 from cadastre.registry.rules import CASE_TYPES, RESTRICTION_TYPES, STATUSES
 from cadastre.registry.service import clock
@@ -120,20 +121,8 @@ def unit_register(session: Session, unit_code: str, at: datetime | None) -> dict
             "area_m2": str(parcel.area_m2),
             "reg_status": parcel.reg_status,
         },
-        "rights": [_right(r) for r in rrrs if r.kind == "right"],
+        "rights": rights_with_holders(session, rrrs, when),
         "restrictions": [_restriction(r) for r in rrrs if r.kind == "restriction"],
-    }
-
-
-def _right(r: Any) -> dict[str, Any]:
-    return {
-        "uid": r.uid,
-        "type": r.rrr_type,
-        "holder": r.party_name,
-        "holder_kind": r.party_kind,
-        "id_number": r.party_id_number,
-        "share": f"{r.share_num}/{r.share_den}",
-        "since": r.begin_lifespan.isoformat(),
     }
 
 

@@ -239,3 +239,38 @@ def test_unknown_unit_and_case_are_not_found(db: Session) -> None:
         )
     with pytest.raises(NotFound):
         service.take_step(db, "DJ2026010100000000", "accept", actor="x", role="registrar")
+
+
+def test_group_party_with_member_shares(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    from cadastre.registry import certificates, repository
+    from cadastre.registry.holders import rights_with_holders
+
+    household = {"kind": "group", "name": "王李家庭", "share": "2/3", "members": holders}
+    code = unit_codes[11]
+    number = run_case(
+        db,
+        "first_registration",
+        unit_code=code,
+        holders=[household, dict(CORP, share="1/3")],
+        through="issue",
+    )
+    rights = rights_with_holders(
+        db, repository.rrrs_as_of(db, code, service.clock(db)), service.clock(db)
+    )
+    group = next(r for r in rights if r["kind"] == "group")
+    assert group["share"] == "2/3" and group["id_number"].startswith("GRP")
+    assert sorted(m["share"] for m in group["members"]) == ["1/2", "1/2"]
+    page = certificates.page_for_case(db, number)
+    assert "王李家庭" in page and holders[1]["name"] in page and "共有成员" in page
+    bad = {
+        "kind": "group",
+        "name": "X",
+        "members": [dict(holders[0], share="1/3"), dict(holders[1], share="1/3")],
+    }
+    counts = register_counts(db)
+    with pytest.raises(InvalidInput) as err:
+        run_case(db, "transfer", unit_code=code, holders=[bad])
+    assert err.value.field == "holders.0.members"
+    assert register_counts(db) == counts
