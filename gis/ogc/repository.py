@@ -30,21 +30,22 @@ class Query:
 
 
 def geometry_sql(c: Collection, crs: OutputCrs) -> str:
-    """Expression of the geometry in the output CRS and axis order (options 0: no crs member)."""
+    """GeoJSON text of the geometry in the output CRS and axis order (options 0: no crs member)."""
     g = f't."{c.geometry_column}"'
     if crs.srid != 4490:
         g = f"ST_Transform({g}, {crs.srid})"
     if crs.flip:
         g = f"ST_FlipCoordinates({g})"
-    return f"ST_AsGeoJSON({g}, {crs.digits}, 0)::json"
+    return f"coalesce(ST_AsGeoJSON({g}, {crs.digits}, 0), 'null')"
 
 
 def feature_sql(c: Collection, crs: OutputCrs) -> str:
+    """A Feature as JSON text, concatenated so the geometry's JSON is never parsed again."""
     props = ", ".join(f"'{name}', t.\"{name}\"" for name in c.properties)
     return (
-        f"json_build_object('type', 'Feature', 'id', t.\"{c.id_column}\", "
-        f"'geometry', {geometry_sql(c, crs)}, "
-        f"'properties', json_build_object({props}))::text"
+        f'\'{{"type":"Feature","id":\' || to_json(t."{c.id_column}")::text'
+        f" || ',\"geometry\":' || {geometry_sql(c, crs)}"
+        f" || ',\"properties\":' || json_build_object({props})::text || '}}'"
     )
 
 
