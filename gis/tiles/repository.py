@@ -8,11 +8,14 @@ and are quoted; every value (z, x, y, limits, tolerances) is a bound parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis.collections import Collection
+from gis.settings import get_settings
 from gis.tiles.matrix import BUFFER, EXTENT, TileAddress, tile_width_m
 from gis.tiles.tilesets import Tileset, feature_limit, layer_name
 
@@ -134,22 +137,53 @@ def render(session: Session, tileset: Tileset, tile: TileAddress) -> RenderedTil
     return RenderedTile(int(row["seq"]), data, counts, truncated)
 
 
-def start_tile_transaction(session: Session) -> int:
-    """Plan tile queries without parallel workers (faster for one tile) and return the
-    newest change-log sequence number (0 when the log is empty): one small query."""
-    return int(
-        session.execute(
-            text(
-                "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
-                "(SELECT coalesce(max(seq), 0) FROM tile_change)"
-            )
-        ).one()[1]
-    )
+def no_parallel_plan(session: Session) -> None:
+    """Plan this transaction's tile query without parallel workers (faster for one tile)."""
+    session.execute(text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
+
+
+_check_engines: dict[str, Engine] = {}
+
+
+def _check_engine() -> Engine:
+    """A small autocommit pool for the freshness check: one round trip, no BEGIN/ROLLBACK."""
+    url = get_settings().sqlalchemy_url()
+    if url not in _check_engines:
+        _check_engines[url] = create_engine(
+            url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=56, pool_recycle=600
+        )
+    return _check_engines[url]
+
+
+def committed_seq() -> int:
+    """The newest *committed* change-log sequence number (0 when the log is empty).
+
+    Read outside the request's transaction, in a fresh snapshot, so every edit whose
+    response has returned is seen. Retried once on a dropped connection.
+    """
+    for attempt in (1, 2):
+        try:
+            with _check_engine().connect() as conn:
+                return int(conn.exec_driver_sql(LATEST_SQL).scalar_one())
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
+
+
+def dispose_check_engines() -> None:
+    """Close the freshness-check pools (before a database is dropped)."""
+    for eng in _check_engines.values():
+        eng.dispose()
+    _check_engines.clear()
+
+
+LATEST_SQL = "SELECT coalesce(max(seq), 0) FROM tile_change"
 
 
 def latest_seq(session: Session) -> int:
-    """The newest change-log sequence number visible now (0 when the log is empty)."""
-    return int(session.execute(text("SELECT coalesce(max(seq), 0) FROM tile_change")).scalar_one())
+    """The newest change-log sequence number the session sees (0 when the log is empty)."""
+    return int(session.execute(text(LATEST_SQL)).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -161,15 +195,25 @@ class Change:
     bbox: tuple[float, float, float, float] | None
 
 
+CHANGES_SQL = (
+    "SELECT seq, table_name, west, south, east, north FROM tile_change "
+    "WHERE seq > :after AND seq <= :upto ORDER BY seq"
+)
+
+
 def changes_between(session: Session, after: int, upto: int) -> list[Change]:
-    """The change-log entries with ``after < seq <= upto``, oldest first."""
-    rows = session.execute(
-        text(
-            "SELECT seq, table_name, west, south, east, north FROM tile_change "
-            "WHERE seq > :after AND seq <= :upto ORDER BY seq"
-        ),
-        {"after": after, "upto": upto},
-    )
+    """The change-log entries the session sees with ``after < seq <= upto``, oldest first."""
+    rows = session.execute(text(CHANGES_SQL), {"after": after, "upto": upto})
+    return _changes(rows)
+
+
+def changes_between_committed(after: int, upto: int) -> list[Change]:
+    """The committed change-log entries with ``after < seq <= upto``, oldest first."""
+    with _check_engine().connect() as conn:
+        return _changes(conn.execute(text(CHANGES_SQL), {"after": after, "upto": upto}))
+
+
+def _changes(rows: Any) -> list[Change]:
     return [
         Change(r.seq, r.table_name, None if r.west is None else (r.west, r.south, r.east, r.north))
         for r in rows

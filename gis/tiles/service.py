@@ -36,18 +36,23 @@ def check_access(tileset: Tileset, principal: Principal | None) -> None:
 
 
 def get_tile(session: Session, cache: TileCache, tileset: Tileset, tile: TileAddress) -> CachedTile:
-    """The tile, from the cache when still fresh, else made in PostGIS (and cached)."""
-    latest = repository.start_tile_transaction(session)
-    cache.sync(latest, lambda after, upto: repository.changes_between(session, after, upto))
+    """The tile, from the cache when still fresh, else made in PostGIS (and cached).
+
+    The newest committed change is read first; a tile made from a snapshot that differs
+    from it (a later commit, or the caller's own uncommitted edits) is served, not kept.
+    """
+    latest = repository.committed_seq()
+    cache.sync(latest, repository.changes_between_committed)
     key = TileKey(tileset.id, tile)
     hit = cache.get(key)
     if hit is not None:
         return hit
     disk = cache.read_disk(key)
     if disk is not None and disk.seq <= latest:
-        changes = repository.changes_between(session, disk.seq, latest)
+        changes = repository.changes_between_committed(disk.seq, latest)
         if cache.accept_disk(key, disk, changes, latest):
             return disk
+    repository.no_parallel_plan(session)
     made = repository.render(session, tileset, tile)
     entry = CachedTile(made.data, made.seq, tileset.tables, _limits_meta(made))
     cache.put(key, entry)

@@ -1,0 +1,300 @@
+"""Vector tiles: landgis vs tipg serving the same 200,000-parcel table, z14 MVT.
+
+Builds (or, with ``--reuse``, keeps) a demo register in its own database (default
+``landgis_bench_tiles``), installs tipg into ``benchmarks/.peers/tipg`` if missing, and
+starts three servers on free ports, each one uvicorn worker:
+
+- ``tipg``: tipg 1.6.1, ``/collections/public.parcel/tiles/WebMercatorQuad/{z}/{x}/{y}``
+  with the same four properties (tipg has no tile cache: every tile is made);
+- ``landgis-cold``: landgis with ``LANDGIS_TILE_CACHE_ITEMS=0`` (every tile is made);
+- ``landgis-warm``: landgis with the cache on, every tile fetched once before timing.
+
+Every z14 tile with parcels is fetched once by each server before timing (database
+buffers warm for all). Then, at concurrency 1, 8 and 32, a loopback asyncio client
+(httpx) fetches the tiles round-robin and prints requests/s and p50/p95 latency, and
+the ratios landgis/tipg. Goals: cold >= tipg, warm >= 10x tipg.
+
+    .venv/bin/python -m benchmarks.bench_tiles [--parcels 200000] [--reuse] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import cluster
+from gis.db import dispose_engines, engine_for
+from gis.settings import REPO_ROOT, Settings, get_settings, override_settings
+
+RESULTS = Path(__file__).parent / "results"
+PEERS = Path(__file__).parent / ".peers"
+TIPG = "tipg==1.6.1"
+PROPS = ["unit_code", "land_use", "area_m2", "reg_status"]
+ZOOM = 14
+
+
+def bench_settings(database: str) -> Settings:
+    base = get_settings()
+    if base.uses_local_cluster:
+        return base.model_copy(update={"database_name": database})
+    return base.model_copy(update={"database_url": base.sqlalchemy_url(database)})
+
+
+def build(settings: Settings, parcels: int, seed: int) -> None:
+    """Create the bench database afresh, migrate and load the demo district."""
+    from cadastre.demo import load_demo
+    from landgis.setup import migrate
+
+    dispose_engines()
+    cluster.ensure_database(settings, settings.database_name, fresh=True)
+    migrate(settings)
+    started = time.perf_counter()
+    with Session(engine_for(settings.sqlalchemy_url())) as session:
+        load_demo(session, parcels, seed, lambda n: print(f"  loaded {n} parcels", flush=True))
+        session.execute(text("ANALYZE"))
+        session.commit()
+    print(f"built {parcels} parcels in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def data_tiles(settings: Settings) -> list[tuple[int, int, int]]:
+    """Every z14 tile holding parcels (x, y from the parcels' reference points)."""
+    from gis.tiles.matrix import TMS
+
+    with engine_for(settings.sqlalchemy_url()).connect() as conn:
+        west, south, east, north = conn.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                "(SELECT ST_Extent(geom) e FROM parcel WHERE end_lifespan IS NULL) s"
+            )
+        ).one()
+    return [(t.z, t.x, t.y) for t in TMS.tiles(west, south, east, north, [ZOOM])]
+
+
+def ensure_tipg() -> Path:
+    venv = PEERS / "tipg"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", TIPG, "uvicorn"], check=True)
+    return python
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pg_dsn(settings: Settings) -> str:
+    """A libpq/asyncpg URL of the bench database."""
+    if settings.database_url:
+        return settings.sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://")
+    run = settings.pg_dir / "run"
+    return (
+        f"postgresql://{settings.pg_os_user}@localhost:{settings.pg_port}/"
+        f"{settings.database_name}?host={run}"
+    )
+
+
+def start(name: str, cmd: list[str], env: dict[str, str], ready: str) -> subprocess.Popen[bytes]:
+    """Start a server and wait until ``ready`` (a URL) answers 200; stop it on failure."""
+    log = open(PEERS / f"{name}.log", "w")  # noqa: SIM115 (kept open for the process)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited; see {log.name}")
+        try:
+            if httpx.get(ready, timeout=5).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.terminate()
+    proc.wait(timeout=20)
+    raise RuntimeError(f"{name} did not start; see {log.name}")
+
+
+def start_servers(
+    settings: Settings, servers: dict[str, tuple[str, subprocess.Popen[bytes]]]
+) -> None:
+    """Start tipg, landgis-cold and landgis-warm into ``servers`` (name -> template, process)."""
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LANDGIS_", "TIPG_"))}
+    port = free_port()
+    tipg_env = base_env | {
+        "DATABASE_URL": pg_dsn(settings),
+        "TIPG_DB_SCHEMAS": '["public"]',
+        "TIPG_DB_TABLES": '["public.parcel"]',
+        "TIPG_DB_SPATIAL_EXTENT": "false",
+        "TIPG_DB_DATETIME_EXTENT": "false",
+        "TIPG_MAX_FEATURES_PER_TILE": "100000",
+    }
+    cmd = [str(ensure_tipg()), "-m", "uvicorn", "tipg.main:app", "--port", str(port)]
+    props = ",".join(PROPS)
+    tipg_url = (
+        f"http://127.0.0.1:{port}/collections/public.parcel/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"
+        f"?geom-column=geom&properties={props}"
+    )
+    ready = f"http://127.0.0.1:{port}/healthz"
+    servers["tipg"] = (tipg_url, start("tipg", cmd + ["--log-level", "warning"], tipg_env, ready))
+    for name, items in (("landgis-cold", "0"), ("landgis-warm", "20000")):
+        port = free_port()
+        env = base_env | {"LANDGIS_TILE_CACHE_ITEMS": items}
+        if settings.database_url:
+            env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
+        else:
+            env["LANDGIS_DATABASE_NAME"] = settings.database_name
+            env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
+        cmd = [sys.executable, "-m", "uvicorn", "benchmarks.bench_tiles:bench_app", "--factory"]
+        cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+        url = f"http://127.0.0.1:{port}/ogc/collections/bench-parcels/tiles/WebMercatorQuad/"
+        ready = f"http://127.0.0.1:{port}/ogc/tileMatrixSets"
+        servers[name] = (url + "{z}/{x}/{y}", start(name, cmd, env, ready))
+
+
+def bench_app() -> Any:
+    """The landgis app with the bench collection (the parcels and the same 4 properties)."""
+    from gis import collections
+    from gis.collections import Collection
+    from landgis.app import create_app
+
+    app = create_app()
+    collections.register(
+        [
+            Collection(
+                id="bench-parcels",
+                title="parcels",
+                description="bench",
+                table="parcel",
+                properties={
+                    "unit_code": "string",
+                    "land_use": "string",
+                    "area_m2": "number",
+                    "reg_status": "string",
+                },
+                where="end_lifespan IS NULL",
+            )
+        ]
+    )
+    return app
+
+
+async def load(
+    template: str, tiles: list[tuple[int, int, int]], n: int, conc: int
+) -> dict[str, Any]:
+    """Fetch ``n`` tiles round-robin with ``conc`` clients; latency percentiles and rate."""
+    urls = [template.format(z=z, x=x, y=y) for z, x, y in tiles]
+    latencies: list[float] = []
+    sizes: list[int] = []
+    counter = iter(range(n))
+    limits = httpx.Limits(max_connections=conc, max_keepalive_connections=conc)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        for i in counter:
+            t0 = time.perf_counter()
+            r = await client.get(urls[i % len(urls)])
+            latencies.append(time.perf_counter() - t0)
+            if r.status_code not in (200, 204):
+                raise RuntimeError(f"{r.url} -> {r.status_code}: {r.text[:200]}")
+            sizes.append(len(r.content))
+
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(conc)))
+        wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": n,
+        "concurrency": conc,
+        "rps": round(n / wall, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 2),
+        "mean_kib": round(statistics.mean(sizes) / 1024, 1),
+    }
+
+
+def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    tiles = data_tiles(settings)
+    print(f"{len(tiles)} z{ZOOM} tiles with parcels", flush=True)
+    servers: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
+    try:
+        start_servers(settings, servers)
+        for _name, (template, _proc) in servers.items():  # warm buffers (and landgis' cache)
+            asyncio.run(load(template, tiles, len(tiles), 1))
+        rows = []
+        for conc in (1, 8, 32):
+            n = max(args.requests, conc * 4)
+            for name, (template, _proc) in servers.items():
+                row = {"server": name, **asyncio.run(load(template, tiles, n, conc))}
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+        return {"tiles": len(tiles), "rows": rows}
+    finally:
+        for _template, proc in servers.values():
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def summarise(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    table: dict[str, dict[str, Any]] = {}
+    for r in result["rows"]:
+        table.setdefault(f"c{r['concurrency']}", {})[r["server"]] = {
+            k: r[k] for k in ("rps", "p50_ms", "p95_ms", "mean_kib")
+        }
+    ratios = {
+        c: {
+            "cold_over_tipg_rps": round(v["landgis-cold"]["rps"] / v["tipg"]["rps"], 2),
+            "warm_over_tipg_rps": round(v["landgis-warm"]["rps"] / v["tipg"]["rps"], 2),
+        }
+        for c, v in table.items()
+    }
+    return {
+        "parcels": args.parcels,
+        "zoom": ZOOM,
+        "tiles": result["tiles"],
+        "machine": f"{platform.node()} {platform.processor() or platform.machine()}",
+        "results": table,
+        "ratios": ratios,
+        "goals": "cold >= 1x tipg, warm >= 10x tipg",
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--parcels", type=int, default=200_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--database", default="landgis_bench_tiles")
+    ap.add_argument("--requests", type=int, default=200, help="requests per server and level")
+    ap.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
+    args = ap.parse_args()
+    settings = bench_settings(args.database)
+    override_settings(settings)
+    PEERS.mkdir(exist_ok=True)
+    if not args.reuse:
+        build(settings, args.parcels, args.seed)
+    summary = summarise(run(args, settings), args)
+    print(json.dumps(summary, indent=1))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M")
+    out = RESULTS / f"tiles-{args.parcels}-{stamp}.json"
+    out.write_text(json.dumps(summary, indent=1))
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
