@@ -1,0 +1,262 @@
+"""Bulk parcel import and export: landgis (cadastre.exchange) vs ``ogr2ogr``, same run, same data.
+
+Builds a demo register of N parcels in its own database (default ``landgis_bench_import``),
+exports it to a GeoPackage with landgis (the "file from the demo generator"), empties the
+register, then times, alternately:
+
+- import: ``landgis cadastre import FILE`` (validation on: geometry, unit codes, land use,
+  overlaps within the file and with the register; one transaction) vs
+  ``ogr2ogr -f PostgreSQL`` loading the same file into a new table of the same database
+  (GiST index included, no validation);
+- export: landgis export of the register to GeoPackage vs ``ogr2ogr -f GPKG`` from a
+  ``SELECT`` of the current parcels.
+
+Each side runs as a child process; wall time and the child's peak resident memory
+(``wait4`` rusage) are reported, with the ratio ogr2ogr / landgis (>= 1.0: landgis faster).
+
+    .venv/bin/python -m benchmarks.bench_import --parcels 200000 [--rounds 1] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import cluster
+from gis.db import dispose_engines, engine_for
+from gis.settings import Settings, get_settings, override_settings
+
+RESULTS = Path(__file__).parent / "results"
+OGR_SQL = (
+    "SELECT unit_code, parcel_code, subzone_code, block_code, land_use, area_m2, geom "
+    "FROM parcel WHERE end_lifespan IS NULL"
+)
+
+
+def bench_settings(database: str) -> Settings:
+    base = get_settings()
+    if base.uses_local_cluster:
+        return base.model_copy(update={"database_name": database})
+    return base.model_copy(update={"database_url": base.sqlalchemy_url(database)})
+
+
+def pg_dsn(settings: Settings) -> str:
+    """A GDAL ``PG:`` connection string for the bench database."""
+    if settings.uses_local_cluster:
+        return (
+            f"PG:host={settings.pg_dir / 'run'} port={settings.pg_port} "
+            f"dbname={settings.database_name} user={settings.pg_os_user}"
+        )
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.sqlalchemy_url())
+    return (
+        f"PG:host={url.host} port={url.port or 5432} dbname={url.database} "
+        f"user={url.username} password={url.password or ''}"
+    )
+
+
+def build(settings: Settings, parcels: int, seed: int, gpkg: Path) -> None:
+    """Fresh database with the demo district; its parcels exported to ``gpkg``, then removed."""
+    from cadastre.demo import load_demo
+    from cadastre.exchange.exporter import export_parcels
+    from landgis.setup import migrate
+
+    dispose_engines()
+    cluster.ensure_database(settings, settings.database_name, fresh=True)
+    migrate(settings)
+    with Session(engine_for(settings.sqlalchemy_url())) as session:
+        load_demo(session, parcels, seed, lambda n: print(f"  loaded {n} parcels", flush=True))
+        session.commit()
+        export_parcels(session, "gpkg", gpkg)
+    empty_register(settings)
+    print(f"file {gpkg} ({gpkg.stat().st_size / 2**20:.0f} MiB)", flush=True)
+
+
+def empty_register(settings: Settings) -> None:
+    with Session(engine_for(settings.sqlalchemy_url())) as session:
+        session.execute(text("TRUNCATE parcel CASCADE"))
+        session.execute(text("DROP TABLE IF EXISTS parcel_ogr"))
+        session.commit()
+    vacuum(settings)
+
+
+def vacuum(settings: Settings) -> None:
+    engine = engine_for(settings.sqlalchemy_url()).execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE parcel"))
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a child under GNU time: wall seconds and its own peak resident memory (MiB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", report.name, *cmd],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} failed: {(proc.stdout + proc.stderr)[-2000:]}")
+        peak_kib = int(report.read().split()[-1])
+    out = {"seconds": round(seconds, 2), "peak_rss_mib": round(peak_kib / 1024, 1)}
+    if '"work_seconds"' in proc.stdout:
+        out.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
+    if settings.uses_local_cluster:
+        env["LANDGIS_DATABASE_NAME"] = settings.database_name
+    else:
+        env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
+    return env
+
+
+def landgis_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "landgis", "cadastre", *args]
+
+
+def child_cmd(database: str, work: str, path: Path) -> list[str]:
+    """This module as a child doing only the work (no CLI start-up of every domain)."""
+    return [sys.executable, "-m", "benchmarks.bench_import", "--database", database,
+            "--child", work, str(path)]  # fmt: skip
+
+
+def run_child(settings: Settings, work: str, path: Path) -> None:
+    """In the child: import or export once in one transaction, print the work's seconds."""
+    from cadastre.exchange.exporter import export_parcels
+    from cadastre.exchange.importer import ImportOptions, import_parcels
+
+    started = time.perf_counter()
+    with Session(engine_for(settings.sqlalchemy_url())) as session:
+        if work == "import":
+            with tempfile.TemporaryDirectory() as tmp:
+                result = import_parcels(
+                    session, path, Path(tmp), ImportOptions(), settings.upload_max_bytes
+                )
+            session.commit()
+            count = result.imported
+        else:
+            count = export_parcels(session, "gpkg", path)
+    print(json.dumps({"work_seconds": round(time.perf_counter() - started, 2), "rows": count}))
+
+
+def round_trip(settings: Settings, gpkg: Path, work: Path, n: int) -> list[dict[str, Any]]:
+    env = child_env(settings)
+    rows = [{"round": n, "work": "startup", "side": "landgis", **timed(landgis_cmd("--help"), env)}]
+    empty_register(settings)
+    imp = timed(landgis_cmd("import", str(gpkg), "--rejected", str(work / "rej.csv")), env)
+    rows.append({"round": n, "work": "import", "side": "landgis-cli", **imp})
+    empty_register(settings)
+    imp = timed(child_cmd(settings.database_name, "import", gpkg), env)
+    rows.append({"round": n, "work": "import", "side": "landgis", **imp})
+    ogr = timed(
+        ["ogr2ogr", "-f", "PostgreSQL", pg_dsn(settings), str(gpkg), "-nln", "parcel_ogr",
+         "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "--config", "PG_USE_COPY",
+         "YES"],
+    )  # fmt: skip
+    rows.append({"round": n, "work": "import", "side": "ogr2ogr", **ogr})
+    vacuum(settings)
+    out = work / "landgis_export.gpkg"
+    out.unlink(missing_ok=True)
+    rows.append(
+        {"round": n, "work": "export", "side": "landgis-cli",
+         **timed(landgis_cmd("export", str(out), "--format", "gpkg"), env)}
+    )  # fmt: skip
+    out.unlink(missing_ok=True)
+    rows.append(
+        {"round": n, "work": "export", "side": "landgis",
+         **timed(child_cmd(settings.database_name, "export", out), env)}
+    )  # fmt: skip
+    ogr_out = work / "ogr_export.gpkg"
+    ogr_out.unlink(missing_ok=True)
+    rows.append(
+        {"round": n, "work": "export", "side": "ogr2ogr",
+         **timed(["ogr2ogr", "-f", "GPKG", str(ogr_out), pg_dsn(settings), "-sql", OGR_SQL,
+                  "-nln", "parcel"])}
+    )  # fmt: skip
+    for row in rows:
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def summarise(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+    def best(work: str, side: str) -> float:
+        return min(r["seconds"] for r in rows if r["work"] == work and r["side"] == side)
+
+    def peak(work: str, side: str) -> float:
+        return max(r["peak_rss_mib"] for r in rows if r["work"] == work and r["side"] == side)
+
+    sides = ("landgis", "landgis-cli", "ogr2ogr")
+    return {
+        "parcels": args.parcels,
+        "machine": f"{platform.node()} {platform.processor() or platform.machine()}",
+        "best_seconds": {w: {s: best(w, s) for s in sides} for w in ("import", "export")},
+        "peak_rss_mib": {w: {s: peak(w, s) for s in sides} for w in ("import", "export")},
+        "landgis_work_seconds": {
+            w: min(
+                r.get("work_seconds", 0) for r in rows if r["work"] == w and r["side"] == "landgis"
+            )
+            for w in ("import", "export")
+        },
+        "ratio_ogr2ogr_over_landgis": {
+            w: round(best(w, "ogr2ogr") / best(w, "landgis"), 3) for w in ("import", "export")
+        },
+        "landgis_cli_startup_seconds": min(r["seconds"] for r in rows if r["work"] == "startup"),
+        "note": "landgis = a child process doing the work; landgis-cli = `landgis cadastre "
+        "import|export` including the CLI start-up of every domain; landgis import validates "
+        "(geometry, codes, land use, overlaps) and maintains the register's indexes; ogr2ogr "
+        "loads a new table with one GiST index",
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--parcels", type=int, default=200_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--database", default="landgis_bench_import")
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--reuse", action="store_true", help="reuse database and file of a run")
+    ap.add_argument("--child", nargs=2, metavar=("WORK", "PATH"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    settings = bench_settings(args.database)
+    override_settings(settings)
+    if args.child:
+        run_child(settings, args.child[0], Path(args.child[1]))
+        return
+    work = Path(tempfile.gettempdir()) / f"landgis-bench-import-{args.parcels}"
+    work.mkdir(exist_ok=True)
+    gpkg = work / "parcels.gpkg"
+    if not (args.reuse and gpkg.exists()):
+        gpkg.unlink(missing_ok=True)
+        build(settings, args.parcels, args.seed, gpkg)
+    rows = []
+    for n in range(1, args.rounds + 1):
+        rows += round_trip(settings, gpkg, work, n)
+    summary = summarise(rows, args)
+    print(json.dumps(summary, indent=1))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M")
+    out = RESULTS / f"import-{args.parcels}-{stamp}.json"
+    out.write_text(json.dumps({"summary": summary, "runs": rows}, indent=1))
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
