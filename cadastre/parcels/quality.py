@@ -69,6 +69,7 @@ SELECT unit_code, area, ratio, ST_X(pt) AS x, ST_Y(pt) AS y FROM (
 ) s WHERE ratio < :ratio
 """
 COUNT_SQL = "SELECT count(*) FROM parcel WHERE end_lifespan IS NULL AND subzone_code = :sz"
+ALL_INVALID_SQL = "SELECT id FROM parcel WHERE end_lifespan IS NULL AND NOT ST_IsValid(geom)"
 
 
 @dataclass
@@ -119,13 +120,17 @@ def subzones(session: Session, zone: str | None) -> list[str]:
     return codes
 
 
-def check_subzone(session: Session, sz: str, report: Report, seen: set[tuple[int, int]]) -> None:
-    """Run the four checks on one subzone's current parcels, adding to ``report``."""
+def check_subzone(
+    session: Session, sz: str, report: Report, seen: set[tuple[int, int]], bad: list[int]
+) -> None:
+    """Run the four checks on one subzone's current parcels, adding to ``report``.
+
+    ``bad`` are the ids of every invalid current parcel of the register: the geometric
+    checks skip them (GEOS cannot intersect them) and they are reported as invalid.
+    """
     s = get_settings()
     f = report.findings
-    bad = []
     for r in session.execute(text(INVALID_SQL), {"sz": sz}):
-        bad.append(r.id)
         f["invalid"].append(
             {"unit_codes": [r.unit_code], "reason": r.reason, "location": _xy(r.x, r.y)}
         )
@@ -167,8 +172,9 @@ def run(session: Session, zone: str | None = None, progress: Progress | None = N
     codes = subzones(session, zone)
     report = Report(zone, subzones=len(codes))
     seen: set[tuple[int, int]] = set()
+    bad = list(session.execute(text(ALL_INVALID_SQL)).scalars())
     for i, sz in enumerate(codes, 1):
-        check_subzone(session, sz, report, seen)
+        check_subzone(session, sz, report, seen, bad)
         if progress:
             progress(i, len(codes))
     report.seconds = time.perf_counter() - started

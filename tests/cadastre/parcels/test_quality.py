@@ -36,8 +36,11 @@ def _damage(db: Session) -> dict[str, str]:
     db.execute(text("UPDATE parcel SET end_lifespan = now() WHERE unit_code = :c"), {"c": gap})
     db.execute(
         text(
-            "UPDATE parcel SET geom = ST_Multi(ST_GeomFromText('POLYGON((113.7 23, 113.701 23.001,"
-            " 113.701 23, 113.7 23.001, 113.7 23))', 4490)) WHERE unit_code = :c"
+            # a bow-tie lying over a parcel of another subzone: GEOS cannot intersect it
+            "UPDATE parcel SET geom = (SELECT ST_Multi(ST_SetSRID(ST_MakePolygon(ST_MakeLine("
+            "ARRAY[ST_Translate(c, -d, -d), ST_Translate(c, d, d), ST_Translate(c, d, -d),"
+            " ST_Translate(c, -d, d), ST_Translate(c, -d, -d)])), 4490)) FROM (SELECT ref_point"
+            " AS c, 0.0001 AS d FROM parcel ORDER BY id DESC LIMIT 1) s) WHERE unit_code = :c"
         ),
         {"c": bowtie},
     )
@@ -65,6 +68,8 @@ def test_clean_zone_then_each_defect_found(db: Session) -> None:
     assert len(found["gap"]) >= 1 and found["gap"][0]["area_m2"] > 1
     for kind in quality.KINDS:
         assert all(f["location"] and len(f["location"]) == 2 for f in found[kind])
+    whole = quality.run(db).as_dict()  # the bow-tie lies over another zone's parcel
+    assert whole["counts"]["invalid"] == 1 and whole["counts"]["overlap"] >= 1
 
 
 def test_quality_json_and_page(client: TestClient, db: Session) -> None:
