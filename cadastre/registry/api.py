@@ -125,6 +125,28 @@ def take_step(
     return out
 
 
+@router.post("/cases/{public_number}/documents", status_code=201)
+async def attach_document(
+    public_number: str,
+    kind: str = Form(...),
+    title: str = Form(..., max_length=300),
+    file: UploadFile = File(...),
+    session: Session = Depends(get_session),
+    who: Principal = Depends(registrar),
+) -> dict[str, Any]:
+    """Add a document (scanned contract, court order, ...) to an open case."""
+    ((_, data),) = await _read_uploads([file])
+    try:
+        doc_id = svc.attach_document(
+            session, public_number, kind=kind, title=title, data=data, actor=who.username
+        )
+    except BaseException:
+        session.rollback()
+        raise
+    _commit(session)
+    return {"public_number": public_number, "document_id": doc_id}
+
+
 @router.get("/cases/{public_number}/detail")
 def case_detail(
     public_number: str,

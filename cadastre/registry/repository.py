@@ -29,6 +29,19 @@ def current_parcel(session: Session, unit_code: str) -> Row[Any] | None:
     ).first()
 
 
+def unit_exists(session: Session, unit_code: str, ever: bool = False) -> bool:
+    """Whether a current parcel or BAUnit carries ``unit_code`` (``ever``: any version)."""
+    current = "" if ever else " AND end_lifespan IS NULL"
+    found: bool = session.execute(
+        text(
+            f"SELECT EXISTS (SELECT 1 FROM parcel WHERE unit_code = :c{current}) "
+            f"OR EXISTS (SELECT 1 FROM baunit WHERE unit_code = :c{current})"
+        ),
+        {"c": unit_code},
+    ).scalar_one()
+    return found
+
+
 def parcel_as_of(session: Session, unit_code: str, at: datetime) -> Row[Any] | None:
     """The parcel version with ``unit_code`` in force at ``at``."""
     return session.execute(

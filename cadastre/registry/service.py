@@ -19,16 +19,19 @@ from cadastre.registry.entry import enter_case
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
 from cadastre.registry.models import CaseStep, RegCase
 from cadastre.registry.rules import (
+    SOURCE_KINDS,
     STATUSES,
     STEP_ROLES,
     add_working_days,
     case_type,
     check_step,
 )
-from cadastre.registry.sources import add_source
+from cadastre.registry.sources import add_source, add_upload
 from cadastre.registry.validation import check_register, check_request
 from cadastre.unit_code import parse_unit_code
-from gis.errors import InvalidInput, PermissionDenied
+from gis.errors import Conflict, InvalidInput, PermissionDenied
+
+OPEN_STATUSES = frozenset({"submitted", "accepted", "reviewed"})
 
 
 def clock(session: Session) -> datetime:
@@ -142,6 +145,32 @@ def take_step(
     return case
 
 
+def attach_document(
+    session: Session, public_number: str, *, kind: str, title: str, data: bytes, actor: str
+) -> int:
+    """Keep a document for an open case (before entry); journal its SHA-256. Returns its id."""
+    case = repo.case_for_update(session, public_number)
+    if case is None:
+        raise CaseNotFound(f"no case has number {public_number}", field="public_number")
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"a {case.status} case takes no more documents", field="public_number")
+    if kind not in SOURCE_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(SOURCE_KINDS)}", field="kind")
+    if not title.strip() or not data:
+        raise InvalidInput(
+            "a document needs a title and content", field="title" if data else "file"
+        )
+    source = add_upload(session, kind, title.strip()[:300], data, case.id)
+    journal.append(
+        session,
+        "document_attached",
+        {"kind": kind, "sha256": source.sha256, "size_bytes": len(data), "by": actor},
+        public_number=public_number,
+        unit_code=case.unit_code,
+    )
+    return source.id
+
+
 def case_status(session: Session, public_number: str) -> dict[str, Any]:
     """What the public may know of a case: its status and dates, nothing about people."""
     case = repo.case_by_number(session, public_number)
@@ -166,10 +195,7 @@ def case_status(session: Session, public_number: str) -> dict[str, Any]:
 def restrictions_as_of(session: Session, unit_code: str, at: datetime | None = None) -> set[str]:
     """Restriction types in force on ``unit_code`` at ``at`` (now by default); lapsed ones out."""
     parse_unit_code(unit_code)
-    if (
-        repo.current_parcel(session, unit_code) is None
-        and repo.baunit_as_of(session, unit_code) is None
-    ):
+    if not repo.unit_exists(session, unit_code, ever=True):
         raise UnitNotFound(f"no parcel or unit has unit code {unit_code}", field="unit_code")
     when = at or clock(session)
     return {

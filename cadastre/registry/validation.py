@@ -180,7 +180,7 @@ def check_request(session: Session, ct: CaseType, req: dict[str, Any]) -> dict[s
     code = req.get("unit_code")
     if code is not None:
         parse_unit_code(code)
-        if repo.current_parcel(session, code) is None and repo.baunit_as_of(session, code) is None:
+        if not repo.unit_exists(session, code):
             raise UnitNotFound(f"no current parcel has unit code {code}", field="unit_code")
     elif ct.needs_unit:
         raise InvalidInput(f"a {ct.name_en} case needs a unit_code", field="unit_code")

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.cadastre.registry.conftest import CORP
@@ -168,8 +169,6 @@ def test_bad_inputs_are_4xx_problems(
 def test_first_registration_of_new_parcel_from_geometry(
     client: TestClient, db: Session, auth: Any
 ) -> None:
-    from sqlalchemy import text
-
     # a free spot: a small square inside a subzone away from every current parcel
     spot = db.execute(
         text(
@@ -255,3 +254,59 @@ def test_service_guide_and_form(client: TestClient) -> None:
     assert "http://" not in page.text and "https://" not in page.text
     missing = client.get("/api/v1/services/teleport")
     assert missing.status_code == 422 and missing.json()["field"] == "code"
+
+
+def test_window_documents_and_register_as_of(
+    client: TestClient,
+    db: Session,
+    auth: Any,
+    unit_codes: list[str],
+    holders: list[dict[str, Any]],
+) -> None:
+    reg = auth("registrar")
+    code = unit_codes[6]
+    r = _submit(client, reg, case_type="first_registration", unit_code=code, holders=holders)
+    number = r.json()["public_number"]
+    up = client.post(
+        f"/api/v1/cases/{number}/documents",
+        headers=reg,
+        data={"kind": "contract", "title": "出让合同"},
+        files={"file": ("c.pdf", b"%PDF contract 7", "application/pdf")},
+    )
+    assert up.status_code == 201, up.text
+    bad = client.post(
+        f"/api/v1/cases/{number}/documents",
+        headers=reg,
+        data={"kind": "selfie", "title": "x"},
+        files={"file": ("x", b"x")},
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "kind"
+    _steps(client, number, reg, "accept", "review", "enter")
+    entered = client.get(f"/api/v1/cases/{number}").json()["entered_at"]
+    late = client.post(
+        f"/api/v1/cases/{number}/documents",
+        headers=reg,
+        data={"kind": "deed", "title": "late"},
+        files={"file": ("d", b"d")},
+    )
+    assert late.status_code == 409
+    t = _submit(client, reg, case_type="transfer", unit_code=code, holders=[CORP])
+    _steps(client, t.json()["public_number"], reg, "accept", "review", "enter")
+    then = client.get(f"/api/v1/units/{code}/register", params={"at": entered}, headers=reg)
+    now = client.get(f"/api/v1/units/{code}/register", headers=reg)
+    assert {h["name"] for h in then.json()["rights"]} == {h["name"] for h in holders}
+    assert [h["name"] for h in now.json()["rights"]] == [CORP["name"]]
+    history = client.get(f"/api/v1/units/{code}/history", headers=reg).json()["events"]
+    assert len(history) == 3 and sum(e["end"] is None for e in history) == 1
+    sources = (
+        db.execute(
+            text(
+                "SELECT s.sha256 FROM source s JOIN rrr r ON r.source_id = s.id "
+                "WHERE r.unit_code = :c"
+            ),
+            {"c": code},
+        )
+        .scalars()
+        .all()
+    )
+    assert sources and all(len(s) == 64 for s in sources)
