@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import folium
 
 from gis.raster.models import Raster
+from gis.raster.tiles import default_bands, default_rescale
 
 VERDICT_COLOURS = {"suspected_illegal": "#d7191c", "approved": "#1a9641"}
 
@@ -25,11 +26,19 @@ def raster_tile_url(raster_id: int, **style: str) -> str:
 
 
 def add_raster_overlay(
-    fmap: folium.Map, raster: Raster, name: str | None = None, show: bool = True, **style: str
+    fmap: folium.Map,
+    raster: Raster,
+    name: str | None = None,
+    show: bool = True,
+    style: dict[str, str] | None = None,
 ) -> folium.raster_layers.TileLayer:
-    """Add one catalogued raster as a tile overlay of ``fmap``; return the layer."""
-    if not style and is_dem(raster):
-        style = {"algorithm": "hillshade"}
+    """Add one catalogued raster as a tile overlay of ``fmap``; return the layer.
+
+    ``style`` holds tile options (bands, rescale, colormap, algorithm); by default a DEM
+    is hillshaded and imagery shows its RGB bands stretched by the catalogue statistics.
+    """
+    if style is None:
+        style = {"algorithm": "hillshade"} if is_dem(raster) else {}
     layer = folium.raster_layers.TileLayer(
         tiles=raster_tile_url(raster.id, **style),
         attr=f"raster {raster.id}: {raster.sensor or raster.source_name}",
@@ -42,6 +51,15 @@ def add_raster_overlay(
     )
     layer.add_to(fmap)
     return layer
+
+
+def shared_style(*rasters: Raster) -> dict[str, str]:
+    """The same bands and stretch for several rasters, so two dates look alike."""
+    if all(is_dem(r) for r in rasters):
+        return {"algorithm": "hillshade"}
+    bands = default_bands(rasters[0])
+    lo, hi = default_rescale(list(rasters), bands)
+    return {"bands": ",".join(map(str, bands)), "rescale": f"{lo:g},{hi:g}"}
 
 
 def is_dem(raster: Raster) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import get_session
 from gis.raster import changes, repository, service
-from gis.raster.maps import add_patches, add_raster_overlay
+from gis.raster.maps import add_patches, add_raster_overlay, shared_style
 from gis.web.maps import offline_map, page_root, render
 
 router = APIRouter(prefix="/maps", tags=["maps"], include_in_schema=False)
@@ -84,8 +84,9 @@ def changes_page(session: SessionDep, run_id: int | None = None) -> HTMLResponse
     after = service.get_raster(session, run.after_id)
     bounds = _bounds(repository.footprint_geojson(session, after.id))
     fmap = offline_map(((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2))
-    add_raster_overlay(fmap, before, name=f"前时相 before: {before.name}")
-    after_layer = add_raster_overlay(fmap, after, name=f"后时相 after: {after.name}")
+    style = shared_style(before, after)
+    add_raster_overlay(fmap, before, name=f"前时相 before: {before.name}", style=style)
+    after_layer = add_raster_overlay(fmap, after, name=f"后时相 after: {after.name}", style=style)
     add_patches(fmap, changes.list_patches(session, run_id=run.id, limit=100_000))
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds(bounds)

@@ -102,18 +102,20 @@ def default_bands(raster: Raster) -> tuple[int, ...]:
     return (1, 2, 3) if raster.band_count >= 3 else (1,)
 
 
-def default_rescale(raster: Raster, bands: tuple[int, ...]) -> tuple[tuple[float, float], ...]:
-    """Mean ± 2 stddev of each band's catalogue statistics, clipped to its range."""
-    out = []
-    for index in bands:
-        stats = raster.bands[index - 1]["statistics"]
-        if stats["count"] == 0:
-            out.append((0.0, 1.0))
-            continue
-        lo = max(stats["minimum"], stats["mean"] - 2 * stats["stddev"])
-        hi = min(stats["maximum"], stats["mean"] + 2 * stats["stddev"])
-        out.append((lo, hi) if hi > lo else (stats["minimum"], stats["minimum"] + 1.0))
-    return tuple(out)
+def band_range(raster: Raster, index: int) -> tuple[float, float]:
+    """Mean ± 2 stddev of one band's catalogue statistics, clipped to its range."""
+    stats = raster.bands[index - 1]["statistics"]
+    if stats["count"] == 0:
+        return (0.0, 1.0)
+    lo = max(stats["minimum"], stats["mean"] - 2 * stats["stddev"])
+    hi = min(stats["maximum"], stats["mean"] + 2 * stats["stddev"])
+    return (lo, hi) if hi > lo else (stats["minimum"], stats["minimum"] + 1.0)
+
+
+def default_rescale(rasters: list[Raster], bands: tuple[int, ...]) -> tuple[float, float]:
+    """One range for all shown bands of all ``rasters`` (keeps colours and dates comparable)."""
+    ranges = [band_range(r, b) for r in rasters for b in bands]
+    return (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
 
 
 def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
@@ -128,7 +130,7 @@ def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileS
             img = reader.tile(x, y, z, tilesize=TILE_SIZE, indexes=bands)
         except TileOutsideBounds:
             raise TileNotInRaster(f"tile {z}/{x}/{y} is outside raster {raster.id}") from None
-    rescale = style.rescale or default_rescale(raster, bands)
+    rescale = style.rescale or (default_rescale([raster], bands),)
     if len(rescale) == 1 and len(bands) > 1:
         rescale = rescale * len(bands)
     img = img.rescale(in_range=rescale)
