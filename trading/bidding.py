@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.auth.service import Principal
@@ -160,59 +161,61 @@ def _check_amount(
         )
 
 
+def _bid_in_autocommit(session: Session) -> None:
+    """A session that owns its connection runs the bid as one self-committing statement,
+    so the listing lock is held for the statement and its commit only (never while this
+    process waits for its turn to run Python). A session inside a caller's transaction
+    (tests, scripts) keeps that transaction and commits at the end.
+    """
+    if isinstance(session.get_bind(), Engine) and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def place_bid(
-    session: Session,
-    listing_id: int,
-    amount: Decimal,
-    actor: Principal,
-    now: datetime | None = None,
+    session: Session, listing_id: int, amount: Decimal, actor: Principal
 ) -> dict[str, object]:
-    """Decide one bid. Open bids are serialized by the listing row lock; returns the result."""
+    """Decide one bid; the database clock and the listing row lock decide (see repository)."""
+    _bid_in_autocommit(session)
     ctx = repository.bid_context(session, listing_id, actor.user_id)
     _check_bidder(ctx, listing_id)
     assert ctx is not None and ctx.registration_id is not None
     if ctx.method == "tender":
-        return _sealed_bid(session, listing_id, ctx, amount, now or clock.now())
+        return _sealed_bid(session, listing_id, ctx, amount, clock.now())
     # Prices only rise, so a bid too low against this unlocked read is too low for sure.
     _check_amount(amount, ctx.current_price, ctx.start_price, ctx.increment)
-    locked = repository.lock_for_bid(session, listing_id)
-    now = now or clock.now()  # taken under the lock: times follow the order of acceptance
-    try:
-        _check_open(
-            locked.method, locked.status, locked.bid_start, locked.deadline, now, ctx.wants_onsite
-        )
-        _check_amount(amount, locked.current_price, locked.start_price, locked.increment)
-    except Exception:
-        session.rollback()
-        raise
-    seq = locked.bid_count + 1
-    deadline = rules.deadline_after_bid(
-        locked.method, locked.status, locked.deadline, now, get_settings().countdown_seconds
-    )
-    repository.accept_bid(
+    row = repository.try_open_bid(
         session,
         listing_id=listing_id,
         registration_id=ctx.registration_id,
-        seq=seq,
         amount=amount,
-        sealed=False,
-        phase="onsite" if locked.status == "onsite" else "online",
-        placed_at=now,
-        deadline=deadline,
+        may_bid_onsite=bool(ctx.wants_onsite),
+        countdown=get_settings().countdown_seconds,
     )
     session.commit()
+    if row is None:
+        _explain_refusal(session, listing_id, amount, bool(ctx.wants_onsite))
     return {
-        "seq": seq,
+        "seq": row.seq,
         "amount": fmt(amount),
-        "placed_at": now.isoformat(),
-        "deadline": deadline.isoformat(),
+        "placed_at": row.placed_at.astimezone(clock.zone()).isoformat(),
+        "deadline": row.deadline.astimezone(clock.zone()).isoformat(),
     }
+
+
+def _explain_refusal(session: Session, listing_id: int, amount: Decimal, onsite: bool) -> None:
+    """Say why the database refused a bid (prices only rise and windows only close, so
+    the state read now still shows the reason)."""
+    now = repository.listing_now(session, listing_id)
+    _check_open(now.method, now.status, now.bid_start, now.deadline, now.now, onsite)
+    _check_amount(amount, now.current_price, now.start_price, now.increment)
+    raise BiddingNotOpen("the bid was refused; read the listing and try again", field="amount")
 
 
 def _sealed_bid(
     session: Session, listing_id: int, ctx: repository.BidContext, amount: Decimal, now: datetime
 ) -> dict[str, object]:
     """A tender's sealed bid: one per bidder, at least the start price, hidden until opening."""
+    session.commit()  # leave the read-only autocommit use: the lock below needs a transaction
     locked = repository.lock_for_bid(session, listing_id)
     try:
         _check_open(locked.method, locked.status, locked.bid_start, locked.deadline, now, None)
@@ -227,16 +230,13 @@ def _sealed_bid(
         session.rollback()
         raise
     seq = locked.bid_count + 1
-    repository.accept_bid(
+    repository.record_sealed_bid(
         session,
         listing_id=listing_id,
         registration_id=ctx.registration_id,
         seq=seq,
         amount=amount,
-        sealed=True,
-        phase="sealed",
         placed_at=now,
-        deadline=locked.deadline,
     )
     session.commit()
     return {"seq": seq, "sealed": True, "placed_at": now.isoformat()}

@@ -140,6 +140,12 @@ class Bid(Base):
             unique=True,
             postgresql_where=text("NOT sealed"),
         ),
+        Index(
+            "uq_trading_bid_sealed_once",
+            "registration_id",
+            unique=True,
+            postgresql_where=text("sealed"),
+        ),
     )
 
 

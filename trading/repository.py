@@ -122,13 +122,47 @@ LOCK_SQL = text(
     "SELECT method, status, start_price, increment, current_price, bid_start, deadline, "
     "bid_count FROM trading_listing WHERE id = :listing_id FOR UPDATE"
 )
-ACCEPT_SQL = text(
+SEALED_SQL = text(
     "WITH b AS (INSERT INTO trading_bid "
     "(listing_id, registration_id, seq, amount, sealed, phase, placed_at) "
-    "VALUES (:listing_id, :registration_id, :seq, :amount, :sealed, :phase, :placed_at)) "
-    "UPDATE trading_listing SET current_price = CASE WHEN :sealed THEN current_price "
-    "ELSE :amount END, bid_count = :seq, last_bid_at = :placed_at, deadline = :deadline "
-    "WHERE id = :listing_id"
+    "VALUES (:listing_id, :registration_id, :seq, :amount, true, 'sealed', :placed_at)) "
+    "UPDATE trading_listing SET bid_count = :seq, last_bid_at = :placed_at WHERE id = :listing_id"
+)
+# One statement decides and records an open bid. The UPDATE takes the listing's row lock;
+# a concurrent bid waits for it and then (READ COMMITTED) re-checks the WHERE clause
+# against the row the winner left behind, so each accepted bid is compared with the
+# price of the one accepted just before it. The conditions are trading.rules written in
+# SQL: the window (server clock), who may bid on-site, and amount >= current + increment
+# (or >= start price for the first bid). The countdown restarts for auctions and on-site
+# auctions. No row back means the bid was refused; the caller reads the reason.
+OPEN_BID_SQL = text(
+    """
+WITH moved AS (
+  UPDATE trading_listing AS l
+     SET current_price = :amount,
+         bid_count = l.bid_count + 1,
+         last_bid_at = clock_timestamp(),
+         deadline = CASE
+           WHEN l.method = 'auction' OR l.status = 'onsite'
+           THEN greatest(l.deadline, clock_timestamp() + make_interval(secs => :countdown))
+           ELSE l.deadline END
+   WHERE l.id = :listing_id
+     AND l.method <> 'tender'
+     AND (l.status = 'published' OR (l.status = 'onsite' AND :may_bid_onsite))
+     AND l.bid_start <= clock_timestamp() AND clock_timestamp() < l.deadline
+     AND :amount >= coalesce(l.current_price + l.increment, l.start_price)
+  RETURNING l.id, l.bid_count, l.status, l.last_bid_at, l.deadline
+)
+INSERT INTO trading_bid (listing_id, registration_id, seq, amount, sealed, phase, placed_at)
+SELECT id, :registration_id, bid_count, :amount, false,
+       CASE WHEN status = 'onsite' THEN 'onsite' ELSE 'online' END, last_bid_at
+  FROM moved
+RETURNING seq, placed_at, (SELECT deadline FROM moved) AS deadline
+"""
+)
+LISTING_NOW_SQL = text(
+    "SELECT method, status, start_price, increment, current_price, bid_start, deadline, "
+    "clock_timestamp() AS now FROM trading_listing WHERE id = :listing_id"
 )
 
 
@@ -138,13 +172,22 @@ def bid_context(session: Session, listing_id: int, user_id: int) -> BidContext |
 
 
 def lock_for_bid(session: Session, listing_id: int) -> Any:
-    """Lock the listing row until commit; every bid on it waits here, in order."""
+    """Lock the listing row until commit (sealed tender bids wait here, in order)."""
     return session.execute(LOCK_SQL, {"listing_id": listing_id}).one()
 
 
-def accept_bid(session: Session, **values: Any) -> None:
-    """Insert the bid with its sequence number and move the listing's price and deadline."""
-    session.execute(ACCEPT_SQL, values)
+def record_sealed_bid(session: Session, **values: Any) -> None:
+    session.execute(SEALED_SQL, values)
+
+
+def try_open_bid(session: Session, **values: Any) -> Any:
+    """Run the one-statement bid decision; the accepted bid's row, or None if refused."""
+    return session.execute(OPEN_BID_SQL, values).first()
+
+
+def listing_now(session: Session, listing_id: int) -> Any:
+    """The listing's bidding state and the database clock, read fresh (no lock)."""
+    return session.execute(LISTING_NOW_SQL, {"listing_id": listing_id}).one()
 
 
 def search_listings(

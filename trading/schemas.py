@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cadastre.registry.validation import valid_party_number
 from trading import clock
 from trading.money import Money, MoneyOrZero
-
-ID_CARD = re.compile(r"^\d{17}[\dX]$")
-CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 class ListingCreate(BaseModel):
@@ -64,9 +61,8 @@ class RegistrationIn(BaseModel):
 
     @model_validator(mode="after")
     def _id_number(self) -> RegistrationIn:
-        """An 18-character ID-card number, or a unified social credit code for a company."""
-        pattern = ID_CARD if self.kind == "natural" else CREDIT_CODE
-        if not pattern.match(self.id_number):
+        """ID-card number or unified social credit code, by the cadastre's own check."""
+        if not valid_party_number(self.kind, self.id_number):
             what = "ID-card number" if self.kind == "natural" else "unified social credit code"
             raise ValueError(f"id_number is not an 18-character {what}")
         return self

@@ -20,7 +20,7 @@ from trading import bidding, clock, service
 from trading.models import Listing
 from trading.schemas import ListingCreate, RegistrationIn
 
-COMPANY_CODE = "91441900MA4UABCD1X"
+COMPANY_CODE = "91441900MA4UABCD1W"
 
 
 @pytest.fixture(scope="session")

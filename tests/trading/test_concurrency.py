@@ -36,7 +36,9 @@ async def _bidder(
 
 async def _fire(base: str, market: Any) -> list[dict[str, Any]]:
     url = f"{base}/api/v1/trading/listings/{market.listing_id}"
-    limits = httpx.Limits(max_connections=BIDDERS)
+    # No keep-alive: a server closing an idle connection just as a request is sent would
+    # fail that request on the client side, which says nothing about the bidding.
+    limits = httpx.Limits(max_connections=BIDDERS, max_keepalive_connections=0)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         rng = random.Random(6)
         jobs = [_bidder(client, url, t, market.increment, rng) for t in market.tokens]

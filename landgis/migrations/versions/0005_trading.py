@@ -147,6 +147,13 @@ def _bidding() -> None:
         unique=True,
         postgresql_where=sa.text("NOT sealed"),
     )
+    op.create_index(
+        "uq_trading_bid_sealed_once",
+        "trading_bid",
+        ["registration_id"],
+        unique=True,
+        postgresql_where=sa.text("sealed"),
+    )
 
 
 def _records() -> None:

@@ -1,0 +1,306 @@
+"""Concurrent bidding on one listing over loopback: bid decisions per second, latency, and
+the check that the accepted sequence is strictly increasing with none lost or doubled.
+
+Builds its own database (default ``landgis_bench_bidding``): migrates, loads a small demo
+district, adds ``--bidders`` paid-up bidders. For each worker setup in ``--workers`` it
+opens a fresh listing, starts ``landgis serve`` with that many uvicorn workers, and lets
+``--bidders`` asynchronous clients (httpx) fire ``--bids`` bids in total. A bidder bids
+the lowest acceptable price it knows of, plus 0-2 increments; the answers (201 accepted,
+409 too low) teach it the new price, as the live page would. Every answer is a decision.
+
+    .venv/bin/python -m benchmarks.bench_bidding --bidders 200 --bids 4000 --workers 1,2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from shapely import wkb
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from gis import cluster
+from gis.db import dispose_engines, engine_for
+from gis.settings import REPO_ROOT, Settings, get_settings, override_settings
+
+RESULTS = Path(__file__).parent / "results"
+COMPANY = "91441900MA4UABCD1W"
+
+
+def build(settings: Settings, parcels: int) -> Engine:
+    from cadastre.demo import load_demo
+    from landgis.setup import migrate
+
+    if settings.uses_local_cluster:
+        cluster.start(settings)
+    dispose_engines()
+    cluster.ensure_database(settings, settings.database_name, fresh=True)
+    migrate(settings)
+    engine = engine_for(settings.sqlalchemy_url())
+    with Session(engine) as session:
+        load_demo(session, parcels, 1)
+        session.commit()
+    return engine
+
+
+def compliant_parcels(session: Session, wanted: int) -> list[tuple[str, str]]:
+    from gis.planning import compliance
+
+    rows = session.execute(
+        text(
+            "SELECT unit_code, land_use, ST_AsBinary(geom) FROM parcel WHERE end_lifespan IS NULL "
+            "AND left(land_use, 2) IN ('05', '06', '07') ORDER BY id"
+        )
+    ).all()
+    found = []
+    for code, use, geom in rows:
+        if compliance.check(session, wkb.loads(bytes(geom)), use).verdict == "compliant":
+            found.append((code, use))
+            if len(found) == wanted:
+                break
+    return found
+
+
+def make_users(engine: Engine, bidders: int) -> tuple[int, list[tuple[int, str, str]]]:
+    """The registrar's id and (id, name, token) of each bidder (one password hash, reused)."""
+    from gis.auth.models import User
+    from gis.auth.service import add_user, issue_token
+
+    with Session(engine, expire_on_commit=False) as session:
+        registrar = add_user(session, "bench-registrar", "correct horse battery", "registrar")
+        template = add_user(session, "bench-b0", "correct horse battery", "bidder")
+        users = [template]
+        for i in range(1, bidders):
+            user = User(username=f"bench-b{i}", role="bidder", password_hash=template.password_hash)
+            session.add(user)
+            users.append(user)
+        session.commit()
+        return registrar.id, [(u.id, u.username, issue_token(u)) for u in users]
+
+
+def open_listing(
+    engine: Engine, registrar_id: int, parcel: tuple[str, str], bidders: list[tuple[int, str, str]]
+) -> int:
+    """A published listing open for bids now, with every bidder registered and paid up."""
+    from gis.auth.roles import Role
+    from gis.auth.service import Principal
+    from trading import bidding, clock, service
+    from trading.schemas import ListingCreate, RegistrationIn
+
+    now = clock.now()
+    start = now - timedelta(hours=1)
+    announced = start - timedelta(days=21)
+    data = ListingCreate.model_validate(
+        {
+            "title": "bench",
+            "method": "listing",
+            "unit_codes": [parcel[0]],
+            "land_use": parcel[1],
+            "far_min": "1",
+            "far_max": "2.5",
+            "term_years": 70,
+            "start_price": "1000000.00",
+            "increment": "1000.00",
+            "deposit": "100000.00",
+            "reserve_price": "1500000.00",
+            "announcement_date": announced.date().isoformat(),
+            "bid_start": start.isoformat(),
+            "bid_end": (start + timedelta(days=11)).isoformat(),
+        }
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        registrar = Principal(registrar_id, "bench-registrar", Role.REGISTRAR)
+        listing = service.create_listing(session, data, registrar)
+        service.publish_listing(session, listing.id, now=announced)
+        party = RegistrationIn(kind="legal", name="竞买公司", id_number=COMPANY)
+        for uid, name, _ in bidders:
+            who = Principal(uid, name, Role.BIDDER)
+            bidding.register(session, listing.id, party, who)
+            bidding.pay_deposit(session, listing.id, Decimal("100000.00"), who)
+        return listing.id
+
+
+@dataclass
+class Load:
+    """Shared state of the load clients: the lowest acceptable price they know of."""
+
+    minimum: Decimal
+    increment: Decimal
+    remaining: int
+    latencies: list[float] = field(default_factory=list)
+    answers: dict[int, int] = field(default_factory=dict)
+    accepted: list[tuple[int, Decimal]] = field(default_factory=list)
+
+
+async def bidder(client: httpx.AsyncClient, url: str, token: str, load: Load, seed: int) -> None:
+    rng = random.Random(seed)
+    headers = {"Authorization": f"Bearer {token}"}
+    while load.remaining > 0:
+        load.remaining -= 1
+        amount = load.minimum + load.increment * rng.choice((0, 0, 1, 2))
+        t0 = time.perf_counter()
+        resp = await client.post(url, json={"amount": str(amount)}, headers=headers)
+        load.latencies.append(time.perf_counter() - t0)
+        load.answers[resp.status_code] = load.answers.get(resp.status_code, 0) + 1
+        body = resp.json()
+        if resp.status_code == 201:
+            load.accepted.append((int(body["seq"]), Decimal(body["amount"])))
+            load.minimum = max(load.minimum, Decimal(body["amount"]) + load.increment)
+        elif body.get("minimum"):
+            load.minimum = max(load.minimum, Decimal(body["minimum"]))
+
+
+async def fire(base: str, listing_id: int, tokens: list[str], bids: int) -> tuple[Load, float]:
+    url = f"{base}/api/v1/trading/listings/{listing_id}/bids"
+    load = Load(Decimal("1000000.00"), Decimal("1000.00"), bids)
+    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(bidder(client, url, t, load, i) for i, t in enumerate(tokens)))
+        return load, time.perf_counter() - t0
+
+
+def serve(settings: Settings, port: int, workers: int, log_level: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
+    env.update(
+        {
+            "LANDGIS_PORT": str(port),
+            "LANDGIS_WORKERS": str(workers),
+            "LANDGIS_LOG_LEVEL": log_level,
+            "LANDGIS_DATABASE_NAME": settings.database_name,
+            "LANDGIS_DATA_DIR": str(settings.data_dir),
+        }
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "landgis", "serve", "--no-demo"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("server did not start")
+
+
+def check(engine: Engine, listing_id: int, load: Load) -> dict[str, Any]:
+    """The stored sequence against the 201 answers: increasing, none lost, none doubled."""
+    with Session(engine) as session:
+        rows = session.execute(
+            text("SELECT seq, amount FROM trading_bid WHERE listing_id = :id ORDER BY seq"),
+            {"id": listing_id},
+        ).all()
+        inc = Decimal(
+            session.execute(
+                text("SELECT increment FROM trading_listing WHERE id = :id"), {"id": listing_id}
+            ).scalar_one()
+        )
+    stored = [(int(s), Decimal(a)) for s, a in rows]
+    amounts = [a for _, a in stored]
+    return {
+        "stored": len(stored),
+        "seq_contiguous": [s for s, _ in stored] == list(range(1, len(stored) + 1)),
+        "answers_match_store": sorted(load.accepted) == stored,
+        "violations": sum(1 for a, b in zip(amounts, amounts[1:], strict=False) if b - a < inc),
+        "duplicate_prices": len(amounts) - len(set(amounts)),
+    }
+
+
+def run_setup(
+    settings: Settings,
+    engine: Engine,
+    workers: int,
+    log_level: str,
+    parcel: tuple[str, str],
+    users: tuple[int, list[tuple[int, str, str]]],
+    bids: int,
+    port: int,
+) -> dict[str, Any]:
+    registrar_id, bidders = users
+    listing_id = open_listing(engine, registrar_id, parcel, bidders)
+    proc = serve(settings, port, workers, log_level)
+    try:
+        load, seconds = asyncio.run(
+            fire(f"http://127.0.0.1:{port}", listing_id, [t for _, _, t in bidders], bids)
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    lat = sorted(load.latencies)
+    decisions = sum(n for code, n in load.answers.items() if code in (201, 409))
+    return {
+        "workers": workers,
+        "log_level": log_level,
+        "bidders": len(bidders),
+        "bids": bids,
+        "seconds": round(seconds, 2),
+        "decisions_per_s": round(decisions / seconds, 1),
+        "accepted": len(load.accepted),
+        "accepted_per_s": round(len(load.accepted) / seconds, 1),
+        "answers": {str(k): v for k, v in sorted(load.answers.items())},
+        "p50_ms": round(1000 * statistics.median(lat), 1),
+        "p95_ms": round(1000 * lat[int(0.95 * (len(lat) - 1))], 1),
+        **check(engine, listing_id, load),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bidders", type=int, default=200)
+    ap.add_argument("--bids", type=int, default=4000)
+    ap.add_argument("--workers", default="1,2", help="uvicorn worker counts to measure")
+    ap.add_argument("--log-level", default="warning", choices=["info", "warning"])
+    ap.add_argument("--parcels", type=int, default=600)
+    ap.add_argument("--database", default="landgis_bench_bidding")
+    ap.add_argument("--port", type=int, default=18765)
+    args = ap.parse_args()
+    settings = get_settings().model_copy(update={"database_name": args.database})
+    override_settings(settings)
+    engine = build(settings, args.parcels)
+    setups = [int(w) for w in args.workers.split(",")]
+    with Session(engine) as session:
+        parcels = compliant_parcels(session, len(setups))
+    users = make_users(engine, args.bidders)
+    runs = []
+    for workers, parcel in zip(setups, parcels, strict=True):
+        result = run_setup(
+            settings, engine, workers, args.log_level, parcel, users, args.bids, args.port
+        )
+        print(json.dumps(result, ensure_ascii=False))
+        runs.append(result)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bidding-{datetime.now(UTC):%Y%m%d-%H%M}.json"
+    out.write_text(
+        json.dumps(
+            {"machine": platform.platform(), "cpus": os.cpu_count(), "runs": runs},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+    print(f"written {out}")
+    dispose_engines()
+
+
+if __name__ == "__main__":
+    main()
