@@ -207,7 +207,9 @@ def main() -> None:
     try:
         get_settings()
         _register_domain_commands()
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except (SettingsError, cluster.ClusterError, CliError, LandgisError) as exc:
         console.print(f"[red]landgis:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)

@@ -55,6 +55,9 @@ def import_command(
             finally:
                 session.close()
                 _keep_rejects(Path(work), rejected)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: the transaction was rolled back, nothing imported", err=True)
+        raise typer.Exit(130) from None
     except LandgisError as exc:
         typer.echo(f"refused ({exc.field or 'file'}): {exc.detail}", err=True)
         if rejected.exists():

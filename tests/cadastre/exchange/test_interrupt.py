@@ -1,0 +1,81 @@
+"""An import interrupted by Ctrl-C or a kill leaves the register exactly as it was.
+
+The test holds a lock on ``parcel`` that blocks the import's final INSERT, waits until
+the import process is seen waiting on it, interrupts the process, then releases the lock.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import geopandas as gpd
+import pytest
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.settings import REPO_ROOT
+
+WAITING = (
+    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+    "AND query LIKE 'INSERT INTO parcel %'"
+)
+
+
+def _file(engine, tmp_path):
+    with Session(engine) as session:
+        sub = session.execute(text("SELECT code FROM cadastral_subzone ORDER BY code")).scalar()
+    frame = gpd.GeoDataFrame(
+        {"unit_code": [f"{sub}GB{88800 + i}W00000000" for i in range(3)], "land_use": ["0701"] * 3},
+        geometry=[shapely.box(113.0 + i * 0.001, 22.4, 113.0005 + i * 0.001, 22.4005)
+                  for i in range(3)],
+        crs=4490,
+    )  # fmt: skip
+    path = tmp_path / "new.gpkg"
+    frame.to_file(path)
+    return path, sub
+
+
+def _env(settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
+    if settings.uses_local_cluster:
+        env["LANDGIS_DATABASE_NAME"] = settings.database_name
+        env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
+    else:
+        env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
+    return env
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_interrupted_import_leaves_register_unchanged(engine, settings, tmp_path, sig) -> None:
+    path, sub = _file(engine, tmp_path)
+    with Session(engine) as lock_session, Session(engine) as watch:
+        before = watch.execute(text("SELECT count(*) FROM parcel")).scalar_one()
+        lock_session.execute(text("LOCK TABLE parcel IN SHARE ROW EXCLUSIVE MODE"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "landgis", "cadastre", "import", str(path),
+             "--rejected", str(tmp_path / "rej.csv")],
+            env=_env(settings), cwd=REPO_ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            while not watch.execute(text(WAITING)).first():
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                watch.rollback()
+            proc.send_signal(sig)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            lock_session.rollback()  # releases the lock
+        watch.rollback()
+        output = proc.stdout.read().decode() if proc.stdout else ""
+        assert proc.returncode != 0, output
+        after = watch.execute(text("SELECT count(*) FROM parcel")).scalar_one()
+        stray = watch.execute(
+            text("SELECT count(*) FROM parcel WHERE unit_code LIKE :p"), {"p": f"{sub}GB888%"}
+        ).scalar_one()
+    assert after == before and stray == 0
