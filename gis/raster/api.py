@@ -151,6 +151,40 @@ def raster_tile(
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
 
 
+@api.get("/rasters/{raster_id}/tiles")
+def raster_tilesets(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
+    """OGC API - Tiles: the tilesets of one raster (one map tileset in WebMercatorQuad)."""
+    service.get_raster(session, raster_id)
+    return {"tilesets": [tiles.ogc_tileset(raster_id, _base(request))]}
+
+
+@api.get("/rasters/{raster_id}/tiles/WebMercatorQuad")
+def raster_tileset(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
+    service.get_raster(session, raster_id)
+    return tiles.ogc_tileset(raster_id, _base(request))
+
+
+@api.get(
+    "/rasters/{raster_id}/tiles/WebMercatorQuad/{tile_matrix}/{tile_row}/{tile_col}",
+    response_class=Response,
+)
+def raster_ogc_tile(
+    raster_id: int,
+    tile_matrix: int,
+    tile_row: int,
+    tile_col: int,
+    session: SessionDep,
+    bands: str | None = None,
+    rescale: str | None = None,
+    colormap: str | None = None,
+    algorithm: str | None = None,
+) -> Response:
+    """OGC API - Tiles map tile (PNG): the same options as the XYZ tiles."""
+    return raster_tile(
+        raster_id, tile_matrix, tile_col, tile_row, session, bands, rescale, colormap, algorithm
+    )
+
+
 @api.get("/rasters/{raster_id}/tilejson.json")
 def raster_tilejson(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
     raster = service.get_raster(session, raster_id)

@@ -150,7 +150,8 @@ def scan(src: DatasetReader, progress: Progress | None = None) -> list[BandStats
             data = src.read(window=window, masked=True)
         except RasterioError as exc:
             raise RasterUnreadable(
-                f"pixel data cannot be decoded at block {done} of {len(windows)}: {_short(exc)}",
+                f"the file is damaged: pixel data cannot be decoded at block {done} of "
+                f"{len(windows)} ({_short(exc)})",
                 field=FIELD,
             ) from None
         for i, band in enumerate(data):

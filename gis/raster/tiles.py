@@ -182,3 +182,23 @@ def tilejson(
         "minzoom": 0,
         "maxzoom": 22,
     }
+
+
+def ogc_tileset(raster_id: int, base_url: str) -> dict[str, Any]:
+    """OGC API - Tiles tileset description of a raster's map tiles in WebMercatorQuad."""
+    url = f"{base_url.rstrip('/')}/api/v1/rasters/{raster_id}/tiles/WebMercatorQuad"
+    return {
+        "title": f"raster {raster_id}",
+        "dataType": "map",
+        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+        "links": [
+            {"rel": "self", "href": url, "type": "application/json"},
+            {
+                "rel": "item",
+                "href": url + "/{tileMatrix}/{tileRow}/{tileCol}",
+                "type": "image/png",
+                "templated": True,
+            },
+        ],
+    }

@@ -84,7 +84,7 @@ def test_corrupt_file_is_refused_and_leaves_nothing(
     assert resp.status_code == 422
     assert resp.headers["content-type"].startswith("application/problem+json")
     body = resp.json()
-    assert body["field"] == "file" and "decoded" in body["detail"]
+    assert body["field"] == "file" and "damaged" in body["detail"]
     assert count_rows(db, "raster") == before
     assert files_in(raster_settings) == []
 

@@ -109,3 +109,19 @@ def test_cog_download_supports_ranges(client: TestClient, auth: Headers) -> None
     href = item["assets"]["cog"]["href"]
     resp = client.get(href, headers={"Range": "bytes=0-3"})
     assert resp.status_code == 206 and resp.content in (b"II*\x00", b"MM\x00*")
+
+
+def test_ogc_api_tiles_of_a_raster(client: TestClient, auth: Headers) -> None:
+    item = imported(client, auth, "RGB.byte.tif")
+    sets = client.get(f"/api/v1/rasters/{item['id']}/tiles")
+    assert sets.status_code == 200
+    tileset = sets.json()["tilesets"][0]
+    assert tileset["tileMatrixSetURI"].endswith("WebMercatorQuad") and tileset["dataType"] == "map"
+    template = next(link["href"] for link in tileset["links"] if link["rel"] == "item")
+    t = centre_tile(item, 9)
+    path = template.format(tileMatrix=t.z, tileRow=t.y, tileCol=t.x).split("testserver")[-1]
+    ogc = png(client.get(path))
+    xyz = png(client.get(f"/api/v1/rasters/{item['id']}/tiles/{t.z}/{t.x}/{t.y}.png"))
+    assert np.array_equal(ogc, xyz)
+    assert client.get(f"/api/v1/rasters/{item['id']}/tiles/WebMercatorQuad").status_code == 200
+    assert client.get("/api/v1/rasters/777777/tiles").status_code == 404
