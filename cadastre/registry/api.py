@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 
 from cadastre.registry import certificates, journal, views
 from cadastre.registry import service as svc
-from cadastre.registry.schemas import CaseCreate, CaseStatusPublic, CaseSubmitted, StepIn
+from cadastre.registry.schemas import (
+    CaseCreate,
+    CaseStatusPublic,
+    CaseSubmitted,
+    HoldersIn,
+    StepIn,
+)
 from cadastre.registry.sources import add_upload
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
@@ -117,6 +123,25 @@ def take_step(
             role=who.role.value,
             reason=body.reason,
         )
+        out = views.case_detail(session, case)
+    except BaseException:
+        session.rollback()
+        raise
+    _commit(session)
+    return out
+
+
+@router.put("/cases/{public_number}/holders")
+def amend_holders(
+    public_number: str,
+    body: HoldersIn,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(registrar),
+) -> dict[str, Any]:
+    """Set the holders of an open case (completing a survey's new-parcel case at the window)."""
+    try:
+        holders = [h.model_dump(exclude_none=True) for h in body.holders]
+        case = svc.amend_holders(session, public_number, holders, actor=who.username)
         out = views.case_detail(session, case)
     except BaseException:
         session.rollback()

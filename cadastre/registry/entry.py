@@ -13,10 +13,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadastre.registry import repository as repo
+from cadastre.registry import spatial
 from cadastre.registry.models import RRR, BAUnit, CaseDocument, Party, PartyMember, RegCase
 from cadastre.registry.rules import ADVANCE_NOTICE_LAPSE_DAYS, OBJECTION_LAPSE_DAYS
 from cadastre.unit_code import parse_unit_code
@@ -30,7 +31,9 @@ def enter_case(session: Session, case: RegCase, at: datetime) -> dict[str, Any]:
     """Apply ``case`` to the register at instant ``at``; returns the journal summary."""
     p = case.payload
     if case.case_type == "first_registration" and case.unit_code is None:
-        case.unit_code = _new_parcel(session, p["geometry_wkt"], p["land_use"], at, case)
+        if not p.get("holders"):
+            raise InvalidInput("add the holders before entering the case", field="holders")
+        case.unit_code = spatial.new_parcel(session, p["geometry_wkt"], p["land_use"], at, case)
     code = case.unit_code
     assert code is not None
     unit = _ensure_unit(session, code, at)
@@ -72,7 +75,7 @@ class _Ctx:
 def _first_registration(ctx: _Ctx, unit: BAUnit) -> dict[str, Any]:
     parcel = repo.current_parcel(ctx.session, ctx.code)
     if parcel is not None and parcel.reg_status != "registered":
-        _new_parcel_version(ctx, reg_status="registered")
+        spatial.revise_parcel(ctx.session, ctx.code, ctx.at, ctx.case, reg_status="registered")
     return {"rights": _open_rights(ctx)}
 
 
@@ -81,10 +84,24 @@ def _transfer(ctx: _Ctx, unit: BAUnit) -> dict[str, Any]:
     return {"closed_rights": closed, "rights": _open_rights(ctx)}
 
 
+def _revise_from_payload(ctx: _Ctx) -> int | None:
+    """A new parcel version when the case corrects the boundary or changes the land use."""
+    p = ctx.case.payload
+    if "land_use" not in p and "geometry_wkt" not in p:
+        return None
+    return spatial.revise_parcel(
+        ctx.session,
+        ctx.code,
+        ctx.at,
+        ctx.case,
+        land_use=p.get("land_use"),
+        wkt=p.get("geometry_wkt"),
+    )
+
+
 def _change(ctx: _Ctx, unit: BAUnit) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if "land_use" in ctx.case.payload:
-        out["land_use"] = _new_parcel_version(ctx, land_use=ctx.case.payload["land_use"])
+    out["parcel_version"] = _revise_from_payload(ctx)
     renamed = []
     for h in ctx.case.payload.get("holders", []):
         party = repo.current_party_by_id_number(ctx.session, h["id_number"])
@@ -109,8 +126,7 @@ def _change(ctx: _Ctx, unit: BAUnit) -> dict[str, Any]:
 
 def _correction(ctx: _Ctx, unit: BAUnit) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if "land_use" in ctx.case.payload:
-        out["land_use"] = _new_parcel_version(ctx, land_use=ctx.case.payload["land_use"])
+    out["parcel_version"] = _revise_from_payload(ctx)
     if ctx.case.payload.get("holders"):
         out["closed_rights"] = repo.close_rrrs(ctx.session, ctx.code, ctx.at, RIGHT_TYPES)
         out["rights"] = _open_rights(ctx)
@@ -131,7 +147,7 @@ def _cancellation(ctx: _Ctx, unit: BAUnit) -> dict[str, Any]:
             begin_lifespan=ctx.at,
         )
     )
-    _new_parcel_version(ctx, reg_status="cancelled")
+    spatial.revise_parcel(ctx.session, ctx.code, ctx.at, ctx.case, reg_status="cancelled")
     return {"closed_rrrs": closed, "unit_status": "cancelled"}
 
 
@@ -248,39 +264,3 @@ def _source_id(session: Session, case_id: int) -> int | None:
     return session.scalars(
         select(CaseDocument.source_id).where(CaseDocument.case_id == case_id).limit(1)
     ).first()
-
-
-def _new_parcel_version(ctx: _Ctx, **changes: str) -> int | None:
-    parcel = repo.current_parcel(ctx.session, ctx.code)
-    if parcel is None:
-        return None
-    repo.new_parcel_version(ctx.session, parcel.id, ctx.at, **changes)
-    return int(parcel.version) + 1
-
-
-def _new_parcel(session: Session, wkt: str, land_use: str, at: datetime, case: RegCase) -> str:
-    """A new parcel for a first registration from a survey or a land-transfer contract."""
-    from cadastre.parcels import codes, topology
-    from cadastre.parcels import repository as parcels_repo
-
-    ewkb = session.execute(
-        text("SELECT encode(ST_AsEWKB(ST_Multi(ST_GeomFromText(:w, 4490))), 'hex')"), {"w": wkt}
-    ).scalar_one()
-    subzone = session.execute(
-        text(
-            "SELECT code FROM cadastral_subzone WHERE ST_Intersects(geom, "
-            "ST_PointOnSurface(CAST(:g AS geometry))) ORDER BY code LIMIT 1"
-        ),
-        {"g": ewkb},
-    ).scalar_one_or_none()
-    if subzone is None:
-        raise InvalidInput("the parcel lies in no cadastral subzone", field="geometry")
-    topology.check_valid(session, ewkb)
-    parcels_repo.lock_geometry_writes(session)
-    topology.check_no_overlap(session, ewkb, [])
-    (code,) = codes.new_codes(session, codes.template_for(subzone, "G", "B"), 1)
-    new_id = parcels_repo.insert_version(
-        session, unit_code=code, ewkb=ewkb, land_use=land_use, reg_status="registered", at=at
-    )
-    parcels_repo.record_edit(session, "create", f"case {case.public_number}", at, [(None, new_id)])
-    return code

@@ -29,6 +29,14 @@ def current_parcel(session: Session, unit_code: str) -> Row[Any] | None:
     ).first()
 
 
+def ewkb_from_wkt(session: Session, wkt: str) -> str:
+    """Hex EWKB of a (multi)polygon given as WKT in EPSG:4490, as a MultiPolygon."""
+    value: str = session.execute(
+        text("SELECT encode(ST_AsEWKB(ST_Multi(ST_GeomFromText(:w, 4490))), 'hex')"), {"w": wkt}
+    ).scalar_one()
+    return value
+
+
 def unit_exists(session: Session, unit_code: str, ever: bool = False) -> bool:
     """Whether a current parcel or BAUnit carries ``unit_code`` (``ever``: any version)."""
     current = "" if ever else " AND end_lifespan IS NULL"
@@ -52,31 +60,6 @@ def parcel_as_of(session: Session, unit_code: str, at: datetime) -> Row[Any] | N
         ),
         {"code": unit_code, "at": at},
     ).first()
-
-
-def new_parcel_version(session: Session, parcel_id: int, at: datetime, **changes: str) -> None:
-    """Close parcel row ``parcel_id`` at ``at`` and open its next version with ``changes``."""
-    allowed = {"land_use", "reg_status"}
-    assert set(changes) <= allowed
-    session.execute(
-        text("UPDATE parcel SET end_lifespan = :at WHERE id = :id AND end_lifespan IS NULL"),
-        {"at": at, "id": parcel_id},
-    )
-    session.execute(
-        text(
-            "INSERT INTO parcel (uid, version, unit_code, parcel_code, subzone_code, block_code, "
-            "land_use, area_m2, reg_status, ref_point, geom, begin_lifespan) "
-            "SELECT uid, version + 1, unit_code, parcel_code, subzone_code, block_code, "
-            "coalesce(:land_use, land_use), area_m2, coalesce(:reg_status, reg_status), "
-            "ref_point, geom, :at FROM parcel WHERE id = :id"
-        ),
-        {
-            "id": parcel_id,
-            "at": at,
-            "land_use": changes.get("land_use"),
-            "reg_status": changes.get("reg_status"),
-        },
-    )
 
 
 def baunit_as_of(session: Session, unit_code: str, at: datetime | None = None) -> BAUnit | None:

@@ -77,6 +77,13 @@ class CaseCreate(BaseModel):
         return data
 
 
+class HoldersIn(BaseModel):
+    """New holders of an open case (replacing those given at submission)."""
+
+    model_config = ConfigDict(extra="forbid")
+    holders: list[HolderIn] = Field(min_length=1, max_length=200)
+
+
 class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     step: StepCode

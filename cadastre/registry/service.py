@@ -27,7 +27,12 @@ from cadastre.registry.rules import (
     check_step,
 )
 from cadastre.registry.sources import add_source, add_upload
-from cadastre.registry.validation import check_register, check_request
+from cadastre.registry.validation import (
+    SHARED_RIGHT_CASES,
+    check_holders,
+    check_register,
+    check_request,
+)
 from cadastre.unit_code import parse_unit_code
 from gis.errors import Conflict, InvalidInput, PermissionDenied
 
@@ -140,6 +145,29 @@ def take_step(
         public_number=case.public_number,
         unit_code=case.unit_code,
         at=now,
+    )
+    session.flush()
+    return case
+
+
+def amend_holders(
+    session: Session, public_number: str, holders: list[dict[str, Any]], *, actor: str
+) -> RegCase:
+    """Set the holders of an open case (e.g. a survey's new parcel, completed at the window)."""
+    case = repo.case_for_update(session, public_number)
+    if case is None:
+        raise CaseNotFound(f"no case has number {public_number}", field="public_number")
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"a {case.status} case cannot be amended", field="public_number")
+    checked = check_holders(holders, case.case_type in SHARED_RIGHT_CASES)
+    case.payload = {**case.payload, "holders": checked}
+    case.updated_at = clock(session)
+    journal.append(
+        session,
+        "case_amended",
+        {"holders": len(checked), "by": actor},
+        public_number=public_number,
+        unit_code=case.unit_code,
     )
     session.flush()
     return case

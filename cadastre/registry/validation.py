@@ -40,6 +40,7 @@ from gis.errors import InvalidInput
 ID_CARD = re.compile(r"^\d{17}[\dX]$")
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 SHARED_RIGHT_CASES = frozenset({"first_registration", "transfer", "change", "correction"})
+RESHAPING_CASES = frozenset({"correction", "change"})
 NEEDS_REGISTERED = frozenset(
     {"transfer", "change", "cancellation", "correction", "mortgage", "mortgage_discharge"}
 )
@@ -189,17 +190,34 @@ def check_request(session: Session, ct: CaseType, req: dict[str, Any]) -> dict[s
     if ct.code == "first_registration" and code is None:
         if req.get("geometry") is None:
             raise InvalidInput("give a unit_code or a geometry for a new parcel", field="geometry")
-        payload["geometry_wkt"] = check_geometry(req["geometry"])
         if "land_use" not in payload:
             raise InvalidInput("a new parcel needs its land_use class", field="land_use")
+        payload["geometry_wkt"] = check_parcel_geometry(session, req["geometry"], None)
+    elif ct.code in RESHAPING_CASES and req.get("geometry") is not None:
+        payload["geometry_wkt"] = check_parcel_geometry(session, req["geometry"], code)
     holders = req.get("holders") or []
-    if ct.needs_holders or holders:
+    # a survey may open a new parcel's first registration before the holders are known;
+    # they are then added at the window (amend) and required at entry
+    holders_later = ct.code == "first_registration" and "geometry_wkt" in payload
+    if holders or (ct.needs_holders and not holders_later):
         payload["holders"] = check_holders(holders, ct.code in SHARED_RIGHT_CASES)
     if ct.code == "mortgage":
         payload["mortgage"] = check_mortgage(req.get("mortgage"))
     if req.get("source"):
         payload["source"] = check_source(req["source"])
     return payload
+
+
+def check_parcel_geometry(session: Session, geojson: dict[str, Any], code: str | None) -> str:
+    """Valid (shapely, then PostGIS with location) and overlapping no other current parcel."""
+    from cadastre.parcels import topology
+
+    wkt = check_geometry(geojson)
+    ewkb = repo.ewkb_from_wkt(session, wkt)
+    topology.check_valid(session, ewkb)
+    parcel = repo.current_parcel(session, code) if code else None
+    topology.check_no_overlap(session, ewkb, [parcel.id] if parcel else [])
+    return wkt
 
 
 def check_register(session: Session, case_type: str, code: str | None, at: datetime) -> None:

@@ -32,3 +32,19 @@ def register_counts(db: Session) -> dict[str, int]:
         m.__tablename__: int(db.scalar(select(func.count()).select_from(m)) or 0)
         for m in (RRR, BAUnit, Party, RegCase, JournalEntry)
     }
+
+
+def free_square(db: Session, side_deg: float = 0.00005) -> dict[str, Any]:
+    """A small square (GeoJSON, EPSG:4490) inside a subzone, clear of every current parcel."""
+    from sqlalchemy import text
+
+    x, y = db.execute(
+        text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(ST_Difference(s.geom, "
+            "(SELECT ST_Union(ST_Buffer(geom, 0.0002)) FROM parcel WHERE end_lifespan IS NULL "
+            "AND geom && s.geom))) AS p FROM cadastral_subzone s ORDER BY code LIMIT 1) q"
+        )
+    ).one()
+    x, y, d = float(x), float(y), side_deg
+    ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]
+    return {"type": "Polygon", "coordinates": [ring]}

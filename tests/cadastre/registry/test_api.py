@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.cadastre.registry.conftest import CORP
-from tests.cadastre.registry.helpers import register_counts
+from tests.cadastre.registry.helpers import free_square, register_counts
 
 PROBLEM = "application/problem+json"
 
@@ -169,19 +169,7 @@ def test_bad_inputs_are_4xx_problems(
 def test_first_registration_of_new_parcel_from_geometry(
     client: TestClient, db: Session, auth: Any
 ) -> None:
-    # a free spot: a small square inside a subzone away from every current parcel
-    spot = db.execute(
-        text(
-            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(ST_Difference(s.geom, "
-            "(SELECT ST_Union(ST_Buffer(geom, 0.0002)) FROM parcel WHERE end_lifespan IS NULL "
-            "AND geom && s.geom))) AS p FROM cadastral_subzone s ORDER BY code LIMIT 1) q"
-        )
-    ).one()
-    x, y, d = float(spot[0]), float(spot[1]), 0.00005
-    square = {
-        "type": "Polygon",
-        "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]],
-    }
+    square = free_square(db)
     reg = auth("registrar")
     r = _submit(
         client,
