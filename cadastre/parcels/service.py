@@ -102,12 +102,19 @@ def _locked(session: Session, unit_codes: list[str], if_match: list[str]) -> lis
                 field="If-Match",
                 unit_code=r.unit_code,
             )
-        if r.reg_status in FROZEN_STATUSES:
-            raise Conflict(
-                f"parcel {r.unit_code} is seized and cannot be edited", field="unit_code"
-            )
+        _check_not_seized(session, r)
     repo.lock_geometry_writes(session)
     return rows
+
+
+def _check_not_seized(session: Session, row: ParcelRow) -> None:
+    """A unit under a court's seizure (查封) takes no edit until the seizure is released."""
+    from cadastre.handoff import unit_restrictions  # the registry's contract (lazy: no cycle)
+
+    if row.reg_status in FROZEN_STATUSES or "seizure" in unit_restrictions(session, row.unit_code):
+        raise Conflict(
+            f"parcel {row.unit_code} is seized (查封) and cannot be edited", field="unit_code"
+        )
 
 
 def _missing(session: Session, code: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import LineString, mapping, shape
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.cadastre.parcels.conftest import etag_of, snapshot
@@ -162,3 +163,26 @@ def test_adjust_that_moves_the_outer_boundary(
     )
     assert "only their shared boundary may move" in problem["detail"]
     assert snapshot(db) == before
+
+
+def test_seized_parcel_takes_no_edit(
+    client: TestClient, auth: Any, pair: tuple[str, str], db: Session
+) -> None:
+    db.execute(
+        text(
+            "INSERT INTO rrr (unit_code, kind, rrr_type, begin_lifespan) "
+            "VALUES (:c, 'restriction', 'seizure', now() - interval '1 day')"
+        ),
+        {"c": pair[0]},
+    )
+    before = snapshot(db)
+    headers = {
+        **auth("registrar"),
+        "If-Match": f"{etag_of(client, pair[0])}, {etag_of(client, pair[1])}",
+    }
+    problem = _refused(
+        client.post(f"{API}/merge", json={"unit_codes": list(pair)}, headers=headers),
+        409,
+        "unit_code",
+    )
+    assert "seized" in problem["detail"] and snapshot(db) == before
