@@ -24,6 +24,7 @@ from cadastre.exchange.validate import (
     code_problem,
     geometry_problem,
     land_use_problem,
+    parcel_number,
     resolve_mapping,
     text_value,
 )
@@ -96,7 +97,7 @@ def _check_chunk(frame, cols, offset, seen, subzones, rejects) -> list[tuple]:  
         if reason:
             rejects.append((offset + i + 1, code, reason))
         else:
-            seen.add(code)
+            seen.update((code, parcel_number(code)))
             good.append(i)
     if not good:
         return []

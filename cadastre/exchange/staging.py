@@ -57,6 +57,18 @@ def sql_rejects(session: Session) -> list[tuple[int, str, str]]:
         )
     )
     out += [(r, c, f"unit code {c} is already registered") for r, c in registered]
+    numbered = session.execute(
+        text(
+            f"SELECT s.row_no, s.unit_code, p.unit_code FROM {TABLE} s JOIN parcel p "
+            "ON p.subzone_code = s.subzone_code AND p.end_lifespan IS NULL "
+            "AND substr(p.parcel_code, 15, 5) = substr(s.parcel_code, 15, 5) "
+            "AND p.unit_code <> s.unit_code"
+        )
+    )
+    out += [
+        (r, c, f"parcel number {c[14:19]} of subzone {c[:12]} is registered as {pc}")
+        for r, c, pc in numbered
+    ]
     inner = session.execute(
         text(
             f"SELECT a.row_no, a.unit_code, b.row_no, b.unit_code FROM {TABLE} a JOIN {TABLE} b "

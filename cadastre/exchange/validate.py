@@ -69,6 +69,8 @@ def geometry_problem(geom: Any) -> str | None:
 
 
 def code_problem(code: str, seen: set[str], subzones: set[str]) -> str | None:
+    """Why a unit code is refused: malformed, repeated in the file, unknown subzone, or a
+    parcel sequence number (unique within a subzone, GB/T 37346) used twice."""
     try:
         parsed = parse_unit_code(code)
     except InvalidInput as exc:
@@ -77,7 +79,14 @@ def code_problem(code: str, seen: set[str], subzones: set[str]) -> str | None:
         return f"duplicate unit code {code} in the file"
     if parsed.subzone_code not in subzones:
         return f"cadastral subzone {parsed.subzone_code} is not in the register"
+    if parcel_number(code) in seen:
+        return f"parcel number {parsed.seq:05d} is used twice in subzone {parsed.subzone_code}"
     return None
+
+
+def parcel_number(code: str) -> str:
+    """Subzone and parcel sequence of a well-formed unit code (unique in the register)."""
+    return f"{code[:12]}#{code[14:19]}"
 
 
 def land_use_problem(code: str) -> str | None:
