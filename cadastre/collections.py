@@ -24,6 +24,7 @@ PARCELS = Collection(
     },
     id_column="unit_code",
     where="end_lifespan IS NULL",
+    datetime_column="begin_lifespan",
     edit_roles=frozenset({"surveyor", "registrar"}),
     editor=ParcelEditor(),
     min_zoom=13,

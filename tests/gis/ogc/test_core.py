@@ -118,3 +118,25 @@ def test_property_query_parameter(client: TestClient) -> None:
     r = client.get("/ogc/collections/parcels/items", params={"land_use": "0701", "limit": 50})
     feats = r.json()["features"]
     assert feats and {f["properties"]["land_use"] for f in feats} == {"0701"}
+
+
+def test_datetime_filters_on_the_version_start(client: TestClient) -> None:
+    everything = client.get("/ogc/collections/parcels/items", params={"limit": 1000}).json()
+    assert everything["numberMatched"] == 600
+    future = client.get(
+        "/ogc/collections/parcels/items", params={"datetime": "2999-01-01T00:00:00Z/.."}
+    ).json()
+    assert future["features"] == [] and future["numberMatched"] == 0
+    past = client.get(
+        "/ogc/collections/parcels/items",
+        params={"datetime": "../2999-01-01T00:00:00Z", "limit": 1000},
+    ).json()
+    assert past["numberReturned"] == 600
+    r = client.get("/ogc/collections/parcels/items", params={"datetime": "2030-01-01/2020-01-01"})
+    assert r.status_code == 400 and r.json()["field"] == "datetime"
+
+
+def test_single_item_as_html(client: TestClient) -> None:
+    fid = client.get("/ogc/collections/parcels/items?limit=1").json()["features"][0]["id"]
+    r = client.get(f"/ogc/collections/parcels/items/{fid}", params={"f": "html"})
+    assert r.status_code == 200 and fid in r.text
