@@ -35,12 +35,20 @@ def open_case(
     ``case_type``: first_registration, transfer, change, cancellation, correction,
     objection, advance_notice, seizure, seizure_release, mortgage, mortgage_discharge.
     ``holders``: [{"kind": "natural"|"legal", "name", "id_number", "share": "1/2"}]
-    (shares of a right must add up to exactly 1). ``source``: {"kind": "contract" |
-    "survey_plan" | "deed" | "court_order", "title", "sha256" | None, "path" | None}.
-    ``geometry_geojson``: a (Multi)Polygon in EPSG:4490 lon/lat for a first registration
-    of a new parcel (with ``land_use``); the parcel and its unit code are made when the
-    case is entered. ``mortgage``: {"amount": "1000000.00", "creditor", "term_end": date}.
-    The case starts as ``submitted`` and goes through the registrars' steps.
+    (shares of a right must add up to exactly 1; a natural person's 18-character ID-card
+    number must carry its check character); also {"kind": "group", "name", "share",
+    "members": [...]} for a household. ``source``: {"kind": "contract" | "survey_plan" |
+    "deed" | "court_order", "title", "sha256" | None, "path" | None}; a given file is
+    kept under files_dir/sources and its SHA-256 checked.
+    ``geometry_geojson``: a (Multi)Polygon in EPSG:4490 lon/lat, checked at once (valid,
+    no overlap with current parcels): with ``land_use`` and no ``unit_code`` it is a new
+    parcel for a first registration (made with a new unit code when the case is entered;
+    holders may then be added at the window before entry); with a ``unit_code`` on a
+    "correction" or "change" it is the corrected boundary. ``mortgage``: {"amount":
+    "1000000.00", "creditor", "term_end": "YYYY-MM-DD"}.
+    The case starts as ``submitted`` and goes through the registrars' steps. Raises
+    InvalidInput (bad field), UnitNotFound, or a Conflict (UnitSeized, UnitCancelled,
+    AlreadyRegistered, NotRegistered, NothingToRelease) naming the field.
     """
     request = {
         "unit_code": unit_code,

@@ -90,7 +90,7 @@ def test_holder_checks() -> None:
         (dict(good, id_number="441900199001011231"[:17] + "9"), "holders.0.id_number"),
         (dict(good, kind="alien"), "holders.0.kind"),
         (dict(good, name=" "), "holders.0.name"),
-        ({"kind": "legal", "name": "X", "id_number": "441900199001011231"}, "holders.0.id_number"),
+        ({"kind": "legal", "name": "X", "id_number": "91441900MA4UQ2K8I1"}, "holders.0.id_number"),
     ]:
         with pytest.raises(InvalidInput) as err:
             check_holders([bad], True)
@@ -98,6 +98,13 @@ def test_holder_checks() -> None:
     with pytest.raises(InvalidInput) as err:
         check_holders([], True)
     assert err.value.field == "holders"
+
+
+def test_credit_code_check_character() -> None:
+    from cadastre.registry.validation import credit_code_check_char
+
+    assert credit_code_check_char("91441900MA4UQ2K8A") == "N"
+    assert credit_code_check_char("91350100M000100Y4") == "3"
 
 
 def test_mortgage_checks() -> None:
