@@ -22,6 +22,7 @@ from cadastre.exchange import staging
 from cadastre.exchange.validate import (
     as_multipolygons,
     code_problem,
+    geometries_ok,
     geometry_problem,
     land_use_problem,
     parcel_number,
@@ -85,14 +86,21 @@ def import_parcels(
 
 def _check_chunk(frame, cols, offset, seen, subzones, rejects) -> list[tuple]:  # type: ignore[no-untyped-def]
     """Rows of one chunk that pass the row checks, ready for COPY; rejects appended."""
-    codes = [text_value(v) for v in frame[cols["unit_code"]]]
-    uses = [text_value(v) for v in frame[cols["land_use"]]]
-    blocks = [text_value(v) for v in frame[cols["block_code"]]] if "block_code" in cols else None
-    geoms = frame.geometry.values
+    codes = [text_value(v) for v in frame[cols["unit_code"]].tolist()]
+    uses = [text_value(v) for v in frame[cols["land_use"]].tolist()]
+    blocks = (
+        [text_value(v) or None for v in frame[cols["block_code"]].tolist()]
+        if "block_code" in cols
+        else None
+    )
+    geoms = np.asarray(frame.geometry.values.to_numpy(), dtype=object)
+    geom_ok = geometries_ok(geoms)  # vectorised; the slow explanation only for failures
     good: list[int] = []
-    for i, (code, use, geom) in enumerate(zip(codes, uses, geoms, strict=True)):
+    for i, (code, use) in enumerate(zip(codes, uses, strict=True)):
         reason = (
-            geometry_problem(geom) or code_problem(code, seen, subzones) or land_use_problem(use)
+            (None if geom_ok[i] else geometry_problem(geoms[i]))
+            or code_problem(code, seen, subzones)
+            or land_use_problem(use)
         )
         if reason:
             rejects.append((offset + i + 1, code, reason))

@@ -58,6 +58,18 @@ def text_value(value: Any) -> str:
     return str(value).strip()
 
 
+def geometries_ok(geoms: np.ndarray) -> np.ndarray:
+    """Vectorised: present, non-empty, valid Polygon or MultiPolygon (shapely type ids 3, 6)."""
+    present = ~shapely.is_missing(geoms)
+    ok = present.copy()
+    ok[present] = (
+        ~shapely.is_empty(geoms[present])
+        & np.isin(shapely.get_type_id(geoms[present]), (3, 6))
+        & shapely.is_valid(geoms[present])
+    )
+    return ok
+
+
 def geometry_problem(geom: Any) -> str | None:
     if geom is None or shapely.is_empty(geom):
         return "no geometry"
