@@ -11,8 +11,8 @@ starts three servers on free ports, each one uvicorn worker:
 
 Every z14 tile with parcels is fetched once by each server before timing (database
 buffers warm for all). Then, at concurrency 1, 8 and 32, a loopback asyncio client
-(httpx) fetches the tiles round-robin and prints requests/s and p50/p95 latency, and
-the ratios landgis/tipg. Goals: cold >= tipg, warm >= 10x tipg.
+(raw HTTP/1.1 keep-alive) fetches the tiles round-robin and prints requests/s and
+p50/p95 latency, and the ratios landgis/tipg. Goals: cold >= tipg, warm >= 10x tipg.
 
     .venv/bin/python -m benchmarks.bench_tiles [--parcels 200000] [--reuse] [--requests 200]
 """
@@ -194,29 +194,53 @@ def bench_app() -> Any:
     return app
 
 
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Status and body of one HTTP/1.1 response (Content-Length or chunked)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:] if x)}
+    if "content-length" in headers:
+        return status, await reader.readexactly(int(headers["content-length"]))
+    if headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+        await reader.readexactly(2)
+        return status, body
+    return status, b""
+
+
 async def load(
     template: str, tiles: list[tuple[int, int, int]], n: int, conc: int
 ) -> dict[str, Any]:
-    """Fetch ``n`` tiles round-robin with ``conc`` clients; latency percentiles and rate."""
-    urls = [template.format(z=z, x=x, y=y) for z, x, y in tiles]
+    """Fetch ``n`` tiles round-robin over ``conc`` keep-alive connections (a minimal
+    asyncio HTTP/1.1 client: cheaper than httpx, so the servers are what is measured)."""
+    url = httpx.URL(template.format(z=0, x=0, y=0))
+    paths = [httpx.URL(template.format(z=z, x=x, y=y)).raw_path.decode() for z, x, y in tiles]
     latencies: list[float] = []
     sizes: list[int] = []
     counter = iter(range(n))
-    limits = httpx.Limits(max_connections=conc, max_keepalive_connections=conc)
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        for i in counter:
-            t0 = time.perf_counter()
-            r = await client.get(urls[i % len(urls)])
-            latencies.append(time.perf_counter() - t0)
-            if r.status_code not in (200, 204):
-                raise RuntimeError(f"{r.url} -> {r.status_code}: {r.text[:200]}")
-            sizes.append(len(r.content))
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        try:
+            for i in counter:
+                path = paths[i % len(paths)]
+                t0 = time.perf_counter()
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: {url.host}\r\n\r\n".encode())
+                status, body = await _read_response(reader)
+                latencies.append(time.perf_counter() - t0)
+                if status not in (200, 204):
+                    raise RuntimeError(f"{path} -> {status}: {body[:200]!r}")
+                sizes.append(len(body))
+        finally:
+            writer.close()
 
-    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(conc)))
-        wall = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(conc)))
+    wall = time.perf_counter() - started
     latencies.sort()
     return {
         "requests": n,

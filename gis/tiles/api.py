@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from gis.auth.deps import optional_principal
-from gis.auth.service import Principal
+from gis.auth.deps import oauth2_scheme, optional_principal
+from gis.auth.service import Principal, principal_from_token
 from gis.db import get_session
 from gis.settings import get_settings
-from gis.tiles import service, tilesets
+from gis.tiles import freshness, service, tilesets
 from gis.tiles.cache import CachedTile, TileCache
-from gis.tiles.matrix import check_tile, check_tms
+from gis.tiles.matrix import TileAddress, check_tile, check_tms
 from gis.tiles.tilesets import Tileset
 from gis.web.maps import add_vector_basemap, offline_map, render
 
@@ -63,18 +64,34 @@ def _tile_response(request: Request, tile: CachedTile, public: bool) -> Response
     return Response(tile.data, media_type=service.MVT, headers=headers)
 
 
-def _serve(
-    request: Request,
-    session: Session,
-    tileset: Tileset,
-    z: int,
-    x: int,
-    y: int,
-    principal: Principal | None,
-) -> Response:
-    service.check_access(tileset, principal)
-    tile = service.get_tile(session, tile_cache(request), tileset, check_tile(z, x, y))
-    return _tile_response(request, tile, tileset.public)
+async def _serve(request: Request, tileset: Tileset, z: int, x: int, y: int) -> Response:
+    """Check freshness on the event loop; make a missing tile in a worker thread."""
+    tile = check_tile(z, x, y)
+    cache = tile_cache(request)
+    latest = await freshness.sync_cache(cache)
+    hit = service.lookup(cache, tileset, tile)
+    if hit is None:
+        hit = await run_in_threadpool(_make, request, cache, tileset, tile, latest)
+    return _tile_response(request, hit, tileset.public)
+
+
+def _make(
+    request: Request, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: int
+) -> CachedTile:
+    """Make a tile with a request session (the app's ``get_session``, or its override)."""
+    factory = request.app.dependency_overrides.get(get_session, get_session)
+    made = factory()
+    if isinstance(made, Session):
+        return service.make(made, cache, tileset, tile, latest)
+    session = next(made)
+    try:
+        return service.make(session, cache, tileset, tile, latest)
+    finally:
+        made.close()
+
+
+def _principal(token: str | None) -> Principal | None:
+    return principal_from_token(token) if token else None
 
 
 @router.get("/ogc/tileMatrixSets")
@@ -120,19 +137,18 @@ def basemap_tilejson(
 
 
 @router.get("/ogc/tiles/{tileMatrixSetId}/{z}/{x}/{y}", response_class=Response)
-def basemap_tile(
+async def basemap_tile(
     request: Request,
     tileMatrixSetId: str,  # noqa: N803
     z: int,
     x: int,
     y: int,
     collections: str | None = None,
-    session: Session = Depends(get_session),
 ) -> Response:
     """A base-map MVT tile: one layer per public collection, or per collection named in
     ``collections`` (comma-separated ids)."""
     check_tms(tileMatrixSetId)
-    return _serve(request, session, tilesets.basemap(collections), z, x, y, None)
+    return await _serve(request, tilesets.basemap(collections), z, x, y)
 
 
 @router.get("/ogc/collections/{collectionId}/tiles")
@@ -179,20 +195,20 @@ def collection_tilejson(
 @router.get(
     "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{z}/{x}/{y}", response_class=Response
 )
-def collection_tile(
+async def collection_tile(
     request: Request,
     collectionId: str,  # noqa: N803
     tileMatrixSetId: str,  # noqa: N803
     z: int,
     x: int,
     y: int,
-    session: Session = Depends(get_session),
-    principal: Principal | None = Depends(optional_principal),
+    token: str | None = Depends(oauth2_scheme),
 ) -> Response:
     """An MVT tile of one collection (one layer named after the collection)."""
     tileset = tilesets.for_collection(collectionId)
     check_tms(tileMatrixSetId)
-    return _serve(request, session, tileset, z, x, y, principal)
+    service.check_access(tileset, _principal(token))
+    return await _serve(request, tileset, z, x, y)
 
 
 @router.get("/maps/tiles", response_class=HTMLResponse, include_in_schema=False)

@@ -40,13 +40,24 @@ def get_tile(session: Session, cache: TileCache, tileset: Tileset, tile: TileAdd
 
     The newest committed change is read first; a tile made from a snapshot that differs
     from it (a later commit, or the caller's own uncommitted edits) is served, not kept.
+    (The HTTP API does the same in two steps: the check on the event loop, then
+    :func:`lookup` and :func:`make`.)
     """
     latest = repository.committed_seq()
     cache.sync(latest, repository.changes_between_committed)
+    return lookup(cache, tileset, tile) or make(session, cache, tileset, tile, latest)
+
+
+def lookup(cache: TileCache, tileset: Tileset, tile: TileAddress) -> CachedTile | None:
+    """The tile from memory if the (just synced) cache holds it."""
+    return cache.get(TileKey(tileset.id, tile))
+
+
+def make(
+    session: Session, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: int
+) -> CachedTile:
+    """The tile from disk if still fresh at ``latest``, else made in PostGIS and cached."""
     key = TileKey(tileset.id, tile)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
     disk = cache.read_disk(key)
     if disk is not None and disk.seq <= latest:
         changes = repository.changes_between_committed(disk.seq, latest)
