@@ -141,11 +141,12 @@ def verify_page(html: str, public_key_pem: bytes | None = None) -> CertificateCh
         body, sig = data["body"], data["signature"]
     except (ValueError, KeyError, TypeError):
         return CertificateCheck(False, "the embedded certificate data is damaged")
-    key = (
-        signing.load_public_key(public_key_pem)
-        if public_key_pem
-        else signing.private_key().public_key()
-    )
+    try:
+        key = (
+            signing.load_public_key(public_key_pem) if public_key_pem else signing.own_public_key()
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        return CertificateCheck(False, f"no usable public key: {exc}")
     number, code = body.get("certificate_number"), body.get("unit_code")
     if not signing.verify(key, canonical_json(body), sig):
         return CertificateCheck(

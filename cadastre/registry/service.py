@@ -77,12 +77,12 @@ def open_case(
         updated_at=now,
         due_date=datetime.combine(due, time(17, 0), tzinfo=now.tzinfo or UTC),
     )
-    session.add(case)
-    session.flush()
-    if "source" in payload:
-        add_source(session, payload["source"], case.id)
-    session.add(
-        CaseStep(
+    with session.begin_nested():  # the case, its source, step and journal entry, or nothing
+        session.add(case)
+        session.flush()
+        if "source" in payload:
+            add_source(session, payload["source"], case.id)
+        step = CaseStep(
             case_id=case.id,
             step="submit",
             status="submitted",
@@ -90,15 +90,15 @@ def open_case(
             role=role,
             at=now,
         )
-    )
-    journal.append(
-        session,
-        "case_submitted",
-        {"case_type": ct.code, "channel": channel},
-        public_number=case.public_number,
-        unit_code=code,
-        at=now,
-    )
+        session.add(step)
+        journal.append(
+            session,
+            "case_submitted",
+            {"case_type": ct.code, "channel": channel},
+            public_number=case.public_number,
+            unit_code=code,
+            at=now,
+        )
     return case
 
 

@@ -43,6 +43,14 @@ def private_key() -> Ed25519PrivateKey:
     return loaded
 
 
+def own_public_key() -> Ed25519PublicKey:
+    """The public half of the configured key; never generates one (for verification)."""
+    path = key_path()
+    if not path.exists():
+        raise FileNotFoundError(f"no signing key at {path}: give the registry's --public-key")
+    return private_key().public_key()
+
+
 def public_key_pem(key: Ed25519PublicKey | None = None) -> str:
     pub = key or private_key().public_key()
     return pub.public_bytes(

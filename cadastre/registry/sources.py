@@ -29,13 +29,17 @@ def store_bytes(data: bytes) -> tuple[str, Path]:
     return digest, path
 
 
-def store_file(src: Path) -> tuple[str, Path]:
-    """Copy an existing file into the source store; returns (sha256, path)."""
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with src.open("rb") as fh:
+    with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
-    digest = h.hexdigest()
+    return h.hexdigest()
+
+
+def store_file(src: Path) -> tuple[str, Path]:
+    """Copy an existing file into the source store; returns (sha256, path)."""
+    digest = file_sha256(src)
     path = _path_for(digest)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,8 +66,15 @@ def check_source(source: dict[str, Any], field: str = "source") -> dict[str, Any
     if sha is not None and (len(str(sha)) != 64 or any(c not in "0123456789abcdef" for c in sha)):
         raise InvalidInput("sha256 must be 64 lowercase hex digits", field=f"{field}.sha256")
     path = source.get("path")
-    if path is not None and not Path(path).is_file():
-        raise InvalidInput(f"source file {path!r} does not exist", field=f"{field}.path")
+    if path is not None:
+        if not Path(path).is_file():
+            raise InvalidInput(f"source file {path!r} does not exist", field=f"{field}.path")
+        digest = file_sha256(Path(path))
+        if sha is not None and sha != digest:
+            raise InvalidInput(
+                f"source file has SHA-256 {digest}, not the {sha} given", field=f"{field}.sha256"
+            )
+        sha = digest
     return {"kind": kind, "title": title, "sha256": sha, "path": path}
 
 
