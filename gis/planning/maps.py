@@ -23,7 +23,7 @@ STYLES = {
     "ecological_redline": {"color": "#2ca02c", "fillColor": "#2ca02c", "fillOpacity": 0.3},
 }
 FORM = """
-<div class="landgis-panel" style="position:absolute;top:48px;right:10px;z-index:1000;
+<div class="landgis-panel" style="position:absolute;bottom:30px;left:10px;z-index:1100;
  background:#fff;padding:8px;max-width:320px;font:13px sans-serif">
 <b>合规性检查 compliance check</b><br>
 <input id="uc" placeholder="不动产单元代码 unit code (28)" size="30"><br>
