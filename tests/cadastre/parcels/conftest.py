@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+
+from cadastre.parcels import repository as repo
 
 PAIR_SQL = """
 SELECT a.unit_code AS a, b.unit_code AS b
@@ -48,3 +51,19 @@ def etag_of(client: Any, code: str) -> str:
     r = client.get(f"/api/v1/parcels/{code}")
     assert r.status_code == 200, r.text
     return str(r.headers["ETag"])
+
+
+@pytest.fixture
+def committed(engine: Engine) -> Iterator[Engine]:
+    """Lets a test commit; afterwards removes what it added and reopens what it closed."""
+    with Session(engine) as s:
+        max_id = s.execute(text("SELECT max(id) FROM parcel")).scalar_one()
+        t0 = repo.clock(s)
+    yield engine
+    with Session(engine) as s:
+        s.execute(text("DELETE FROM parcel_lineage"))
+        s.execute(text("DELETE FROM parcel_edit"))
+        s.execute(text("DELETE FROM parcel WHERE id > :m"), {"m": max_id})
+        s.execute(text("UPDATE parcel SET end_lifespan = NULL WHERE end_lifespan >= :t"), {"t": t0})
+        s.execute(text("DELETE FROM unit_code_counter"))
+        s.commit()

@@ -6,10 +6,8 @@ Each test commits through separate sessions and restores the register afterwards
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -17,22 +15,6 @@ from cadastre.parcels import codes, service
 from cadastre.parcels import repository as repo
 from gis.errors import Conflict, PreconditionFailed
 from tests.cadastre.parcels.conftest import touching_pair
-
-
-@pytest.fixture
-def committed(engine: Engine) -> Iterator[Engine]:
-    """Lets a test commit; afterwards removes what it added and reopens what it closed."""
-    with Session(engine) as s:
-        max_id = s.execute(text("SELECT max(id) FROM parcel")).scalar_one()
-        t0 = repo.clock(s)
-    yield engine
-    with Session(engine) as s:
-        s.execute(text("DELETE FROM parcel_lineage"))
-        s.execute(text("DELETE FROM parcel_edit"))
-        s.execute(text("DELETE FROM parcel WHERE id > :m"), {"m": max_id})
-        s.execute(text("UPDATE parcel SET end_lifespan = NULL WHERE end_lifespan >= :t"), {"t": t0})
-        s.execute(text("DELETE FROM unit_code_counter"))
-        s.commit()
 
 
 def _run(target: Any, n: int) -> list[Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -116,3 +116,35 @@ def _script_sources(html: str) -> str:
     import re
 
     return " ".join(re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html))
+
+
+def test_parallel_report_equals_serial_on_committed_defects(committed: Engine) -> None:
+    with Session(committed) as s:
+        saved = s.execute(text(SAVE_SQL), {"c": list(touching_pair(s, 40))}).all()
+        made = _damage(s)
+        s.commit()
+    try:
+        _compare(committed, made)
+    finally:
+        with Session(committed) as s:
+            for row in saved:
+                s.execute(text(RESTORE_SQL), {"id": row.id, "g": row.g})
+            s.commit()
+
+
+SAVE_SQL = "SELECT id, encode(ST_AsEWKB(geom), 'hex') AS g FROM parcel WHERE unit_code = ANY(:c)"
+RESTORE_SQL = "UPDATE parcel SET geom = CAST(:g AS geometry) WHERE id = :id"
+
+
+def _compare(committed: Engine, made: dict[str, str]) -> None:
+    parallel = quality.run_parallel(committed, None, workers=3).as_dict()
+    with Session(committed) as s:
+        serial = quality.run(s, None).as_dict()
+    assert parallel["counts"] == serial["counts"]
+    assert all(parallel["counts"][k] >= 1 for k in quality.KINDS)
+    key = lambda f: str(f)  # noqa: E731
+    for kind in quality.KINDS:
+        assert sorted(parallel["findings"][kind], key=key) == sorted(
+            serial["findings"][kind], key=key
+        )
+    assert [made["invalid"]] in [f["unit_codes"] for f in parallel["findings"]["invalid"]]
