@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from cadastre.registry import service
@@ -48,3 +48,32 @@ def free_square(db: Session, side_deg: float = 0.00005) -> dict[str, Any]:
     x, y, d = float(x), float(y), side_deg
     ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]
     return {"type": "Polygon", "coordinates": [ring]}
+
+
+def cleanup_unit(session: Session, code: str, seq: int, id_numbers: list[str]) -> None:
+    """Remove every committed registry row made on ``code`` and journal entries after ``seq``."""
+    cases = "SELECT id FROM reg_case WHERE unit_code = :c"
+    params: dict[str, Any] = {"c": code, "s": seq, "ids": id_numbers}
+    for sql in (
+        f"DELETE FROM certificate WHERE case_id IN ({cases})",
+        f"DELETE FROM case_step WHERE case_id IN ({cases})",
+        "DELETE FROM rrr WHERE unit_code = :c",
+    ):
+        session.execute(text(sql), params)
+    sources = (
+        session.execute(
+            text(f"DELETE FROM case_document WHERE case_id IN ({cases}) RETURNING source_id"),
+            params,
+        )
+        .scalars()
+        .all()
+    )
+    session.execute(text("DELETE FROM source WHERE id = ANY(:ids)"), {"ids": list(sources)})
+    for sql in (
+        "DELETE FROM reg_case WHERE unit_code = :c",
+        "DELETE FROM baunit WHERE unit_code = :c",
+        "DELETE FROM party WHERE id_number = ANY(:ids)",
+        "DELETE FROM journal WHERE seq > :s",
+    ):
+        session.execute(text(sql), params)
+    session.commit()

@@ -18,37 +18,10 @@ from sqlalchemy.orm import Session
 from cadastre.registry import journal, service
 from cadastre.registry.errors import UnitSeized
 from tests.cadastre.registry.conftest import ALICE, CORP
+from tests.cadastre.registry.helpers import cleanup_unit
 
 COURT = {"kind": "court_order", "title": "(2026)粤1971执9号"}
 REGISTRAR = {"actor": "r1", "role": "registrar"}
-
-
-def _cleanup(session: Session, code: str, seq: int) -> None:
-    cases = "SELECT id FROM reg_case WHERE unit_code = :c"
-    params = {"c": code, "s": seq, "a": ALICE["id_number"], "b": CORP["id_number"]}
-    for sql in (
-        f"DELETE FROM certificate WHERE case_id IN ({cases})",
-        f"DELETE FROM case_step WHERE case_id IN ({cases})",
-        "DELETE FROM rrr WHERE unit_code = :c",
-    ):
-        session.execute(text(sql), params)
-    sources = (
-        session.execute(
-            text(f"DELETE FROM case_document WHERE case_id IN ({cases}) RETURNING source_id"),
-            params,
-        )
-        .scalars()
-        .all()
-    )
-    session.execute(text("DELETE FROM source WHERE id = ANY(:ids)"), {"ids": list(sources)})
-    for sql in (
-        "DELETE FROM reg_case WHERE unit_code = :c",
-        "DELETE FROM baunit WHERE unit_code = :c",
-        "DELETE FROM party WHERE id_number IN (:a, :b)",
-        "DELETE FROM journal WHERE seq > :s",
-    ):
-        session.execute(text(sql), params)
-    session.commit()
 
 
 @pytest.fixture
@@ -73,7 +46,7 @@ def committed_unit(engine: Engine) -> Iterator[str]:
             yield code
         finally:
             s.rollback()
-            _cleanup(s, code, seq)
+            cleanup_unit(s, code, seq, [ALICE["id_number"], CORP["id_number"]])
 
 
 def _reviewed(engine: Engine, case_type: str, code: str, **req: Any) -> str:
