@@ -154,7 +154,11 @@ async def bidder(client: httpx.AsyncClient, url: str, token: str, load: Load, se
         load.remaining -= 1
         amount = load.minimum + load.increment * rng.choice((0, 0, 1, 2))
         t0 = time.perf_counter()
-        resp = await client.post(url, json={"amount": str(amount)}, headers=headers)
+        try:
+            resp = await client.post(url, json={"amount": str(amount)}, headers=headers)
+        except httpx.TransportError:
+            load.answers[0] = load.answers.get(0, 0) + 1  # no answer: reported, not a decision
+            continue
         load.latencies.append(time.perf_counter() - t0)
         load.answers[resp.status_code] = load.answers.get(resp.status_code, 0) + 1
         body = resp.json()
