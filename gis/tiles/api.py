@@ -71,7 +71,12 @@ async def _serve(request: Request, tileset: Tileset, z: int, x: int, y: int) -> 
     latest = await freshness.sync_cache(cache)
     hit = service.lookup(cache, tileset, tile)
     if hit is None:
-        hit = await run_in_threadpool(_make, request, cache, tileset, tile, latest)
+        async with freshness.checker().render_slots:
+            # another request may have made it while this one waited for a slot
+            hit = service.lookup(cache, tileset, tile)
+            if hit is None:
+                hit = await run_in_threadpool(_make, request, cache, tileset, tile, latest)
+    assert hit is not None
     return _tile_response(request, hit, tileset.public)
 
 

@@ -9,6 +9,7 @@ loop serves these checks; an asyncio lock keeps check-and-sync of the cache atom
 from __future__ import annotations
 
 import asyncio
+import os
 import weakref
 
 import psycopg
@@ -23,11 +24,17 @@ def conninfo() -> str:
     return get_settings().sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+RENDER_SLOTS = max(2, 2 * (os.cpu_count() or 1))  # tiles made at once per process
+
+
 class Checker:
-    """One autocommit connection of one event loop, opened on first use."""
+    """One autocommit connection of one event loop, opened on first use, and the
+    semaphore that bounds how many tiles the loop's worker threads make at once (more
+    would only queue in PostgreSQL and churn pooled connections)."""
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
+        self.render_slots = asyncio.Semaphore(RENDER_SLOTS)
         self._conn: psycopg.AsyncConnection | None = None
 
     async def _latest(self) -> int:
