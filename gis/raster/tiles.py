@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 from rio_tiler.colormap import cmap
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
@@ -22,6 +23,8 @@ from gis.errors import InvalidInput, NotFound
 from gis.raster.models import Raster
 
 TILE_SIZE = 256
+# A COG is one self-contained file: do not list its folder on open (titiler's advice).
+GDAL_TILE_ENV = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR"}
 ALGORITHMS = ("hillshade",)
 
 
@@ -123,7 +126,7 @@ def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileS
     bands = style.bands or default_bands(raster)
     if any(b < 1 or b > raster.band_count for b in bands):
         raise InvalidInput(f"the raster has bands 1..{raster.band_count}", field="bands")
-    with Reader(str(path)) as reader:
+    with rasterio.Env(**GDAL_TILE_ENV), Reader(str(path)) as reader:
         try:
             if style.algorithm == "hillshade":
                 return _hillshade_tile(reader, raster, z, x, y, bands[0])
