@@ -1,0 +1,64 @@
+"""The demo listings, and the `landgis trading` commands from draft to published result."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from gis.auth.service import add_user
+from tests.trading.conftest import terms
+from trading import clock
+from trading.cli import app
+from trading.demo import load_demo_listings
+
+
+def test_demo_listings_cover_every_phase(client, db) -> None:  # type: ignore[no-untyped-def]
+    codes = load_demo_listings(db)
+    assert len(codes) == 4
+    listed = {x["code"]: x for x in client.get("/api/v1/trading/listings").json()}
+    phases = {listed[c]["phase"]["code"] for c in codes}
+    assert phases == {"upcoming", "open", "result_published"}
+    assert client.get("/maps/auctions").status_code == 200
+    assert len(client.get("/api/v1/trading/records").json()) >= 1
+
+
+def test_cli_drafts_publishes_lists_and_closes(engine: Engine, free_parcels) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    with Session(engine) as session:
+        add_user(session, "cli-registrar", "correct horse battery", "registrar")
+    code, land_use = free_parcels[22]
+    body = terms([code], land_use, opens_in=timedelta(days=21), announced_days_before=21)
+    try:
+        args = ["create", "--as", "cli-registrar", "--unit-code", code, "--land-use", land_use]
+        for key in ("start_price", "increment", "deposit", "reserve_price"):
+            args += ["--" + key.replace("_", "-"), body[key]]
+        args += ["--announce", clock.local_date(clock.now()).isoformat()]
+        args += ["--bid-start", body["bid_start"][:19], "--bid-end", body["bid_end"][:19]]
+        made = runner.invoke(app, args)
+        assert made.exit_code == 0, made.output
+        listing_id = made.output.split()[1]
+        bad = runner.invoke(app, [*args[:-8], "--start-price", "-1", *args[-6:]])
+        assert bad.exit_code != 0 and "start-price" in bad.output
+        published = runner.invoke(app, ["publish", listing_id])
+        assert published.exit_code == 0, published.output
+        again = runner.invoke(app, ["publish", listing_id])
+        assert again.exit_code == 1 and "not a draft" in again.output
+        listed = runner.invoke(app, ["list"])
+        assert "upcoming" in listed.output and "1050000" not in listed.output
+        early = runner.invoke(app, ["close", listing_id])
+        assert early.exit_code == 1 and "bidding runs until" in early.output
+        staff = runner.invoke(app, ["show", listing_id, "--staff"])
+        assert '"reserve_price": "1050000.00"' in staff.output
+    finally:
+        with Session(engine) as session:
+            session.execute(
+                text(
+                    "DELETE FROM trading_listing WHERE created_by IN "
+                    "(SELECT id FROM app_user WHERE username = 'cli-registrar')"
+                )
+            )
+            session.execute(text("DELETE FROM app_user WHERE username = 'cli-registrar'"))
+            session.commit()
