@@ -7,8 +7,9 @@ a case runs in a savepoint, so the register changes all together or not at all.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ from cadastre.registry.validation import (
 )
 from cadastre.unit_code import parse_unit_code
 from gis.errors import Conflict, InvalidInput, PermissionDenied
+from gis.settings import get_settings
 
 OPEN_STATUSES = frozenset({"submitted", "accepted", "reviewed"})
 
@@ -63,7 +65,6 @@ def open_case(
     now = clock(session)
     code = request.get("unit_code")
     check_register(session, ct.code, code, now)
-    due = add_working_days(now, ct.time_limit_days)
     case = RegCase(
         public_number=repo.next_case_number(session, now),
         case_type=ct.code,
@@ -75,7 +76,7 @@ def open_case(
         submitted_by=submitted_by,
         submitted_at=now,
         updated_at=now,
-        due_date=datetime.combine(due, time(17, 0), tzinfo=now.tzinfo or UTC),
+        due_date=_due(now, ct.time_limit_days),
     )
     with session.begin_nested():  # the case, its source, step and journal entry, or nothing
         session.add(case)
@@ -100,6 +101,13 @@ def open_case(
             at=now,
         )
     return case
+
+
+def _due(now: datetime, working_days: int) -> datetime:
+    """17:00 local time (settings.timezone) ``working_days`` working days after ``now``."""
+    local = ZoneInfo(get_settings().timezone)
+    due = add_working_days(now.astimezone(local), working_days)
+    return datetime.combine(due, time(17, 0), tzinfo=local)
 
 
 def take_step(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -274,3 +274,18 @@ def test_group_party_with_member_shares(
         run_case(db, "transfer", unit_code=code, holders=[bad])
     assert err.value.field == "holders.0.members"
     assert register_counts(db) == counts
+
+
+def test_due_date_counts_working_days_in_local_time(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from cadastre.registry.rules import add_working_days
+
+    number = run_case(
+        db, "first_registration", unit_code=unit_codes[0], holders=holders, through="submit"
+    )
+    status = service.case_status(db, number)
+    submitted = datetime.fromisoformat(status["submitted_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert status["due_date"] == add_working_days(submitted, 30).isoformat()
