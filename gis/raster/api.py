@@ -18,7 +18,7 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session
 from gis.errors import InvalidInput
-from gis.raster import changes, export, jobs, service, tiles, uploads
+from gis.raster import changes, export, jobs, repository, service, tiles, uploads
 from gis.raster.pages import router as pages_router
 from gis.raster.schemas import ChangeCreate, parse_bbox, parse_date, parse_datetime_range
 from gis.settings import get_settings
@@ -57,7 +57,7 @@ def import_raster(
         name=name,
         sensor=sensor.strip(),
         acquired_on=parse_date(acquired_on, "acquired_on"),
-        band_names=[b for b in bands.split(",")] if bands else None,
+        band_names=bands.split(",") if bands else None,
         actor=who.username,
     )
     job = jobs.start("import", job_id)
@@ -217,8 +217,6 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    from gis.raster import repository
-
     return [changes.run_public(r) for r in repository.list_runs(session, limit, offset)]
 
 

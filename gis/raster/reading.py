@@ -20,11 +20,13 @@ import shapely
 from rasterio.errors import RasterioError, RasterioIOError
 from rasterio.io import DatasetReader
 from rasterio.warp import transform_geom
+from rasterio.windows import Window
 from shapely.geometry import box, mapping, shape
 
 from gis.errors import InvalidInput, UnsupportedFormat
 
 Progress = Callable[[int, int], None]  # (done, total) in blocks
+WINDOW_PIXELS = 16 * 1024 * 1024  # largest window read at once (per band)
 FIELD = "file"
 
 
@@ -143,7 +145,7 @@ def check_georeferenced(src: DatasetReader, max_pixels: int) -> None:
 
 def scan(src: DatasetReader, progress: Progress | None = None) -> list[BandStats]:
     """Read every block of every band (proves the data decodes) and gather statistics."""
-    windows = [w for _, w in src.block_windows(1)]
+    windows = read_windows(src)
     stats = [BandStats() for _ in range(src.count)]
     for done, window in enumerate(windows, start=1):
         try:
@@ -159,6 +161,15 @@ def scan(src: DatasetReader, progress: Progress | None = None) -> list[BandStats
         if progress:
             progress(done, len(windows))
     return stats
+
+
+def read_windows(src: DatasetReader, max_pixels: int = WINDOW_PIXELS) -> list[Window]:
+    """The file's own blocks, or strips of rows when a block is too big to hold in memory."""
+    block_h, block_w = src.block_shapes[0]
+    if block_h * block_w <= max_pixels:
+        return [w for _, w in src.block_windows(1)]
+    rows = max(1, max_pixels // src.width)
+    return [Window(0, r, src.width, min(rows, src.height - r)) for r in range(0, src.height, rows)]
 
 
 def describe(src: DatasetReader, stats: list[BandStats]) -> RasterInfo:

@@ -12,7 +12,7 @@ from rasterio.warp import transform_bounds
 from rio_cogeo.cogeo import cog_validate
 from sqlalchemy.orm import Session
 
-from gis.raster import cog, service
+from gis.raster import cog, reading, service
 from gis.settings import Settings
 from tests.gis.raster.conftest import REAL, count_rows, files_in
 
@@ -190,3 +190,55 @@ def test_search_by_bbox_date_and_sensor(client: TestClient, auth) -> None:  # ty
     bad = client.get("/api/v1/rasters", params={"datetime": "2001-02-30/.."})
     assert bad.status_code == 422 and bad.json()["field"] == "datetime"
     assert client.get("/api/v1/rasters/999999").status_code == 404
+
+
+def test_jpeg2000_and_striped_files_import(
+    client: TestClient,
+    auth,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """JPEG 2000 (another driver); a one-strip GeoTIFF read in row windows."""
+    data = (np.arange(3 * 64 * 80) % 251).astype("uint8").reshape(3, 64, 80)
+    profile = {
+        "width": 80,
+        "height": 64,
+        "count": 3,
+        "dtype": "uint8",
+        "crs": "EPSG:4547",
+        "transform": rasterio.transform.from_origin(480_000, 2_545_000, 2.0, 2.0),
+    }
+    jp2 = tmp_path / "scene.jp2"
+    with rasterio.open(jp2, "w", driver="JP2OpenJPEG", **profile) as dst:
+        dst.write(data)
+    resp = upload(client, auth("surveyor"), jp2)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["properties"]["landgis:driver"] == "JP2OpenJPEG"
+    assert 113.7 < resp.json()["bbox"][0] < 113.9
+    with rasterio.open(jp2) as src:
+        small = reading.read_windows(src, max_pixels=80 * 10)
+        assert len(small) == 7 and sum(w.height for w in small) == 64
+
+
+def test_failed_import_job_reports_the_error(client: TestClient, auth) -> None:  # type: ignore[no-untyped-def]
+    job_id = "0123456789abcdef0123456789abcdef"
+    resp = upload(client, auth("surveyor"), REAL / "corrupt.tif", job_id=job_id)
+    assert resp.status_code == 422
+    job = client.get(f"/api/v1/raster-jobs/{job_id}").json()
+    assert job["status"] == "failed" and "damaged" in job["error"]
+    assert job["stage"] == "reading" and job["total"] > 0
+    assert client.get("/api/v1/raster-jobs/nope").status_code == 404
+
+
+def test_admin_deletes_a_raster_and_its_cog(
+    client: TestClient,
+    auth,
+    db: Session,
+    raster_settings: Settings,  # type: ignore[no-untyped-def]
+) -> None:
+    item = upload(client, auth("surveyor"), REAL / "RGB.byte.tif").json()
+    url = f"/api/v1/rasters/{item['id']}"
+    assert client.delete(url, headers=auth("surveyor")).status_code == 403
+    assert files_in(raster_settings)
+    assert client.delete(url, headers=auth("admin")).status_code == 204
+    assert client.get(url).status_code == 404
+    assert count_rows(db, "raster") == 0 and files_in(raster_settings) == []
