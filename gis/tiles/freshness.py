@@ -1,9 +1,9 @@
 """The per-request freshness check, done on the event loop without a thread hop.
 
-Every tile request first reads the newest *committed* change-log sequence number in a
-fresh snapshot (one indexed query on an autocommit connection), so an edit whose
-response has returned is always seen. One asynchronous psycopg connection per event
-loop serves these checks; an asyncio lock keeps check-and-sync of the cache atomic.
+Every tile request first learns the newest *committed* change-log sequence number from
+a query that started after the request arrived (one indexed query on an autocommit
+connection, in a fresh snapshot), so an edit whose response has returned is always
+seen. One asynchronous psycopg connection per event loop runs these checks in rounds.
 """
 
 from __future__ import annotations
@@ -25,17 +25,49 @@ def conninfo() -> str:
 
 
 RENDER_SLOTS = max(2, 2 * (os.cpu_count() or 1))  # tiles made at once per process
+Round = tuple["asyncio.Future[int]", list[TileCache]]
 
 
 class Checker:
-    """One autocommit connection of one event loop, opened on first use, and the
-    semaphore that bounds how many tiles the loop's worker threads make at once (more
-    would only queue in PostgreSQL and churn pooled connections)."""
+    """The freshness checks of one event loop, batched: requests that arrive while a check
+    is running share the *next* check, which starts after they arrived, so each request
+    still sees every edit committed before it came; one check then serves many requests.
+
+    Also holds the semaphore bounding how many tiles the loop's worker threads make at
+    once (more would only queue in PostgreSQL and churn pooled connections).
+    """
 
     def __init__(self) -> None:
-        self.lock = asyncio.Lock()
         self.render_slots = asyncio.Semaphore(RENDER_SLOTS)
         self._conn: psycopg.AsyncConnection | None = None
+        self._next: Round | None = None
+        self._runner: asyncio.Task[None] | None = None
+
+    async def sync(self, cache: TileCache) -> int:
+        """Bring ``cache`` up to the newest committed change; returns its sequence number."""
+        if self._next is None:
+            self._next = (asyncio.get_running_loop().create_future(), [])
+        fut, caches = self._next
+        if not any(c is cache for c in caches):
+            caches.append(cache)
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run())
+        return await asyncio.shield(fut)
+
+    async def _run(self) -> None:
+        while self._next is not None:
+            fut, caches = self._next
+            self._next = None
+            try:
+                latest = await self.latest()
+                for cache in caches:  # in round order, so watermarks only move forward
+                    if cache.watermark != latest:
+                        await asyncio.to_thread(
+                            cache.sync, latest, repository.changes_between_committed
+                        )
+                fut.set_result(latest)
+            except Exception as exc:  # handed to every request of the round
+                fut.set_exception(exc)
 
     async def _latest(self) -> int:
         if self._conn is None or self._conn.closed:
@@ -72,12 +104,7 @@ def checker() -> Checker:
 async def sync_cache(cache: TileCache) -> int:
     """Bring ``cache`` up to the newest committed change; returns that sequence number.
 
-    New changes (rare: only after an edit) are read through the blocking pool in a
-    worker thread; the common case costs one round trip on the event loop.
+    The common case costs one shared round trip on the event loop; new changes (only
+    after an edit) are read through the blocking pool in a worker thread.
     """
-    check = checker()
-    async with check.lock:
-        latest = await check.latest()
-        if cache.watermark != latest:
-            await asyncio.to_thread(cache.sync, latest, repository.changes_between_committed)
-    return latest
+    return await checker().sync(cache)
