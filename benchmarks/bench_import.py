@@ -152,6 +152,7 @@ def run_child(settings: Settings, work: str, path: Path) -> None:
                 )
             session.commit()
             count = result.imported
+            print(json.dumps({"phases": result.seconds}), file=sys.stderr)
         else:
             count = export_parcels(session, "gpkg", path)
     print(json.dumps({"work_seconds": round(time.perf_counter() - started, 2), "rows": count}))

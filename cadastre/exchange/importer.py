@@ -10,6 +10,7 @@ the caller's transaction, so Ctrl-C or a kill leaves the register as it was.
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class ImportResult:
     rejected: int = 0
     rejected_file: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # per phase, for benchmarks
 
 
 class ImportRefused(InvalidInput):
@@ -73,6 +75,7 @@ def import_parcels(
     seen: set[str] = set()
     rejects: list[tuple[int, str, str]] = []
     result = ImportResult()
+    started = time.perf_counter()
     for frame in iter_frames(source, options.chunk):
         cols = resolve_mapping([str(c) for c in frame.columns if c != "geometry"], options.mapping)
         rows = _check_chunk(frame, cols, result.read, seen, subzones, rejects)
@@ -80,8 +83,12 @@ def import_parcels(
         result.read += len(frame)
         if progress:
             progress(result.read, source.count)
-    rejects.extend(staging.sql_rejects(session))
-    return _finish(session, result, rejects, options, workdir)
+    result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
+    rejects.extend(staging.sql_rejects(session, result.seconds))
+    started = time.perf_counter()
+    _finish(session, result, rejects, options, workdir)
+    result.seconds["publish"] = round(time.perf_counter() - started, 2)
+    return result
 
 
 def _check_chunk(frame, cols, offset, seen, subzones, rejects) -> list[tuple]:  # type: ignore[no-untyped-def]

@@ -9,6 +9,8 @@ with ``T********`` (interiors meet) so neighbours sharing an edge cost no inters
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -44,10 +46,13 @@ def subzone_codes(session: Session) -> set[str]:
     return set(session.execute(text("SELECT code FROM cadastral_subzone")).scalars())
 
 
-def sql_rejects(session: Session) -> list[tuple[int, str, str]]:
+def sql_rejects(session: Session, seconds: dict[str, float]) -> list[tuple[int, str, str]]:
     """Rows whose unit code is already registered or that overlap another row or the register."""
+    started = time.perf_counter()
     session.execute(text(f"CREATE INDEX ON {TABLE} USING gist (geom)"))
     session.execute(text(f"ANALYZE {TABLE}"))
+    seconds["index"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
     tol = float(get_settings().overlap_tolerance_m2)
     out: list[tuple[int, str, str]] = []
     registered = session.execute(
@@ -69,6 +74,8 @@ def sql_rejects(session: Session) -> list[tuple[int, str, str]]:
         (r, c, f"parcel number {c[14:19]} of subzone {c[:12]} is registered as {pc}")
         for r, c, pc in numbered
     ]
+    seconds["codes_sql"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
     inner = session.execute(
         text(
             f"SELECT a.row_no, a.unit_code, b.row_no, b.unit_code FROM {TABLE} a JOIN {TABLE} b "
@@ -81,6 +88,8 @@ def sql_rejects(session: Session) -> list[tuple[int, str, str]]:
     for ra, ca, rb, cb in inner:
         out.append((ra, ca, f"overlaps row {rb} ({cb}) of the file"))
         out.append((rb, cb, f"overlaps row {ra} ({ca}) of the file"))
+    seconds["overlaps_in_file"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
     outer = session.execute(
         text(
             f"SELECT s.row_no, s.unit_code, p.unit_code FROM {TABLE} s JOIN parcel p "
@@ -91,6 +100,7 @@ def sql_rejects(session: Session) -> list[tuple[int, str, str]]:
         {"tol": tol},
     )
     out += [(r, c, f"overlaps registered parcel {pc}") for r, c, pc in outer]
+    seconds["overlaps_register"] = round(time.perf_counter() - started, 2)
     return out
 
 
