@@ -185,12 +185,13 @@ def case_detail(
 @router.get("/cases", dependencies=[Depends(registrar)])
 def list_cases(
     status: str | None = Query(None, max_length=20),
+    unit_code: str | None = Query(None, max_length=28),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     session: Session = Depends(get_session),
 ) -> list[dict[str, Any]]:
-    """Cases, newest first, for registrars."""
-    return views.case_list(session, status, limit, offset)
+    """Cases, newest first, for registrars (filter by status and/or unit code)."""
+    return views.case_list(session, status, unit_code, limit, offset)
 
 
 @router.get("/cases/{public_number}/certificate", response_class=HTMLResponse)

@@ -76,7 +76,7 @@ def certificate_body(session: Session, case: RegCase, at: datetime) -> dict[str,
         "entered_at": case.entered_at.isoformat() if case.entered_at else None,
         "issued_at": at.isoformat(),
         "holders": [
-            {k: v for k, v in h.items() if k not in ("uid", "since", "kind")}
+            {k: v for k, v in h.items() if k not in ("uid", "since", "kind", "type_name_en")}
             for h in rights_with_holders(session, rrrs, at)
         ],
         "restrictions": [

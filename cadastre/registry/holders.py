@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cadastre.registry import repository as repo
+from cadastre.registry.rules import RIGHT_TYPES
 
 
 def rights_with_holders(session: Session, rrrs: list[Any], at: datetime) -> list[dict[str, Any]]:
@@ -20,6 +21,8 @@ def rights_with_holders(session: Session, rrrs: list[Any], at: datetime) -> list
         item: dict[str, Any] = {
             "uid": r.uid,
             "type": r.rrr_type,
+            "type_name_zh": RIGHT_TYPES[r.rrr_type][0],
+            "type_name_en": RIGHT_TYPES[r.rrr_type][1],
             "name": r.party_name,
             "kind": r.party_kind,
             "id_number": r.party_id_number,

@@ -149,10 +149,14 @@ def lock_unit(session: Session, unit_code: str) -> None:
     )
 
 
-def list_cases(session: Session, status: str | None, limit: int, offset: int) -> list[RegCase]:
+def list_cases(
+    session: Session, status: str | None, unit_code: str | None, limit: int, offset: int
+) -> list[RegCase]:
     query = select(RegCase).order_by(RegCase.id.desc()).limit(limit).offset(offset)
     if status:
         query = query.where(RegCase.status == status)
+    if unit_code:
+        query = query.where(RegCase.unit_code == unit_code)
     return list(session.scalars(query))
 
 

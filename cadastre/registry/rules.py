@@ -128,6 +128,10 @@ CASE_TYPES: dict[str, CaseType] = {
     )
 }
 
+RIGHT_TYPES = {
+    "ownership": ("所有权", "ownership"),
+    "use_right": ("使用权", "use right"),
+}
 RESTRICTION_TYPES = {
     "mortgage": ("抵押", "mortgage"),
     "seizure": ("查封", "seizure"),

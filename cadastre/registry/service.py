@@ -223,7 +223,13 @@ def case_status(session: Session, public_number: str) -> dict[str, Any]:
         "due_date": case.due_date.date().isoformat(),
         "entered_at": case.entered_at.isoformat() if case.entered_at else None,
         "steps": [
-            {"status": s.status, "at": s.at.isoformat()} for s in repo.case_steps(session, case.id)
+            {
+                "status": s.status,
+                "status_name_zh": STATUSES[s.status][0],
+                "status_name_en": STATUSES[s.status][1],
+                "at": s.at.isoformat(),
+            }
+            for s in repo.case_steps(session, case.id)
         ],
     }
 

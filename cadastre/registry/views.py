@@ -64,6 +64,8 @@ def case_detail(session: Session, case: RegCase) -> dict[str, Any]:
             {
                 "step": s.step,
                 "status": s.status,
+                "status_name_zh": STATUSES[s.status][0],
+                "status_name_en": STATUSES[s.status][1],
                 "actor": s.actor,
                 "role": s.role,
                 "at": s.at.isoformat(),
@@ -85,9 +87,10 @@ def case_detail(session: Session, case: RegCase) -> dict[str, Any]:
 
 
 def case_list(
-    session: Session, status: str | None, limit: int, offset: int
+    session: Session, status: str | None, unit_code: str | None, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    return [_case_summary(c) for c in repo.list_cases(session, status, limit, offset)]
+    rows = repo.list_cases(session, status, unit_code, limit, offset)
+    return [_case_summary(c) for c in rows]
 
 
 def named_restrictions(types: list[str]) -> list[dict[str, str]]:

@@ -298,3 +298,29 @@ def test_window_documents_and_register_as_of(
         .all()
     )
     assert sources and all(len(s) == 64 for s in sources)
+
+
+def test_registrars_list_cases_by_unit_and_status(
+    client: TestClient, auth: Any, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    reg = auth("registrar")
+    code = unit_codes[7]
+    first = _submit(client, reg, case_type="first_registration", unit_code=code, holders=holders)
+    _steps(client, first.json()["public_number"], reg, "accept", "review", "enter")
+    _submit(
+        client,
+        reg,
+        case_type="seizure",
+        unit_code=code,
+        source={"kind": "court_order", "title": "裁定"},
+    )
+    listed = client.get("/api/v1/cases", params={"unit_code": code}, headers=reg).json()
+    assert [c["case_type"] for c in listed] == ["seizure", "first_registration"]
+    assert listed[0]["case_type_name_zh"] == "查封登记"
+    entered = client.get(
+        "/api/v1/cases", params={"unit_code": code, "status": "entered"}, headers=reg
+    ).json()
+    assert [c["public_number"] for c in entered] == [first.json()["public_number"]]
+    assert client.get("/api/v1/cases", headers=auth("bidder")).status_code == 403
+    rights = client.get(f"/api/v1/units/{code}/register", headers=reg).json()["rights"]
+    assert {r["type_name_zh"] for r in rights} == {"使用权"}
