@@ -1,0 +1,77 @@
+"""Batched freshness checks: a request never relies on a check that began before it came."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from gis.tiles import freshness, repository
+from gis.tiles.cache import TileCache
+from gis.tiles.repository import Change
+
+
+def test_requests_arriving_during_a_check_wait_for_the_next_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded: list[tuple[int, int]] = []
+
+    def changes(after: int, upto: int) -> list[Change]:
+        loaded.append((after, upto))
+        return []
+
+    monkeypatch.setattr(repository, "changes_between_committed", changes)
+
+    async def scenario() -> tuple[list[int], list[int], int | None]:
+        checker = freshness.Checker()
+        committed = {"seq": 1}
+        started: list[int] = []
+        release = asyncio.Event()
+
+        async def latest() -> int:
+            seen = committed["seq"]  # the snapshot is taken when the query starts
+            started.append(seen)
+            await release.wait()
+            return seen
+
+        checker.latest = latest  # type: ignore[method-assign]
+        cache = TileCache(10)
+        first = asyncio.create_task(checker.sync(cache))
+        await asyncio.sleep(0.01)  # round 1 is running (it saw seq 1)
+        committed["seq"] = 2  # an edit commits; its response returns
+        later = [asyncio.create_task(checker.sync(cache)) for _ in range(5)]
+        await asyncio.sleep(0.01)
+        release.set()
+        results = [await first] + [await t for t in later]
+        return results, started, cache.watermark
+
+    results, started, watermark = asyncio.run(scenario())
+    assert results == [1, 2, 2, 2, 2, 2]  # everyone who came after the edit sees it
+    assert started == [1, 2]  # six requests, two queries
+    assert watermark == 2
+    assert loaded == [(1, 2)]  # the cache applied the changes between the rounds
+
+
+def test_a_failed_check_fails_its_round_only() -> None:
+    async def scenario() -> tuple[str, int]:
+        checker = freshness.Checker()
+        calls = {"n": 0}
+
+        async def latest() -> int:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise RuntimeError("database gone")
+            return 7
+
+        checker.latest = latest  # type: ignore[method-assign]
+        cache = TileCache(10)
+        try:
+            await checker.sync(cache)
+            error = ""
+        except RuntimeError as exc:
+            error = str(exc)
+        return error, await checker.sync(cache)
+
+    error, value = asyncio.run(scenario())
+    assert error == "database gone"
+    assert value == 7
