@@ -39,6 +39,8 @@ from gis.errors import Conflict, InvalidInput, PermissionDenied
 from gis.settings import get_settings
 
 OPEN_STATUSES = frozenset({"submitted", "accepted", "reviewed"})
+# a court's seizure and its release, and a cancellation, end at entry: nothing to hand out
+NO_CERTIFICATE = frozenset({"seizure", "seizure_release", "cancellation"})
 
 
 def clock(session: Session) -> datetime:
@@ -120,6 +122,8 @@ def take_step(
     target = check_step(step, case.status, role)
     if step in ("reject", "withdraw") and not reason.strip():
         raise InvalidInput(f"say why the case is {target}", field="reason")
+    if step == "issue" and case.case_type in NO_CERTIFICATE:
+        raise Conflict(f"a {case.case_type} case issues no certificate", field="step")
     now = clock(session)
     event: dict[str, Any] = {"step": step, "status": target, "role": role}
     if step == "enter":

@@ -74,8 +74,11 @@ def test_no_transfer_or_mortgage_while_seized_and_release(
     with pytest.raises(UnitSeized):
         run_case(db, "mortgage", unit_code=code, mortgage=mortgage)
     assert register_counts(db) == counts
-    run_case(db, "seizure_release", unit_code=code, source=COURT)
+    release = run_case(db, "seizure_release", unit_code=code, source=COURT)
     assert service.restrictions_as_of(db, code) == set()
+    with pytest.raises(Conflict) as err:
+        service.take_step(db, release, "issue", actor="x", role="registrar")
+    assert err.value.field == "step"
     run_case(db, "mortgage", unit_code=code, mortgage=mortgage)
     assert service.restrictions_as_of(db, code) == {"mortgage"}
     run_case(db, "mortgage_discharge", unit_code=code)
