@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user, issue_token
 from tests.trading.conftest import published, registered, terms
@@ -38,8 +39,11 @@ def open_market(
         registrar = Principal(users[0].id, users[0].username, Role.REGISTRAR)
         listing = published(session, registrar, terms([parcel[0]], parcel[1], **over))
         tokens = []
+        hashed = users[0].password_hash  # one argon2 hash for all: quick set-up
         for i in range(bidders):
-            user = add_user(session, f"{tag}-b{i}", "correct horse battery", "bidder")
+            user = User(username=f"{tag}-b{i}", role="bidder", password_hash=hashed)
+            session.add(user)
+            session.flush()
             users.append(user)
             registered(session, listing, Principal(user.id, user.username, Role.BIDDER))
             tokens.append(issue_token(user))
