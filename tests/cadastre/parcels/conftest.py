@@ -58,12 +58,19 @@ def committed(engine: Engine) -> Iterator[Engine]:
     """Lets a test commit; afterwards removes what it added and reopens what it closed."""
     with Session(engine) as s:
         max_id = s.execute(text("SELECT max(id) FROM parcel")).scalar_one()
+        max_edit = s.execute(text("SELECT coalesce(max(id), 0) FROM parcel_edit")).scalar_one()
+        counters = s.execute(text("SELECT subzone_code, last_seq FROM unit_code_counter")).all()
         t0 = repo.clock(s)
     yield engine
     with Session(engine) as s:
-        s.execute(text("DELETE FROM parcel_lineage"))
-        s.execute(text("DELETE FROM parcel_edit"))
+        s.execute(text("DELETE FROM parcel_lineage WHERE edit_id > :m"), {"m": max_edit})
+        s.execute(text("DELETE FROM parcel_edit WHERE id > :m"), {"m": max_edit})
         s.execute(text("DELETE FROM parcel WHERE id > :m"), {"m": max_id})
         s.execute(text("UPDATE parcel SET end_lifespan = NULL WHERE end_lifespan >= :t"), {"t": t0})
         s.execute(text("DELETE FROM unit_code_counter"))
+        for row in counters:
+            s.execute(
+                text("INSERT INTO unit_code_counter VALUES (:s, :n)"),
+                {"s": row.subzone_code, "n": row.last_seq},
+            )
         s.commit()

@@ -90,7 +90,7 @@ def test_waiting_registrar_sees_the_committed_split(committed: Engine) -> None:
     def registrar_b() -> None:
         with Session(committed) as b:
             try:
-                service.merge(b, [code, neighbour], if_match=[row.etag], actor="b")
+                service.merge(b, [code, neighbour], if_match=[row.etag], actor="conc-b")
             except (Conflict, PreconditionFailed) as exc:
                 outcome.append(exc)
 
@@ -104,13 +104,18 @@ def test_waiting_registrar_sees_the_committed_split(committed: Engine) -> None:
     bbox = g["coordinates"][0]
     x = (bbox[0][0] + bbox[2][0]) / 2
     line = {"type": "LineString", "coordinates": [[x, bbox[0][1] - 1e-3], [x, bbox[2][1] + 1e-3]]}
-    result = service.split(a, code, if_match=[row.etag], actor="a", line=line)
+    result = service.split(a, code, if_match=[row.etag], actor="conc-a", line=line)
     a.close()
     thread.join()
     assert len(result.opened) == 2
     assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
     with Session(committed) as s:
-        assert s.execute(text("SELECT count(*) FROM parcel_edit")).scalar_one() == 1
+        assert (
+            s.execute(
+                text("SELECT count(*) FROM parcel_edit WHERE actor LIKE 'conc-%'")
+            ).scalar_one()
+            == 1
+        )
 
 
 def _wait_until_blocked(engine: Engine) -> None:
