@@ -48,6 +48,21 @@ def verify_certificate(
         raise typer.Exit(1)
 
 
+@app.command("certificate")
+def save_certificate(
+    public_number: str,
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="where to write the HTML page"),
+) -> None:
+    """Write the signed certificate page of a case to a file (print it, verify it offline)."""
+    from cadastre.registry.certificates import page_for_case
+    from gis.db import session_factory
+
+    with session_factory()() as session:
+        html = page_for_case(session, public_number)
+    out.write_text(html, encoding="utf-8")
+    typer.echo(f"certificate of {public_number} written to {out}")
+
+
 @app.command("public-key")
 def public_key() -> None:
     """Print the PEM public key that verifies this registry's certificates."""

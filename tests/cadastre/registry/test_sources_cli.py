@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -15,7 +15,7 @@ from cadastre import handoff
 from cadastre.cli import app as cadastre_cli
 from cadastre.registry import signing
 from gis.errors import InvalidInput
-from tests.cadastre.registry.helpers import register_counts
+from tests.cadastre.registry.helpers import cleanup_unit, register_counts, run_case
 
 runner = CliRunner()
 
@@ -90,3 +90,39 @@ def test_verify_certificate_rejects_other_files(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "not a landgis certificate" in r.output
     r = runner.invoke(cadastre_cli, ["verify-certificate", str(tmp_path / "missing.html")])
     assert r.exit_code == 2
+
+
+def test_certificate_command_reports_missing_case(tmp_path: Path) -> None:
+    from cadastre.registry.errors import CaseNotFound
+
+    out = tmp_path / "c.html"
+    r = runner.invoke(cadastre_cli, ["certificate", "DJ2026010100000000", "--out", str(out)])
+    assert r.exit_code == 1 and isinstance(r.exception, CaseNotFound)
+    assert not out.exists()
+
+
+def test_certificate_command_writes_a_page_that_verifies(
+    engine: Engine, holders: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """Committed (the CLI opens its own session); everything made is removed afterwards."""
+    with Session(engine) as s:
+        code = s.execute(
+            text(
+                "SELECT unit_code FROM parcel WHERE end_lifespan IS NULL ORDER BY id DESC "
+                "OFFSET 2 LIMIT 1"
+            )
+        ).scalar_one()
+        seq = s.execute(text("SELECT coalesce(max(seq), 0) FROM journal")).scalar_one()
+        try:
+            number = run_case(
+                s, "first_registration", unit_code=code, holders=holders, through="issue"
+            )
+            s.commit()
+            out = tmp_path / "cert.html"
+            r = runner.invoke(cadastre_cli, ["certificate", number, "--out", str(out)])
+            assert r.exit_code == 0, r.output
+            r = runner.invoke(cadastre_cli, ["verify-certificate", str(out)])
+            assert r.exit_code == 0 and code in r.output and "unaltered" in r.output
+        finally:
+            s.rollback()
+            cleanup_unit(s, code, seq, [h["id_number"] for h in holders])
