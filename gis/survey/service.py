@@ -56,7 +56,7 @@ def read_survey_file(path: Path, name: str, meta: SurveyMeta) -> ParsedSurvey:
     if suffix == ".csv" and "wkt" not in path.open("rb").readline().decode("latin-1").lower():
         return parse_points_csv(path.read_bytes(), meta.srid)
     with tempfile.TemporaryDirectory(prefix="landgis-survey-") as work:
-        local = Path(work) / f"upload{suffix}"
+        local = Path(work) / (Path(name).name or f"upload{suffix}")
         local.symlink_to(path.resolve())
         return parse_vector(local, Path(work) / "x", meta.srid, max_bytes)
 
