@@ -39,6 +39,7 @@ from gis.errors import Conflict, InvalidInput, PermissionDenied
 from gis.settings import get_settings
 
 OPEN_STATUSES = frozenset({"submitted", "accepted", "reviewed"})
+COURT_CASES = frozenset({"seizure", "seizure_release"})
 # a court's seizure and its release, and a cancellation, end at entry: nothing to hand out
 NO_CERTIFICATE = frozenset({"seizure", "seizure_release", "cancellation"})
 
@@ -63,6 +64,11 @@ def open_case(
     if role not in STEP_ROLES["submit"]:
         raise PermissionDenied(f"role {role!r} may not submit registration cases", field="role")
     ct = case_type(case_type_code)
+    if role == "public" and ct.code in COURT_CASES:
+        raise PermissionDenied(
+            f"a {ct.name_en} is registered on a court's order at the window, not online",
+            field="case_type",
+        )
     payload = check_request(session, ct, request)
     now = clock(session)
     code = request.get("unit_code")

@@ -222,6 +222,10 @@ def test_online_submission_with_documents(
     doc = detail["documents"][0]
     got = client.get(f"/api/v1/cases/{number}/documents/{doc['id']}", headers=auth("registrar"))
     assert got.status_code == 200 and got.content == b"%PDF-1.4 contract"
+    court = client.post(
+        "/api/v1/cases/online", data={"case_type": "seizure", "unit_code": unit_codes[5]}
+    )
+    assert court.status_code == 403 and court.json()["field"] == "case_type"
     bad = client.post(
         "/api/v1/cases/online",
         data={"case_type": "objection", "unit_code": unit_codes[5], "holders": "[{"},
