@@ -7,7 +7,7 @@ and are quoted; every value (z, x, y, limits, tolerances) is a bound parameter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
@@ -31,6 +31,7 @@ class RenderedTile:
     data: bytes
     counts: dict[str, int]  # layer -> features in the tile
     truncated: tuple[str, ...]  # layers that hit their feature limit
+    too_small: dict[str, int] = field(default_factory=dict)  # layer -> features not drawable
 
 
 def q(name: str) -> str:
@@ -50,11 +51,14 @@ def _layer_cte(i: int, c: Collection, simplify: bool) -> str:
     if simplify:
         geom = f"ST_Simplify({geom}, :tol, true)"
     where = f" AND ({c.where})" if c.where else ""
+    # ``lost``: the feature is in the tile but too small to draw at this zoom (reported).
+    # OFFSET 0 keeps ST_AsMVTGeom from being evaluated twice per row.
     return (
-        f"l{i} AS MATERIALIZED (SELECT t.{q(c.id_column)} AS fid, {_column_list(c)}"
-        f"ST_AsMVTGeom({geom}, env.e3857, {EXTENT}, {BUFFER}, true) AS geom "
-        f"FROM {q(c.table)} t, env WHERE t.{q(c.geometry_column)} && env.e4490{where} "
-        f"LIMIT :lim{i} + 1)"
+        f"l{i} AS MATERIALIZED (SELECT t.{q(c.id_column)} AS fid, {_column_list(c)}g.geom, "
+        f"(g.geom IS NULL AND ST_Intersects(t.{q(c.geometry_column)}, env.e4490)) AS lost "
+        f"FROM {q(c.table)} t CROSS JOIN env CROSS JOIN LATERAL (SELECT "
+        f"ST_AsMVTGeom({geom}, env.e3857, {EXTENT}, {BUFFER}, true) AS geom OFFSET 0) g "
+        f"WHERE t.{q(c.geometry_column)} && env.e4490{where} LIMIT :lim{i} + 1)"
     )
 
 
@@ -83,13 +87,17 @@ def _build_tile_sql(
     )
     ctes = [env] + [_layer_cte(i, c, simplify) for i, c in enumerate(layers)]
     cols = ["(SELECT coalesce(max(seq), 0) FROM tile_change) AS seq"]
-    for i, int_id in enumerate(int_ids):
+    for i, (c, int_id) in enumerate(zip(layers, int_ids, strict=True)):
         fid = ", 'fid'" if int_id else ""
+        props = "".join(f"{q(p)}, " for p in c.properties)
         cols.append(
-            f"(SELECT ST_AsMVT(m, :name{i}, {EXTENT}, 'geom'{fid}) FROM "
-            f"(SELECT * FROM l{i} WHERE geom IS NOT NULL LIMIT :lim{i}) m) AS mvt{i}"
+            f"(SELECT ST_AsMVT(m, :name{i}, {EXTENT}, 'geom'{fid}) FROM (SELECT fid, {props}geom "
+            f"FROM l{i} WHERE geom IS NOT NULL LIMIT :lim{i}) m) AS mvt{i}"
         )
-        cols.append(f"(SELECT count(*) FROM l{i} WHERE geom IS NOT NULL) AS n{i}")
+        cols.append(
+            f"(SELECT ARRAY[count(*) FILTER (WHERE geom IS NOT NULL), count(*), "
+            f"count(*) FILTER (WHERE lost)] FROM l{i}) AS n{i}"
+        )
     return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(cols)
 
 
@@ -130,11 +138,15 @@ def render(session: Session, tileset: Tileset, tile: TileAddress) -> RenderedTil
         params[f"lim{i}"] = feature_limit(c)
     row = session.execute(text(tile_sql(layers, simplify, int_ids)), params).one()._mapping
     data = b"".join(bytes(row[f"mvt{i}"] or b"") for i in range(len(layers)))
-    counts = {layer_name(c): int(row[f"n{i}"]) for i, c in enumerate(layers)}
-    truncated = tuple(layer_name(c) for c in layers if counts[layer_name(c)] > feature_limit(c))
-    for name in truncated:
-        counts[name] = feature_limit(next(c for c in layers if layer_name(c) == name))
-    return RenderedTile(int(row["seq"]), data, counts, truncated)
+    counts, truncated, too_small = {}, [], {}
+    for i, c in enumerate(layers):
+        drawn, candidates, lost = (int(v) for v in row[f"n{i}"])
+        counts[layer_name(c)] = min(drawn, feature_limit(c))
+        if candidates > feature_limit(c):  # the query stopped early: more may exist
+            truncated.append(layer_name(c))
+        if lost:
+            too_small[layer_name(c)] = lost
+    return RenderedTile(int(row["seq"]), data, counts, tuple(truncated), too_small)
 
 
 def no_parallel_plan(session: Session) -> None:

@@ -75,6 +75,8 @@ def _limits_meta(made: repository.RenderedTile) -> dict[str, str]:
     meta = {"X-Tile-Features": ", ".join(f"{k}={v}" for k, v in made.counts.items())}
     if made.truncated:
         meta["X-Tile-Truncated"] = ", ".join(made.truncated)
+    if made.too_small:
+        meta["X-Tile-Too-Small"] = ", ".join(f"{k}={v}" for k, v in made.too_small.items())
     return meta
 
 

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
 from gis.tiles import freshness, repository
 from gis.tiles.cache import TileCache
 from gis.tiles.repository import Change
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` in a new event loop of its own thread (Playwright may own this one's)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_requests_arriving_during_a_check_wait_for_the_next_one(
@@ -45,7 +56,7 @@ def test_requests_arriving_during_a_check_wait_for_the_next_one(
         results = [await first] + [await t for t in later]
         return results, started, cache.watermark
 
-    results, started, watermark = asyncio.run(scenario())
+    results, started, watermark = run(scenario())
     assert results == [1, 2, 2, 2, 2, 2]  # everyone who came after the edit sees it
     assert started == [1, 2]  # six requests, two queries
     assert watermark == 2
@@ -72,6 +83,6 @@ def test_a_failed_check_fails_its_round_only() -> None:
             error = str(exc)
         return error, await checker.sync(cache)
 
-    error, value = asyncio.run(scenario())
+    error, value = run(scenario())
     assert error == "database gone"
     assert value == 7

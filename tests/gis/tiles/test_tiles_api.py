@@ -144,3 +144,17 @@ def test_every_registered_collection_is_tiled(
         assert r.status_code in (200, 204), (cid, r.text)
         if r.status_code == 200:
             assert list(decode(r.content)) == [cid]
+
+
+def test_features_too_small_to_draw_are_reported(
+    tiles_client: TestClient, auth, db: Session, z14: TileAddress
+) -> None:
+    """At z6 a parcel is smaller than one MVT unit: it cannot be drawn, and the tile says so."""
+    tile = TileAddress(6, z14.x >> 8, z14.y >> 8)
+    r = tiles_client.get(url(tile, "secret-parcels"), headers=auth("admin"))
+    assert r.status_code in (200, 204)
+    small = dict(p.split("=") for p in r.headers["x-tile-too-small"].split(", "))
+    drawn = dict(p.split("=") for p in r.headers["x-tile-features"].split(", "))
+    current = db.execute(text("SELECT count(*) FROM parcel WHERE end_lifespan IS NULL")).scalar()
+    assert int(small["secret-parcels"]) > 0
+    assert int(small["secret-parcels"]) + int(drawn["secret-parcels"]) == current
