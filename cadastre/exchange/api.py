@@ -64,6 +64,7 @@ class ExportRequest(BaseModel):
     format: str = Field("gpkg", description="gpkg, shp, geojson, fgb, csv or dxf")
     crs: str = "EPSG:4490"
     zone: str | None = Field(None, description="zone or subzone code prefix", pattern=r"^\d{6,12}$")
+    layer: str | None = Field(None, description="a feature collection id instead of the parcels")
 
 
 @router.post("/api/v1/cadastre/exports", status_code=202)
@@ -75,8 +76,10 @@ def start_export(
     """Start an export of the current register; download the file when the job is done."""
     writable_format(body.format)
     srid = parse_crs(body.crs) or 4490
+    if body.layer is not None:
+        service.check_layer_access(body.layer, principal)
     job = jobs.new_job("export", principal.username)
-    runner.submit(job, service.export_work(body.format, srid, body.zone))
+    runner.submit(job, service.export_work(body.format, srid, body.zone, body.layer))
     return job.public()
 
 

@@ -11,9 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from cadastre.exchange.exporter import export_parcels
 from cadastre.exchange.importer import ImportOptions, import_parcels
+from gis import collections
 from gis.db import session_factory
 from gis.errors import LandgisError
 from gis.exchange.formats import writable_format
+from gis.exchange.layers import export_collection
 from gis.exchange.read import parse_crs
 from gis.settings import get_settings
 
@@ -80,16 +82,22 @@ def export_command(
     fmt: str = typer.Option("gpkg", "--format", help="gpkg, shp, geojson, fgb, csv or dxf"),
     crs: str = typer.Option("EPSG:4490", "--crs", help="output CRS"),
     zone: str | None = typer.Option(None, "--zone", help="zone or subzone code prefix"),
+    layer: str | None = typer.Option(
+        None, "--layer", help="another feature collection (e.g. plan_zoning, roads) instead"
+    ),
 ) -> None:
-    """Export the current parcels of the register."""
+    """Export the current parcels of the register (or any feature collection with --layer)."""
     try:
         writable_format(fmt)
         srid = parse_crs(crs) or 4490
         with session_factory()() as session, _progress() as bar:
             task = bar.add_task("exporting 导出", total=None)
-            count = export_parcels(
-                session, fmt, out, srid, zone, progress=lambda d: bar.update(task, completed=d)
-            )
+            if layer:
+                count = export_collection(session, collections.get(layer), fmt, out, srid)
+            else:
+                count = export_parcels(
+                    session, fmt, out, srid, zone, progress=lambda d: bar.update(task, completed=d)
+                )
     except LandgisError as exc:
         typer.echo(f"refused ({exc.field or 'format'}): {exc.detail}", err=True)
         raise typer.Exit(2) from None

@@ -14,8 +14,12 @@ from cadastre import handoff
 from cadastre.exchange.exporter import export_parcels
 from cadastre.exchange.importer import ImportOptions, import_parcels
 from cadastre.exchange.jobs import Job
-from gis.errors import InvalidInput
+from gis import collections
+from gis.auth.roles import Role
+from gis.auth.service import Principal
+from gis.errors import InvalidInput, PermissionDenied
 from gis.exchange.formats import writable_format
+from gis.exchange.layers import export_collection
 from gis.settings import get_settings
 from gis.survey import repository as survey_repo
 from gis.survey.service import survey_or_404, survey_report
@@ -56,14 +60,24 @@ def import_work(path: Path, options: ImportOptions):  # type: ignore[no-untyped-
     return work
 
 
-def export_work(fmt: str, srid: int, zone: str | None):  # type: ignore[no-untyped-def]
+def check_layer_access(layer: str, principal: Principal) -> None:
+    """A collection may be exported by anyone who may read it."""
+    c = collections.get(layer)
+    if not c.public and principal.role not in c.read_roles and principal.role != Role.ADMIN:
+        raise PermissionDenied(f"role {principal.role} may not read {layer}", field="layer")
+
+
+def export_work(fmt: str, srid: int, zone: str | None, layer: str | None = None):  # type: ignore[no-untyped-def]
     """The job body of an export to a file in a fresh temporary folder."""
     spec = writable_format(fmt)
 
     def work(session: Session, job: Job) -> dict[str, Any]:
         folder = Path(tempfile.mkdtemp(prefix="landgis-export-"))
-        dest = folder / f"parcels{spec.suffix}"
-        count = export_parcels(session, fmt, dest, srid, zone, progress=job.progress)
+        dest = folder / f"{layer or 'parcels'}{spec.suffix}"
+        if layer:
+            count = export_collection(session, collections.get(layer), fmt, dest, srid)
+        else:
+            count = export_parcels(session, fmt, dest, srid, zone, progress=job.progress)
         job.file = dest
         return {
             "features": count,

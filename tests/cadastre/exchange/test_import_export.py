@@ -10,6 +10,7 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
+from sqlalchemy import text
 
 from tests.cadastre.exchange.conftest import current_count, retire
 
@@ -125,3 +126,37 @@ def test_export_refuses_unknown_format(inline_client, auth) -> None:
         "/api/v1/cadastre/exports", json={"format": "xls"}, headers=auth("registrar")
     )
     assert res.status_code == 415 and res.json()["field"] == "format"
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "shp"])
+def test_export_of_another_layer(inline_client, auth, db, fmt, tmp_path) -> None:
+    from landgis.collections import register_all
+
+    register_all()
+    zones = db.execute(
+        text(
+            "SELECT count(*) FROM plan_zone WHERE layer = 'zoning' AND edition_id = "
+            "(SELECT id FROM plan_edition WHERE in_force)"
+        )
+    ).scalar_one()
+    job = inline_client.post(
+        "/api/v1/cadastre/exports",
+        json={"format": fmt, "layer": "plan_zoning"},
+        headers=auth("planner"),
+    ).json()
+    assert job["status"] == "done", job
+    assert job["result"]["features"] == zones > 0
+    data = inline_client.get(f"/api/v1/cadastre/exports/{job['id']}/file").content
+    path = tmp_path / ("z.zip" if fmt == "shp" else "z.gpkg")
+    path.write_bytes(data)
+    frame = gpd.read_file(f"zip://{path}" if fmt == "shp" else path)
+    assert len(frame) == zones and frame["name"].str.len().min() > 0
+
+
+def test_export_of_an_unknown_layer(inline_client, auth) -> None:
+    res = inline_client.post(
+        "/api/v1/cadastre/exports",
+        json={"format": "gpkg", "layer": "nope"},
+        headers=auth("planner"),
+    )
+    assert res.status_code == 404 and res.json()["field"] == "collectionId"
