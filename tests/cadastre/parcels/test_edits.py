@@ -219,3 +219,23 @@ def test_retired_codes_are_never_reused(client: TestClient, auth: Any, db: Sessi
     assert r.status_code == 200, r.text
     seqs = sorted(int(f["id"][14:19]) for f in r.json()["created"])
     assert seqs == [int(top[14:19]) + 1, int(top[14:19]) + 2]
+
+
+def test_list_as_of_before_and_after_a_split(
+    client: TestClient, auth: Any, pair: tuple[str, str]
+) -> None:
+    code = pair[0]
+    before = client.get(f"{API}/{code}").json()["properties"]["begin_lifespan"]
+    r = client.post(
+        f"{API}/{code}/split",
+        json={"line": mapping(_cut(client, code))},
+        headers=_headers(auth, etag_of(client, code)),
+    )
+    assert r.status_code == 200
+    children = {f["id"] for f in r.json()["created"]}
+    prefix = {"q": code[:12], "limit": 10000}
+    now = {f["id"] for f in client.get(API, params=prefix).json()["features"]}
+    then = {f["id"] for f in client.get(API, params={**prefix, "at": before}).json()["features"]}
+    assert code in then and not children & then
+    assert code not in now and children <= now
+    assert len(now) == len(then) + 1
