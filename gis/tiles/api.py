@@ -83,8 +83,11 @@ async def _serve(request: Request, tileset: Tileset, z: int, x: int, y: int) -> 
 def _make(
     request: Request, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: int
 ) -> CachedTile:
-    """Make a tile with a request session (the app's ``get_session``, or its override)."""
-    factory = request.app.dependency_overrides.get(get_session, get_session)
+    """Make a tile on the tile pool, or in the session that overrides ``get_session``
+    (tests run the app on a session of their own)."""
+    factory = request.app.dependency_overrides.get(get_session)
+    if factory is None:
+        return service.make(None, cache, tileset, tile, latest)
     made = factory()
     if isinstance(made, Session):
         return service.make(made, cache, tileset, tile, latest)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -104,7 +104,10 @@ def _build_tile_sql(
 _int_id_cache: dict[tuple[str, str], bool] = {}
 
 
-def has_integer_id(session: Session, c: Collection) -> bool:
+Executor = Session | Connection  # a request session, or a connection of the tile pool
+
+
+def has_integer_id(session: Executor, c: Collection) -> bool:
     """Whether the collection's id column is an integer (then it becomes the MVT feature id)."""
     key = (c.table, c.id_column)
     if key not in _int_id_cache:
@@ -119,7 +122,7 @@ def has_integer_id(session: Session, c: Collection) -> bool:
     return _int_id_cache[key]
 
 
-def render(session: Session, tileset: Tileset, tile: TileAddress) -> RenderedTile:
+def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTile:
     """Make the tile's MVT (layers in tileset order, empty layers left out) in one query."""
     layers = tuple(c for c in tileset.layers if c.min_zoom <= tile.z <= c.max_zoom)
     if not layers:
@@ -158,13 +161,33 @@ _check_engines: dict[str, Engine] = {}
 
 
 def _check_engine() -> Engine:
-    """A small autocommit pool for the freshness check: one round trip, no BEGIN/ROLLBACK."""
+    """The tile pool: autocommit connections planning without parallel workers, so a
+    tile or a freshness check costs one round trip (no ping, BEGIN, SET or ROLLBACK).
+    Only single read statements run here."""
     url = get_settings().sqlalchemy_url()
     if url not in _check_engines:
         _check_engines[url] = create_engine(
-            url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=56, pool_recycle=600
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=8,
+            max_overflow=8,
+            pool_recycle=600,
+            connect_args={"options": "-c max_parallel_workers_per_gather=0"},
         )
     return _check_engines[url]
+
+
+def render_committed(tileset: Tileset, tile: TileAddress) -> RenderedTile:
+    """:func:`render` on the tile pool (committed data, one round trip); retried once
+    when a pooled connection turns out to be dropped."""
+    for attempt in (1, 2):
+        try:
+            with _check_engine().connect() as conn:
+                return render(conn, tileset, tile)
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def committed_seq() -> int:
@@ -193,7 +216,7 @@ def dispose_check_engines() -> None:
 LATEST_SQL = "SELECT coalesce(max(seq), 0) FROM tile_change"
 
 
-def latest_seq(session: Session) -> int:
+def latest_seq(session: Executor) -> int:
     """The newest change-log sequence number the session sees (0 when the log is empty)."""
     return int(session.execute(text(LATEST_SQL)).scalar_one())
 

@@ -54,17 +54,24 @@ def lookup(cache: TileCache, tileset: Tileset, tile: TileAddress) -> CachedTile 
 
 
 def make(
-    session: Session, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: int
+    session: Session | None, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: int
 ) -> CachedTile:
-    """The tile from disk if still fresh at ``latest``, else made in PostGIS and cached."""
+    """The tile from disk if still fresh at ``latest``, else made in PostGIS and cached.
+
+    Made in ``session`` when given (it may hold the caller's own uncommitted edits),
+    else on the tile pool from committed data.
+    """
     key = TileKey(tileset.id, tile)
     disk = cache.read_disk(key)
     if disk is not None and disk.seq <= latest:
         changes = repository.changes_between_committed(disk.seq, latest)
         if cache.accept_disk(key, disk, changes, latest):
             return disk
-    repository.no_parallel_plan(session)
-    made = repository.render(session, tileset, tile)
+    if session is None:
+        made = repository.render_committed(tileset, tile)
+    else:
+        repository.no_parallel_plan(session)
+        made = repository.render(session, tileset, tile)
     entry = CachedTile(made.data, made.seq, tileset.tables, _limits_meta(made))
     cache.put(key, entry)
     return entry
