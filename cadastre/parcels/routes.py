@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cadastre.parcels import api, maps
+from cadastre.parcels.api import router as api_router
+from cadastre.parcels.maps import router as maps_router
 
 parcels_router = APIRouter()
-parcels_router.include_router(api.router)
-parcels_router.include_router(maps.router)
+parcels_router.include_router(api_router)
+parcels_router.include_router(maps_router)
