@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -107,10 +108,15 @@ class Verification:
 
 def verify(session: Session, max_problems: int = 100) -> Verification:
     """Recompute every hash and link; name the seq of each row changed, removed or inserted."""
+    rows = session.execute(select(JournalEntry).order_by(JournalEntry.seq)).scalars()
+    return verify_rows(rows.yield_per(2000), max_problems)
+
+
+def verify_rows(rows: Iterable[Any], max_problems: int = 100) -> Verification:
+    """Check entries (objects with the journal's columns) in seq order."""
     result = Verification()
     expected_seq, prev = 1, GENESIS
-    rows = session.execute(select(JournalEntry).order_by(JournalEntry.seq)).scalars()
-    for row in rows.yield_per(2000):
+    for row in rows:
         result.entries += 1
         if row.seq != expected_seq:
             _problem(result, row.seq, f"expected entry {expected_seq}: entries are missing")

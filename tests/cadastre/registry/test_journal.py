@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -107,3 +110,52 @@ def test_canonical_json_is_key_order_independent() -> None:
     a = journal.canonical_json({"b": 1, "a": [1, "王"]})
     assert a == journal.canonical_json({"a": [1, "王"], "b": 1})
     assert a == '{"a":[1,"王"],"b":1}'.encode()
+
+
+def _chain(payloads: list[dict[str, Any]]) -> list[SimpleNamespace]:
+    rows, prev = [], journal.GENESIS
+    for seq, payload in enumerate(payloads, start=1):
+        at = f"2026-11-26T00:00:{seq % 60:02d}.000000+00:00"
+        digest = journal.entry_hash(seq, at, "e", None, None, payload, prev)
+        rows.append(
+            SimpleNamespace(
+                seq=seq,
+                at=at,
+                event="e",
+                public_number=None,
+                unit_code=None,
+                payload=payload,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+    return rows
+
+
+PAYLOADS = st.lists(
+    st.dictionaries(
+        st.text(min_size=1, max_size=5), st.integers() | st.text(max_size=8), max_size=3
+    ),
+    min_size=2,
+    max_size=30,
+)
+
+
+@given(PAYLOADS, st.data())
+def test_any_single_change_is_named(payloads: list[dict[str, Any]], data: st.DataObject) -> None:
+    rows = _chain(payloads)
+    assert journal.verify_rows(rows).ok
+    victim = data.draw(st.integers(min_value=0, max_value=len(rows) - 1))
+    rows[victim].payload = {**rows[victim].payload, "tampered": True}
+    result = journal.verify_rows(rows)
+    assert [p["seq"] for p in result.problems] == [victim + 1]
+
+
+@given(PAYLOADS, st.data())
+def test_any_removed_entry_is_noticed(payloads: list[dict[str, Any]], data: st.DataObject) -> None:
+    rows = _chain(payloads)
+    victim = data.draw(st.integers(min_value=0, max_value=len(rows) - 2))
+    del rows[victim]
+    result = journal.verify_rows(rows)
+    assert not result.ok and result.problems[0]["seq"] == victim + 2
