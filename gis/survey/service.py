@@ -68,6 +68,7 @@ def import_survey(
     if not meta.surveyor.strip():
         raise InvalidInput("the surveyor's name is required", field="surveyor")
     parsed = read_survey_file(path, name, meta)
+    _check_lonlat(parsed)
     points = _point_rows(parsed)
     boundary = [
         BoundaryPoint(p.name, p.lon, p.lat, row.accuracy_class)
@@ -102,6 +103,17 @@ def import_survey(
     survey.file_path = str(keep_original(path, sha, Path(name).suffix))
     session.commit()
     return survey
+
+
+def _check_lonlat(parsed: ParsedSurvey) -> None:
+    """Refuse points outside longitude/latitude range (GPX and NMEA carry no other CRS)."""
+    for number, p in enumerate(parsed.points, start=1):
+        if not (-180 <= p.lon <= 180 and -90 <= p.lat <= 90):
+            raise InvalidInput(
+                f"point {p.name or number} at ({p.lon}, {p.lat}) lies outside the range of "
+                f"EPSG:{parsed.source_srid} (longitude ±180, latitude ±90)",
+                field="geometry",
+            )
 
 
 def _point_rows(parsed: ParsedSurvey) -> list[SurveyPoint]:

@@ -161,6 +161,8 @@ BAD = [
     ("empty.csv", b"", 422, "file", "empty"),
     ("far.csv", "点号,X,Y\nJ1,113.75,23.0\nJ2,113.76,23.0\n".encode(), 422, "geometry",
      "outside the range of EPSG:4547"),
+    ("far.gpx", b'<?xml version="1.0"?><gpx version="1.1" creator="x"><wpt lat="123.0" '
+     b'lon="23.0"/></gpx>', 422, "geometry", "outside the range of EPSG:4326"),
     ("nocrs.dxf", b"0\nSECTION\n2\nENTITIES\n0\nPOINT\n8\n0\n10\n1.0\n20\n2.0\n0\nENDSEC\n0\nEOF\n",
      422, "crs", "declares no coordinate reference system"),
 ]  # fmt: skip
