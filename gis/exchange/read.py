@@ -44,6 +44,7 @@ class VectorSource:
     srid: int
     count: int
     fields: list[str] = field(default_factory=list)
+    encoding: str | None = None
 
 
 def parse_crs(value: str | int | None, field: str = "crs") -> int | None:
@@ -95,11 +96,13 @@ def _one_dataset(folder: Path, field: str) -> Path:
 def open_source(dataset: Path, crs: int | None = None, field: str = "file") -> VectorSource:
     """Inspect a dataset: layers with geometry, feature count and its EPSG code."""
     fmt = format_of(dataset, field)
+    encoding = shapefile_encoding(dataset)
     try:
         layers = [str(name) for name, gtype in pyogrio.list_layers(dataset) if gtype]
         if not layers and fmt.key == "csv":
             layers = [str(pyogrio.list_layers(dataset)[0][0])]
-        pairs = [(ly, pyogrio.read_info(dataset, layer=ly, **_options(fmt))) for ly in layers]
+        opts = _options(fmt, encoding)
+        pairs = [(ly, pyogrio.read_info(dataset, layer=ly, **opts)) for ly in layers]
     except pyogrio.errors.DataSourceError as exc:
         raise InvalidInput(f"cannot read the {fmt.name_en} file: {exc}", field=field) from None
     pairs = [(ly, i) for ly, i in pairs if i.get("geometry_type")]
@@ -114,11 +117,39 @@ def open_source(dataset: Path, crs: int | None = None, field: str = "file") -> V
         srid,
         sum(max(int(i["features"]), 0) for i in infos),
         [str(f) for f in infos[0]["fields"]],
+        encoding,
     )
 
 
-def _options(fmt: VectorFormat) -> dict[str, str]:
-    return dict(CSV_OPTIONS) if fmt.key == "csv" else {}
+def _options(fmt: VectorFormat, encoding: str | None = None) -> dict[str, str]:
+    options = dict(CSV_OPTIONS) if fmt.key == "csv" else {}
+    if encoding:
+        options["encoding"] = encoding
+    return options
+
+
+def shapefile_encoding(shp: Path) -> str | None:
+    """GB18030 for a shapefile without a .cpg file or code page whose text is not UTF-8.
+
+    Chinese desktop GIS software often writes GBK attributes and no .cpg; GDAL would
+    read them as Latin-1. A declared encoding (.cpg or the DBF language byte) is kept.
+    """
+    if shp.suffix.lower() != ".shp":
+        return None
+    if any(shp.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+        return None
+    dbf = next((shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).exists()), None)
+    if dbf is None:
+        return None
+    head = dbf.open("rb").read(1 << 16)
+    if len(head) > 29 and head[29] != 0:
+        return None  # the DBF declares its code page
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "GB18030"
+    return None
 
 
 def _srid_of(file_crs: str | None, given: int | None, field: str) -> int:
@@ -149,7 +180,7 @@ def dxf_is_utf8(path: Path) -> bool:
 
 def iter_frames(source: VectorSource, chunk: int = 50_000) -> Iterator[gpd.GeoDataFrame]:
     """The features of every layer in chunks, in EPSG:4490; coordinates outside the CRS refused."""
-    opts = _options(source.fmt)
+    opts = _options(source.fmt, source.encoding)
     if source.fmt.key == "dxf":
         pyogrio.set_gdal_config_options(
             {"DXF_ENCODING": "UTF-8" if dxf_is_utf8(source.path) else None}

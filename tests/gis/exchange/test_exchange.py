@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 import pytest
 import shapely
 
@@ -162,3 +163,13 @@ def test_folder_shapefile(tmp_path: Path) -> None:
     dataset = locate_dataset(folder, tmp_path / "w", 10**6)
     assert dataset.name == "宗地.shp"
     assert open_source(dataset).count == 3
+
+
+def test_gbk_shapefile_without_cpg_reads_chinese(tmp_path: Path) -> None:
+    shp = tmp_path / "gbk.shp"
+    pyogrio.write_dataframe(frame(2), shp, encoding="GBK")
+    shp.with_suffix(".cpg").unlink()  # as Chinese desktop software often leaves it
+    source = open_source(shp)
+    assert source.encoding == "GB18030"
+    (chunk,) = list(iter_frames(source))
+    assert chunk["名称"].tolist() == ["宗地0", "宗地1"]
