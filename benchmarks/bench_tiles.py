@@ -15,6 +15,7 @@ buffers warm for all). Then, at concurrency 1, 8 and 32, a loopback asyncio clie
 p50/p95 latency, and the ratios landgis/tipg. Goals: cold >= tipg, warm >= 10x tipg.
 
     .venv/bin/python -m benchmarks.bench_tiles [--parcels 200000] [--reuse] [--requests 200]
+        [--rounds 3]
 """
 
 from __future__ import annotations
@@ -261,12 +262,14 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         for _name, (template, _proc) in servers.items():  # warm buffers (and landgis' cache)
             asyncio.run(load(template, tiles, len(tiles), 1))
         rows = []
-        for conc in (1, 8, 32):
-            n = max(args.requests, conc * 4)
-            for name, (template, _proc) in servers.items():
-                row = {"server": name, **asyncio.run(load(template, tiles, n, conc))}
-                print(json.dumps(row), flush=True)
-                rows.append(row)
+        for rnd in range(args.rounds):  # alternate servers, so machine noise hits all alike
+            for conc in (1, 8, 32):
+                n = max(args.requests, conc * 4)
+                for name, (template, _proc) in servers.items():
+                    result = asyncio.run(load(template, tiles, n, conc))
+                    row = {"round": rnd + 1, "server": name, **result}
+                    print(json.dumps(row), flush=True)
+                    rows.append(row)
         return {"tiles": len(tiles), "rows": rows}
     finally:
         for _template, proc in servers.values():
@@ -275,11 +278,20 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
 
 
 def summarise(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    table: dict[str, dict[str, Any]] = {}
+    """Per level and server, the median over rounds of each figure."""
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for r in result["rows"]:
-        table.setdefault(f"c{r['concurrency']}", {})[r["server"]] = {
-            k: r[k] for k in ("rps", "p50_ms", "p95_ms", "mean_kib")
+        grouped.setdefault(f"c{r['concurrency']}", {}).setdefault(r["server"], []).append(r)
+    table = {
+        level: {
+            server: {
+                k: round(statistics.median(r[k] for r in runs), 2)
+                for k in ("rps", "p50_ms", "p95_ms", "mean_kib")
+            }
+            for server, runs in servers.items()
         }
+        for level, servers in grouped.items()
+    }
     ratios = {
         c: {
             "cold_over_tipg_rps": round(v["landgis-cold"]["rps"] / v["tipg"]["rps"], 2),
@@ -290,6 +302,8 @@ def summarise(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any
     return {
         "parcels": args.parcels,
         "zoom": ZOOM,
+        "rounds": args.rounds,
+        "requests_per_run": args.requests,
         "tiles": result["tiles"],
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}",
         "results": table,
@@ -304,6 +318,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--database", default="landgis_bench_tiles")
     ap.add_argument("--requests", type=int, default=200, help="requests per server and level")
+    ap.add_argument("--rounds", type=int, default=3, help="repetitions; medians are reported")
     ap.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
     args = ap.parse_args()
     settings = bench_settings(args.database)
