@@ -42,6 +42,7 @@ from gis.errors import InvalidInput
 from gis.geo import area_m2
 
 STRIP_BYTES = 64 * 1024 * 1024
+GDAL_CACHE_MB = 256  # GDAL's block cache would otherwise grow to 5 % of the machine's RAM
 Progress = Callable[[int, int], None]
 
 
@@ -205,7 +206,11 @@ def detect(
 ) -> tuple[Grid, list[Patch]]:
     """Changed patches between two COGs (see the module docstring for the method)."""
     pieces: list[tuple[shapely.Geometry, float, int]] = []
-    with rasterio.open(before) as a, rasterio.open(after) as b:
+    with (
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        rasterio.open(before) as a,
+        rasterio.open(after) as b,
+    ):
         grid = common_grid(a, b, max_pixels)
         windows = list(strips(grid, a.count))
         with _vrt(a, grid) as va, _vrt(b, grid) as vb:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from gis.errors import NotFound
+from gis.errors import Conflict, NotFound
 
 _LOCK = threading.Lock()
 _JOBS: dict[str, Job] = {}
@@ -52,6 +52,8 @@ def start(kind: str, job_id: str | None = None) -> Job:
     """Record a new running job (``job_id`` lets a client poll before the answer comes)."""
     job = Job(id=job_id or uuid.uuid4().hex, kind=kind)
     with _LOCK:
+        if job.id in _JOBS:
+            raise Conflict(f"job {job.id} already exists; choose another id", field="job_id")
         _JOBS[job.id] = job
         while len(_JOBS) > _KEEP:
             _JOBS.pop(next(iter(_JOBS)))

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import rasterio
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
@@ -24,6 +25,7 @@ from gis.settings import get_settings
 
 Stage = Callable[[str, int, int], None]  # (stage, done, total)
 RASTER_DIR = "rasters"
+GDAL_CACHE_MB = 256  # bounded memory for big imports (GDAL's default is 5 % of RAM)
 
 
 class RasterNotFound(NotFound):
@@ -50,7 +52,7 @@ def import_raster(session: Session, req: ImportRequest, stage: Stage | None = No
     """Import one raster file; commit the catalogue row; return it."""
     report = stage or (lambda _s, _d, _t: None)
     max_pixels = get_settings().raster_max_pixels
-    with reading.open_source(req.source) as src:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), reading.open_source(req.source) as src:
         reading.check_georeferenced(src, max_pixels)
         _check_band_names(req.band_names, src.count)
         stats = reading.scan(src, lambda d, t: report("reading", d, t))
@@ -69,6 +71,8 @@ def import_raster(session: Session, req: ImportRequest, stage: Stage | None = No
 
 
 def _check_band_names(names: list[str] | None, count: int) -> None:
+    if names is not None and any(not n.strip() or len(n) > 32 for n in names):
+        raise InvalidInput("band names must be 1 to 32 characters", field="bands")
     if names is not None and len(names) != count:
         raise InvalidInput(
             f"{len(names)} band names given for a raster of {count} bands", field="bands"

@@ -143,6 +143,8 @@ def test_import_needs_a_writing_role_and_one_source(client: TestClient, auth, db
     assert resp.status_code == 422 and resp.json()["field"] == "acquired_on"
     resp = upload(client, auth("surveyor"), REAL / "RGB.byte.tif", bands="red,green")
     assert resp.status_code == 422 and resp.json()["field"] == "bands"
+    resp = upload(client, auth("surveyor"), REAL / "RGB.byte.tif", sensor="S" * 65)
+    assert resp.status_code == 422 and resp.json()["field"] == "sensor"
     assert count_rows(db, "raster") == 0
 
 
@@ -226,6 +228,8 @@ def test_failed_import_job_reports_the_error(client: TestClient, auth) -> None: 
     job = client.get(f"/api/v1/raster-jobs/{job_id}").json()
     assert job["status"] == "failed" and "damaged" in job["error"]
     assert job["stage"] == "reading" and job["total"] > 0
+    again = upload(client, auth("surveyor"), REAL / "corrupt.tif", job_id=job_id)
+    assert again.status_code == 409 and again.json()["field"] == "job_id"
     assert client.get("/api/v1/raster-jobs/nope").status_code == 404
 
 
