@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -179,6 +180,24 @@ async def fire(base: str, listing_id: int, tokens: list[str], bids: int) -> tupl
         return load, time.perf_counter() - t0
 
 
+async def baseline(base: str, requests: int, concurrency: int) -> float:
+    """GET /health at the same concurrency: what this server and client manage for a
+    trivial request on this machine right now (the ceiling the bids are compared with)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    left = [requests]
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+
+        async def worker() -> None:
+            while left[0] > 0:
+                left[0] -= 1
+                with contextlib.suppress(httpx.TransportError):
+                    await client.get(f"{base}/health")
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return requests / (time.perf_counter() - t0)
+
+
 def serve(settings: Settings, port: int, workers: int, log_level: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
     env.update(
@@ -245,19 +264,73 @@ def run_setup(
     listing_id = open_listing(engine, registrar_id, parcel, bidders)
     proc = serve(settings, port, workers, log_level)
     try:
-        load, seconds = asyncio.run(
-            fire(f"http://127.0.0.1:{port}", listing_id, [t for _, _, t in bidders], bids)
-        )
+        base = f"http://127.0.0.1:{port}"
+        load, seconds = asyncio.run(fire(base, listing_id, [t for _, _, t in bidders], bids))
+        health = asyncio.run(baseline(base, bids // 2, len(bidders)))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    head = {
+        "setup": f"HTTP, {workers} uvicorn worker(s), log {log_level}",
+        "health_req_per_s_same_concurrency": round(health, 1),
+    }
+    return summary(engine, listing_id, load, seconds, {**head, "bidders": len(bidders)})
+
+
+def run_direct(
+    engine: Engine,
+    parcel: tuple[str, str],
+    users: tuple[int, list[tuple[int, str, str]]],
+    bids: int,
+    threads: int,
+) -> dict[str, Any]:
+    """The same bidding with no HTTP: ``threads`` threads call the bid service directly
+    (one session per bid), to show what the database side decides per second."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gis.auth.roles import Role
+    from gis.auth.service import Principal
+    from gis.errors import LandgisError
+    from trading import bidding
+
+    registrar_id, bidders = users
+    listing_id = open_listing(engine, registrar_id, parcel, bidders)
+    load = Load(Decimal("1000000.00"), Decimal("1000.00"), bids)
+    people = [Principal(uid, name, Role.BIDDER) for uid, name, _ in bidders]
+
+    def work(i: int) -> None:
+        rng = random.Random(i)
+        while load.remaining > 0:
+            load.remaining -= 1
+            amount = load.minimum + load.increment * rng.choice((0, 0, 1, 2))
+            t0 = time.perf_counter()
+            with Session(engine) as session:
+                try:
+                    body = bidding.place_bid(session, listing_id, amount, people[i % len(people)])
+                    load.accepted.append((int(str(body["seq"])), amount))
+                    load.minimum = max(load.minimum, amount + load.increment)
+                    code = 201
+                except LandgisError as exc:
+                    code = 409
+                    if exc.extra.get("minimum"):
+                        load.minimum = max(load.minimum, Decimal(exc.extra["minimum"]))
+            load.latencies.append(time.perf_counter() - t0)
+            load.answers[code] = load.answers.get(code, 0) + 1
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(work, range(threads)))
+    seconds = time.perf_counter() - t0
+    return summary(engine, listing_id, load, seconds, {"setup": f"direct, {threads} threads"})
+
+
+def summary(
+    engine: Engine, listing_id: int, load: Load, seconds: float, head: dict[str, Any]
+) -> dict[str, Any]:
     lat = sorted(load.latencies)
     decisions = sum(n for code, n in load.answers.items() if code in (201, 409))
     return {
-        "workers": workers,
-        "log_level": log_level,
-        "bidders": len(bidders),
-        "bids": bids,
+        **head,
         "seconds": round(seconds, 2),
         "decisions_per_s": round(decisions / seconds, 1),
         "accepted": len(load.accepted),
@@ -278,16 +351,21 @@ def main() -> None:
     ap.add_argument("--parcels", type=int, default=600)
     ap.add_argument("--database", default="landgis_bench_bidding")
     ap.add_argument("--port", type=int, default=18765)
+    ap.add_argument("--direct-threads", type=int, default=8, help="0 skips the no-HTTP run")
     args = ap.parse_args()
     settings = get_settings().model_copy(update={"database_name": args.database})
     override_settings(settings)
     engine = build(settings, args.parcels)
-    setups = [int(w) for w in args.workers.split(",")]
+    setups = [int(w) for w in args.workers.split(",") if w]
     with Session(engine) as session:
-        parcels = compliant_parcels(session, len(setups))
+        parcels = compliant_parcels(session, len(setups) + 1)
     users = make_users(engine, args.bidders)
     runs = []
-    for workers, parcel in zip(setups, parcels, strict=True):
+    if args.direct_threads:
+        result = run_direct(engine, parcels.pop(), users, args.bids, args.direct_threads)
+        print(json.dumps(result, ensure_ascii=False))
+        runs.append(result)
+    for workers, parcel in zip(setups, parcels, strict=False):
         result = run_setup(
             settings, engine, workers, args.log_level, parcel, users, args.bids, args.port
         )
