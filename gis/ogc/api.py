@@ -19,6 +19,7 @@ from gis.errors import NotFound
 from gis.ogc import crs as crs_mod
 from gis.ogc import documents, html, repository, service
 from gis.ogc.documents import GEOJSON, JSON
+from gis.ogc.errors import InvalidParameter
 from gis.ogc.params import DEFAULT_LIMIT, ItemsRequest, build_query, check_limit
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
@@ -113,10 +114,19 @@ def _page_links(request: Request, limit: int, offset: int, more: bool) -> list[d
     return links
 
 
+def _typed(name: str, value: str, kind: str) -> str | float:
+    if kind not in ("integer", "number"):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a number", field=name) from None
+
+
 def _property_filters(request: Request, props: dict[str, str]) -> str | None:
     """``?land_use=07`` style equality filters on queryables, as CQL2 JSON."""
     args = [
-        {"op": "=", "args": [{"property": k}, float(v) if props[k] in ("integer", "number") else v]}
+        {"op": "=", "args": [{"property": k}, _typed(k, v, props[k])]}
         for k, v in request.query_params.items()
         if k in props and k not in RESERVED
     ]
@@ -146,14 +156,18 @@ def items(
     check_limit(limit, offset)
     as_html = _wants_html(request, f)
     out_crs = crs_mod.SUPPORTED[crs_mod.CRS84] if as_html else crs_mod.parse(crs)
-    extra = _property_filters(request, c.properties)
-    q = build_query(
-        c, ItemsRequest(limit, offset, bbox, bbox_crs, datetime_, filter_, filter_lang, filter_crs)
+    req = ItemsRequest(
+        limit,
+        offset,
+        bbox,
+        bbox_crs,
+        datetime_,
+        filter_,
+        filter_lang,
+        filter_crs,
+        property_filter=_property_filters(request, c.properties),
     )
-    if extra:
-        q2 = build_query(c, ItemsRequest(limit, offset, filter=extra, filter_lang="cql2-json"))
-        q.conditions += [s.replace(":f", ":pf") for s in q2.conditions]
-        q.params.update({k.replace("f", "pf", 1): v for k, v in q2.params.items()})
+    q = build_query(c, req)
     body, n, more = repository.items(session, c, out_crs, q, limit, offset)
     head: dict[str, Any] = {
         "type": "FeatureCollection",

@@ -169,8 +169,8 @@ class SqlFilter:
 
 
 def translate(
-    collection: Collection, text: str, lang: str | None, crs: OutputCrs
+    collection: Collection, text: str, lang: str | None, crs: OutputCrs, prefix: str = "f"
 ) -> tuple[str, dict[str, Any]]:
-    """The SQL condition and its bound parameters for a CQL2 filter on ``collection``."""
-    sql_filter = SqlFilter(collection, crs)
+    """The SQL condition and its bound parameters (named ``prefix``N) for a CQL2 filter."""
+    sql_filter = SqlFilter(collection, crs, prefix)
     return sql_filter.to_sql(parse(text, lang)), sql_filter.params

@@ -25,6 +25,7 @@ class ItemsRequest:
     filter: str | None = None
     filter_lang: str | None = None
     filter_crs: str | None = None
+    property_filter: str | None = None  # CQL2 JSON made from ?property=value parameters
 
 
 def check_limit(limit: int, offset: int) -> None:
@@ -108,4 +109,11 @@ def build_query(c: Collection, req: ItemsRequest) -> Query:
         fcrs = crs_mod.parse(req.filter_crs, field="filter-crs")
         sql, params = cql.translate(c, req.filter, req.filter_lang, fcrs)
         q.add(sql, **params)
+    if req.property_filter:
+        sql, params = cql.translate(c, req.property_filter, "cql2-json", fcrs_default(), "pf")
+        q.add(sql, **params)
     return q
+
+
+def fcrs_default() -> crs_mod.OutputCrs:
+    return crs_mod.parse(None)

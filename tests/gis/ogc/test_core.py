@@ -140,3 +140,11 @@ def test_single_item_as_html(client: TestClient) -> None:
     fid = client.get("/ogc/collections/parcels/items?limit=1").json()["features"][0]["id"]
     r = client.get(f"/ogc/collections/parcels/items/{fid}", params={"f": "html"})
     assert r.status_code == 200 and fid in r.text
+
+
+def test_property_query_parameter_bad_number(client: TestClient) -> None:
+    r = client.get("/ogc/collections/parcels/items", params={"area_m2": "big"})
+    assert r.status_code == 400 and r.json()["field"] == "area_m2"
+    r = client.get("/ogc/collections/roads/items", params={"width_m": "7.0", "limit": 1000})
+    assert r.status_code == 200
+    assert {f["properties"]["width_m"] for f in r.json()["features"]} <= {7.0}
