@@ -8,6 +8,7 @@ runs in one transaction. A runner decides where a job runs: :class:`ThreadRunner
 
 from __future__ import annotations
 
+import shutil
 import threading
 import uuid
 from collections.abc import Callable
@@ -57,13 +58,24 @@ class Job:
 
 _jobs: dict[str, Job] = {}
 _lock = threading.Lock()
+KEEP_JOBS = 50  # finished jobs kept (with their files) before the oldest are forgotten
 
 
 def new_job(kind: str, owner: str) -> Job:
     job = Job(uuid.uuid4().hex, kind, owner)
     with _lock:
+        _prune()
         _jobs[job.id] = job
     return job
+
+
+def _prune() -> None:
+    """Forget the oldest finished jobs beyond KEEP_JOBS and delete their files."""
+    finished = [j for j in _jobs.values() if j.status in ("done", "failed")]
+    for old in sorted(finished, key=lambda j: j.created_at)[: max(len(finished) - KEEP_JOBS, 0)]:
+        del _jobs[old.id]
+        for folder in {p for p in (old.workdir, old.file.parent if old.file else None) if p}:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def get_job(job_id: str, kind: str) -> Job:

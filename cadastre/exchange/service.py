@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ def import_work(path: Path, options: ImportOptions):  # type: ignore[no-untyped-
         finally:
             rejected = job.workdir / "rejected_rows.csv"
             job.file = rejected if rejected.exists() else None
+            path.unlink(missing_ok=True)  # the upload; the rejected-rows file stays
+            shutil.rmtree(job.workdir / "src", ignore_errors=True)
         return {
             "read": result.read,
             "imported": result.imported,

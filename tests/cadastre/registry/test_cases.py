@@ -292,3 +292,23 @@ def test_due_date_counts_working_days_in_local_time(
     status = service.case_status(db, number)
     submitted = datetime.fromisoformat(status["submitted_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
     assert status["due_date"] == add_working_days(submitted, 30).isoformat()
+
+
+def test_withdrawn_case_changes_nothing_and_takes_no_more_steps(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    number = run_case(
+        db, "first_registration", unit_code=unit_codes[1], holders=holders, through="review"
+    )
+    counts = register_counts(db)
+    service.take_step(db, number, "withdraw", actor="x", role="registrar", reason="申请人撤回")
+    status = service.case_status(db, number)
+    assert status["status"] == "withdrawn" and status["status_name_en"] == "withdrawn"
+    with pytest.raises(Conflict):
+        service.take_step(db, number, "enter", actor="x", role="registrar")
+    after = register_counts(db)
+    assert {k: v for k, v in after.items() if k != "journal"} == {
+        k: v for k, v in counts.items() if k != "journal"
+    }
+    assert after["journal"] == counts["journal"] + 1
+    assert service.restrictions_as_of(db, unit_codes[1]) == set()
