@@ -41,6 +41,18 @@ GEOMETRY_NAMES = ("geometry", "geom")
 NUMERIC = ("integer", "number")
 
 
+def _parse_time(value: str, name: str) -> date | datetime:
+    """An ISO date or RFC 3339 date-time given as a string literal, else 400."""
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(
+            f"{value!r} is not a date for {name!r}", field="filter", property=name
+        ) from None
+
+
 def parse(text: str, lang: str | None) -> ast.Node:
     """Parse a CQL2 text or JSON filter; malformed input is a 400 naming ``filter``."""
     lang = (lang or "cql2-text").lower()
@@ -159,6 +171,8 @@ class SqlFilter:
                 field="filter",
                 property=prop.name,
             )
+        if kind in ("date", "datetime") and isinstance(value, str):
+            value = _parse_time(value, prop.name)
         return self.bind(value)
 
     def _like(self, node: ast.Like) -> str:

@@ -91,3 +91,12 @@ def test_filter_values_are_bound_not_spliced(client: TestClient) -> None:
     res = _get(client, **{"filter": json.dumps(evil), "filter-lang": "cql2-json"})
     assert res == []
     assert len(_get(client)) == 600
+
+
+def test_dates_in_filters_are_checked(client: TestClient) -> None:
+    url = "/ogc/collections/land_listings/items"
+    assert client.get(url, params={"filter": "announcement_date > '2026-01-01'"}).status_code == 200
+    r = client.get(url, params={"filter": "announcement_date > 'soon'"})
+    assert r.status_code == 400 and r.json()["property"] == "announcement_date"
+    r = client.get(url, params={"filter": "bid_start < '2026-13-45T00:00:00Z'"})
+    assert r.status_code == 400 and r.json()["field"] == "filter"
