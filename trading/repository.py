@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from trading.models import Bid, Listing, ListingParcel, Registration
@@ -236,9 +236,10 @@ def next_contract_serial(session: Session, year: int) -> int:
     return int(session.execute(sql, {"prefix": f"CR-{year}-%"}).scalar_one()) + 1
 
 
-def count_listings_since(session: Session, year: int) -> int:
-    stmt = select(func.count()).select_from(Listing).where(Listing.code.like(f"TR-{year}-%"))
-    return int(session.scalar(stmt) or 0)
+def next_listing_id(session: Session) -> int:
+    """A fresh listing id from the table's identity sequence (the code is made from it)."""
+    sql = text("SELECT nextval(pg_get_serial_sequence('trading_listing', 'id'))")
+    return int(session.execute(sql).scalar_one())
 
 
 RECORD_FILTER = (

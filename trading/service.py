@@ -57,9 +57,10 @@ def create_listing(session: Session, data: ListingCreate, actor: Principal) -> L
     missing = sorted(set(data.unit_codes) - {p.unit_code for p in parcels})
     if missing:
         raise ParcelUnavailable(f"no current parcel {missing[0]}", field="unit_codes")
-    year = data.announcement_date.year
+    listing_id = repository.next_listing_id(session)
     listing = Listing(
-        code=f"TR-{year}-{repository.count_listings_since(session, year) + 1:05d}",
+        id=listing_id,
+        code=f"TR-{data.announcement_date.year}-{listing_id:05d}",
         title=data.title,
         method=data.method,
         status="draft",
