@@ -52,6 +52,7 @@ def verify_certificate(
 def save_certificate(
     public_number: str,
     out: Path = typer.Option(..., "--out", dir_okay=False, help="where to write the HTML page"),
+    pdf: Path | None = typer.Option(None, "--pdf", dir_okay=False, help="also print it to PDF"),
 ) -> None:
     """Write the signed certificate page of a case to a file (print it, verify it offline)."""
     from cadastre.registry.certificates import page_for_case
@@ -61,6 +62,11 @@ def save_certificate(
         html = page_for_case(session, public_number)
     out.write_text(html, encoding="utf-8")
     typer.echo(f"certificate of {public_number} written to {out}")
+    if pdf is not None:
+        from cadastre.registry.pdf import html_to_pdf
+
+        html_to_pdf(html, pdf)
+        typer.echo(f"printed to {pdf} (verify the HTML page, not the PDF)")
 
 
 @app.command("public-key")

@@ -101,13 +101,13 @@ def _svg(parcel: dict[str, Any]) -> str:
         return ""
     w, h = parcel["extent_m"]
     scale = (SIZE - 2 * MARGIN) / max(w, h, 1.0)
+    left = (SIZE - w * scale) / 2  # the parcel centred in the frame
+    bottom = SIZE - (SIZE - h * scale) / 2
 
     def path(geometry: dict[str, Any]) -> str:
         parts = []
         for ring in _rings(geometry):
-            pts = " ".join(
-                f"{MARGIN + x * scale:.1f},{SIZE - MARGIN - y * scale:.1f}" for x, y in ring
-            )
+            pts = " ".join(f"{left + x * scale:.1f},{bottom - y * scale:.1f}" for x, y in ring)
             parts.append(f"M{pts}Z")
         return " ".join(parts)
 

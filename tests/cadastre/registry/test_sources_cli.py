@@ -118,9 +118,12 @@ def test_certificate_command_writes_a_page_that_verifies(
                 s, "first_registration", unit_code=code, holders=holders, through="issue"
             )
             s.commit()
-            out = tmp_path / "cert.html"
-            r = runner.invoke(cadastre_cli, ["certificate", number, "--out", str(out)])
+            out, pdf = tmp_path / "cert.html", tmp_path / "cert.pdf"
+            r = runner.invoke(
+                cadastre_cli, ["certificate", number, "--out", str(out), "--pdf", str(pdf)]
+            )
             assert r.exit_code == 0, r.output
+            assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 5000
             r = runner.invoke(cadastre_cli, ["verify-certificate", str(out)])
             assert r.exit_code == 0 and code in r.output and "unaltered" in r.output
         finally:
