@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from gis.tiles.matrix import TileAddress, tile_range
@@ -45,8 +46,9 @@ class CachedTile:
     tables: frozenset[str]
     meta: dict[str, str] = field(default_factory=dict)  # extra response headers
 
-    @property
+    @cached_property
     def etag(self) -> str:
+        """A strong ETag: a hash of the bytes (computed once per cached tile)."""
         return '"' + hashlib.blake2b(self.data, digest_size=12).hexdigest() + '"'
 
 
