@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import DataError, InternalError
 from sqlalchemy.orm import Session
 
 from gis.auth.deps import optional_principal
@@ -168,7 +169,14 @@ def items(
         property_filter=_property_filters(request, c.properties),
     )
     q = build_query(c, req)
-    body, n, more = repository.items(session, c, out_crs, q, limit, offset)
+    try:
+        body, n, more = repository.items(session, c, out_crs, q, limit, offset)
+    except (DataError, InternalError) as exc:  # e.g. PostGIS refusing a transform of a literal
+        session.rollback()
+        detail = str(exc.orig).splitlines()[0][:200]
+        raise InvalidParameter(
+            f"PostGIS cannot evaluate this request: {detail}", field="filter" if filter_ else "bbox"
+        ) from None
     head: dict[str, Any] = {
         "type": "FeatureCollection",
         "numberReturned": n,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from gis.collections import Collection
+from gis.geo import transformer
 from gis.ogc import cql
 from gis.ogc import crs as crs_mod
 from gis.ogc.errors import InvalidParameter
@@ -50,11 +52,22 @@ def parse_bbox(value: str, bbox_crs: str | None) -> tuple[list[float], crs_mod.O
         raise InvalidParameter("bbox must be 4 or 6 comma-separated numbers", field="bbox")
     if box_crs.flip:
         nums = [nums[1], nums[0], nums[3], nums[2]]
+    if not all(math.isfinite(v) for v in nums):
+        raise InvalidParameter("bbox must be finite numbers", field="bbox")
     if nums[0] > nums[2] or nums[1] > nums[3]:
         raise InvalidParameter("bbox has a minimum greater than its maximum", field="bbox")
     if box_crs.srid == 4490 and not (nums[0] >= -180 and nums[2] <= 180 and nums[1] >= -90):
         raise InvalidParameter("bbox is outside lon/lat range", field="bbox")
+    if box_crs.srid != 4490:
+        _check_projected(nums, box_crs.srid)
     return nums, box_crs
+
+
+def _check_projected(box: list[float], srid: int) -> None:
+    """A projected bbox must map to finite lon/lat (PostGIS would fail on the transform)."""
+    xs, ys = transformer(srid, 4490).transform([box[0], box[2]], [box[1], box[3]])
+    if not all(math.isfinite(v) and abs(v) <= 180 for v in (*xs, *ys)):
+        raise InvalidParameter(f"bbox is outside the area of EPSG:{srid}", field="bbox")
 
 
 def _instant(value: str) -> datetime | None:

@@ -80,3 +80,19 @@ def test_unsupported_crs_and_bad_bbox(client: TestClient) -> None:
         assert r.status_code == 400, params
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["field"] == field
+
+
+def test_out_of_domain_coordinates_are_400_not_500(client: TestClient) -> None:
+    cases = [
+        ({"bbox": "0,0,1e12,1e12", "bbox-crs": EPSG + "4547"}, "bbox"),
+        ({"bbox": "nan,nan,nan,nan"}, "bbox"),
+        (
+            {"filter": "S_INTERSECTS(geometry, POINT(1e12 1e12))", "filter-crs": EPSG + "4547"},
+            "filter",
+        ),
+    ]
+    for params, field in cases:
+        r = client.get("/ogc/collections/parcels/items", params=params)
+        assert r.status_code == 400, params
+        assert r.json()["field"] == field
+    assert client.get("/ogc/collections/parcels/items?limit=1").status_code == 200
