@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from gis.db import get_session
 from gis.exchange.archive import save_stream
 from gis.exchange.read import parse_crs
 from gis.settings import get_settings
+from gis.survey import repository as repo
 from gis.survey import service
 from gis.survey.maps import survey_page
 
@@ -46,6 +47,22 @@ def upload_survey(
         save_stream(file.file, local, get_settings().upload_max_bytes)
         survey = service.import_survey(session, local, name, meta, principal.username)
     return service.describe(survey)
+
+
+@router.get("/api/v1/surveys")
+def list_surveys(
+    limit: int = Query(50, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    """Surveys, newest first: record and summary counts (no points)."""
+    total, surveys = repo.list_surveys(session, limit, offset)
+    items = []
+    for s in surveys:
+        d = service.describe(s)
+        d["summary"] = {k: s.summary.get(k) for k in ("points", "tracks", "rejected_count")}
+        items.append(d)
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
 @router.get("/api/v1/surveys/{survey_id}")

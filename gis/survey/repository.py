@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.survey.models import Survey, SurveyPoint
@@ -23,6 +23,15 @@ def add_survey(session: Session, survey: Survey, points: list[SurveyPoint], trac
     session.add_all(tracks)
     session.flush()
     return int(survey.id)
+
+
+def list_surveys(session: Session, limit: int, offset: int) -> tuple[int, list[Survey]]:
+    """Total count and one page of surveys, newest first."""
+    total = session.execute(text("SELECT count(*) FROM survey")).scalar_one()
+    rows = session.scalars(
+        select(Survey).order_by(Survey.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return int(total), list(rows)
 
 
 def get_survey(session: Session, survey_id: int) -> Survey | None:

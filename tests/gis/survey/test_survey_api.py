@@ -52,6 +52,17 @@ def test_each_sample_format_is_read(client, auth, db, sample, fmt, points, srid)
                 .scalar_one()).exists()  # fmt: skip
 
 
+def test_list_of_surveys(client, auth) -> None:
+    for name in ("survey.gpx", "rtk_log.nmea"):
+        upload(client, auth, name, (SAMPLES / name).read_bytes())
+    page = client.get("/api/v1/surveys", params={"limit": 1}).json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    assert page["items"][0]["source_format"] == "nmea"  # newest first
+    assert page["items"][0]["summary"] == {"points": 5, "tracks": 1, "rejected_count": 1}
+    res = client.get("/api/v1/surveys", params={"limit": 0})
+    assert res.status_code == 422 and res.json()["field"] == "query.limit"
+
+
 def test_nmea_fix_quality_bad_checksum_and_classes(client, auth) -> None:
     res = upload(client, auth, "log.nmea", (SAMPLES / "rtk_log.nmea").read_bytes())
     body = res.json()
