@@ -50,6 +50,14 @@ def unit_exists(session: Session, unit_code: str, ever: bool = False) -> bool:
     return found
 
 
+def parcel_is_current(session: Session, unit_code: str) -> bool:
+    found: bool = session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM parcel WHERE unit_code = :c AND end_lifespan IS NULL)"),
+        {"c": unit_code},
+    ).scalar_one()
+    return found
+
+
 def parcel_as_of(session: Session, unit_code: str, at: datetime) -> Row[Any] | None:
     """The parcel version with ``unit_code`` in force at ``at``."""
     return session.execute(

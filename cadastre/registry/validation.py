@@ -40,6 +40,8 @@ from gis.errors import InvalidInput
 ID_CARD = re.compile(r"^\d{17}[\dX]$")
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 SHARED_RIGHT_CASES = frozenset({"first_registration", "transfer", "change", "correction"})
+# what may still be registered on a unit whose parcel was retired: closing what is left
+AFTER_RETIREMENT = frozenset({"cancellation", "seizure_release", "mortgage_discharge"})
 RESHAPING_CASES = frozenset({"correction", "change"})
 NEEDS_REGISTERED = frozenset(
     {"transfer", "change", "cancellation", "correction", "mortgage", "mortgage_discharge"}
@@ -232,6 +234,12 @@ def check_register(session: Session, case_type: str, code: str | None, at: datet
     if unit is not None and unit.status == "cancelled":
         raise UnitCancelled(
             f"unit {code} is cancelled and takes no registration", field="unit_code"
+        )
+    if case_type not in AFTER_RETIREMENT and not repo.parcel_is_current(session, code):
+        raise UnitCancelled(
+            f"the parcel of unit {code} was retired (split, merged or cancelled); register on "
+            "its successors",
+            field="unit_code",
         )
     rrrs = repo.rrrs_as_of(session, code, at)
     types = {r.rrr_type for r in rrrs}

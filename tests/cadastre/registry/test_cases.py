@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from cadastre import handoff
 from cadastre.registry import service
 from cadastre.registry.errors import (
     AlreadyRegistered,
@@ -312,3 +313,25 @@ def test_withdrawn_case_changes_nothing_and_takes_no_more_steps(
     }
     assert after["journal"] == counts["journal"] + 1
     assert service.restrictions_as_of(db, unit_codes[1]) == set()
+
+
+def test_unit_of_retired_parcel_only_takes_closing_cases(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    code = unit_codes[2]
+    run_case(db, "first_registration", unit_code=code, holders=holders)
+    mortgage = {"amount": "500000", "creditor": "银行", "term_end": "2030-01-01"}
+    run_case(db, "mortgage", unit_code=code, mortgage=mortgage)
+    # part B retires the parcel (a split or merge closes its last version)
+    db.execute(
+        text(
+            "UPDATE parcel SET end_lifespan = clock_timestamp() "
+            "WHERE unit_code = :c AND end_lifespan IS NULL"
+        ),
+        {"c": code},
+    )
+    with pytest.raises(UnitCancelled) as err:
+        run_case(db, "transfer", unit_code=code, holders=[CORP])
+    assert "retired" in err.value.detail and err.value.field == "unit_code"
+    run_case(db, "mortgage_discharge", unit_code=code)
+    assert handoff.unit_restrictions(db, code) == set()
