@@ -43,6 +43,7 @@ def geometry_of(
 
 
 def check(session: Session, req: ComplianceRequest) -> compliance.ComplianceResult:
+    landuse.check(req.proposed_land_use, field="proposed_land_use")
     geom = geometry_of(session, req.geometry, req.unit_code)
     return compliance.check(session, geom, req.proposed_land_use, req.edition_id)
 
@@ -53,6 +54,7 @@ def check_batch(session: Session, items: list[BatchItem], edition_id: int | None
     for i, item in enumerate(items):
         label = item.id or str(i)
         try:
+            landuse.check(item.proposed_land_use, field="proposed_land_use")
             geom = geometry_of(session, item.geometry, item.unit_code, f"items.{i}.geometry")
             res = compliance.check(session, geom, item.proposed_land_use, edition_id)
             results.append({"id": label, **res.as_dict()})
