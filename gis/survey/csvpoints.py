@@ -93,8 +93,7 @@ def _row(row: list[str], cols: dict[str, int], geographic: bool) -> tuple[Parsed
     if geographic:
         xy = (float(cell("lon")), float(cell("lat")))
     else:
-        a, b = float(cell("x")), float(cell("y"))
-        xy = (b, a) if a > b else (a, b)  # easting first; northing is the larger number here
+        xy = _easting_northing(float(cell("x")), float(cell("y")))
     precision = cell("precision")
     grade = cell("class")
     fix = cell("fix")
@@ -109,6 +108,19 @@ def _row(row: list[str], cols: dict[str, int], geographic: bool) -> tuple[Parsed
         fix_quality=_fix(fix) if fix else None,
     )
     return point, xy
+
+
+def _is_easting(value: float) -> bool:
+    """Eastings are under 1,000,000 m, or 8 digits with a zone prefix; northings in China
+    (latitude 16-54°) lie between those."""
+    return abs(value) < 1_000_000 or abs(value) >= 10_000_000
+
+
+def _easting_northing(x: float, y: float) -> tuple[float, float]:
+    """(easting, northing) from a table's X and Y, whichever order the table used."""
+    if _is_easting(x) and not _is_easting(y):
+        return x, y
+    return y, x  # Chinese survey convention: X is northing, Y is easting
 
 
 def _grade(text: str) -> int:

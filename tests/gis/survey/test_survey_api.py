@@ -205,3 +205,38 @@ def test_file_over_the_size_limit(client, auth, db, settings) -> None:
     assert res.status_code == 413
     assert res.json()["field"] == "file"
     assert survey_count(db) == 0
+
+
+def test_excel_csv_in_gbk_with_zone_prefixed_eastings(client, auth) -> None:
+    """A table as Chinese Excel saves it: GBK text, X/Y with the zone number 38 (EPSG:4526)."""
+    rows = ["界址点号,X坐标,Y坐标,点位中误差,界址点等级"]
+    for i, (e, n) in enumerate([(0, 0), (30, 0), (30, 20), (0, 20)], start=1):
+        rows.append(f"J{i},{2545000 + n:.3f},{38475000 + e:.3f},0.04,一级")
+    data = "\r\n".join(rows).encode("gbk")
+    res = upload(client, auth, "界址点.csv", data)
+    assert res.status_code == 201, res.text
+    body = res.json()
+    assert body["source_crs"] == "EPSG:4526"
+    assert body["summary"]["boundary_checks"]["area_m2"] == pytest.approx(600.0, abs=0.05)
+    assert body["summary"]["accuracy_classes"]["1"] == 4
+
+
+def test_multi_constellation_nmea(client, auth) -> None:
+    import pynmea2
+
+    lines = [
+        str(pynmea2.RMC("GN", "RMC", ("020000.00", "A", "2300.00000", "N", "11345.00000", "E",
+                                      "0.0", "0.0", "201126", "", ""))),
+        str(pynmea2.GGA("GN", "GGA", ("020000.00", "2300.00000", "N", "11345.00000", "E", "4",
+                                      "24", "0.6", "10.0", "M", "-5.0", "M", "1.0", "0000"))),
+        str(pynmea2.GGA("GN", "GGA", ("020001.00", "", "", "", "", "0", "00", "", "", "M", "",
+                                      "M", "", ""))),
+        "garbage line",
+    ]  # fmt: skip
+    body = upload(client, auth, "gnss.txt", "\n".join(lines).encode()).json()
+    assert body["summary"]["points"] == 1
+    reasons = [r["reason"] for r in body["summary"]["rejected"]]
+    assert "GGA without a position fix (quality 0)" in reasons
+    assert any(r.startswith("not an NMEA sentence") for r in reasons)
+    lon0, lat0, _, _ = body["summary"]["extent"]
+    assert (lon0, lat0) == pytest.approx((113.75, 23.0))
