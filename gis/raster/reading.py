@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import rasterio
 import shapely
+from affine import Affine
 from rasterio.errors import RasterioError, RasterioIOError
+from rasterio.features import shapes
 from rasterio.io import DatasetReader
 from rasterio.warp import transform_geom
 from rasterio.windows import Window
@@ -27,6 +29,7 @@ from gis.errors import InvalidInput, UnsupportedFormat
 
 Progress = Callable[[int, int], None]  # (done, total) in blocks
 WINDOW_PIXELS = 16 * 1024 * 1024  # largest window read at once (per band)
+OUTLINE_PIXELS = 512  # size of the decimated mask the data outline is traced on
 FIELD = "file"
 
 
@@ -172,13 +175,40 @@ def read_windows(src: DatasetReader, max_pixels: int = WINDOW_PIXELS) -> list[Wi
     return [Window(0, r, src.width, min(rows, src.height - r)) for r in range(0, src.height, rows)]
 
 
+def data_outline(src: DatasetReader, size: int = OUTLINE_PIXELS) -> shapely.Geometry:
+    """Outline of the valid pixels (native CRS) from a decimated mask, holes filled.
+
+    Uses the overviews of a COG, so it is cheap; the bounds box when no pixel is valid.
+    """
+    factor = max(1.0, max(src.width, src.height) / size)
+    width, height = max(1, round(src.width / factor)), max(1, round(src.height / factor))
+    mask = src.dataset_mask(out_shape=(height, width))
+    transform = src.transform * Affine.scale(src.width / width, src.height / height)
+    parts = [
+        shapely.Polygon(shape(g).exterior)
+        for g, _ in shapes(mask, mask=mask > 0, transform=transform)
+    ]
+    if not parts:
+        return box(*src.bounds)
+    pixel = max(abs(transform.a), abs(transform.e))
+    return shapely.union_all(parts).simplify(pixel, preserve_topology=True)
+
+
+def footprint_4490(src: DatasetReader, outline: shapely.Geometry) -> dict[str, Any]:
+    """A native-CRS outline as a GeoJSON polygon in EPSG:4490 (densified, then reprojected)."""
+    left, bottom, right, top = outline.bounds
+    edge = max(right - left, top - bottom) / 40
+    moved = shape(transform_geom(src.crs, "EPSG:4490", mapping(shapely.segmentize(outline, edge))))
+    moved = moved.buffer(0)
+    if moved.geom_type != "Polygon":  # several islands of data: keep their hull
+        moved = moved.convex_hull
+    return dict(mapping(moved))
+
+
 def describe(src: DatasetReader, stats: list[BandStats]) -> RasterInfo:
-    """The catalogue metadata of an open, scanned raster."""
+    """The catalogue metadata of an open, scanned raster (footprint: its bounds box)."""
     left, bottom, right, top = src.bounds
-    edge = max(right - left, top - bottom) / 20
-    outline = mapping(shapely.segmentize(box(left, bottom, right, top), edge))
-    footprint = transform_geom(src.crs, "EPSG:4490", outline)
-    footprint = mapping(shape(footprint).buffer(0))
+    footprint = footprint_4490(src, box(left, bottom, right, top))
     bands = [
         {
             "index": i + 1,

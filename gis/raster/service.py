@@ -60,6 +60,12 @@ def import_raster(session: Session, req: ImportRequest, stage: Stage | None = No
         report("writing COG", 0, 1)
         path = cog.write_cog(src, raster_folder())
     try:
+        with rasterio.open(path) as made:
+            info.footprint = reading.footprint_4490(made, reading.data_outline(made))
+    except BaseException:
+        cog.remove_quietly(path)
+        raise
+    try:
         raster = _catalogue(session, req, info, path)
         session.commit()
     except BaseException:
