@@ -160,3 +160,24 @@ def test_export_of_an_unknown_layer(inline_client, auth) -> None:
         headers=auth("planner"),
     )
     assert res.status_code == 404 and res.json()["field"] == "collectionId"
+
+
+@pytest.mark.parametrize(("fmt", "crs"), [("csv", "EPSG:4547"), ("fgb", None), ("geojson", None)])
+def test_round_trip_through_other_formats(inline_client, auth, db, subzone, tmp_path, fmt, crs):
+    from cadastre.exchange.exporter import export_parcels
+
+    path = tmp_path / f"sub.{fmt}"
+    n = export_parcels(db, fmt, path, srid=4547 if fmt == "csv" else 4490, zone=subzone)
+    for sidecar in tmp_path.glob("sub.*"):
+        if sidecar != path:
+            sidecar.unlink()  # a CSV travels alone: its .prj/.csvt stay behind
+    retire(db, subzone)
+    before = current_count(db)
+    if crs:
+        job = post_import(inline_client, auth, path).json()
+        assert job["status"] == "failed" and job["error"]["field"] == "crs"
+        assert current_count(db) == before
+    job = post_import(inline_client, auth, path, **({"crs": crs} if crs else {})).json()
+    assert job["status"] == "done", job
+    assert job["result"]["imported"] == n
+    assert current_count(db) == before + n
