@@ -12,6 +12,7 @@ from typing import Any
 import folium
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
+from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from gis.db import get_session
@@ -66,13 +67,20 @@ def auction_map(session: Session = Depends(get_session)) -> HTMLResponse:
     now = clock.now()
     rows = repository.map_rows(session)
     lon, lat = CENTRE_LONLAT
-    if rows:
-        lat, lon = rows[-1].lat, rows[-1].lon
     fmap = offline_map((lat, lon), zoom=14)
+    if rows:
+        boxes = [shape(row.geometry).bounds for row in rows]
+        fmap.fit_bounds(
+            [
+                [min(b[1] for b in boxes), min(b[0] for b in boxes)],
+                [max(b[3] for b in boxes), max(b[2] for b in boxes)],
+            ],
+            max_zoom=17,
+        )
     for row in rows:
         item = views.listing_public(session, service.get_listing(session, row.id), now)
         colour = PHASE_COLOURS.get(item["phase"]["code"], "#777777")
-        shape = folium.GeoJson(
+        layer = folium.GeoJson(
             {"type": "Feature", "geometry": row.geometry, "properties": {"id": row.id}},
             style_function=lambda f, c=colour: {
                 "fillColor": c,
@@ -82,8 +90,8 @@ def auction_map(session: Session = Depends(get_session)) -> HTMLResponse:
             },
             tooltip=f"{item['code']} · {item['phase']['zh']}",
         )
-        shape.add_child(folium.Popup(popup_html(item), max_width=360))
-        shape.add_to(fmap)
+        layer.add_child(folium.Popup(popup_html(item), max_width=360))
+        layer.add_to(fmap)
     page_root(fmap).html.add_child(folium.Element(_legend()))
     return HTMLResponse(render(fmap, "土地交易地图 land auctions", NAV))
 
@@ -96,7 +104,7 @@ def _legend() -> str:
         for p, c in PHASE_COLOURS.items()
     )
     return (
-        '<div class="legend" style="position:absolute;bottom:24px;left:10px;z-index:1000">'
+        '<div class="legend" style="position:absolute;bottom:28px;right:10px;z-index:1000">'
         f"{items}</div>"
     )
 
@@ -105,9 +113,11 @@ LIVE_JS = """
 <script>
 (function () {
   var id = %(id)d, left = %(left)d, timer = null;
+  function two(n) { return (n < 10 ? '0' : '') + n; }
   function show(s) {
-    var m = Math.floor(s / 60), r = s %% 60;
-    document.getElementById('countdown').textContent = m + ':' + (r < 10 ? '0' : '') + r;
+    var d = Math.floor(s / 86400), h = Math.floor(s %% 86400 / 3600);
+    var text = two(h) + ':' + two(Math.floor(s %% 3600 / 60)) + ':' + two(s %% 60);
+    document.getElementById('countdown').textContent = (d > 0 ? d + '天 d ' : '') + text;
   }
   function set(id_, v) { document.getElementById(id_).textContent = v === null ? '—' : v; }
   function poll() {
@@ -139,6 +149,11 @@ th, td { text-align: left; padding: 3px 10px; border-bottom: 1px solid #ddd; }
 """
 
 
+def _when(iso: str) -> str:
+    """An ISO instant as 'YYYY-MM-DD hh:mm:ss' (it is already in Asia/Shanghai)."""
+    return iso[:19].replace("T", " ")
+
+
 def _bar(title: str) -> str:
     return f'<div class="landgis-bar"><a href="/">landgis</a> · {escape(title)}{NAV}</div>'
 
@@ -146,7 +161,7 @@ def _bar(title: str) -> str:
 def _live_block(item: dict[str, Any]) -> str:
     """The figures the page script keeps up to date (ids are what the script fills in)."""
     phase = escape(item["phase"]["zh"] + " " + item["phase"]["en"])
-    deadline = escape(item["deadline"][:19].replace("T", " "))
+    deadline = escape(_when(item["deadline"]))
     current = item["current_price"] or "—"
     return (
         f'<p>当前价 current price: <span class="big" id="current-price">{current}</span></p>'
@@ -178,7 +193,8 @@ def listing_page(listing_id: int, session: Session = Depends(get_session)) -> HT
         ("加价幅度 increment", f"¥{item['increment']}"),
         ("保证金 deposit", f"¥{item['deposit']}"),
         ("公告日期 announced", item["announcement_date"]),
-        ("竞价开始 bidding opens", item["bid_start"]),
+        ("竞价开始 bidding opens", _when(item["bid_start"])),
+        ("挂牌/竞价截止 bidding ends", _when(item["bid_end"])),
     ]
     if item.get("final_price"):
         rows += [
