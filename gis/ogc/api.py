@@ -185,6 +185,8 @@ def items(
     }
     if not more:
         head["numberMatched"] = offset + n
+    elif 0 <= repository.estimated_rows(session, c) <= repository.CHEAP_COUNT_ROWS:
+        head["numberMatched"] = repository.count(session, c, q)
     text = json.dumps(head, ensure_ascii=False)[:-1] + f', "features": [{body}]}}'
     if as_html:
         return HTMLResponse(html.items(c.title, text))

@@ -73,6 +73,15 @@ def items(
     return str(body), int(n), bool(more)
 
 
+CHEAP_COUNT_ROWS = 50_000
+
+
+def estimated_rows(session: Session, c: Collection) -> float:
+    """The planner's row estimate of the collection's table (pg_class.reltuples)."""
+    sql = "SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"
+    return float(session.execute(text(sql), {"t": c.table}).scalar_one())
+
+
 def count(session: Session, c: Collection, q: Query) -> int:
     sql = f'SELECT count(*) FROM "{c.table}" t WHERE {where_sql(c, q)}'
     return int(session.execute(text(sql), q.params).scalar_one())
