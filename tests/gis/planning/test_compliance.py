@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely import wkb
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, box
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -84,3 +86,37 @@ def test_bad_class_and_geometry_are_refused(db: Session) -> None:
     with pytest.raises(NotFound) as nf:
         check(db, site, "07", edition_id=999999)
     assert nf.value.field == "edition_id"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fx=st.floats(0.0, 1.0),
+    fy=st.floats(0.0, 1.0),
+    size_m=st.floats(5.0, 400.0),
+    use=st.sampled_from(["0101", "03", "0601", "07", "0805", "1003", "11"]),
+)
+def test_result_is_consistent_anywhere(
+    db: Session, fx: float, fy: float, size_m: float, use: str
+) -> None:
+    """For any square in the district: shares within [0, 1], verdict iff conflicts."""
+    x0, y0, x1, y1 = db.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            "FROM (SELECT ST_Extent(geom) e FROM plan_zone) s"
+        )
+    ).one()
+    lon, lat = x0 + (x1 - x0) * fx, y0 + (y1 - y0) * fy
+    d = size_m / 100_000
+    result = check(db, box(lon, lat, lon + d, lat + d), use)
+    assert result.area_m2 > 0
+    assert (result.verdict == "conflict") == bool(result.conflicts)
+    for layer in ("zoning", "farmland", "development_boundary"):
+        share = sum(z.share for z in result.zones if z.layer == layer)
+        assert -1e-6 <= share <= 1 + 1e-3
+    assert all(c.area_m2 <= result.area_m2 + 0.01 for c in result.conflicts)
+    if use[:2] not in ("05", "06", "07", "08", "09", "10"):
+        assert {c.code for c in result.conflicts} <= {
+            "ZONING_AGRICULTURAL"
+        } and not result.conflicts
