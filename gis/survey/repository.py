@@ -8,20 +8,38 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from gis.bulk import copy_rows
 from gis.survey.models import Survey, SurveyPoint
+
+POINT_COLUMNS = [
+    "survey_id",
+    "seq",
+    "kind",
+    "name",
+    "track_seq",
+    "elevation_m",
+    "observed_at",
+    "fix_quality",
+    "satellites",
+    "hdop",
+    "precision_m",
+    "declared_class",
+    "accuracy_class",
+    "flag",
+    "geom",  # EWKT, which the geometry type's input function reads
+]
 
 
 def add_survey(session: Session, survey: Survey, points: list[SurveyPoint], tracks: list) -> int:
     """Insert a survey with its points and tracks; returns its id (flushed, not committed)."""
     session.add(survey)
     session.flush()
-    for p in points:
-        p.survey_id = survey.id
     for t in tracks:
         t.survey_id = survey.id
-    session.add_all(points)
     session.add_all(tracks)
     session.flush()
+    rows = ((survey.id, *(getattr(p, c) for c in POINT_COLUMNS[1:])) for p in points)
+    copy_rows(session, "survey_point", POINT_COLUMNS, rows)  # COPY: long GNSS logs stay fast
     return int(survey.id)
 
 
