@@ -24,7 +24,7 @@ def conninfo() -> str:
     return get_settings().sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-RENDER_SLOTS = max(2, 2 * (os.cpu_count() or 1))  # tiles made at once per process
+RENDER_SLOTS = max(4, 4 * (os.cpu_count() or 1))  # tiles made at once per process
 Round = tuple["asyncio.Future[int]", list[TileCache]]
 
 

@@ -170,7 +170,7 @@ def _check_engine() -> Engine:
             url,
             isolation_level="AUTOCOMMIT",
             pool_size=8,
-            max_overflow=8,
+            max_overflow=16,
             pool_recycle=600,
             connect_args={"options": "-c max_parallel_workers_per_gather=0"},
         )
