@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth.deps import optional_principal
 from gis.auth.service import Principal
+from gis.collections import Collection
 from gis.db import get_session
 from gis.errors import NotFound
 from gis.ogc import crs as crs_mod
@@ -136,6 +137,33 @@ def _property_filters(request: Request, props: dict[str, str]) -> str | None:
     return json.dumps(args[0] if len(args) == 1 else {"op": "and", "args": args})
 
 
+def _page(
+    request: Request, session: Session, c: Collection, out_crs: crs_mod.OutputCrs, req: ItemsRequest
+) -> str:
+    """One page of features as FeatureCollection text (PostGIS builds the features)."""
+    q = build_query(c, req)
+    try:
+        body, n, more = repository.items(session, c, out_crs, q, req.limit, req.offset)
+    except (DataError, InternalError) as exc:  # e.g. PostGIS refusing a transform of a literal
+        session.rollback()
+        detail = str(exc.orig).splitlines()[0][:200]
+        field = "filter" if req.filter else "bbox"
+        raise InvalidParameter(
+            f"PostGIS cannot evaluate this request: {detail}", field=field
+        ) from None
+    head: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "numberReturned": n,
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": _page_links(request, req.limit, req.offset, more),
+    }
+    if not more:
+        head["numberMatched"] = req.offset + n
+    elif 0 <= repository.estimated_rows(session, c) <= repository.CHEAP_COUNT_ROWS:
+        head["numberMatched"] = repository.count(session, c, q)
+    return json.dumps(head, ensure_ascii=False)[:-1] + f', "features": [{body}]}}'
+
+
 @router.get("/collections/{collection_id}/items", summary="Features (GeoJSON or HTML)")
 def items(
     collection_id: str,
@@ -168,26 +196,7 @@ def items(
         filter_crs,
         property_filter=_property_filters(request, c.properties),
     )
-    q = build_query(c, req)
-    try:
-        body, n, more = repository.items(session, c, out_crs, q, limit, offset)
-    except (DataError, InternalError) as exc:  # e.g. PostGIS refusing a transform of a literal
-        session.rollback()
-        detail = str(exc.orig).splitlines()[0][:200]
-        raise InvalidParameter(
-            f"PostGIS cannot evaluate this request: {detail}", field="filter" if filter_ else "bbox"
-        ) from None
-    head: dict[str, Any] = {
-        "type": "FeatureCollection",
-        "numberReturned": n,
-        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "links": _page_links(request, limit, offset, more),
-    }
-    if not more:
-        head["numberMatched"] = offset + n
-    elif 0 <= repository.estimated_rows(session, c) <= repository.CHEAP_COUNT_ROWS:
-        head["numberMatched"] = repository.count(session, c, q)
-    text = json.dumps(head, ensure_ascii=False)[:-1] + f', "features": [{body}]}}'
+    text = _page(request, session, c, out_crs, req)
     if as_html:
         return HTMLResponse(html.items(c.title, text))
     return Response(text, media_type=GEOJSON, headers={"Content-Crs": crs_mod.header(out_crs)})
