@@ -271,3 +271,19 @@ def tilejson(session: Session, base: str, tileset: Tileset) -> dict[str, Any]:
         ],
         "feature_limit": {layer_name(c): feature_limit(c) for c in tileset.layers},
     }
+
+
+def tile_links(base: str, collection_id: str | None = None) -> list[dict[str, Any]]:
+    """Links to the vector tilesets, for the OGC landing page (``collection_id`` None:
+    the base map and the tiling schemes) or for one collection's document."""
+    if collection_id is not None:
+        href = f"{base}/ogc/collections/{collection_id}/tiles"
+        return [{"rel": REL + "tilesets-vector", "type": "application/json", "href": href}]
+    return [
+        {"rel": REL + "tilesets-vector", "type": "application/json", "href": f"{base}/ogc/tiles"},
+        {
+            "rel": REL + "tiling-schemes",
+            "type": "application/json",
+            "href": f"{base}/ogc/tileMatrixSets",
+        },
+    ]

@@ -76,3 +76,15 @@ def test_basemap_documents_list_public_layers(tiles_client: TestClient) -> None:
     meta = tiles_client.get("/ogc/tiles/WebMercatorQuad").json()
     assert [x["id"] for x in meta["layers"]] == ["plan-zones", "roads", "parcels"]
     assert tiles_client.get("/ogc/tiles").json()["tilesets"][0]["dataType"] == "vector"
+
+
+def test_links_for_the_ogc_documents_resolve(tiles_client: TestClient) -> None:
+    """The links the OGC API Features documents can carry lead to tile documents."""
+    from gis.tiles.service import tile_links
+
+    base = "http://testserver"
+    links = tile_links(base) + tile_links(base, "parcels")
+    assert {x["rel"].rsplit("/", 1)[1] for x in links} == {"tilesets-vector", "tiling-schemes"}
+    for x in links:
+        r = tiles_client.get(x["href"].removeprefix(base))
+        assert r.status_code == 200, x
