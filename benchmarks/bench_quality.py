@@ -35,7 +35,10 @@ from gis.db import dispose_engines, engine_for
 from gis.settings import Settings, get_settings, override_settings
 
 RESULTS = Path(__file__).parent / "results"
-SCOPE = "(CAST(%(zone)s AS text) IS NULL OR left({t}.subzone_code, 9) = %(zone)s)"
+SCOPE = (
+    "(CAST(%(zone)s AS text) IS NULL"
+    " OR {t}.subzone_code BETWEEN %(zone)s || '000' AND %(zone)s || '999')"
+)
 PLAIN_SQL = {
     "invalid": f"""
 SELECT p.unit_code, d.reason, ST_X(d.location), ST_Y(d.location)

@@ -36,7 +36,11 @@ WHERE CAST(:zone AS text) IS NULL OR zone_code = :zone ORDER BY code
 INVALID_SQL = """
 SELECT p.id, p.unit_code, p.subzone_code, d.reason, ST_X(d.location) AS x, ST_Y(d.location) AS y
 FROM (SELECT id, unit_code, subzone_code, geom FROM parcel
-      WHERE end_lifespan IS NULL AND NOT ST_IsValid(geom)) p
+      WHERE end_lifespan IS NULL AND NOT ST_IsValid(geom)
+        AND (CAST(:zone AS text) IS NULL
+             OR subzone_code BETWEEN :zone || '000' AND :zone || '999'
+             OR geom && (SELECT ST_Expand(ST_Envelope(geom), 0.001) FROM cadastral_zone
+                         WHERE code = :zone))) p
 CROSS JOIN LATERAL ST_IsValidDetail(p.geom) d ORDER BY p.unit_code
 """
 OVERLAP_SQL = """
@@ -163,9 +167,10 @@ def check_subzone(
 
 
 def _invalid(session: Session, report: Report, scope: set[str]) -> list[int]:
-    """Ids of all invalid current parcels; those in ``scope`` subzones are reported."""
+    """Ids of the invalid current parcels in or near the zone (about 100 m around its
+    extent, so every parcel a zone parcel can touch); those in ``scope`` are reported."""
     ids = []
-    for r in session.execute(text(INVALID_SQL)):
+    for r in session.execute(text(INVALID_SQL), {"zone": report.zone}):
         ids.append(r.id)
         if r.subzone_code in scope:
             report.findings["invalid"].append(
