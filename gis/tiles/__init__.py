@@ -1,1 +1,18 @@
-"""Vector tiles (MVT from PostGIS), OGC API Tiles, TileJSON and the tile cache."""
+"""Vector tiles (MVT from PostGIS), OGC API Tiles, TileJSON and the tile cache.
+
+- ``api``: ``/ogc/tileMatrixSets[/WebMercatorQuad]``, ``/ogc/collections/{id}/tiles
+  [/WebMercatorQuad[/tilejson.json|/{z}/{x}/{y}]]`` (one layer per registered
+  collection), ``/ogc/tiles[...]`` (the base map: every public collection, or those
+  named in ``?collections=a,b``) and the preview page ``/maps/tiles``.
+- ``repository``: the one-statement MVT query (EPSG:4490 -> 3857, simplified below z13,
+  feature limit and undrawable features reported in ``X-Tile-Truncated`` /
+  ``X-Tile-Too-Small``) and the change-log reads.
+- ``cache`` + ``freshness``: memory LRU and optional disk cache (``LANDGIS_TILE_CACHE_DIR``)
+  kept exact by the ``tile_change`` log that migration ``0007_tiles`` fills by trigger.
+  Another domain tracks its table in its own migration (``depends_on = "0007_tiles"``)::
+
+      op.execute("SELECT tile_change_track('land_listing', 'geom')")
+
+- ``gis.web.maps.add_vector_basemap(fmap, layers)`` draws these tiles in a folium map
+  with the vendored Leaflet.VectorGrid (no CDN).
+"""
