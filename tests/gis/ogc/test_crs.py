@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import Transformer
@@ -11,7 +13,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
 def _first_point(client: TestClient, crs: str | None) -> tuple[list[float], str]:
-    params = {"limit": 1, **({"crs": crs} if crs else {})}
+    params: dict[str, Any] = {"limit": 1, **({"crs": crs} if crs else {})}
     r = client.get("/ogc/collections/parcels/items", params=params)
     assert r.status_code == 200
     return r.json()["features"][0]["geometry"]["coordinates"][0][0][0], r.headers["content-crs"]
@@ -54,7 +56,8 @@ def test_bbox_crs_in_each_axis_order(client: TestClient) -> None:
     merc = f"{x0},{y0},{x1},{y1}"
 
     def ids(box: str, bbox_crs: str | None) -> set[str]:
-        params = {"bbox": box, "limit": 1000, **({"bbox-crs": bbox_crs} if bbox_crs else {})}
+        params: dict[str, Any] = {"bbox": box, "limit": 1000}
+        params.update({"bbox-crs": bbox_crs} if bbox_crs else {})
         r = client.get("/ogc/collections/parcels/items", params=params)
         assert r.status_code == 200, r.text
         return {f["id"] for f in r.json()["features"]}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 ITEMS = "/ogc/collections/parcels/items"
 
 
-def _get(client: TestClient, **params: object) -> list[dict]:
+def _get(client: TestClient, **params: Any) -> list[dict]:
     r = client.get(ITEMS, params={"limit": 1000, **params})
     assert r.status_code == 200, r.text
     return r.json()["features"]
