@@ -375,7 +375,12 @@ def main() -> None:
     out = RESULTS / f"bidding-{datetime.now(UTC):%Y%m%d-%H%M}.json"
     out.write_text(
         json.dumps(
-            {"machine": platform.platform(), "cpus": os.cpu_count(), "runs": runs},
+            {
+                "machine": platform.platform(),
+                "cpus": os.cpu_count(),
+                "load_average_at_end": os.getloadavg(),
+                "runs": runs,
+            },
             indent=2,
             ensure_ascii=False,
         )
