@@ -55,6 +55,8 @@ def issue(session: Session, case: RegCase) -> Certificate:
 
 
 def _number(session: Session, case: RegCase, at: datetime) -> str:
+    # numbers run without gaps: serialise issuing until the transaction ends
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('certificate', 0))"))
     seq = session.execute(text("SELECT count(*) + 1 FROM certificate")).scalar_one()
     kind = "不动产权" if case.case_type in RIGHT_CASES else "不动产证明"
     return f"粤({at.year})东莞市{kind}第{int(seq):07d}号"

@@ -6,6 +6,7 @@ page, but only the HTML page can be checked with ``landgis cadastre verify-certi
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -21,11 +22,29 @@ FLAGS = [
 
 
 def html_to_pdf(html: str, out: Path) -> None:
-    """Render ``html`` (self-contained, no network) to an A4 PDF at ``out``."""
-    from playwright.sync_api import sync_playwright
+    """Render ``html`` (self-contained, no network) to an A4 PDF at ``out``.
 
+    Runs in its own thread, so it also works where an event loop is already running."""
     if not CHROMIUM.exists():
         raise FileNotFoundError(f"{CHROMIUM} is missing: install the chromium package")
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _print(html, out)
+        except BaseException as exc:  # handed to the caller's thread below
+            errors.append(exc)
+
+    worker = threading.Thread(target=work, name="certificate-pdf")
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+
+
+def _print(html: str, out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:
