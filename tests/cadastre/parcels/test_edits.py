@@ -233,7 +233,7 @@ def test_list_as_of_before_and_after_a_split(
     )
     assert r.status_code == 200
     children = {f["id"] for f in r.json()["created"]}
-    prefix = {"q": code[:12], "limit": 10000}
+    prefix: dict[str, str | int] = {"q": code[:12], "limit": 10000}
     now = {f["id"] for f in client.get(API, params=prefix).json()["features"]}
     then = {f["id"] for f in client.get(API, params={**prefix, "at": before}).json()["features"]}
     assert code in then and not children & then
