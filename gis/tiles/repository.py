@@ -177,6 +177,24 @@ def _check_engine() -> Engine:
     return _check_engines[url]
 
 
+TRACKED_SQL = (
+    "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    "WHERE t.tgname = c.relname || '_tile_ins' AND t.tgenabled <> 'D'"
+)
+_tracked: dict[str, frozenset[str]] = {}
+
+
+def tracked_tables(tables: frozenset[str]) -> frozenset[str]:
+    """Which of ``tables`` log their edits to ``tile_change`` (remembered once all are)."""
+    url = get_settings().sqlalchemy_url()
+    known = _tracked.get(url, frozenset())
+    if not tables <= known:
+        with _check_engine().connect() as conn:
+            known = frozenset(conn.exec_driver_sql(TRACKED_SQL).scalars())
+        _tracked[url] = known
+    return tables & known
+
+
 def render_committed(tileset: Tileset, tile: TileAddress) -> RenderedTile:
     """:func:`render` on the tile pool (committed data, one round trip); retried once
     when a pooled connection turns out to be dropped."""

@@ -73,7 +73,11 @@ def make(
         repository.no_parallel_plan(session)
         made = repository.render(session, tileset, tile)
     entry = CachedTile(made.data, made.seq, tileset.tables, _limits_meta(made))
-    cache.put(key, entry)
+    untracked = tileset.tables - repository.tracked_tables(tileset.tables)
+    if untracked:  # edits there would not be seen: never keep such a tile
+        entry.meta["X-Tile-Cache"] = "off: edits of " + ", ".join(sorted(untracked)) + " untracked"
+    else:
+        cache.put(key, entry)
     return entry
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gis import collections
@@ -26,8 +27,9 @@ class Tileset:
 
     @property
     def tables(self) -> frozenset[str]:
-        """Tables whose edits can change this tileset's tiles."""
-        return frozenset(c.table for c in self.layers)
+        """Tables whose edits can change this tileset's tiles: each layer's table and the
+        tables its fixed filter reads (e.g. plan_edition for the plan in force)."""
+        return frozenset(t for c in self.layers for t in (c.table, *filter_tables(c.where)))
 
     @property
     def public(self) -> bool:
@@ -40,6 +42,14 @@ class Tileset:
     @property
     def max_zoom(self) -> int:
         return max((c.max_zoom for c in self.layers), default=22)
+
+
+def filter_tables(where: str | None) -> tuple[str, ...]:
+    """Tables named after FROM or JOIN in a collection's fixed SQL condition."""
+    return tuple(m.lower() for m in _FROM.findall(where or ""))
+
+
+_FROM = re.compile(r"\b(?:from|join)\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 
 
 def feature_limit(collection: Collection) -> int:

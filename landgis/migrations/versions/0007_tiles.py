@@ -5,7 +5,9 @@ boxes (EPSG:4490) of the rows it touched to ``tile_change`` with a sequence numb
 A statement first takes one transaction-level advisory lock, so tracked edits commit
 in sequence order: a reader that has seen sequence N has seen every change <= N.
 Other domains track their tables with ``SELECT tile_change_track('table', 'geom')``
-in their own migration (``depends_on = "0007_tiles"``).
+in their own migration (``depends_on = "0007_tiles"``); a table without geometry that a
+collection's filter reads is tracked with ``tile_change_track('table', NULL)``. Tiles of
+collections whose tables are not all tracked are served but never cached.
 
 Revision ID: 0007_tiles
 Revises: 0001_foundation
@@ -19,7 +21,14 @@ down_revision = "0001_foundation"
 branch_labels = None
 depends_on = None
 
-TRACKED = [("parcel", "geom"), ("plan_zone", "geom"), ("road", "geom")]
+# plan_edition has no geometry: the plan layers show the edition in force, so any change
+# to it is logged as a change of the whole table (geometry column NULL).
+TRACKED: list[tuple[str, str | None]] = [
+    ("parcel", "geom"),
+    ("plan_zone", "geom"),
+    ("road", "geom"),
+    ("plan_edition", None),
+]
 
 # One advisory-lock key for all tracked edits: hashtext('landgis.tile_change').
 LOCK = "hashtext('landgis.tile_change')"
@@ -33,12 +42,21 @@ END $$;
 
 CREATE FUNCTION tile_change_log() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  col text := coalesce(TG_ARGV[0], 'geom');
+  col text := nullif(TG_ARGV[0], '');
   src text;
   n bigint;
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     INSERT INTO tile_change (table_name) VALUES (TG_TABLE_NAME);
+    RETURN NULL;
+  END IF;
+  IF col IS NULL THEN
+    -- a table without geometry (e.g. plan_edition): any change may alter every tile
+    EXECUTE format('SELECT count(*) FROM %s',
+                   CASE TG_OP WHEN 'DELETE' THEN 'old_rows' ELSE 'new_rows' END) INTO n;
+    IF n > 0 THEN
+      INSERT INTO tile_change (table_name) VALUES (TG_TABLE_NAME);
+    END IF;
     RETURN NULL;
   END IF;
   IF TG_OP = 'INSERT' THEN
@@ -76,17 +94,17 @@ BEGIN
                  name || '_tile_lock', tbl);
   EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
                  'FOR EACH STATEMENT EXECUTE FUNCTION tile_change_log(%L)',
-                 name || '_tile_ins', tbl, geom_column);
+                 name || '_tile_ins', tbl, coalesce(geom_column, ''));
   EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s '
                  'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
                  'FOR EACH STATEMENT EXECUTE FUNCTION tile_change_log(%L)',
-                 name || '_tile_upd', tbl, geom_column);
+                 name || '_tile_upd', tbl, coalesce(geom_column, ''));
   EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
                  'FOR EACH STATEMENT EXECUTE FUNCTION tile_change_log(%L)',
-                 name || '_tile_del', tbl, geom_column);
+                 name || '_tile_del', tbl, coalesce(geom_column, ''));
   EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s '
                  'FOR EACH STATEMENT EXECUTE FUNCTION tile_change_log(%L)',
-                 name || '_tile_trunc', tbl, geom_column);
+                 name || '_tile_trunc', tbl, coalesce(geom_column, ''));
 END $$;
 
 CREATE FUNCTION tile_change_untrack(tbl regclass) RETURNS void LANGUAGE plpgsql AS $$
@@ -122,7 +140,8 @@ def upgrade() -> None:
     )
     op.execute(FUNCTIONS)
     for table, column in TRACKED:
-        op.execute(f"SELECT tile_change_track('{table}', '{column}')")
+        col = f"'{column}'" if column else "NULL"
+        op.execute(f"SELECT tile_change_track('{table}', {col})")
 
 
 def downgrade() -> None:

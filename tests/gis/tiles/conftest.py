@@ -36,6 +36,7 @@ ZONES = Collection(
     description="zones of the plan",
     table="plan_zone",
     properties={"layer": "string", "code": "string", "name": "string"},
+    where="edition_id = (SELECT id FROM plan_edition WHERE in_force)",
 )
 ROADS = Collection(
     id="roads",

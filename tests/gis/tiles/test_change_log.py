@@ -84,3 +84,10 @@ def test_other_domains_can_track_their_tables(db: Session) -> None:
     db.execute(text("SELECT tile_change_untrack('tiles_test_thing')"))
     db.execute(text("DELETE FROM tiles_test_thing"))
     assert latest_seq(db) == changes[0].seq
+
+
+def test_tables_without_geometry_log_the_whole_table(db: Session) -> None:
+    before = latest_seq(db)
+    db.execute(text("UPDATE plan_edition SET name = name"))
+    changes = changes_between(db, before, latest_seq(db))
+    assert [(c.table, c.bbox) for c in changes] == [("plan_edition", None)]

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
+from gis import collections
+from gis.collections import Collection
 from gis.tiles.cache import TileCache, TileKey
 from gis.tiles.matrix import TileAddress
 from tests.gis.tiles.conftest import tile_at, url
@@ -167,3 +170,45 @@ def test_disk_cache_is_shared_and_never_stale(
     app.state.tile_cache = TileCache(100, tmp_path)  # type: ignore[attr-defined]
     assert land_use_of(committed_client, picked.tile, picked.id) == "0999"
     assert cache_of(committed_client).disk_hits == 0  # the stale file was refused
+
+
+def test_plan_edition_change_refreshes_plan_tiles_only(
+    committed_client: TestClient, engine: Engine, picked: Picked
+) -> None:
+    """Plan zones show the edition in force: a change to plan_edition drops their tiles."""
+    c = committed_client
+    assert c.get(url(picked.tile, "plan-zones")).status_code == 200
+    assert c.get(url(picked.tile, "parcels")).status_code == 200
+    cache = cache_of(c)
+    zones, parcels = TileKey("plan-zones", picked.tile), TileKey("parcels", picked.tile)
+    assert zones in cache._items and parcels in cache._items
+
+    commit(engine, "UPDATE plan_edition SET name = name WHERE in_force")
+    c.get(url(picked.far, "roads"))  # any tile request applies the new change
+
+    assert zones not in cache._items
+    assert parcels in cache._items
+
+
+def test_tiles_of_untracked_tables_are_never_cached(
+    tiles_client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.execute(
+        text("CREATE TABLE tiles_untracked (id serial PRIMARY KEY, geom geometry(Point, 4490))")
+    )
+    db.execute(
+        text(
+            "INSERT INTO tiles_untracked (geom) "
+            "VALUES (ST_SetSRID(ST_MakePoint(113.75, 23.02), 4490))"
+        )
+    )
+    thing = Collection(
+        id="untracked", title="t", description="t", table="tiles_untracked", properties={}
+    )
+    monkeypatch.setitem(collections._REGISTRY, "untracked", thing)
+    tile = tile_at(113.75, 23.02, 15)
+    r = tiles_client.get(url(tile, "untracked"))
+    assert r.status_code == 200
+    assert len(decode(r.content)["untracked"].features) == 1
+    assert r.headers["x-tile-cache"] == "off: edits of tiles_untracked untracked"
+    assert TileKey("untracked", tile) not in cache_of(tiles_client)._items
