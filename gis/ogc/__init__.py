@@ -1,1 +1,14 @@
-"""OGC API Features (Parts 1-4) over the registered collections, under /ogc."""
+"""OGC API Features (Parts 1-4) over the registered collections, under /ogc.
+
+- ``api``: landing page, conformance, collections, queryables, items, single items
+  (GeoJSON or HTML); ``api_write``: Part 4 create / replace / update / delete through the
+  collection's :class:`gis.collections.CollectionEditor` with ETag / If-Match.
+- ``repository``: the SQL. PostGIS builds each Feature's JSON text and the page is one
+  ``string_agg``; Python only wraps it with links (no per-feature work in Python).
+- ``crs``: Part 2. CRS84 (default) is lon/lat; EPSG:4490, 4326 and 4547 are written and
+  read north-first as their EPSG definitions say; ``Content-Crs`` names the CRS.
+- ``cql``: Part 3. pygeofilter parses CQL2 text / JSON; the AST becomes SQL on the
+  collection's published columns only, every literal a bound parameter.
+- ``params``: bbox, bbox-crs, datetime, limit, offset; bad values are HTTP 400 naming the
+  parameter (``errors.InvalidParameter``).
+"""
