@@ -196,6 +196,8 @@ def listing_page(listing_id: int, session: Session = Depends(get_session)) -> HT
         ("竞价开始 bidding opens", _when(item["bid_start"])),
         ("挂牌/竞价截止 bidding ends", _when(item["bid_end"])),
     ]
+    if item["outcome"]:
+        rows.append(("结果 result", f"{item['outcome']['zh']} {item['outcome']['en']}"))
     if item.get("final_price"):
         rows += [
             ("成交价 final price", f"¥{item['final_price']}"),
@@ -216,6 +218,15 @@ def listing_page(listing_id: int, session: Session = Depends(get_session)) -> HT
     return HTMLResponse(body)
 
 
+def _filter_form(district: str | None, land_use: str | None) -> str:
+    return (
+        '<form method="get"><label>地籍区 district <input name="district" size="10" '
+        f'placeholder="441900001" value="{escape(district or "")}"></label> '
+        '<label>用途 land use <input name="land_use" size="5" placeholder="07" '
+        f'value="{escape(land_use or "")}"></label> <button>筛选 filter</button></form>'
+    )
+
+
 @router.get("/maps/trading/statistics", response_class=HTMLResponse)
 def statistics_page(
     district: str | None = None,
@@ -232,6 +243,7 @@ def statistics_page(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>土地成交统计 land sales</title>"
         f'<link rel="stylesheet" href="/static/landgis.css">{PAGE_CSS}</head><body>'
         f"{_bar('土地成交统计 land sales statistics')}<main><h1>土地成交统计 land sales</h1>"
+        f"{_filter_form(district, land_use)}"
         f'<p><a href="/api/v1/trading/statistics?format=csv&{query}">CSV</a> · '
         f'<a href="/api/v1/trading/records?format=csv&{query}">成交记录 records CSV</a></p>'
         f"{charts.monthly_chart(rows)}{charts.class_chart(rows)}{charts.table(rows)}</main></body></html>"
