@@ -186,3 +186,26 @@ def test_seized_parcel_takes_no_edit(
         "unit_code",
     )
     assert "seized" in problem["detail"] and snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    ("subzone", "reason"),
+    [
+        ("110100001001", "county 110100"),
+        ("441900099001", "zone 441900099"),
+        ("441900001999", "subzone 441900001999"),
+        ("4419000010", "12 digits"),
+    ],
+)
+def test_create_in_unknown_subzone(
+    client: TestClient, auth: Any, pair: tuple[str, str], db: Session, subzone: str, reason: str
+) -> None:
+    before = snapshot(db)
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[0.5, 0.5], [0.6, 0.5], [0.6, 0.6], [0.5, 0.6], [0.5, 0.5]]],
+    }
+    body = {"geometry": square, "subzone_code": subzone, "land_use": "0701"}
+    problem = _refused(client.post(API, json=body, headers=auth("registrar")), 422, "subzone_code")
+    assert reason in problem["detail"]
+    assert snapshot(db) == before
