@@ -77,3 +77,18 @@ def cleanup_unit(session: Session, code: str, seq: int, id_numbers: list[str]) -
     ):
         session.execute(text(sql), params)
     session.commit()
+
+
+UNTOUCHED_SQL = """
+SELECT p.unit_code FROM parcel p
+WHERE p.end_lifespan IS NULL AND p.reg_status = 'registered'
+  AND NOT EXISTS (SELECT 1 FROM baunit b WHERE b.unit_code = p.unit_code)
+  AND NOT EXISTS (SELECT 1 FROM reg_case c WHERE c.unit_code = p.unit_code)
+ORDER BY p.id DESC OFFSET :k LIMIT 1
+"""
+
+
+def untouched_unit(session: Session, k: int) -> str:
+    """The unit code of a current demo parcel nothing was registered on (for committed tests)."""
+    code: str = session.execute(text(UNTOUCHED_SQL), {"k": k}).scalar_one()
+    return code

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from cadastre.registry import journal, service
 from cadastre.registry.errors import UnitSeized
 from tests.cadastre.registry.conftest import ALICE, CORP
-from tests.cadastre.registry.helpers import cleanup_unit
+from tests.cadastre.registry.helpers import cleanup_unit, untouched_unit
 
 COURT = {"kind": "court_order", "title": "(2026)粤1971执9号"}
 REGISTRAR = {"actor": "r1", "role": "registrar"}
@@ -28,9 +28,7 @@ REGISTRAR = {"actor": "r1", "role": "registrar"}
 def committed_unit(engine: Engine) -> Iterator[str]:
     """A registered demo unit, committed; everything made on it is removed afterwards."""
     with Session(engine) as s:
-        code = s.execute(
-            text("SELECT unit_code FROM parcel WHERE end_lifespan IS NULL ORDER BY id DESC LIMIT 1")
-        ).scalar_one()
+        code = untouched_unit(s, 0)
         seq = s.execute(text("SELECT coalesce(max(seq), 0) FROM journal")).scalar_one()
         try:
             case = service.open_case(

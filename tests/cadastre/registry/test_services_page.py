@@ -10,19 +10,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from cadastre.registry import service
-from tests.cadastre.registry.helpers import cleanup_unit
+from tests.cadastre.registry.helpers import cleanup_unit, untouched_unit
 
 
 @pytest.fixture
 def committed_case(engine: Engine) -> Iterator[str]:
     """A submitted seizure case, committed so the live server sees it; removed afterwards."""
     with Session(engine) as s:
-        code = s.execute(
-            text(
-                "SELECT unit_code FROM parcel WHERE end_lifespan IS NULL ORDER BY id DESC "
-                "OFFSET 1 LIMIT 1"
-            )
-        ).scalar_one()
+        code = untouched_unit(s, 1)
         seq = s.execute(text("SELECT coalesce(max(seq), 0) FROM journal")).scalar_one()
         try:
             case = service.open_case(

@@ -15,7 +15,7 @@ from cadastre import handoff
 from cadastre.cli import app as cadastre_cli
 from cadastre.registry import signing
 from gis.errors import InvalidInput
-from tests.cadastre.registry.helpers import cleanup_unit, register_counts, run_case
+from tests.cadastre.registry.helpers import cleanup_unit, register_counts, run_case, untouched_unit
 
 runner = CliRunner()
 
@@ -106,12 +106,7 @@ def test_certificate_command_writes_a_page_that_verifies(
 ) -> None:
     """Committed (the CLI opens its own session); everything made is removed afterwards."""
     with Session(engine) as s:
-        code = s.execute(
-            text(
-                "SELECT unit_code FROM parcel WHERE end_lifespan IS NULL ORDER BY id DESC "
-                "OFFSET 2 LIMIT 1"
-            )
-        ).scalar_one()
+        code = untouched_unit(s, 2)
         seq = s.execute(text("SELECT coalesce(max(seq), 0) FROM journal")).scalar_one()
         try:
             number = run_case(
