@@ -223,3 +223,21 @@ def test_tender_bids_are_sealed_until_opening(client, db, person, free_parcels) 
     assert closed.outcome == "sold" and closed.final_price == Decimal("1200000.00")
     opened = client.get(f"{base}/bids").json()
     assert sorted(x["amount"] for x in opened) == ["1100000.00", "1200000.00"]
+
+
+def test_bid_after_close_is_refused(client, db, person, free_parcels) -> None:  # type: ignore[no-untyped-def]
+    from trading import bidding
+
+    registrar, bidder = person("registrar", "reg"), person("bidder", "b1")
+    code, land_use = free_parcels[23]
+    listing = published(db, registrar.principal, terms([code], land_use))
+    registered(db, listing, bidder.principal)
+    bidding.place_bid(db, listing.id, Decimal("1100000.00"), bidder.principal)
+    service.close_listing(db, listing.id, now=listing.deadline + timedelta(seconds=1))
+    resp = client.post(
+        f"{URL}/{listing.id}/bids", json={"amount": "2000000"}, headers=bidder.headers
+    )
+    assert "closed" in problem(resp, 409, "listing_id")["detail"]
+    assert bids_of(db, listing.id) == 1
+    public = client.get(f"{URL}/{listing.id}").json()
+    assert public["current_price"] == "1100000.00" and public["phase"]["code"] == "closed"
