@@ -19,7 +19,7 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal, principal_from_token
 from gis.db import get_session
 from gis.errors import NotAuthenticated, PermissionDenied
-from trading import bidding, clock, pages, service, stats, views
+from trading import bidding, clock, pages, repository, service, stats, views
 from trading.schemas import BidIn, DepositIn, ListingCreate, RegistrationIn
 
 router = APIRouter()
@@ -37,8 +37,6 @@ def list_listings(
     session: Session = Depends(get_session),
 ) -> list[dict[str, Any]]:
     """Published listings (public view), newest bidding start first."""
-    from trading import repository
-
     now = clock.now()
     return [
         views.listing_public(session, item, now)
