@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -45,10 +46,16 @@ async def _fire(base: str, market: Any) -> list[dict[str, Any]]:
         return [r for batch in await asyncio.gather(*jobs) for r in batch]
 
 
+def _run_in_thread(coro: Any) -> Any:
+    """asyncio.run in a worker thread: Playwright's sync API may own this thread's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def test_concurrent_bids_are_serialized(live_server: str, engine: Engine, free_parcels) -> None:  # type: ignore[no-untyped-def]
     market = open_market(engine, free_parcels[19], BIDDERS, "conc")
     try:
-        results = asyncio.run(_fire(live_server, market))
+        results = _run_in_thread(_fire(live_server, market))
         stored = accepted_bids(engine, market.listing_id)
     finally:
         remove(engine, market)
