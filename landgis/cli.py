@@ -192,21 +192,31 @@ def _progress() -> Progress:
     )
 
 
-def _register_domain_commands() -> None:
-    """Mount each domain's Typer app under its name."""
-    from landgis.collections import register_all
-    from landgis.commands import DOMAIN_APPS
+def _register_domain_commands(argv: list[str]) -> None:
+    """Mount each domain's Typer app under its name; only the invoked one is imported.
 
-    register_all()  # collections and approval sources serve CLI commands too
-    for name, sub in DOMAIN_APPS:
-        app.add_typer(sub, name=name)
+    Before a domain command runs, the database is brought up and migrated, so every
+    domain command works on a fresh checkout without a separate ``landgis setup``.
+    """
+    from landgis.commands import DOMAINS, domain_app, placeholder
+
+    invoked = argv[1] if len(argv) > 1 else None
+    for name in DOMAINS:
+        app.add_typer(domain_app(name) if name == invoked else placeholder(name), name=name)
+    if invoked in DOMAINS and not {"--help", "-h"} & set(argv):
+        from landgis.collections import register_all
+
+        settings = get_settings()
+        setup.start_database(settings)
+        setup.migrate(settings)
+        register_all()  # collections and approval sources serve CLI commands too
 
 
 def main() -> None:
     """Console entry point: every known failure becomes one line on stderr and exit 1."""
     try:
         get_settings()
-        _register_domain_commands()
+        _register_domain_commands(sys.argv)
         code = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
         if isinstance(code, int) and code:
             sys.exit(code)

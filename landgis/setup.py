@@ -58,6 +58,7 @@ def load_demo_if_empty(
 ) -> int:
     """Load the demo district into an empty register; returns parcels loaded (0 if not empty)."""
     from cadastre.demo import load_demo, register_is_empty
+    from trading.demo import load_demo_listings
 
     with session_factory()() as session:
         if not register_is_empty(session):
@@ -69,7 +70,9 @@ def load_demo_if_empty(
             progress,
         )
         session.commit()
-        return n
+    with session_factory()() as session:
+        load_demo_listings(session)  # commits through the trading services
+    return n
 
 
 def reset(settings: Settings) -> None:

@@ -29,11 +29,7 @@ def check(
     """
     from cadastre.parcels import quality
     from gis.db import get_engine
-    from gis.settings import get_settings
-    from landgis import setup
 
-    settings = get_settings()
-    setup.start_database(settings)
     with _bar() as bar:
         task = bar.add_task(f"checking {zone or 'the whole register'}", total=None)
         report = quality.run_parallel(
