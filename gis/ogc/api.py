@@ -23,6 +23,7 @@ from gis.ogc import documents, html, repository, service
 from gis.ogc.documents import GEOJSON, JSON
 from gis.ogc.errors import InvalidParameter
 from gis.ogc.params import DEFAULT_LIMIT, ItemsRequest, build_query, check_limit
+from gis.tiles.api import CONFORMANCE as TILES_CONFORMANCE
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
 RESERVED = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter"}
@@ -52,7 +53,7 @@ def landing(request: Request, f: str | None = None) -> Response:
 
 @router.get("/conformance", summary="Conformance classes")
 def conformance(request: Request, f: str | None = None) -> Response:
-    doc = {"title": "Conformance", "conformsTo": documents.CONFORMANCE}
+    doc = {"title": "Conformance", "conformsTo": [*documents.CONFORMANCE, *TILES_CONFORMANCE]}
     return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
 
 

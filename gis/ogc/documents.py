@@ -6,6 +6,7 @@ from typing import Any
 
 from gis.collections import Collection
 from gis.ogc import crs as crs_mod
+from gis.tiles.service import tile_links
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -64,6 +65,7 @@ def landing(base: str) -> dict[str, Any]:
             link(f"{base}/docs", "service-doc", HTML, "API documentation"),
             link(f"{base}/ogc/conformance", "conformance", JSON, "conformance classes"),
             link(f"{base}/ogc/collections", "data", JSON, "feature collections"),
+            *tile_links(base),
         ],
     }
 
@@ -88,6 +90,7 @@ def collection(base: str, c: Collection, extent: list[float] | None) -> dict[str
                 "application/schema+json",
                 "queryables",
             ),
+            *tile_links(base, c.id),
         ],
     }
     if extent:

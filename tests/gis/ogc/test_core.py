@@ -12,7 +12,9 @@ def test_landing_and_conformance(client: TestClient) -> None:
     rels = {x["rel"] for x in landing["links"]}
     assert {"self", "service-desc", "service-doc", "conformance", "data"} <= rels
     conf = client.get("/ogc/conformance").json()["conformsTo"]
-    assert conf == CONFORMANCE
+    assert conf[: len(CONFORMANCE)] == CONFORMANCE  # features classes, then tiles classes
+    assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt" in conf
+    assert any(link["rel"].endswith("tilesets-vector") for link in landing["links"])
     assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in conf
 
 
