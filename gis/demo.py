@@ -15,10 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
-import shapely
 from shapely.geometry import Polygon
 
 from gis.geo import AREA_SRID, STORAGE_SRID, transformer
@@ -322,75 +320,6 @@ class DemoDistrict:
                 parent=f"{COUNTY}{zone:03d}{sub:03d}",
             )
             yield block, parcels
-
-    # -- planning ------------------------------------------------------------------
-    @cached_property
-    def _subzone_cells(self) -> list[tuple[DemoArea, float, float]]:
-        out = []
-        for area in self.subzones():
-            r, c = area.extra["row"], area.extra["col"]
-            rm = min(r + SUBZONE_BLOCKS, self.rows)
-            cm = min(c + SUBZONE_BLOCKS, self.cols)
-            rad = self.radius((r + rm) / 2 - 0.5, (c + cm) / 2 - 0.5)
-            ang = math.degrees(
-                math.atan2((r + rm) / 2 - self.rows / 2, (c + cm) / 2 - self.cols / 2)
-            )
-            out.append((area, rad, ang % 360))
-        return out
-
-    def plan_zones(self) -> list[DemoArea]:
-        """Zoning, basic-farmland, development-boundary and red-line polygons (EPSG:4547)."""
-        rng = np.random.default_rng([self.seed, 7])
-        zones: list[DemoArea] = []
-        inside: list[Polygon] = []
-        red: list[Polygon] = []
-        for area, rad, ang in self._subzone_cells:
-            if rad < 0.35:
-                code = "05" if rng.random() < 0.5 else "08"
-            elif rad < 0.72:
-                code = "07" if rng.random() < 0.7 else "06"
-            else:
-                code = "01" if rng.random() < 0.75 else "03"
-            zones.append(
-                DemoArea(
-                    f"Z{area.code}",
-                    f"{area.code}用途区",
-                    area.polygon,
-                    extra={"layer": "zoning", "code": code},
-                )
-            )
-            if rad < 0.72:
-                inside.append(area.polygon)
-            elif code == "01" or rad > 0.9:
-                zones.append(
-                    DemoArea(
-                        f"F{area.code}",
-                        f"{area.code}基本农田保护区",
-                        area.polygon.buffer(-25.0, join_style="mitre"),
-                        extra={"layer": "farmland", "code": "01"},
-                    )
-                )
-            if rad >= 0.72 and 200 <= ang <= 250:
-                red.append(area.polygon.buffer(-10.0, join_style="mitre"))
-        if inside:
-            zones.append(
-                DemoArea(
-                    "UDB",
-                    "城镇开发边界",
-                    shapely.union_all(inside),
-                    extra={"layer": "development_boundary", "code": ""},
-                )
-            )
-        if red:
-            zones.append(
-                DemoArea(
-                    "ERL",
-                    "生态保护红线",
-                    shapely.union_all(red),
-                    extra={"layer": "ecological_redline", "code": ""},
-                )
-            )
-        return zones
 
 
 def _road_name(i: int, axis: str, main: bool) -> str:

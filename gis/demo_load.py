@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gis.bulk import copy_rows, ewkb_hex
 from gis.demo import DemoArea, DemoDistrict
+from gis.demo_plan import plan_zones
 from gis.geo import AREA_SRID, STORAGE_SRID, reproject
 
 
@@ -34,7 +35,7 @@ def load_plan(session: Session, district: DemoDistrict) -> int:
             "doc": "粤府函〔2023〕示范",
         },
     ).scalar_one()
-    zones: list[DemoArea] = district.plan_zones()
+    zones: list[DemoArea] = plan_zones(district)
     wkb = to_storage([z.polygon for z in zones])
     rows = (
         (edition_id, z.extra["layer"], z.extra["code"], z.name, g)
