@@ -19,7 +19,17 @@ from gis.web.maps import LAND_USE_COLOURS, land_use_colour, offline_map, page_ro
 
 router = APIRouter(tags=["maps"])
 LANDING_PARCELS = 6000
-NAV = '<nav><a href="/docs">API</a><a href="/health">health</a></nav>'
+NAV_LINKS = [
+    ("/maps/auctions", "土地交易 auctions"),
+    ("/maps/planning", "规划 planning"),
+    ("/maps/services", "办事指南 services"),
+    ("/maps/quality", "质检 quality"),
+    ("/maps/changes", "卫片 changes"),
+    ("/maps/trading/statistics", "统计 statistics"),
+    ("/ogc", "OGC API"),
+    ("/docs", "API"),
+]
+NAV = "<nav>" + "".join(f'<a href="{href}">{label}</a>' for href, label in NAV_LINKS) + "</nav>"
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -50,3 +50,13 @@ def test_server_port_taken_gives_one_line(settings: Settings, engine) -> None:  
     assert proc.returncode == 1
     assert f"port {port}" in proc.stderr and "LANDGIS_PORT" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_every_page_linked_from_the_landing_map_answers(client) -> None:  # type: ignore[no-untyped-def]
+    from cadastre.maps import NAV_LINKS
+
+    page = client.get("/")
+    assert page.status_code == 200
+    for href, _ in NAV_LINKS:
+        assert f'href="{href}"' in page.text
+        assert client.get(href).status_code == 200, href
