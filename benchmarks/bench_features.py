@@ -39,43 +39,21 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
+from benchmarks.common import PEERS, RESULTS, bench_settings, build_demo_database
 from gis import cluster
-from gis.db import dispose_engines, engine_for
-from gis.settings import REPO_ROOT, Settings, get_settings, override_settings
+from gis.db import engine_for
+from gis.settings import REPO_ROOT, Settings, override_settings
 
-RESULTS = Path(__file__).parent / "results"
-PEERS = Path(__file__).parent / ".peers"
 TIPG = "tipg==1.6.1"
 PYGEOAPI = ["pygeoapi==0.21.*", "gunicorn", "psycopg2-binary", "geoalchemy2"]
 PROPS = ["unit_code", "land_use", "area_m2", "reg_status"]
 KM_LON, KM_LAT = 1000 / 102_470, 1000 / 110_760  # degrees per km at 23° N
 
 
-def bench_settings(database: str) -> Settings:
-    base = get_settings()
-    if base.uses_local_cluster:
-        return base.model_copy(update={"database_name": database})
-    return base.model_copy(update={"database_url": base.sqlalchemy_url(database)})
-
-
 def build(settings: Settings, parcels: int, seed: int) -> None:
-    """Create the bench database afresh, migrate and load the demo district."""
-    from cadastre.demo import load_demo
-    from landgis.setup import migrate
-
-    dispose_engines()
-    cluster.ensure_database(settings, settings.database_name, fresh=True)
-    migrate(settings)
-    started = time.perf_counter()
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
-        load_demo(session, parcels, seed, lambda n: print(f"  loaded {n} parcels", flush=True))
-        session.commit()
-    auto = engine_for(settings.sqlalchemy_url()).execution_options(isolation_level="AUTOCOMMIT")
-    with auto.connect() as conn:
-        conn.execute(text("VACUUM ANALYZE parcel"))
-    print(f"built {parcels} parcels in {time.perf_counter() - started:.1f} s", flush=True)
+    """Create the bench database afresh, migrate, load the demo district."""
+    build_demo_database(settings, parcels, seed, ())
 
 
 def extent(settings: Settings) -> tuple[float, float, float, float]:

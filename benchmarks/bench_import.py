@@ -34,22 +34,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from benchmarks.common import RESULTS, bench_settings
 from gis import cluster
 from gis.db import dispose_engines, engine_for
-from gis.settings import Settings, get_settings, override_settings
+from gis.settings import Settings, override_settings
 
-RESULTS = Path(__file__).parent / "results"
 OGR_SQL = (
     "SELECT unit_code, parcel_code, subzone_code, block_code, land_use, area_m2, geom "
     "FROM parcel WHERE end_lifespan IS NULL"
 )
-
-
-def bench_settings(database: str) -> Settings:
-    base = get_settings()
-    if base.uses_local_cluster:
-        return base.model_copy(update={"database_name": database})
-    return base.model_copy(update={"database_url": base.sqlalchemy_url(database)})
 
 
 def pg_dsn(settings: Settings) -> str:

@@ -24,17 +24,12 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from benchmarks.common import RESULTS, bench_settings, build_demo_database
+from gis.db import engine_for
+from gis.settings import Settings, override_settings
 
-from gis import cluster
-from gis.db import dispose_engines, engine_for
-from gis.settings import Settings, get_settings, override_settings
-
-RESULTS = Path(__file__).parent / "results"
 SCOPE = (
     "(CAST(%(zone)s AS text) IS NULL"
     " OR {t}.subzone_code BETWEEN %(zone)s || '000' AND %(zone)s || '999')"
@@ -86,29 +81,9 @@ DEFECTS_SQL = [
 ]
 
 
-def bench_settings(database: str) -> Settings:
-    base = get_settings()
-    if base.uses_local_cluster:
-        return base.model_copy(update={"database_name": database})
-    return base.model_copy(update={"database_url": base.sqlalchemy_url(database)})
-
-
 def build(settings: Settings, parcels: int, seed: int) -> None:
     """Create the bench database afresh, migrate, load the demo and add the defects."""
-    from cadastre.demo import load_demo
-    from landgis.setup import migrate
-
-    dispose_engines()
-    cluster.ensure_database(settings, settings.database_name, fresh=True)
-    migrate(settings)
-    started = time.perf_counter()
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
-        load_demo(session, parcels, seed, lambda n: print(f"  loaded {n} parcels", flush=True))
-        for sql in DEFECTS_SQL:
-            session.execute(text(sql))
-        session.execute(text("ANALYZE"))
-        session.commit()
-    print(f"built {parcels} parcels in {time.perf_counter() - started:.1f} s", flush=True)
+    build_demo_database(settings, parcels, seed, DEFECTS_SQL)
 
 
 def measure(fn: Callable[[], dict[str, int]]) -> dict[str, Any]:

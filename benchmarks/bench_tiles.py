@@ -36,40 +36,19 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from gis import cluster
-from gis.db import dispose_engines, engine_for
-from gis.settings import REPO_ROOT, Settings, get_settings, override_settings
+from benchmarks.common import PEERS, RESULTS, bench_settings, build_demo_database
+from gis.db import engine_for
+from gis.settings import REPO_ROOT, Settings, override_settings
 
-RESULTS = Path(__file__).parent / "results"
-PEERS = Path(__file__).parent / ".peers"
 TIPG = "tipg==1.6.1"
 PROPS = ["unit_code", "land_use", "area_m2", "reg_status"]
 ZOOM = 14
 
 
-def bench_settings(database: str) -> Settings:
-    base = get_settings()
-    if base.uses_local_cluster:
-        return base.model_copy(update={"database_name": database})
-    return base.model_copy(update={"database_url": base.sqlalchemy_url(database)})
-
-
 def build(settings: Settings, parcels: int, seed: int) -> None:
-    """Create the bench database afresh, migrate and load the demo district."""
-    from cadastre.demo import load_demo
-    from landgis.setup import migrate
-
-    dispose_engines()
-    cluster.ensure_database(settings, settings.database_name, fresh=True)
-    migrate(settings)
-    started = time.perf_counter()
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
-        load_demo(session, parcels, seed, lambda n: print(f"  loaded {n} parcels", flush=True))
-        session.execute(text("ANALYZE"))
-        session.commit()
-    print(f"built {parcels} parcels in {time.perf_counter() - started:.1f} s", flush=True)
+    """Create the bench database afresh, migrate, load the demo district."""
+    build_demo_database(settings, parcels, seed, ())
 
 
 def data_tiles(settings: Settings) -> list[tuple[int, int, int]]:
