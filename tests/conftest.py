@@ -121,10 +121,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
-    """Environment for a server subprocess on ``port`` using the test database."""
-    env = dict(os.environ)  # keeps the caller's LANDGIS_ settings (cluster port, data dir)
-    env.update({"LANDGIS_PORT": str(port), "LANDGIS_HOST": "127.0.0.1"})
+def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a ``landgis`` subprocess that must use the test database.
+
+    Keeps the caller's LANDGIS_ settings (a second checkout runs its cluster on
+    another port) and points the child at the same cluster and database.
+    """
+    env = dict(os.environ)
     if settings.uses_local_cluster:
         env["LANDGIS_DATABASE_NAME"] = settings.database_name
         env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
@@ -133,6 +136,11 @@ def server_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
         env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
     env.update(extra)
     return env
+
+
+def server_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
+    """Environment for a server subprocess on ``port`` using the test database."""
+    return subprocess_env(settings, LANDGIS_PORT=str(port), LANDGIS_HOST="127.0.0.1", **extra)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ the import process is seen waiting on it, interrupts the process, then releases 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.settings import REPO_ROOT
+from tests.conftest import subprocess_env
 
 WAITING = (
     "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
@@ -40,13 +40,7 @@ def _file(engine, tmp_path):
 
 
 def _env(settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
-    if settings.uses_local_cluster:
-        env["LANDGIS_DATABASE_NAME"] = settings.database_name
-        env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
-    else:
-        env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
-    return env
+    return subprocess_env(settings)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
