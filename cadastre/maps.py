@@ -109,7 +109,7 @@ def _add_legend(fmap: folium.Map) -> None:
         for code, colour in LAND_USE_COLOURS.items()
     )
     html = (
-        f'<div class="legend" style="position:absolute;bottom:24px;left:10px;z-index:1000">'
+        f'<div class="legend" style="position:absolute;bottom:64px;left:10px;z-index:1000">'
         f"<b>地类 land use</b>{rows}</div>"
     )
     page_root(fmap).html.add_child(folium.Element(html))

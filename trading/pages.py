@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import get_session
 from gis.demo import CENTRE_LONLAT
-from gis.web.maps import offline_map, page_root, render
+from gis.web.maps import add_vector_basemap, offline_map, page_root, render
 from trading import charts, clock, repository, service, stats, views
 
 router = APIRouter(tags=["maps"], include_in_schema=False)
@@ -61,6 +61,20 @@ def popup_html(item: dict[str, Any]) -> str:
     return f'<table class="auction-popup" data-listing="{item["id"]}">{cells}</table>'
 
 
+BASEMAP_LAYERS = {
+    "parcels": {
+        "style": {
+            "weight": 0.4,
+            "color": "#9a9a9a",
+            "fill": True,
+            "fillColor": "#ece9e2",
+            "fillOpacity": 0.7,
+        }
+    },
+    "roads": {"style": {"weight": 3, "color": "#ffffff"}},
+}
+
+
 @router.get("/maps/auctions", response_class=HTMLResponse)
 def auction_map(session: Session = Depends(get_session)) -> HTMLResponse:
     """Upcoming, open and closed listings coloured by status, each with a popup."""
@@ -68,6 +82,7 @@ def auction_map(session: Session = Depends(get_session)) -> HTMLResponse:
     rows = repository.map_rows(session)
     lon, lat = CENTRE_LONLAT
     fmap = offline_map((lat, lon), zoom=14)
+    add_vector_basemap(fmap, BASEMAP_LAYERS)  # the district's own parcels and roads, offline
     if rows:
         boxes = [shape(row.geometry).bounds for row in rows]
         fmap.fit_bounds(
@@ -75,7 +90,7 @@ def auction_map(session: Session = Depends(get_session)) -> HTMLResponse:
                 [min(b[1] for b in boxes), min(b[0] for b in boxes)],
                 [max(b[3] for b in boxes), max(b[2] for b in boxes)],
             ],
-            max_zoom=17,
+            max_zoom=16,
         )
     for row in rows:
         item = views.listing_public(session, service.get_listing(session, row.id), now)
