@@ -107,7 +107,7 @@ def request_onsite(
     """A bidder declares it still wants to bid at a listing's deadline (现场竞价 request)."""
     now = now or clock.now()
     ctx = repository.bid_context(session, listing_id, actor.user_id)
-    _check_bidder(ctx, listing_id)
+    check_bidder(ctx, listing_id)
     assert ctx is not None
     if ctx.method != "listing" or ctx.status != "published":
         raise BiddingNotOpen(
@@ -119,15 +119,6 @@ def request_onsite(
     reg.wants_onsite = True
     session.commit()
     return reg
-
-
-def _check_bidder(ctx: repository.BidContext | None, listing_id: int) -> None:
-    if ctx is None or ctx.status == "draft":
-        raise ListingNotFound(f"no listing {listing_id}", field="listing_id")
-    if ctx.registration_id is None:
-        raise NotRegistered("register for this listing first", field="registration")
-    if ctx.deposit_status != "paid":
-        raise DepositUnpaid("pay the deposit before bidding", field="deposit")
 
 
 def _check_open(
@@ -174,45 +165,80 @@ def _bid_in_autocommit(session: Session) -> None:
 def place_bid(
     session: Session, listing_id: int, amount: Decimal, actor: Principal
 ) -> dict[str, object]:
-    """Decide one bid; the database clock and the listing row lock decide (see repository)."""
+    """Decide one bid in one statement; the database clock and the listing row lock decide.
+
+    A refused bid lost to a concurrent one costs a second, lock-free read of the listing
+    to say by how much (see :func:`answer`). Tenders take the sealed-bid path.
+    """
     _bid_in_autocommit(session)
-    ctx = repository.bid_context(session, listing_id, actor.user_id)
-    _check_bidder(ctx, listing_id)
-    assert ctx is not None and ctx.registration_id is not None
-    if ctx.method == "tender":
-        return _sealed_bid(session, listing_id, ctx, amount, clock.now())
-    # Prices only rise, so a bid too low against this unlocked read is too low for sure.
-    _check_amount(amount, ctx.current_price, ctx.start_price, ctx.increment)
-    row = repository.try_open_bid(
-        session,
-        listing_id=listing_id,
-        registration_id=ctx.registration_id,
-        amount=amount,
-        may_bid_onsite=bool(ctx.wants_onsite),
-        countdown=get_settings().countdown_seconds,
+    params = repository.decision_params(
+        listing_id, actor.user_id, amount, get_settings().countdown_seconds
     )
+    row = repository.decide_bid(session, params)
     session.commit()
-    if row is None:
-        _explain_refusal(session, listing_id, amount, bool(ctx.wants_onsite))
-    return {
-        "seq": row.seq,
-        "amount": fmt(amount),
-        "placed_at": row.placed_at.astimezone(clock.zone()).isoformat(),
-        "deadline": row.deadline.astimezone(clock.zone()).isoformat(),
-    }
+    if row is not None and row.method == "tender" and row.status != "draft":
+        check_bidder(row, listing_id)
+        return _sealed_bid(session, listing_id, row, amount, clock.now())
+    body = answer(row, listing_id, amount)
+    if body is None:
+        explain_race(
+            repository.listing_now(session, listing_id), amount, bool(row and row.wants_onsite)
+        )
+    assert body is not None
+    return body
 
 
-def _explain_refusal(session: Session, listing_id: int, amount: Decimal, onsite: bool) -> None:
-    """Say why the database refused a bid (prices only rise and windows only close, so
-    the state read now still shows the reason)."""
-    now = repository.listing_now(session, listing_id)
+def check_bidder(
+    row: repository.BidDecision | repository.BidContext | None, listing_id: int
+) -> None:
+    """The listing exists for the public, and the caller is registered and paid up."""
+    if row is None or row.status == "draft":
+        raise ListingNotFound(f"no listing {listing_id}", field="listing_id")
+    if row.registration_id is None:
+        raise NotRegistered("register for this listing first", field="registration")
+    if row.deposit_status != "paid":
+        raise DepositUnpaid("pay the deposit before bidding", field="deposit")
+
+
+def answer(
+    row: repository.BidDecision | None, listing_id: int, amount: Decimal
+) -> dict[str, object] | None:
+    """The answer to an open bid from its decision row: the accepted bid (small: sequence,
+    amount, server times in Asia/Shanghai), a domain error saying why it was refused, or
+    None when the row as read allowed the bid, i.e. a concurrent bid won the race and
+    the fresh listing must be read to say why (:func:`explain_race`)."""
+    check_bidder(row, listing_id)
+    assert row is not None
+    if row.seq is not None:
+        assert row.placed_at is not None and row.new_deadline is not None
+        zone = clock.zone()
+        return {
+            "seq": row.seq,
+            "amount": fmt(amount),
+            "placed_at": row.placed_at.astimezone(zone).isoformat(),
+            "deadline": row.new_deadline.astimezone(zone).isoformat(),
+        }
+    _check_open(row.method, row.status, row.bid_start, row.deadline, row.now, row.wants_onsite)
+    _check_amount(amount, row.current_price, row.start_price, row.increment)
+    return None
+
+
+def explain_race(now: repository.ListingNow | None, amount: Decimal, onsite: bool) -> None:
+    """Say why the database refused a bid the first read allowed (prices only rise and
+    windows only close, so the state read now still shows the reason)."""
+    if now is None:
+        raise ListingNotFound("the listing is gone", field="listing_id")
     _check_open(now.method, now.status, now.bid_start, now.deadline, now.now, onsite)
     _check_amount(amount, now.current_price, now.start_price, now.increment)
     raise BiddingNotOpen("the bid was refused; read the listing and try again", field="amount")
 
 
 def _sealed_bid(
-    session: Session, listing_id: int, ctx: repository.BidContext, amount: Decimal, now: datetime
+    session: Session,
+    listing_id: int,
+    ctx: repository.BidDecision,
+    amount: Decimal,
+    now: datetime,
 ) -> dict[str, object]:
     """A tender's sealed bid: one per bidder, at least the start price, hidden until opening."""
     session.commit()  # leave the read-only autocommit use: the lock below needs a transaction

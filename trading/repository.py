@@ -128,42 +128,95 @@ SEALED_SQL = text(
     "VALUES (:listing_id, :registration_id, :seq, :amount, true, 'sealed', :placed_at)) "
     "UPDATE trading_listing SET bid_count = :seq, last_bid_at = :placed_at WHERE id = :listing_id"
 )
-# One statement decides and records an open bid. The UPDATE takes the listing's row lock;
-# a concurrent bid waits for it and then (READ COMMITTED) re-checks the WHERE clause
-# against the row the winner left behind, so each accepted bid is compared with the
-# price of the one accepted just before it. The conditions are trading.rules written in
-# SQL: the window (server clock), who may bid on-site, and amount >= current + increment
-# (or >= start price for the first bid). The countdown restarts for auctions and on-site
-# auctions. No row back means the bid was refused; the caller reads the reason.
-OPEN_BID_SQL = text(
-    """
-WITH moved AS (
+
+
+# One self-committing statement decides and records an open bid (one round trip, no ORM).
+# ``ctx`` reads the listing and the caller's registration as of the statement's start.
+# ``moved`` takes the listing's row lock; a concurrent bid waits for it and then (READ
+# COMMITTED) re-checks the WHERE clause against the row the winner left behind, so each
+# accepted bid is compared with the price of the one accepted just before it. The
+# conditions are trading.rules written in SQL: a paid-up registration, the window (server
+# clock), who may bid on-site, and amount >= current + increment (or >= start price for
+# the first bid). The countdown restarts for auctions and on-site auctions. ``bid``
+# records the accepted bid. The row back always carries ``ctx`` (to explain a refusal)
+# and, if accepted, the bid; no row means no such listing. Parameters are in the
+# driver's %(name)s style, so the same text runs on a Session (exec_driver_sql) and on
+# the async psycopg connections of trading/live_bids.py.
+DECIDE_BID_SQL = """
+WITH ctx AS (
+  SELECT l.id, l.method, l.status, l.start_price, l.increment, l.current_price,
+         l.bid_start, l.deadline, r.id AS registration_id, r.deposit_status, r.wants_onsite,
+         clock_timestamp() AS now
+    FROM trading_listing l
+    LEFT JOIN trading_registration r ON r.listing_id = l.id AND r.user_id = %(user_id)s
+   WHERE l.id = %(listing_id)s
+),
+moved AS (
   UPDATE trading_listing AS l
-     SET current_price = :amount,
+     SET current_price = %(amount)s,
          bid_count = l.bid_count + 1,
          last_bid_at = clock_timestamp(),
          deadline = CASE
            WHEN l.method = 'auction' OR l.status = 'onsite'
-           THEN greatest(l.deadline, clock_timestamp() + make_interval(secs => :countdown))
+           THEN greatest(l.deadline, clock_timestamp() + make_interval(secs => %(countdown)s))
            ELSE l.deadline END
-   WHERE l.id = :listing_id
+    FROM ctx
+   WHERE l.id = ctx.id
+     AND ctx.deposit_status = 'paid'
      AND l.method <> 'tender'
-     AND (l.status = 'published' OR (l.status = 'onsite' AND :may_bid_onsite))
+     AND (l.status = 'published' OR (l.status = 'onsite' AND ctx.wants_onsite))
      AND l.bid_start <= clock_timestamp() AND clock_timestamp() < l.deadline
-     AND :amount >= coalesce(l.current_price + l.increment, l.start_price)
-  RETURNING l.id, l.bid_count, l.status, l.last_bid_at, l.deadline
+     AND %(amount)s >= coalesce(l.current_price + l.increment, l.start_price)
+  RETURNING l.id, l.bid_count, l.status, l.last_bid_at, l.deadline, ctx.registration_id
+),
+bid AS (
+  INSERT INTO trading_bid (listing_id, registration_id, seq, amount, sealed, phase, placed_at)
+  SELECT id, registration_id, bid_count, %(amount)s, false,
+         CASE WHEN status = 'onsite' THEN 'onsite' ELSE 'online' END, last_bid_at
+    FROM moved
+  RETURNING seq, placed_at
 )
-INSERT INTO trading_bid (listing_id, registration_id, seq, amount, sealed, phase, placed_at)
-SELECT id, :registration_id, bid_count, :amount, false,
-       CASE WHEN status = 'onsite' THEN 'onsite' ELSE 'online' END, last_bid_at
-  FROM moved
-RETURNING seq, placed_at, (SELECT deadline FROM moved) AS deadline
+SELECT c.method, c.status, c.start_price, c.increment, c.current_price, c.bid_start,
+       c.deadline, c.registration_id, c.deposit_status, c.wants_onsite, c.now,
+       b.seq, b.placed_at, (SELECT m.deadline FROM moved m) AS new_deadline
+  FROM ctx c LEFT JOIN bid b ON true
 """
-)
-LISTING_NOW_SQL = text(
+LISTING_NOW_DRIVER_SQL = (
     "SELECT method, status, start_price, increment, current_price, bid_start, deadline, "
-    "clock_timestamp() AS now FROM trading_listing WHERE id = :listing_id"
+    "clock_timestamp() AS now FROM trading_listing WHERE id = %(listing_id)s"
 )
+
+
+@dataclass(frozen=True)
+class BidDecision:
+    """One row of DECIDE_BID_SQL: the listing and registration as read, and the bid if any."""
+
+    method: str
+    status: str
+    start_price: Decimal
+    increment: Decimal
+    current_price: Decimal | None
+    bid_start: datetime
+    deadline: datetime
+    registration_id: int | None
+    deposit_status: str | None
+    wants_onsite: bool | None
+    now: datetime
+    seq: int | None
+    placed_at: datetime | None
+    new_deadline: datetime | None
+
+
+def decision_params(
+    listing_id: int, user_id: int, amount: Decimal, countdown: int
+) -> dict[str, Any]:
+    return {"listing_id": listing_id, "user_id": user_id, "amount": amount, "countdown": countdown}
+
+
+def decide_bid(session: Session, params: dict[str, Any]) -> BidDecision | None:
+    """Run the one-statement decision on the session's connection (see DECIDE_BID_SQL)."""
+    row = session.connection().exec_driver_sql(DECIDE_BID_SQL, params).first()
+    return None if row is None else BidDecision(*row)
 
 
 def bid_context(session: Session, listing_id: int, user_id: int) -> BidContext | None:
@@ -180,14 +233,25 @@ def record_sealed_bid(session: Session, **values: Any) -> None:
     session.execute(SEALED_SQL, values)
 
 
-def try_open_bid(session: Session, **values: Any) -> Any:
-    """Run the one-statement bid decision; the accepted bid's row, or None if refused."""
-    return session.execute(OPEN_BID_SQL, values).first()
+@dataclass(frozen=True)
+class ListingNow:
+    """A listing's bidding state and the database clock, read fresh (no lock)."""
+
+    method: str
+    status: str
+    start_price: Decimal
+    increment: Decimal
+    current_price: Decimal | None
+    bid_start: datetime
+    deadline: datetime
+    now: datetime
 
 
-def listing_now(session: Session, listing_id: int) -> Any:
+def listing_now(session: Session, listing_id: int) -> ListingNow | None:
     """The listing's bidding state and the database clock, read fresh (no lock)."""
-    return session.execute(LISTING_NOW_SQL, {"listing_id": listing_id}).one()
+    params = {"listing_id": listing_id}
+    row = session.connection().exec_driver_sql(LISTING_NOW_DRIVER_SQL, params).first()
+    return None if row is None else ListingNow(*row)
 
 
 def search_listings(
