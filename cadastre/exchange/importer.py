@@ -20,6 +20,7 @@ import shapely
 from sqlalchemy.orm import Session
 
 from cadastre.exchange import staging
+from cadastre.exchange.overlaps import areas_m2, overlapping_pairs
 from cadastre.exchange.validate import (
     as_multipolygons,
     code_problem,
@@ -30,10 +31,10 @@ from cadastre.exchange.validate import (
     resolve_mapping,
     text_value,
 )
-from gis.bulk import copy_rows, ewkb_hex
+from gis.bulk import copy_rows
 from gis.errors import InvalidInput
 from gis.exchange.read import iter_frames, locate_dataset, open_source
-from gis.geo import AREA_SRID, STORAGE_SRID, transformer
+from gis.settings import get_settings
 
 Progress = Callable[[int, int], None]  # (rows read, rows expected)
 
@@ -74,16 +75,20 @@ def import_parcels(
     subzones = staging.subzone_codes(session)
     seen: set[str] = set()
     rejects: list[tuple[int, str, str]] = []
+    kept = _Kept()
     result = ImportResult()
     started = time.perf_counter()
     for frame in iter_frames(source, options.chunk):
         cols = resolve_mapping([str(c) for c in frame.columns if c != "geometry"], options.mapping)
-        rows = _check_chunk(frame, cols, result.read, seen, subzones, rejects)
+        rows = _check_chunk(frame, cols, result.read, seen, subzones, rejects, kept)
         copy_rows(session, staging.TABLE, staging.COLUMNS, rows)
         result.read += len(frame)
         if progress:
             progress(result.read, source.count)
     result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    rejects.extend(kept.overlaps(float(get_settings().overlap_tolerance_m2)))
+    result.seconds["overlaps_in_file"] = round(time.perf_counter() - started, 2)
     rejects.extend(staging.sql_rejects(session, result.seconds))
     started = time.perf_counter()
     _finish(session, result, rejects, options, workdir)
@@ -91,7 +96,29 @@ def import_parcels(
     return result
 
 
-def _check_chunk(frame, cols, offset, seen, subzones, rejects) -> list[tuple]:  # type: ignore[no-untyped-def]
+@dataclass
+class _Kept:
+    """Row numbers, unit codes and geometries (EPSG:4490) of the rows that passed, for the
+    in-file overlap check once the whole file is read."""
+
+    rows: list[np.ndarray] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    geoms: list[np.ndarray] = field(default_factory=list)
+
+    def overlaps(self, tol_m2: float) -> list[tuple[int, str, str]]:
+        if not self.geoms:
+            return []
+        rows = np.concatenate(self.rows)
+        a, b = overlapping_pairs(np.concatenate(self.geoms), tol_m2)
+        out: list[tuple[int, str, str]] = []
+        for i, j in zip(a.tolist(), b.tolist(), strict=True):
+            ra, rb, ca, cb = int(rows[i]), int(rows[j]), self.codes[i], self.codes[j]
+            out.append((ra, ca, f"overlaps row {rb} ({cb}) of the file"))
+            out.append((rb, cb, f"overlaps row {ra} ({ca}) of the file"))
+        return out
+
+
+def _check_chunk(frame, cols, offset, seen, subzones, rejects, kept) -> list[tuple]:  # type: ignore[no-untyped-def]
     """Rows of one chunk that pass the row checks, ready for COPY; rejects appended."""
     codes = [text_value(v) for v in frame[cols["unit_code"]].tolist()]
     uses = [text_value(v) for v in frame[cols["land_use"]].tolist()]
@@ -117,12 +144,13 @@ def _check_chunk(frame, cols, offset, seen, subzones, rejects) -> list[tuple]:  
     if not good:
         return []
     multi = as_multipolygons(np.asarray(geoms[good], dtype=object))
-    tr = transformer(STORAGE_SRID, AREA_SRID)
-    areas = shapely.area(
-        shapely.transform(multi, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-    )
-    refs = ewkb_hex(shapely.point_on_surface(multi), STORAGE_SRID)
-    geom_hex = ewkb_hex(multi, STORAGE_SRID)
+    kept.rows.append(np.asarray(good) + offset + 1)
+    kept.codes.extend(codes[i] for i in good)
+    kept.geoms.append(multi)
+    areas = areas_m2(multi)
+    # plain WKB: the staging columns' type modifier gives it SRID 4490
+    refs = shapely.to_wkb(shapely.point_on_surface(multi), hex=True)
+    geom_hex = shapely.to_wkb(multi, hex=True)
     return [
         (offset + i + 1, codes[i], codes[i][:19], codes[i][:12], blocks[i] if blocks else None,
          uses[i], f"{areas[k]:.2f}", refs[k], geom_hex[k])

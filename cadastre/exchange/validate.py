@@ -107,7 +107,8 @@ def land_use_problem(code: str) -> str | None:
 
 def as_multipolygons(geoms: np.ndarray) -> np.ndarray:
     """Polygons become one-part MultiPolygons (the parcel column type)."""
-    out = np.empty(len(geoms), dtype=object)
-    for i, g in enumerate(geoms):
-        out[i] = shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g
+    out = np.asarray(geoms, dtype=object).copy()
+    single = np.flatnonzero(shapely.get_type_id(out) == 3)
+    if len(single):
+        out[single] = shapely.multipolygons(out[single], indices=np.arange(len(single)))
     return out
