@@ -181,3 +181,24 @@ def test_round_trip_through_other_formats(inline_client, auth, db, subzone, tmp_
     assert job["status"] == "done", job
     assert job["result"]["imported"] == n
     assert current_count(db) == before + n
+
+
+def test_overlaps_within_the_file(inline_client, auth, db, subzone, exported, tmp_path) -> None:
+    """Two rows of one file whose interiors overlap are both refused; neighbours are not."""
+    retire(db, subzone)
+    frame = pyogrio.read_dataframe(exported)
+    frame.loc[1, "geometry"] = shapely.MultiPolygon(
+        [shapely.affinity.translate(frame.geometry[0].geoms[0], 1e-5, 1e-5)]
+    )
+    dest = tmp_path / "overlapping.gpkg"
+    frame.to_file(dest)
+    before = current_count(db)
+    job = post_import(inline_client, auth, dest).json()
+    assert job["status"] == "failed" and job["error"]["rejected"] >= 2
+    assert current_count(db) == before
+    rows = inline_client.get(f"/api/v1/cadastre/imports/{job['id']}/rejected").text
+    assert f"overlaps row 1 ({frame.unit_code[0]}) of the file" in rows
+    assert f"overlaps row 2 ({frame.unit_code[1]}) of the file" in rows
+    job = post_import(inline_client, auth, dest, valid_only="true").json()
+    assert job["status"] == "done"
+    assert job["result"]["imported"] == len(frame) - job["result"]["rejected"]
