@@ -10,6 +10,7 @@ the caller's transaction, so Ctrl-C or a kill leaves the register as it was.
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,14 +87,42 @@ def import_parcels(
         if progress:
             progress(result.read, source.count)
     result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
-    started = time.perf_counter()
-    rejects.extend(kept.overlaps(float(get_settings().overlap_tolerance_m2)))
-    result.seconds["overlaps_in_file"] = round(time.perf_counter() - started, 2)
+    tol = float(get_settings().overlap_tolerance_m2)
+    in_file = _Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
     rejects.extend(staging.sql_rejects(session, result.seconds))
     started = time.perf_counter()
-    _finish(session, result, rejects, options, workdir)
+    early = not rejects and not options.valid_only
+    if early:
+        # All-or-nothing and clean so far: publish while the in-file check runs; if it
+        # finds overlaps, _finish raises and the caller's rollback removes the rows again.
+        result.imported = staging.publish(session)
+    rejects.extend(in_file.result())
+    _finish(session, result, rejects, options, workdir, published=early)
     result.seconds["publish"] = round(time.perf_counter() - started, 2)
     return result
+
+
+class _Background:
+    """Run a function in a daemon thread (so Ctrl-C never waits for it); result() joins."""
+
+    def __init__(self, fn: Callable[[], list[tuple[int, str, str]]]) -> None:
+        self._fn = fn
+        self._out: list[tuple[int, str, str]] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._out = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            self._error = exc
+
+    def result(self) -> list[tuple[int, str, str]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._out
 
 
 @dataclass
@@ -164,7 +193,9 @@ def _finish(
     rejects: list[tuple[int, str, str]],
     options: ImportOptions,
     workdir: Path,
+    published: bool = False,
 ) -> ImportResult:
+    """Refuse the file or drop the rejected rows, then publish (unless ``published``)."""
     result.rejected = len({r[0] for r in rejects})
     for _, _, reason in rejects:
         key = reason.split(":")[0].split(" row ")[0][:60]
@@ -180,7 +211,8 @@ def _finish(
                 reasons=result.reasons,
             )
         staging.drop_rows(session, sorted({r[0] for r in rejects}))
-    result.imported = staging.publish(session)
+    if not published:
+        result.imported = staging.publish(session)
     return result
 
 
