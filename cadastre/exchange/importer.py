@@ -10,9 +10,8 @@ the caller's transaction, so Ctrl-C or a kill leaves the register as it was.
 from __future__ import annotations
 
 import csv
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from cadastre.exchange import staging
 from cadastre.exchange.overlaps import areas_m2, overlapping_pairs
+from cadastre.exchange.pipeline import Background, prefetched
 from cadastre.exchange.validate import (
     as_multipolygons,
     code_problem,
@@ -45,7 +45,7 @@ class ImportOptions:
     srid: int | None = None
     mapping: dict[str, str] | None = None
     valid_only: bool = False
-    chunk: int = 50_000
+    chunk: int = 25_000  # rows read ahead while the previous chunk is written
 
 
 @dataclass
@@ -74,55 +74,53 @@ def import_parcels(
     source = open_source(locate_dataset(path, workdir / "src", max_bytes), options.srid)
     staging.create(session)
     subzones = staging.subzone_codes(session)
-    seen: set[str] = set()
+    seen: set[str] = set()  # these three are written by the reading thread only
     rejects: list[tuple[int, str, str]] = []
     kept = _Kept()
     result = ImportResult()
+    sql: list[tuple[int, str, str]] = []
+    checked = published = 0  # rows up to here passed the register checks / are in the register
     started = time.perf_counter()
-    for frame in iter_frames(source, options.chunk):
-        cols = resolve_mapping([str(c) for c in frame.columns if c != "geometry"], options.mapping)
-        rows = _check_chunk(frame, cols, result.read, seen, subzones, rejects, kept)
+
+    def chunks() -> Iterator[tuple[int, list[tuple]]]:  # type: ignore[type-arg]
+        read = 0
+        for frame in iter_frames(source, options.chunk):
+            names = [str(c) for c in frame.columns if c != "geometry"]
+            cols = resolve_mapping(names, options.mapping)
+            rows = _check_chunk(frame, cols, read, seen, subzones, rejects, kept)
+            read += len(frame)
+            yield read, rows
+
+    for read, rows in prefetched(chunks()):
         copy_rows(session, staging.TABLE, staging.COLUMNS, rows)
-        result.read += len(frame)
+        if not options.valid_only and not rejects and not sql:
+            # all-or-nothing and clean so far: check this chunk against the register and
+            # publish it while the next is read; a later refusal raises, and the caller's
+            # rollback takes the published rows out again
+            if not checked:
+                staging.analyze(session)
+            sql += staging.sql_rejects(session, result.seconds, checked, published)
+            checked = read
+            if not sql:
+                result.imported += staging.publish(session, published)
+                published = read
+        result.read = read
         if progress:
             progress(result.read, source.count)
     result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
     tol = float(get_settings().overlap_tolerance_m2)
-    in_file = _Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
-    rejects.extend(staging.sql_rejects(session, result.seconds))
+    in_file = Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
+    staging.analyze(session)
+    sql += staging.sql_rejects(session, result.seconds, checked, published)
+    rejects.extend(sql)
     started = time.perf_counter()
-    early = not rejects and not options.valid_only
-    if early:
-        # All-or-nothing and clean so far: publish while the in-file check runs; if it
-        # finds overlaps, _finish raises and the caller's rollback removes the rows again.
-        result.imported = staging.publish(session)
+    rest = not rejects and not options.valid_only
+    if rest:
+        result.imported += staging.publish(session, published)
     rejects.extend(in_file.result())
-    _finish(session, result, rejects, options, workdir, published=early)
+    _finish(session, result, rejects, options, workdir, published=rest)
     result.seconds["publish"] = round(time.perf_counter() - started, 2)
     return result
-
-
-class _Background:
-    """Run a function in a daemon thread (so Ctrl-C never waits for it); result() joins."""
-
-    def __init__(self, fn: Callable[[], list[tuple[int, str, str]]]) -> None:
-        self._fn = fn
-        self._out: list[tuple[int, str, str]] = []
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._out = self._fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            self._error = exc
-
-    def result(self) -> list[tuple[int, str, str]]:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._out
 
 
 @dataclass

@@ -46,19 +46,27 @@ def subzone_codes(session: Session) -> set[str]:
     return set(session.execute(text("SELECT code FROM cadastral_subzone")).scalars())
 
 
-def sql_rejects(session: Session, seconds: dict[str, float]) -> list[tuple[int, str, str]]:
-    """Rows whose unit code or parcel number is already registered or that overlap the register."""
-    started = time.perf_counter()
+def analyze(session: Session) -> None:
     session.execute(text(f"ANALYZE {TABLE}"))
-    seconds["analyze"] = round(time.perf_counter() - started, 2)
+
+
+def sql_rejects(
+    session: Session, seconds: dict[str, float], after: int = 0, published: int = 0
+) -> list[tuple[int, str, str]]:
+    """Rows after row ``after`` whose unit code or parcel number is already registered or that
+    overlap the register. Rows up to ``published`` are already in the register (this import's
+    own): meeting them is an overlap within the file, found in memory, not one with the register.
+    """
     started = time.perf_counter()
     tol = float(get_settings().overlap_tolerance_m2)
+    params = {"after": after, "tol": tol, "published": published}
     out: list[tuple[int, str, str]] = []
     registered = session.execute(
         text(
             f"SELECT s.row_no, s.unit_code FROM {TABLE} s JOIN parcel p "
-            "ON p.unit_code = s.unit_code AND p.end_lifespan IS NULL"
-        )
+            "ON p.unit_code = s.unit_code AND p.end_lifespan IS NULL WHERE s.row_no > :after"
+        ),
+        params,
     )
     out += [(r, c, f"unit code {c} is already registered") for r, c in registered]
     numbered = session.execute(
@@ -66,41 +74,50 @@ def sql_rejects(session: Session, seconds: dict[str, float]) -> list[tuple[int, 
             f"SELECT s.row_no, s.unit_code, p.unit_code FROM {TABLE} s JOIN parcel p "
             "ON p.subzone_code = s.subzone_code AND p.end_lifespan IS NULL "
             "AND substr(p.parcel_code, 15, 5) = substr(s.parcel_code, 15, 5) "
-            "AND p.unit_code <> s.unit_code"
-        )
+            "AND p.unit_code <> s.unit_code WHERE s.row_no > :after"
+        ),
+        params,
     )
     out += [
         (r, c, f"parcel number {c[14:19]} of subzone {c[:12]} is registered as {pc}")
         for r, c, pc in numbered
     ]
-    seconds["codes_sql"] = round(time.perf_counter() - started, 2)
+    _add(seconds, "codes_sql", started)
     started = time.perf_counter()
     outer = session.execute(
         text(
             f"SELECT s.row_no, s.unit_code, p.unit_code FROM {TABLE} s JOIN parcel p "
             "ON p.end_lifespan IS NULL AND p.geom && s.geom "
             "AND ST_Relate(p.geom, s.geom, 'T********') "
-            "AND ST_Area(ST_Transform(ST_Intersection(p.geom, s.geom), 4547)) > :tol"
+            "AND ST_Area(ST_Transform(ST_Intersection(p.geom, s.geom), 4547)) > :tol "
+            f"WHERE s.row_no > :after AND NOT EXISTS (SELECT 1 FROM {TABLE} o "
+            "WHERE o.row_no <= :published AND o.unit_code = p.unit_code)"
         ),
-        {"tol": tol},
+        params,
     )
     out += [(r, c, f"overlaps registered parcel {pc}") for r, c, pc in outer]
-    seconds["overlaps_register"] = round(time.perf_counter() - started, 2)
+    _add(seconds, "overlaps_register", started)
     return out
+
+
+def _add(seconds: dict[str, float], phase: str, started: float) -> None:
+    seconds[phase] = round(seconds.get(phase, 0.0) + time.perf_counter() - started, 2)
 
 
 def drop_rows(session: Session, rows: list[int]) -> None:
     session.execute(text(f"DELETE FROM {TABLE} WHERE row_no = ANY(:rows)"), {"rows": rows})
 
 
-def publish(session: Session) -> int:
-    """Insert the staged rows into the register as first versions; returns the count."""
+def publish(session: Session, after: int = 0) -> int:
+    """Insert the staged rows after row ``after`` into the register as first versions;
+    returns the count."""
     result = session.execute(
         text(
             "INSERT INTO parcel (version, unit_code, parcel_code, subzone_code, block_code, "
             "land_use, area_m2, reg_status, ref_point, geom) "
             "SELECT 1, unit_code, parcel_code, subzone_code, block_code, land_use, area_m2, "
-            f"'registered', ref_point, geom FROM {TABLE} ORDER BY row_no"
-        )
+            f"'registered', ref_point, geom FROM {TABLE} WHERE row_no > :after ORDER BY row_no"
+        ),
+        {"after": after},
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,69 @@
+"""Threads of a bulk import: the file is read and checked one chunk ahead of the database.
+
+Both run in daemon threads, so Ctrl-C (which lands in the main thread, the one talking
+to the database) never waits for them, and the transaction is rolled back as before.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+_DONE = object()
+
+
+def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """The items of ``items``, each computed in a daemon thread while the caller uses the last."""
+    slots: queue.Queue[tuple[BaseException | None, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                slots.put((None, item))
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            slots.put((exc, None))
+            return
+        slots.put((None, _DONE))
+
+    threading.Thread(target=produce, daemon=True, name="import-reader").start()
+    try:
+        while True:
+            error, item = slots.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while not slots.empty():  # unblock a producer waiting to put, so it sees ``stop``
+            slots.get_nowait()
+
+
+class Background(Generic[T]):
+    """Run a function in a daemon thread; ``result()`` waits and re-raises its error."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._out: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True, name="import-check")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._out = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._out  # type: ignore[return-value]
