@@ -80,6 +80,7 @@ def import_parcels(
     result = ImportResult()
     sql: list[tuple[int, str, str]] = []
     checked = published = 0  # rows up to here passed the register checks / are in the register
+    early = not options.valid_only  # publish chunk by chunk while nothing is rejected
     started = time.perf_counter()
 
     def chunks() -> Iterator[tuple[int, list[tuple]]]:  # type: ignore[type-arg]
@@ -93,17 +94,16 @@ def import_parcels(
 
     for read, rows in prefetched(chunks()):
         copy_rows(session, staging.TABLE, staging.COLUMNS, rows)
-        if not options.valid_only and not rejects and not sql:
-            # all-or-nothing and clean so far: check this chunk against the register and
-            # publish it while the next is read; a later refusal raises, and the caller's
-            # rollback takes the published rows out again
+        early = early and not rejects and not sql
+        if early:
+            # all-or-nothing and clean so far: publish this chunk while the next is read; a
+            # later refusal raises, and the caller's rollback takes the rows out again
             if not checked:
                 staging.analyze(session)
-            sql += staging.sql_rejects(session, result.seconds, checked, published)
+            sql += staging.overlap_rejects(session, result.seconds, checked, published)
             checked = read
-            if not sql:
-                result.imported += staging.publish(session, published)
-                published = read
+            early = not sql and _publish_chunk(session, published, len(rows), result)
+            published = read if early else published
         result.read = read
         if progress:
             progress(result.read, source.count)
@@ -111,7 +111,8 @@ def import_parcels(
     tol = float(get_settings().overlap_tolerance_m2)
     in_file = Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
     staging.analyze(session)
-    sql += staging.sql_rejects(session, result.seconds, checked, published)
+    sql += staging.overlap_rejects(session, result.seconds, checked, published)
+    sql += staging.code_rejects(session, result.seconds, published)
     rejects.extend(sql)
     started = time.perf_counter()
     rest = not rejects and not options.valid_only
@@ -121,6 +122,23 @@ def import_parcels(
     _finish(session, result, rejects, options, workdir, published=rest)
     result.seconds["publish"] = round(time.perf_counter() - started, 2)
     return result
+
+
+class _CodeTaken(Exception):
+    """A row of the chunk has a unit code already in the register."""
+
+
+def _publish_chunk(session: Session, after: int, count: int, result: ImportResult) -> bool:
+    """Publish the staged rows after ``after`` unless one's unit code is registered (then
+    nothing of the chunk stays, and the final checks name the row)."""
+    try:
+        with session.begin_nested():
+            if staging.publish(session, after, skip_taken=True) < count:
+                raise _CodeTaken
+    except _CodeTaken:
+        return False
+    result.imported += count
+    return True
 
 
 @dataclass

@@ -50,23 +50,20 @@ def analyze(session: Session) -> None:
     session.execute(text(f"ANALYZE {TABLE}"))
 
 
-def sql_rejects(
-    session: Session, seconds: dict[str, float], after: int = 0, published: int = 0
+def code_rejects(
+    session: Session, seconds: dict[str, float], published: int = 0
 ) -> list[tuple[int, str, str]]:
-    """Rows after row ``after`` whose unit code or parcel number is already registered or that
-    overlap the register. Rows up to ``published`` are already in the register (this import's
-    own): meeting them is an overlap within the file, found in memory, not one with the register.
-    """
+    """Rows whose unit code or parcel number is already registered. Rows up to ``published``
+    are this import's own, in the register already (they went in without a code conflict);
+    no two rows of a file share a code or number, so they never match another row."""
     started = time.perf_counter()
-    tol = float(get_settings().overlap_tolerance_m2)
-    params = {"after": after, "tol": tol, "published": published}
     out: list[tuple[int, str, str]] = []
     registered = session.execute(
         text(
             f"SELECT s.row_no, s.unit_code FROM {TABLE} s JOIN parcel p "
-            "ON p.unit_code = s.unit_code AND p.end_lifespan IS NULL WHERE s.row_no > :after"
+            "ON p.unit_code = s.unit_code AND p.end_lifespan IS NULL WHERE s.row_no > :published"
         ),
-        params,
+        {"published": published},
     )
     out += [(r, c, f"unit code {c} is already registered") for r, c in registered]
     numbered = session.execute(
@@ -74,16 +71,24 @@ def sql_rejects(
             f"SELECT s.row_no, s.unit_code, p.unit_code FROM {TABLE} s JOIN parcel p "
             "ON p.subzone_code = s.subzone_code AND p.end_lifespan IS NULL "
             "AND substr(p.parcel_code, 15, 5) = substr(s.parcel_code, 15, 5) "
-            "AND p.unit_code <> s.unit_code WHERE s.row_no > :after"
-        ),
-        params,
+            "AND p.unit_code <> s.unit_code"
+        )
     )
     out += [
         (r, c, f"parcel number {c[14:19]} of subzone {c[:12]} is registered as {pc}")
         for r, c, pc in numbered
     ]
     _add(seconds, "codes_sql", started)
+    return out
+
+
+def overlap_rejects(
+    session: Session, seconds: dict[str, float], after: int = 0, published: int = 0
+) -> list[tuple[int, str, str]]:
+    """Rows after row ``after`` that overlap a registered parcel. Rows up to ``published`` are
+    this import's own: meeting them is an overlap within the file, found in memory."""
     started = time.perf_counter()
+    tol = float(get_settings().overlap_tolerance_m2)
     outer = session.execute(
         text(
             f"SELECT s.row_no, s.unit_code, p.unit_code FROM {TABLE} s JOIN parcel p "
@@ -93,9 +98,9 @@ def sql_rejects(
             f"WHERE s.row_no > :after AND NOT EXISTS (SELECT 1 FROM {TABLE} o "
             "WHERE o.row_no <= :published AND o.unit_code = p.unit_code)"
         ),
-        params,
+        {"after": after, "tol": tol, "published": published},
     )
-    out += [(r, c, f"overlaps registered parcel {pc}") for r, c, pc in outer]
+    out = [(r, c, f"overlaps registered parcel {pc}") for r, c, pc in outer]
     _add(seconds, "overlaps_register", started)
     return out
 
@@ -108,15 +113,21 @@ def drop_rows(session: Session, rows: list[int]) -> None:
     session.execute(text(f"DELETE FROM {TABLE} WHERE row_no = ANY(:rows)"), {"rows": rows})
 
 
-def publish(session: Session, after: int = 0) -> int:
+def publish(session: Session, after: int = 0, skip_taken: bool = False) -> int:
     """Insert the staged rows after row ``after`` into the register as first versions;
-    returns the count."""
+    returns the count. ``skip_taken``: rows whose unit code is registered are left out
+    (the caller compares the count) instead of failing on the unique index."""
     result = session.execute(
         text(
             "INSERT INTO parcel (version, unit_code, parcel_code, subzone_code, block_code, "
             "land_use, area_m2, reg_status, ref_point, geom) "
             "SELECT 1, unit_code, parcel_code, subzone_code, block_code, land_use, area_m2, "
             f"'registered', ref_point, geom FROM {TABLE} WHERE row_no > :after ORDER BY row_no"
+            + (
+                " ON CONFLICT (unit_code) WHERE end_lifespan IS NULL DO NOTHING"
+                if skip_taken
+                else ""
+            )
         ),
         {"after": after},
     )
