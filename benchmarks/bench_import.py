@@ -136,6 +136,7 @@ def run_child(settings: Settings, work: str, path: Path) -> None:
     from cadastre.exchange.exporter import export_parcels
     from cadastre.exchange.importer import ImportOptions, import_parcels
 
+    phases: dict[str, float] = {}  # import: seconds per phase (threads overlap; see importer)
     started = time.perf_counter()
     with Session(engine_for(settings.sqlalchemy_url())) as session:
         if work == "import":
@@ -145,10 +146,11 @@ def run_child(settings: Settings, work: str, path: Path) -> None:
                 )
             session.commit()
             count = result.imported
-            print(json.dumps({"phases": result.seconds}), file=sys.stderr)
+            phases = result.seconds
         else:
             count = export_parcels(session, "gpkg", path)
-    print(json.dumps({"work_seconds": round(time.perf_counter() - started, 2), "rows": count}))
+    seconds = round(time.perf_counter() - started, 2)
+    print(json.dumps({"work_seconds": seconds, "rows": count, "phases": phases}))
 
 
 def round_trip(settings: Settings, gpkg: Path, work: Path, n: int) -> list[dict[str, Any]]:
