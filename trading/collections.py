@@ -42,6 +42,9 @@ LISTINGS = Collection(
     where="status <> 'draft'",
     datetime_column="bid_start",
     min_zoom=10,
+    # Every bid changes the current price: keep listings out of the cached default base map
+    # rather than put bids behind the tile change log's database-wide lock.
+    extra={"basemap": False},
 )
 
 COLLECTIONS: list[Collection] = [LISTINGS]

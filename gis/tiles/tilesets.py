@@ -70,10 +70,15 @@ def for_collection(collection_id: str) -> Tileset:
 
 def basemap(selection: str | None = None) -> Tileset:
     """Every public collection, one layer each, in registration order (drawn bottom-up);
-    ``selection`` (comma-separated collection ids, OGC ``collections``) picks some of them."""
+    ``selection`` (comma-separated collection ids, OGC ``collections``) picks some of them.
+
+    A collection with ``extra={"basemap": False}`` (fast-changing data such as live land
+    listings) is left out of the default base map, which then stays cacheable; it can
+    still be named in ``selection`` and has its own tiles."""
     public = [c for c in collections.all_collections() if c.public]
     if not selection:
-        return Tileset(id=BASEMAP_ID, title="底图 base map", layers=tuple(public))
+        default = tuple(c for c in public if c.extra.get("basemap", True))
+        return Tileset(id=BASEMAP_ID, title="底图 base map", layers=default)
     wanted = [s.strip() for s in selection.split(",") if s.strip()]
     known = {c.id: c for c in public}
     unknown = [w for w in wanted if w not in known]

@@ -74,8 +74,10 @@ def test_auction_map_shows_listings_offline_with_popups(live_server, browser, ma
     hosts, bodies = _watch(page)
     page.goto(live_server + "/maps/auctions")
     page.wait_for_selector(".leaflet-container")
-    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length >= 1")
-    shapes = page.locator("path.leaflet-interactive")
+    page.wait_for_function(
+        "document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length >= 1"
+    )
+    shapes = page.locator(".leaflet-overlay-pane path.leaflet-interactive")  # not the base map
     colours = {shapes.nth(i).get_attribute("fill") for i in range(shapes.count())}
     assert "#1a9641" in colours  # the open listing is drawn in the "open" colour
     page.evaluate(OPEN_POPUP, market.listing_id)
