@@ -1,10 +1,16 @@
-"""Bulk import of parcels into the register, validated before anything is written.
+"""Bulk import of parcels into the register, validated before it is committed.
 
-Rows stream from the file in chunks into a temporary staging table (COPY), with the
-row checks of :mod:`validate`; then SQL finds codes already registered and overlaps
-within the file and with the register. All-or-nothing (default): any rejected row
-refuses the whole file. ``valid_only``: rejected rows are left out. Everything runs in
-the caller's transaction, so Ctrl-C or a kill leaves the register as it was.
+A reading thread (:mod:`pipeline`) reads the file in chunks and applies the row checks
+of :mod:`validate` (geometry, codes, duplicates, land use) one chunk ahead; the main
+thread COPYs each chunk into a temporary staging table. All-or-nothing (default): while
+nothing is rejected, each chunk is checked against the register (overlaps in SQL; codes
+by ``ON CONFLICT`` in a savepoint) and published at once, so the server's index work
+overlaps the reading. Once the file is read, overlaps within the file are found in
+memory (:mod:`overlaps`) while the last checks run; any rejected row then refuses the
+whole file by raising, and the caller's rollback removes what was published.
+``valid_only``: everything is checked first and the rejected rows are left out.
+Everything runs in the caller's transaction, so Ctrl-C or a kill leaves the register as
+it was.
 """
 
 from __future__ import annotations
