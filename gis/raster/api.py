@@ -145,8 +145,8 @@ def raster_tile(
 ) -> Response:
     """An XYZ (Web Mercator) PNG tile: band selection, rescale, colormap, hillshade."""
     style = tiles.parse_style(bands, rescale, colormap, algorithm)
-    raster = service.get_raster(session, raster_id)
-    session.close()  # release the connection while rendering
+    raster = service.tile_source(session, raster_id)
+    session.close()  # release the connection (if one was taken) while rendering
     png = tiles.render_tile(service.cog_path(raster), raster, z, x, y, style)
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
 

@@ -8,6 +8,7 @@ row rolled back, so nothing half-made remains.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -123,6 +124,27 @@ def get_raster(session: Session, raster_id: int) -> Raster:
     return raster
 
 
+TILE_SOURCE_TTL_S = 30.0
+_tile_sources: dict[int, tuple[float, Raster]] = {}
+
+
+def tile_source(session: Session, raster_id: int) -> Raster:
+    """The catalogue row a tile request needs, kept in memory for a few seconds.
+
+    Catalogue rows never change after import, so tiles skip the database on a hit. A raster
+    deleted by another worker is noticed at once: its COG is gone, and the entry is dropped.
+    """
+    hit = _tile_sources.get(raster_id)
+    if hit is not None and time.monotonic() - hit[0] < TILE_SOURCE_TTL_S:
+        if cog_path(hit[1]).exists():
+            return hit[1]
+        _tile_sources.pop(raster_id, None)
+        raise RasterNotFound(f"no raster {raster_id}", field="raster_id")
+    raster = get_raster(session, raster_id)
+    _tile_sources[raster_id] = (time.monotonic(), raster)
+    return raster
+
+
 def cog_path(raster: Raster) -> Path:
     """Absolute path of a catalogued raster's COG."""
     return get_settings().files_dir / raster.path
@@ -160,6 +182,7 @@ def delete(session: Session, raster_id: int) -> None:
     """Remove a raster from the catalogue and delete its COG (after the commit)."""
     raster = get_raster(session, raster_id)
     path = cog_path(raster)
+    _tile_sources.pop(raster_id, None)
     repository.delete_raster(session, raster)
     session.commit()
     cog.remove_quietly(path)

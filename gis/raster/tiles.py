@@ -8,6 +8,8 @@ band's range, which suits both 8-bit imagery and DEMs.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,18 +123,44 @@ def default_rescale(rasters: list[Raster], bands: tuple[int, ...]) -> tuple[floa
     return (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
 
 
+READERS_PER_THREAD = 8
+_local = threading.local()
+
+
+def open_reader(path: Path) -> Reader:
+    """A COG reader kept open in this thread (GDAL handles are not shared across threads).
+
+    Opening a COG reads its header and overviews; keeping the last few open per worker
+    thread saves that on every tile. Catalogued COGs never change in place.
+    """
+    readers: OrderedDict[str, Reader] | None = getattr(_local, "readers", None)
+    if readers is None:
+        readers = _local.readers = OrderedDict()
+    key = str(path)
+    reader = readers.get(key)
+    if reader is not None:
+        readers.move_to_end(key)
+        return reader
+    with rasterio.Env(**GDAL_TILE_ENV):
+        reader = Reader(key)
+    readers[key] = reader
+    if len(readers) > READERS_PER_THREAD:
+        readers.popitem(last=False)[1].close()
+    return reader
+
+
 def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
     """One PNG tile of the COG at ``path``."""
     bands = style.bands or default_bands(raster)
     if any(b < 1 or b > raster.band_count for b in bands):
         raise InvalidInput(f"the raster has bands 1..{raster.band_count}", field="bands")
-    with rasterio.Env(**GDAL_TILE_ENV), Reader(str(path)) as reader:
-        try:
-            if style.algorithm == "hillshade":
-                return _hillshade_tile(reader, raster, z, x, y, bands[0])
-            img = reader.tile(x, y, z, tilesize=TILE_SIZE, indexes=bands)
-        except TileOutsideBounds:
-            raise TileNotInRaster(f"tile {z}/{x}/{y} is outside raster {raster.id}") from None
+    reader = open_reader(path)
+    try:
+        if style.algorithm == "hillshade":
+            return _hillshade_tile(reader, raster, z, x, y, bands[0])
+        img = reader.tile(x, y, z, tilesize=TILE_SIZE, indexes=bands)
+    except TileOutsideBounds:
+        raise TileNotInRaster(f"tile {z}/{x}/{y} is outside raster {raster.id}") from None
     rescale = style.rescale or (default_rescale([raster], bands),)
     if len(rescale) == 1 and len(bands) > 1:
         rescale = rescale * len(bands)

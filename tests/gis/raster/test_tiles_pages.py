@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from rasterio.io import MemoryFile
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from gis.settings import get_settings
 from tests.gis.raster.conftest import REAL
 
 Headers = Callable[[str], dict[str, str]]
@@ -125,3 +128,19 @@ def test_ogc_api_tiles_of_a_raster(client: TestClient, auth: Headers) -> None:
     assert np.array_equal(ogc, xyz)
     assert client.get(f"/api/v1/rasters/{item['id']}/tiles/WebMercatorQuad").status_code == 200
     assert client.get("/api/v1/rasters/777777/tiles").status_code == 404
+
+
+def test_tile_of_a_raster_deleted_elsewhere_is_404_not_a_stale_image(
+    client: TestClient, auth: Headers, db: Session
+) -> None:
+    """Tiles keep catalogue rows and open readers in memory; a raster removed behind this
+    process's back (another worker's delete: row and COG gone) must answer 404 at once."""
+    item = imported(client, auth, "RGB.byte.tif")
+    t = centre_tile(item, 9)
+    url = f"/api/v1/rasters/{item['id']}/tiles/{t.z}/{t.x}/{t.y}.png"
+    assert client.get(url).status_code == 200  # now cached in this process
+    path = db.execute(text("SELECT path FROM raster WHERE id = :i"), {"i": item["id"]}).scalar()
+    db.execute(text("DELETE FROM raster WHERE id = :i"), {"i": item["id"]})
+    (get_settings().files_dir / path).unlink()
+    gone = client.get(url)
+    assert gone.status_code == 404 and gone.json()["field"] == "raster_id"
