@@ -28,7 +28,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,10 +39,17 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from benchmarks.common import PEERS, RESULTS, bench_settings, build_demo_database
+from benchmarks.common import (
+    PEERS,
+    RESULTS,
+    bench_settings,
+    build_demo_database,
+    free_port,
+    start,
+)
 from gis import cluster
 from gis.db import engine_for
-from gis.settings import REPO_ROOT, Settings, override_settings
+from gis.settings import Settings, override_settings
 
 TIPG = "tipg==1.6.1"
 PYGEOAPI = ["pygeoapi==0.21.*", "gunicorn", "psycopg2-binary", "geoalchemy2"]
@@ -89,33 +95,8 @@ def venv(name: str, packages: list[str]) -> Path:
     return python
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def socket_dir(settings: Settings) -> str:
     return str(settings.pg_dir / "run")
-
-
-def start(name: str, cmd: list[str], env: dict[str, str], ready: str) -> subprocess.Popen[bytes]:
-    """Start a server and wait until ``ready`` answers 200; stop it on failure."""
-    log = open(PEERS / f"features-{name}.log", "w")  # noqa: SIM115 (kept open for the process)
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited; see {log.name}")
-        try:
-            if httpx.get(ready, timeout=10).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.terminate()
-    proc.wait(timeout=20)
-    raise RuntimeError(f"{name} did not start; see {log.name}")
 
 
 def pygeoapi_config(settings: Settings, port: int) -> Path:
@@ -209,7 +190,7 @@ def start_servers(
         url = f"http://127.0.0.1:{port}/ogc/collections/parcels/items"
         servers["landgis"] = (
             {"items": url, "bbox": url, "cql2": url},
-            start("landgis", cmd, env, url + "?limit=1"),
+            start("features-landgis", cmd, env, url + "?limit=1"),
         )
 
         port = free_port()
@@ -237,7 +218,7 @@ def start_servers(
         url = f"http://127.0.0.1:{port}/collections/public.parcel/items"
         servers["tipg"] = (
             {"items": url, "bbox": url, "cql2": url},
-            start("tipg", cmd, env, f"http://127.0.0.1:{port}/healthz"),
+            start("features-tipg", cmd, env, f"http://127.0.0.1:{port}/healthz"),
         )
 
         port = free_port()
@@ -263,7 +244,7 @@ def start_servers(
         url = f"http://127.0.0.1:{port}/collections/parcels/items"
         servers["pygeoapi"] = (
             {"items": url, "bbox": url, "cql2": url},
-            start("pygeoapi", cmd, env, url + "?limit=1&f=json"),
+            start("features-pygeoapi", cmd, env, url + "?limit=1&f=json"),
         )
     except Exception:
         stop(servers)

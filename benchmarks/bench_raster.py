@@ -44,7 +44,7 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 from sqlalchemy.orm import Session
 
-from benchmarks.bench_tiles import free_port, start
+from benchmarks.common import free_port, start
 from gis import cluster
 from gis.db import dispose_engines, engine_for, session_factory
 from gis.settings import REPO_ROOT, Settings, get_settings, override_settings

@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,9 +36,16 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from benchmarks.common import PEERS, RESULTS, bench_settings, build_demo_database
+from benchmarks.common import (
+    PEERS,
+    RESULTS,
+    bench_settings,
+    build_demo_database,
+    free_port,
+    start,
+)
 from gis.db import engine_for
-from gis.settings import REPO_ROOT, Settings, override_settings
+from gis.settings import Settings, override_settings
 
 TIPG = "tipg==1.6.1"
 PROPS = ["unit_code", "land_use", "area_m2", "reg_status"]
@@ -74,12 +80,6 @@ def ensure_tipg() -> Path:
     return python
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def pg_dsn(settings: Settings) -> str:
     """A libpq/asyncpg URL of the bench database."""
     if settings.database_url:
@@ -89,25 +89,6 @@ def pg_dsn(settings: Settings) -> str:
         f"postgresql://{settings.pg_os_user}@localhost:{settings.pg_port}/"
         f"{settings.database_name}?host={run}"
     )
-
-
-def start(name: str, cmd: list[str], env: dict[str, str], ready: str) -> subprocess.Popen[bytes]:
-    """Start a server and wait until ``ready`` (a URL) answers 200; stop it on failure."""
-    log = open(PEERS / f"{name}.log", "w")  # noqa: SIM115 (kept open for the process)
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited; see {log.name}")
-        try:
-            if httpx.get(ready, timeout=5).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.terminate()
-    proc.wait(timeout=20)
-    raise RuntimeError(f"{name} did not start; see {log.name}")
 
 
 def start_servers(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import cluster
 from gis.db import dispose_engines, engine_for
-from gis.settings import Settings, get_settings
+from gis.settings import REPO_ROOT, Settings, get_settings
 
 RESULTS = Path(__file__).parent / "results"
 PEERS = Path(__file__).parent / ".peers"
@@ -48,3 +51,32 @@ def build_demo_database(
     seconds = time.perf_counter() - started
     print(f"built {parcels} parcels in {seconds:.1f} s", flush=True)
     return seconds
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(
+    name: str, cmd: list[str], env: dict[str, str], ready: str, timeout: float = 180
+) -> subprocess.Popen[bytes]:
+    """Start a server (log in benchmarks/.peers/NAME.log) and wait until ``ready`` (a URL)
+    answers 200; stop it on failure."""
+    log = open(PEERS / f"{name}.log", "w")  # noqa: SIM115 (kept open for the process)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited; see {log.name}")
+        try:
+            if httpx.get(ready, timeout=10).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.terminate()
+    proc.wait(timeout=20)
+    raise RuntimeError(f"{name} did not start; see {log.name}")
