@@ -188,9 +188,7 @@ def place_bid(
     return body
 
 
-def check_bidder(
-    row: repository.BidDecision | repository.BidContext | None, listing_id: int
-) -> None:
+def check_bidder(row: repository.BidContext | None, listing_id: int) -> None:
     """The listing exists for the public, and the caller is registered and paid up."""
     if row is None or row.status == "draft":
         raise ListingNotFound(f"no listing {listing_id}", field="listing_id")

@@ -188,19 +188,9 @@ LISTING_NOW_DRIVER_SQL = (
 
 
 @dataclass(frozen=True)
-class BidDecision:
+class BidDecision(BidContext):
     """One row of DECIDE_BID_SQL: the listing and registration as read, and the bid if any."""
 
-    method: str
-    status: str
-    start_price: Decimal
-    increment: Decimal
-    current_price: Decimal | None
-    bid_start: datetime
-    deadline: datetime
-    registration_id: int | None
-    deposit_status: str | None
-    wants_onsite: bool | None
     now: datetime
     seq: int | None
     placed_at: datetime | None
