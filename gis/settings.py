@@ -105,12 +105,17 @@ class Settings(BaseSettings):
         """The token-signing secret: the setting, else one kept in ``data/secret_key``."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return _secret_file(self.data_dir / "secret_key")
+
+
+@lru_cache(maxsize=8)
+def _secret_file(path: Path) -> str:
+    """Read (creating on first use) a generated secret; read once per process, not per request."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _unknown_names() -> list[str]:

@@ -14,12 +14,13 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from gis.auth import tokens
 from gis.auth.deps import oauth2_scheme, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session
 from gis.errors import NotAuthenticated, PermissionDenied
-from trading import bidding, clock, live_bids, pages, repository, service, stats, tokens, views
+from trading import bidding, clock, live_bids, pages, repository, service, stats, views
 from trading.schemas import BidIn, DepositIn, ListingCreate, RegistrationIn
 
 router = APIRouter()

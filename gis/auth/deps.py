@@ -7,8 +7,9 @@ from collections.abc import Callable
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
+from gis.auth import tokens
 from gis.auth.roles import Role
-from gis.auth.service import Principal, principal_from_token
+from gis.auth.service import Principal
 from gis.errors import NotAuthenticated, PermissionDenied
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -16,7 +17,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 
 def optional_principal(token: str | None = Depends(oauth2_scheme)) -> Principal | None:
     """The caller if a token was sent (an invalid token is refused, not ignored)."""
-    return principal_from_token(token) if token else None
+    return tokens.principal(token) if token else None
 
 
 def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:

@@ -16,13 +16,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.auth import tokens
 from gis.auth.roles import Role
 from gis.auth.service import BadCredentials, Principal
 from gis.errors import LandgisError
 from gis.settings import get_settings
 from tests.trading.committed import accepted_bids, open_market, remove
 from tests.trading.conftest import published, registered, terms
-from trading import bidding, live_bids, repository, tokens
+from trading import bidding, live_bids, repository
 from trading.errors import BiddingNotOpen, BidTooLow, DepositUnpaid, NotRegistered
 
 URL = "/api/v1/trading/listings"

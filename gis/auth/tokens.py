@@ -1,4 +1,4 @@
-"""Decoded bearer tokens, cached per token until they expire (the bid hot path's auth).
+"""Decoded bearer tokens, cached per token until they expire (every request's auth).
 
 A token is a signed JWT: what it says and when it expires never change, so checking its
 signature once per process is enough. The cache holds at most ``MAX_TOKENS`` entries
