@@ -1,4 +1,4 @@
-"""OGC API Features (Parts 1-4) under /ogc over the collection registry."""
+"""OGC API Features (Parts 1-4, sorting and property selection) under /ogc."""
 
 from __future__ import annotations
 
@@ -22,12 +22,20 @@ from gis.ogc import crs as crs_mod
 from gis.ogc import documents, html, repository, service
 from gis.ogc.documents import GEOJSON, JSON
 from gis.ogc.errors import InvalidParameter
-from gis.ogc.params import DEFAULT_LIMIT, ItemsRequest, build_query, check_limit
+from gis.ogc.params import (
+    DEFAULT_LIMIT,
+    ItemsRequest,
+    build_query,
+    check_limit,
+    parse_properties,
+)
 from gis.tiles.api import CONFORMANCE as TILES_CONFORMANCE
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
 RESERVED = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter"}
 RESERVED |= {"filter-lang", "filter-crs", "properties", "sortby"}
+SORTBY_HELP = "comma-separated sortables, '-' descending, '+' or none ascending: +land_use,-area_m2"
+PROPERTIES_HELP = "comma-separated properties to return (id and geometry always come)"
 
 
 def _base(request: Request) -> str:
@@ -97,6 +105,14 @@ def queryables(
 ) -> Response:
     c = service.readable(collection_id, who)
     return _json(documents.queryables(_base(request), c), "application/schema+json")
+
+
+@router.get("/collections/{collection_id}/sortables", summary="Properties to sort by")
+def sortables(
+    collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
+) -> Response:
+    c = service.readable(collection_id, who)
+    return _json(documents.sortables(_base(request), c), "application/schema+json")
 
 
 def _page_links(request: Request, limit: int, offset: int, more: bool) -> list[dict[str, Any]]:
@@ -179,6 +195,8 @@ def items(
     filter_: str | None = Query(None, alias="filter"),
     filter_lang: str | None = Query(None, alias="filter-lang"),
     filter_crs: str | None = Query(None, alias="filter-crs"),
+    sortby: str | None = Query(None, description=SORTBY_HELP),
+    properties: str | None = Query(None, description=PROPERTIES_HELP),
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
 ) -> Response:
@@ -196,6 +214,8 @@ def items(
         filter_lang,
         filter_crs,
         property_filter=_property_filters(request, c.properties),
+        sortby=sortby,
+        properties=properties,
     )
     text = _page(request, session, c, out_crs, req)
     if as_html:
@@ -216,13 +236,15 @@ def item(
     request: Request,
     f: str | None = None,
     crs: str | None = None,
+    properties: str | None = Query(None, description=PROPERTIES_HELP),
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
 ) -> Response:
     c = service.readable(collection_id, who)
     as_html = _wants_html(request, f)
     out_crs = crs_mod.SUPPORTED[crs_mod.CRS84] if as_html else crs_mod.parse(crs)
-    feature = repository.item(session, c, out_crs, feature_id)
+    chosen = None if properties is None else parse_properties(c, properties)
+    feature = repository.item(session, c, out_crs, feature_id, chosen)
     if feature is None:
         raise NotFound(f"no feature {feature_id!r} in {c.id!r}", field="featureId")
     if as_html:

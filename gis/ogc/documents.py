@@ -28,6 +28,9 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables",
+    "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/property-selection",
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
 ]
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -90,6 +93,12 @@ def collection(base: str, c: Collection, extent: list[float] | None) -> dict[str
                 "application/schema+json",
                 "queryables",
             ),
+            link(
+                f"{href}/sortables",
+                "http://www.opengis.net/def/rel/ogc/1.0/sortables",
+                "application/schema+json",
+                "sortables",
+            ),
             *tile_links(base, c.id),
         ],
     }
@@ -100,20 +109,28 @@ def collection(base: str, c: Collection, extent: list[float] | None) -> dict[str
     return doc
 
 
-def queryables(base: str, c: Collection) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "geometry": {
-            "$ref": f"https://geojson.org/schema/{c.geometry_type}.json",
-            "x-ogc-role": "primary-geometry",
-        }
-    }
-    for name, kind in c.properties.items():
-        props[name] = {"title": name, **SCHEMA_TYPES.get(kind, {"type": "string"})}
+def _schema(base: str, c: Collection, kind: str, props: dict[str, Any]) -> dict[str, Any]:
+    for name, type_ in c.properties.items():
+        props[name] = {"title": name, **SCHEMA_TYPES.get(type_, {"type": "string"})}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"{base}/ogc/collections/{c.id}/queryables",
+        "$id": f"{base}/ogc/collections/{c.id}/{kind}",
         "type": "object",
         "title": c.title,
         "properties": props,
         "additionalProperties": False,
     }
+
+
+def queryables(base: str, c: Collection) -> dict[str, Any]:
+    """Part 3: the properties a filter may name, and the geometry."""
+    geometry = {
+        "$ref": f"https://geojson.org/schema/{c.geometry_type}.json",
+        "x-ogc-role": "primary-geometry",
+    }
+    return _schema(base, c, "queryables", {"geometry": geometry})
+
+
+def sortables(base: str, c: Collection) -> dict[str, Any]:
+    """Part 5: the properties ``sortby`` accepts (every published one; not the geometry)."""
+    return _schema(base, c, "sortables", {})

@@ -1,4 +1,5 @@
-"""Query parameters of the items endpoint: bbox, bbox-crs, datetime, limit, offset, filter."""
+"""Query parameters of the items endpoint: bbox, bbox-crs, datetime, limit, offset, filter,
+sortby (OGC API Features Part 8) and properties (Part 6)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from gis.geo import transformer
 from gis.ogc import cql
 from gis.ogc import crs as crs_mod
 from gis.ogc.errors import InvalidParameter
-from gis.ogc.repository import Query
+from gis.ogc.repository import Query, SortKey
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
@@ -28,6 +29,8 @@ class ItemsRequest:
     filter_lang: str | None = None
     filter_crs: str | None = None
     property_filter: str | None = None  # CQL2 JSON made from ?property=value parameters
+    sortby: str | None = None
+    properties: str | None = None
 
 
 def check_limit(limit: int, offset: int) -> None:
@@ -101,6 +104,60 @@ def add_datetime(q: Query, c: Collection, value: str) -> None:
         q.add(f"{col} <= :dt_end", dt_end=end)
 
 
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",")]
+
+
+def parse_sortby(c: Collection, value: str) -> tuple[SortKey, ...]:
+    """``+land_use,-area_m2``: published property names, ``-`` descending, ``+`` or none ascending.
+
+    An unencoded ``+`` in a URL arrives as a space, hence the strip. Names are returned
+    as the collection spells them (its own keys), never as text from the request.
+    """
+    keys: list[SortKey] = []
+    for item in _names(value):
+        descending = item.startswith("-")
+        name = item[1:].strip() if item[:1] in ("+", "-") else item
+        own = next((p for p in c.properties if p == name), None)
+        if own is None:
+            allowed = list(c.properties)
+            raise InvalidParameter(
+                f"cannot sort by {name!r}; sortable properties: {', '.join(allowed)}",
+                field="sortby",
+                property=name,
+                allowed=allowed,
+            )
+        if any(k.name == own for k in keys):
+            raise InvalidParameter(f"sortby names {own!r} twice", field="sortby", property=own)
+        keys.append(SortKey(own, descending))
+    return tuple(keys)
+
+
+ALWAYS_RETURNED = ("id", "geometry")
+
+
+def parse_properties(c: Collection, value: str) -> tuple[str, ...]:
+    """``unit_code,land_use``: the published properties to return, in the order given.
+
+    The id and the geometry are always returned (naming them is allowed); an empty value
+    returns no properties. Names are the collection's own keys, never request text.
+    """
+    chosen: list[str] = []
+    for name in (n for n in _names(value) if n):
+        own = next((p for p in c.properties if p == name), None)
+        if own is None and name not in ALWAYS_RETURNED:
+            allowed = list(c.properties)
+            raise InvalidParameter(
+                f"unknown property {name!r}; published properties: {', '.join(allowed)}",
+                field="properties",
+                property=name,
+                allowed=allowed,
+            )
+        if own is not None and own not in chosen:
+            chosen.append(own)
+    return tuple(chosen)
+
+
 def build_query(c: Collection, req: ItemsRequest) -> Query:
     """The SQL conditions for an items request (validated; 400 on bad input)."""
     check_limit(req.limit, req.offset)
@@ -125,6 +182,10 @@ def build_query(c: Collection, req: ItemsRequest) -> Query:
     if req.property_filter:
         sql, params = cql.translate(c, req.property_filter, "cql2-json", fcrs_default(), "pf")
         q.add(sql, **params)
+    if req.sortby:  # an empty sortby keeps the default order
+        q.sort = parse_sortby(c, req.sortby)
+    if req.properties is not None:
+        q.properties = parse_properties(c, req.properties)
     return q
 
 

@@ -17,12 +17,23 @@ from gis.collections import Collection
 from gis.ogc.crs import OutputCrs
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """One ``sortby`` key: a property name from the collection's own list, and its direction."""
+
+    name: str
+    descending: bool = False
+
+
 @dataclass
 class Query:
-    """Conditions on alias ``t`` (SQL from code and the CQL2 translator) with bound params."""
+    """What to select on alias ``t``: conditions (SQL from code and the CQL2 translator) with
+    bound params, the sort keys, and which published properties to return (None: all)."""
 
     conditions: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    sort: tuple[SortKey, ...] = ()
+    properties: tuple[str, ...] | None = None
 
     def add(self, sql: str, **params: Any) -> None:
         self.conditions.append(sql)
@@ -39,9 +50,21 @@ def geometry_sql(c: Collection, crs: OutputCrs) -> str:
     return f"coalesce(ST_AsGeoJSON({g}, {crs.digits}, 0), 'null')"
 
 
-def feature_sql(c: Collection, crs: OutputCrs) -> str:
-    """A Feature as JSON text, concatenated so the geometry's JSON is never parsed again."""
-    props = ", ".join(f"'{name}', t.\"{name}\"" for name in c.properties)
+def _published(c: Collection, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names, checked against the collection's list (identifiers never come from users)."""
+    unknown = [n for n in names if n not in c.properties]
+    if unknown:
+        raise ValueError(f"{c.id} does not publish {unknown}")
+    return names
+
+
+def feature_sql(c: Collection, crs: OutputCrs, properties: tuple[str, ...] | None = None) -> str:
+    """A Feature as JSON text, concatenated so the geometry's JSON is never parsed again.
+
+    ``properties`` selects (and orders) the published properties; None gives all of them.
+    """
+    names = tuple(c.properties) if properties is None else _published(c, properties)
+    props = ", ".join(f"'{name}', t.\"{name}\"" for name in names)
     return (
         f'\'{{"type":"Feature","id":\' || to_json(t."{c.id_column}")::text'
         f" || ',\"geometry\":' || {geometry_sql(c, crs)}"
@@ -54,15 +77,25 @@ def where_sql(c: Collection, q: Query) -> str:
     return " AND ".join(conds) or "TRUE"
 
 
+def order_sql(c: Collection, sort: tuple[SortKey, ...]) -> str:
+    """ORDER BY keys on alias ``t``: the sort keys, then the id so that pages never overlap."""
+    _published(c, tuple(k.name for k in sort))
+    keys = [f't."{k.name}" {"DESC" if k.descending else "ASC"}' for k in sort]
+    if c.id_column not in {k.name for k in sort}:
+        keys.append(f't."{c.id_column}"')
+    return ", ".join(keys)
+
+
 def items(
     session: Session, c: Collection, crs: OutputCrs, q: Query, limit: int, offset: int
 ) -> tuple[str, int, bool]:
     """(comma-joined Feature texts, number returned, whether more follow) of one page."""
+    order = order_sql(c, q.sort)
     sql = f"""
     WITH page AS (
-      SELECT {feature_sql(c, crs)} AS f, row_number() OVER () AS rn
+      SELECT {feature_sql(c, crs, q.properties)} AS f, row_number() OVER (ORDER BY {order}) AS rn
       FROM (SELECT * FROM "{c.table}" t WHERE {where_sql(c, q)}
-            ORDER BY t."{c.id_column}" LIMIT :lim_1 OFFSET :off) t
+            ORDER BY {order} LIMIT :lim_1 OFFSET :off) t
     )
     SELECT coalesce(string_agg(f, ',' ORDER BY rn) FILTER (WHERE rn <= :lim), ''),
            count(*) FILTER (WHERE rn <= :lim), count(*) > :lim
@@ -87,11 +120,17 @@ def count(session: Session, c: Collection, q: Query) -> int:
     return int(session.execute(text(sql), q.params).scalar_one())
 
 
-def item(session: Session, c: Collection, crs: OutputCrs, fid: str) -> str | None:
-    """One Feature's JSON text, or None."""
+def item(
+    session: Session,
+    c: Collection,
+    crs: OutputCrs,
+    fid: str,
+    properties: tuple[str, ...] | None = None,
+) -> str | None:
+    """One Feature's JSON text (all or the selected published properties), or None."""
     cast = id_type(session, c)
     sql = f"""
-    SELECT {feature_sql(c, crs)} FROM "{c.table}" t
+    SELECT {feature_sql(c, crs, properties)} FROM "{c.table}" t
     WHERE {where_sql(c, Query())} AND t."{c.id_column}" = CAST(:fid AS {cast})
     """
     if cast in ("integer", "bigint") and not fid.lstrip("-").isdigit():

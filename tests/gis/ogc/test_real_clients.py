@@ -70,3 +70,18 @@ def test_owslib_lists_and_reads(live_server: str, live_parcels: int) -> None:
     assert 0 < boxed["numberReturned"] < live_parcels
     one = api.collection_item("parcels", page["features"][0]["id"])
     assert one["id"] == page["features"][0]["id"]
+
+
+def test_owslib_sortby_and_properties(live_server: str) -> None:
+    """OWSLib sends ``sortby=("area_m2", "desc")`` as ``sortby=-area_m2``; properties as given."""
+    api = Features(f"{live_server}/ogc")
+    every = api.collection_items("parcels", limit=10_000)["features"]
+    want = sorted(every, key=lambda f: (-f["properties"]["area_m2"], f["id"]))[:50]
+    page = api.collection_items("parcels", limit=50, sortby=("area_m2", "desc"))
+    assert [f["id"] for f in page["features"]] == [f["id"] for f in want]
+    up = api.collection_items("parcels", limit=50, sortby=("area_m2", "asc"))["features"]
+    assert up[0]["properties"]["area_m2"] == min(f["properties"]["area_m2"] for f in every)
+    slim = api.collection_items("parcels", limit=5, properties="unit_code,land_use")
+    assert all(set(f["properties"]) == {"unit_code", "land_use"} for f in slim["features"])
+    sortables = httpx.get(f"{live_server}/ogc/collections/parcels/sortables").json()
+    assert "area_m2" in sortables["properties"]
