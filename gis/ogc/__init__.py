@@ -9,6 +9,8 @@
   read north-first as their EPSG definitions say; ``Content-Crs`` names the CRS.
 - ``cql``: Part 3. pygeofilter parses CQL2 text / JSON; the AST becomes SQL on the
   collection's published columns only, every literal a bound parameter.
+  Temporal T_BEFORE / T_AFTER / T_DURING / T_INTERSECTS on date properties; ``cql_text``
+  adds CQL2's function form of the T_ operators to pygeofilter's text grammar.
 - ``params``: bbox, bbox-crs, datetime, limit, offset, ``sortby`` (Part 8; keys from the
   collection's own property list, the id appended as tie-breaker so pages never overlap;
   ``/sortables`` lists them) and ``properties`` (Part 6; PostGIS builds the JSON of the

@@ -3,6 +3,9 @@
 Only properties the collection publishes (and its geometry) may be named; every
 literal becomes a bound parameter; identifiers come from the collection definition.
 Spatial literals are read in ``filter-crs`` (CRS84 by default) and compared in EPSG:4490.
+Temporal operators T_BEFORE, T_AFTER, T_DURING and T_INTERSECTS compare a date or datetime
+property with an instant or an interval (open ends ``..`` allowed); the other T_ operators
+are refused.
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from pygeofilter import ast
+from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json import parse as parse_json
-from pygeofilter.parsers.cql2_text import parse as parse_text
 
 from gis.collections import Collection
+from gis.ogc.cql_text import parse as parse_text
 from gis.ogc.crs import OutputCrs
 from gis.ogc.errors import InvalidParameter
 
@@ -39,6 +42,14 @@ SPATIAL = {
 }
 GEOMETRY_NAMES = ("geometry", "geom")
 NUMERIC = ("integer", "number")
+TIME_KINDS = ("date", "datetime")
+# pygeofilter reads T_INTERSECTS as TimeOverlaps (a proper T_OVERLAPS is refused)
+TEMPORAL = {
+    ast.TimeBefore: "T_BEFORE",
+    ast.TimeAfter: "T_AFTER",
+    ast.TimeDuring: "T_DURING",
+    ast.TimeOverlaps: "T_INTERSECTS",
+}
 
 
 def _parse_time(value: str, name: str) -> date | datetime:
@@ -60,11 +71,34 @@ def parse(text: str, lang: str | None) -> ast.Node:
         raise InvalidParameter(f"unknown filter-lang {lang!r}", field="filter-lang")
     try:
         if lang == "cql2-json":
-            return parse_json(json.loads(text))
+            doc = json.loads(text)
+            _refuse_t_overlaps(doc)
+            return parse_json(doc)
         return parse_text(text)
+    except InvalidParameter:
+        raise
     except Exception as exc:  # pygeofilter raises lark and ValueError types
         msg = str(exc).splitlines()[0][:200]
         raise InvalidParameter(f"malformed {lang} filter: {msg}", field="filter") from None
+
+
+def _refuse_t_overlaps(doc: Any) -> None:
+    """pygeofilter reads CQL2 JSON ``t_overlaps`` as ``t_intersects``: refuse it before."""
+    if isinstance(doc, dict):
+        if str(doc.get("op", "")).lower() == "t_overlaps":
+            raise _unsupported_temporal("T_OVERLAPS")
+        for value in doc.values():
+            _refuse_t_overlaps(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            _refuse_t_overlaps(value)
+
+
+def _unsupported_temporal(name: str) -> InvalidParameter:
+    return InvalidParameter(
+        f"the filter uses {name}; supported temporal operators: {', '.join(TEMPORAL.values())}",
+        field="filter",
+    )
 
 
 class SqlFilter:
@@ -109,6 +143,8 @@ class SqlFilter:
         for cls, fn in SPATIAL.items():
             if type(node) is cls:
                 return f"{fn}({self._spatial(node.lhs)}, {self._spatial(node.rhs)})"
+        if isinstance(node, ast.TemporalPredicate):
+            return self._temporal(node)
         raise InvalidParameter(
             f"the filter uses {type(node).__name__}, which this server does not support",
             field="filter",
@@ -174,6 +210,49 @@ class SqlFilter:
         if kind in ("date", "datetime") and isinstance(value, str):
             value = _parse_time(value, prop.name)
         return self.bind(value)
+
+    def _temporal(self, node: ast.TemporalPredicate) -> str:
+        """An instant-valued property against an instant or an interval (``None``: open end)."""
+        name = TEMPORAL.get(type(node))
+        if name is None:
+            raise _unsupported_temporal(f"T_{node.op.value}")
+        col = self._column(node.lhs)
+        kind = self.c.properties[node.lhs.name]
+        if kind not in TIME_KINDS:
+            raise InvalidParameter(
+                f"{name} needs a date or datetime property; {node.lhs.name!r} is a {kind}",
+                field="filter",
+                property=node.lhs.name,
+            )
+        if isinstance(node.rhs, values.Interval):
+            start, end = (self._instant(node.lhs.name, v) for v in (node.rhs.start, node.rhs.end))
+        elif name == "T_DURING":
+            raise InvalidParameter("T_DURING needs an INTERVAL", field="filter")
+        else:
+            start = end = self._instant(node.lhs.name, node.rhs)
+        if name == "T_BEFORE":
+            return f"({col} < {self.bind(start)})" if start else "FALSE"
+        if name == "T_AFTER":
+            return f"({col} > {self.bind(end)})" if end else "FALSE"
+        lo, hi = (">", "<") if name == "T_DURING" else (">=", "<=")
+        conds = [f"{col} IS NOT NULL"]
+        conds += [f"{col} {lo} {self.bind(start)}"] if start else []
+        conds += [f"{col} {hi} {self.bind(end)}"] if end else []
+        return f"({' AND '.join(conds)})"
+
+    def _instant(self, prop: str, value: Any) -> date | None:
+        """A date / date-time to compare with, or None for an open interval end."""
+        if value is None or value == "..":
+            return None
+        if isinstance(value, str):
+            value = _parse_time(value, prop)
+        if not isinstance(value, date):  # datetime is a date too
+            raise InvalidParameter(
+                f"{value!r} is not a date or timestamp for {prop!r}",
+                field="filter",
+                property=prop,
+            )
+        return value
 
     def _like(self, node: ast.Like) -> str:
         pattern = node.pattern  # CQL2 LIKE uses % and _ exactly as SQL does

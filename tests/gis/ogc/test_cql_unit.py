@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -42,3 +43,18 @@ def test_flipped_filter_crs_for_spatial_literals() -> None:
         PARCELS, "S_INTERSECTS(geometry, POINT(23 113.7))", None, crs.parse("EPSG:4490")
     )
     assert "ST_FlipCoordinates" in sql and json.loads(params["f0"])["type"] == "Point"
+
+
+def test_temporal_literals_are_bound_and_open_ends_dropped() -> None:
+    events = Collection(
+        id="e", title="e", description="e", table="t", properties={"opened": "date"}
+    )
+    sql, params = translate(
+        events, "T_DURING(opened, INTERVAL('2026-01-01', '..'))", None, crs.parse(None)
+    )
+    assert sql == '(t."opened" IS NOT NULL AND t."opened" > :f0)'
+    assert params == {"f0": date(2026, 1, 1)}
+    sql, params = translate(
+        events, "T_BEFORE(opened, INTERVAL('..', '2026-01-01'))", None, crs.parse(None)
+    )
+    assert sql == "FALSE" and params == {}  # nothing is before an interval open at its start
