@@ -51,8 +51,9 @@ class Client:
         self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
     def _get(self, url: str, **params: Any) -> dict[str, Any]:
-        r = self.http.get(url, params={k: v for k, v in params.items() if v is not None})
-        return self._json(r)
+        """GET as JSON; no params keeps the URL's own query (httpx drops it for ``params={}``)."""
+        given = {k: v for k, v in params.items() if v is not None}
+        return self._json(self.http.get(url, params=given or None))
 
     @staticmethod
     def _json(r: httpx.Response) -> dict[str, Any]:
@@ -77,13 +78,20 @@ class Client:
         filter: str | dict[str, Any] | None = None,  # noqa: A002 - the OGC parameter name
         limit: int | None = None,
         page_size: int = PAGE,
+        sortby: str | Iterable[str] | None = None,
+        properties: Iterable[str] | None = None,
     ) -> gpd.GeoDataFrame:
         """Features (all pages, or the first ``limit``) as a GeoDataFrame in EPSG:4490.
 
         ``bbox`` is (min lon, min lat, max lon, max lat); ``filter`` is CQL2 text, or a
-        dict of CQL2 JSON.
+        dict of CQL2 JSON; ``sortby`` names properties, ``-`` first for descending
+        (``["land_use", "-area_m2"]``); ``properties`` chooses the columns besides the geometry.
         """
         params: dict[str, Any] = {"limit": min(page_size, limit or page_size)}
+        if sortby is not None:
+            params["sortby"] = sortby if isinstance(sortby, str) else ",".join(sortby)
+        if properties is not None:
+            params["properties"] = ",".join(properties)
         if bbox is not None:
             params["bbox"] = ",".join(str(v) for v in bbox)
         if isinstance(filter, dict):

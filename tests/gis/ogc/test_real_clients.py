@@ -7,6 +7,8 @@ import subprocess
 import httpx
 from owslib.ogcapi.features import Features
 
+from gis.client import Client
+
 
 def _ogrinfo(*args: str) -> str:
     out = subprocess.run(
@@ -85,3 +87,20 @@ def test_owslib_sortby_and_properties(live_server: str) -> None:
     assert all(set(f["properties"]) == {"unit_code", "land_use"} for f in slim["features"])
     sortables = httpx.get(f"{live_server}/ogc/collections/parcels/sortables").json()
     assert "area_m2" in sortables["properties"]
+
+
+def test_planners_client_sorts_and_selects(live_server: str, live_parcels: int) -> None:
+    with Client(live_server) as planners:
+        every = planners.items("parcels", page_size=250, properties=[])
+        assert len(every) == live_parcels and every.index.is_unique  # next links followed
+        gdf = planners.items(
+            "parcels",
+            sortby=["land_use", "-area_m2"],
+            properties=["land_use", "area_m2"],
+            limit=120,
+            page_size=50,
+        )
+    assert list(gdf.columns) == ["geometry", "land_use", "area_m2"]
+    assert len(gdf) == 120 and gdf.crs.to_epsg() == 4490
+    keys = list(zip(gdf["land_use"], -gdf["area_m2"], strict=True))
+    assert keys == sorted(keys)  # across pages of the client's own size
