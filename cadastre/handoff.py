@@ -7,14 +7,27 @@ Conflict) naming the field at fault.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cadastre.registry import service
+from cadastre.registry import carry, service
+from cadastre.registry import repository as registry_repo
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
+from cadastre.registry.rules import EDITS_BLOCKED_WHILE_SEIZED
 
-__all__ = ["CaseNotFound", "UnitNotFound", "case_status", "open_case", "unit_restrictions"]
+__all__ = [
+    "CaseNotFound",
+    "UnitNotFound",
+    "carry_rrrs",
+    "case_status",
+    "check_merge",
+    "lock_units",
+    "open_case",
+    "seizure_blocks",
+    "unit_restrictions",
+]
 
 
 def open_case(
@@ -80,3 +93,41 @@ def unit_restrictions(session: Session, unit_code: str) -> set[str]:
 def case_status(session: Session, public_number: str) -> dict[str, Any]:
     """A case's status and dates (nothing about people); CaseNotFound if unknown."""
     return service.case_status(session, public_number)
+
+
+def lock_units(session: Session, unit_codes: list[str]) -> None:
+    """Take the registration locks of these units (as case entry does) until the
+    transaction ends; a parcel edit takes them before its parcel row locks, in the same
+    order as entry, so an edit and an entry on one unit wait for each other instead of
+    deadlocking, and the edit sees a restriction entered just before it."""
+    for code in sorted(set(unit_codes)):
+        registry_repo.lock_unit(session, code)
+
+
+def seizure_blocks(operation: str) -> bool:
+    """Whether a court's seizure (查封) stops this parcel edit (a split carries it instead)."""
+    return operation in EDITS_BLOCKED_WHILE_SEIZED
+
+
+def check_merge(session: Session, unit_codes: list[str], at: datetime) -> None:
+    """Refuse merging these units: UnitSeized if one is seized, HoldersDiffer (a Conflict
+    naming the parcels, ``detail_zh`` in Chinese) unless every unit's live rights have the
+    same holders with the same shares. Takes the units' registration locks."""
+    carry.check_merge(session, unit_codes, at)
+
+
+def carry_rrrs(
+    session: Session,
+    *,
+    operation: str,
+    edit_id: int,
+    parents: list[str],
+    children: list[tuple[str, int]],
+    at: datetime,
+) -> dict[str, Any] | None:
+    """Carry the live rights and restrictions of the ``parents`` unit codes to the
+    ``children`` ((unit code, parcel uid) each) of parcel edit ``edit_id``, ending the
+    parents' records at ``at``; the journal summary, or None if nothing was registered."""
+    return carry.carry(
+        session, operation=operation, edit_id=edit_id, parents=parents, children=children, at=at
+    )

@@ -1,8 +1,9 @@
 """Parcel edits under the register's rules: split, merge, boundary adjustment, create,
 change and retire. Each edit is one transaction that checks the If-Match ETags of the
 row-locked current versions, checks topology in PostGIS, closes the old versions
-(``end_lifespan``) and opens new ones; split, merge and adjustment give new unit codes.
-Knows nothing of HTTP.
+(``end_lifespan``) and opens new ones; split, merge and adjustment give new unit codes,
+and the registry carries the old units' rights and restrictions to them in the same
+transaction (:func:`cadastre.handoff.carry_rrrs`). Knows nothing of HTTP.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ def history(session: Session, code: str) -> tuple[list[ParcelRow], list[dict[str
     return rows, repo.lineage(session, [r.id for r in rows])
 
 
-def _locked(session: Session, unit_codes: list[str], if_match: list[str]) -> list[ParcelRow]:
+def _locked(
+    session: Session, unit_codes: list[str], if_match: list[str], operation: str
+) -> list[ParcelRow]:
     """Row-lock the current versions of ``unit_codes`` and check each one's ETag."""
     for c in unit_codes:
         parse_unit_code(c)
@@ -87,6 +90,9 @@ def _locked(session: Session, unit_codes: list[str], if_match: list[str]) -> lis
             "send If-Match with the ETag of every parcel you edit (read it first)",
             field="If-Match",
         )
+    from cadastre.handoff import lock_units  # the registry's contract (lazy: no cycle)
+
+    lock_units(session, unit_codes)  # before the row locks, in the order case entry takes them
     rows = repo.lock_current(session, unit_codes)
     if len(rows) < len(unit_codes):  # a concurrent edit committed while we waited: re-read
         rows = repo.lock_current(session, unit_codes)
@@ -102,15 +108,18 @@ def _locked(session: Session, unit_codes: list[str], if_match: list[str]) -> lis
                 field="If-Match",
                 unit_code=r.unit_code,
             )
-        _check_not_seized(session, r)
+        _check_not_seized(session, r, operation)
     repo.lock_geometry_writes(session)
     return rows
 
 
-def _check_not_seized(session: Session, row: ParcelRow) -> None:
-    """A unit under a court's seizure (查封) takes no edit until the seizure is released."""
-    from cadastre.handoff import unit_restrictions  # the registry's contract (lazy: no cycle)
+def _check_not_seized(session: Session, row: ParcelRow, operation: str) -> None:
+    """A unit under a court's seizure (查封) takes no edit until the seizure is released,
+    except a split, which carries the seizure to every part."""
+    from cadastre.handoff import seizure_blocks, unit_restrictions  # lazy: no import cycle
 
+    if not seizure_blocks(operation):
+        return
     if row.reg_status in FROZEN_STATUSES or "seizure" in unit_restrictions(session, row.unit_code):
         raise Conflict(
             f"parcel {row.unit_code} is seized (查封) and cannot be edited", field="unit_code"
@@ -137,7 +146,10 @@ def _open(
     geoms: list[str],
     land_uses: list[str],
 ) -> EditResult:
-    """Close ``parents`` and open one new parcel with a new unit code per geometry."""
+    """Close ``parents`` and open one new parcel with a new unit code per geometry; the
+    registry carries the parents' rights and restrictions to every new parcel."""
+    from cadastre.handoff import carry_rrrs  # the registry's contract (lazy: no cycle)
+
     at = repo.clock(session)
     new = codes.new_codes(session, parents[0].unit_code, len(geoms))
     repo.close_versions(session, [p.id for p in parents], at)
@@ -154,7 +166,18 @@ def _open(
     ]
     links = [(p.id, i) for p in parents for i in ids]
     edit_id = repo.record_edit(session, operation, actor, at, links)
-    return EditResult(operation, edit_id, [p.unit_code for p in parents], repo.by_ids(session, ids))
+    opened = repo.by_ids(session, ids)
+    children = [(r.unit_code, r.uid) for r in opened]
+    parent_codes = [p.unit_code for p in parents]
+    carry_rrrs(
+        session,
+        operation=operation,
+        edit_id=edit_id,
+        parents=parent_codes,
+        children=children,
+        at=at,
+    )
+    return EditResult(operation, edit_id, parent_codes, opened)
 
 
 def _land_uses(given: list[str] | None, n: int, default: str) -> list[str]:
@@ -179,7 +202,7 @@ def split(
     if (line is None) == (parts is None):
         raise InvalidInput("give either a cutting line or the parts", field="line")
     with _transaction(session):
-        (parent,) = _locked(session, [code], if_match)
+        (parent,) = _locked(session, [code], if_match, "split")
         if line is not None:
             geoms = topology.split_by_line(session, parent.ewkb, line)
         else:
@@ -210,13 +233,16 @@ def merge(
     if land_use is not None:
         landuse.check(land_use)
     with _transaction(session):
-        parents = _locked(session, sorted(unit_codes), if_match)
+        parents = _locked(session, sorted(unit_codes), if_match, "merge")
         kinds = {(p.subzone_code, p.unit_code[12:14]) for p in parents}
         if len(kinds) > 1:
             raise InvalidInput(
                 "only parcels of one subzone with the same ownership and right type merge",
                 field="unit_codes",
             )
+        from cadastre.handoff import check_merge  # lazy: no import cycle
+
+        check_merge(session, [p.unit_code for p in parents], repo.clock(session))
         union = topology.merged(session, [p.ewkb for p in parents])
         biggest = max(parents, key=lambda p: p.area_m2)
         return _open(session, "merge", actor, parents, [union], [land_use or biggest.land_use])
@@ -235,7 +261,9 @@ def adjust(
     the neighbour keeps the rest of the two; both get new unit codes."""
     new_a = topology.ewkb_from_geojson(geometry)
     with _transaction(session):
-        rows = {r.unit_code: r for r in _locked(session, sorted([code, neighbour]), if_match)}
+        rows = {
+            r.unit_code: r for r in _locked(session, sorted([code, neighbour]), if_match, "adjust")
+        }
         a, b = rows[code], rows[neighbour]
         topology.check_valid(session, new_a)
         new_b = topology.adjusted_neighbour(session, a.ewkb, b.ewkb, new_a)
@@ -294,7 +322,7 @@ def change(
         landuse.check(land_use)
     g = topology.ewkb_from_geojson(geometry) if geometry is not None else None
     with _transaction(session):
-        (old,) = _locked(session, [code], if_match)
+        (old,) = _locked(session, [code], if_match, "change")
         if g is not None:
             topology.check_valid(session, g)
             topology.check_no_overlap(session, g, [old.id])
@@ -317,7 +345,7 @@ def change(
 def retire(session: Session, code: str, *, if_match: list[str], actor: str) -> EditResult:
     """Close a parcel with no successor (注销); its unit code is never handed out again."""
     with _transaction(session):
-        (old,) = _locked(session, [code], if_match)
+        (old,) = _locked(session, [code], if_match, "retire")
         at = repo.clock(session)
         repo.close_versions(session, [old.id], at)
         edit_id = repo.record_edit(session, "retire", actor, at, [(old.id, None)])

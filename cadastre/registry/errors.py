@@ -35,3 +35,7 @@ class NotRegistered(Conflict):
 
 class NothingToRelease(Conflict):
     """A release or discharge with no matching restriction in force."""
+
+
+class HoldersDiffer(Conflict):
+    """Parcels to merge whose live rights differ in holders or shares (``unit_codes``)."""

@@ -1,4 +1,4 @@
-"""LADM registry tables: parties, BAUnits, RRRs, sources, cases, journal, certificates.
+"""LADM registry tables: parties, BAUnits, RRRs, carries, sources, cases, journal, certificates.
 
 Versioned objects (party, baunit, rrr) carry ``uid`` (the object across versions),
 ``version`` and ``begin_lifespan``/``end_lifespan``: a change closes the current row
@@ -150,6 +150,16 @@ class RRR(Base):
         Index("ix_rrr_unit_code", "unit_code", "end_lifespan"),
         Index("ix_rrr_party_uid", "party_uid"),
     )
+
+
+class RRRCarry(Base):
+    """An RRR record carried to a successor unit by a parcel edit (split, merge, adjust)."""
+
+    __tablename__ = "rrr_carry"
+
+    from_id: Mapped[int] = mapped_column(ForeignKey("rrr.id"), primary_key=True)
+    to_id: Mapped[int] = mapped_column(ForeignKey("rrr.id"), primary_key=True, index=True)
+    edit_id: Mapped[int] = mapped_column(ForeignKey("parcel_edit.id"), index=True)
 
 
 class RegCase(Base):

@@ -169,12 +169,17 @@ def list_cases(
 
 
 def unit_history(session: Session, unit_code: str) -> list[Row[Any]]:
-    """Every RRR version ever on ``unit_code``, oldest first (for the registrars' timeline)."""
+    """Every RRR version ever on ``unit_code``, oldest first (for the registrars' timeline),
+    with the records of split or merged parent units it was carried from (``carried_from``,
+    a JSON list of {unit_code, uid}, or None)."""
     return list(
         session.execute(
             text(
                 "SELECT r.uid, r.kind, r.rrr_type, r.share_num, r.share_den, r.begin_lifespan, "
-                "r.end_lifespan, r.expires_at, c.public_number FROM rrr r "
+                "r.end_lifespan, r.expires_at, c.public_number, "
+                "(SELECT json_agg(json_build_object('unit_code', f.unit_code, 'uid', f.uid) "
+                "ORDER BY f.unit_code, f.uid) FROM rrr_carry k JOIN rrr f ON f.id = k.from_id "
+                "WHERE k.to_id = r.id) AS carried_from FROM rrr r "
                 "LEFT JOIN reg_case c ON c.id = r.case_id WHERE r.unit_code = :code "
                 "ORDER BY r.begin_lifespan, r.uid"
             ),

@@ -170,6 +170,9 @@ STEP_ROLES: dict[str, frozenset[str]] = {
 }
 
 BLOCKED_WHILE_SEIZED = frozenset({"transfer", "mortgage"})
+# parcel edits a court's seizure (查封) stops; a split is allowed: the seizure, like every
+# other live right and restriction, is carried to each part (see cadastre.registry.carry)
+EDITS_BLOCKED_WHILE_SEIZED = frozenset({"merge", "adjust", "change", "retire"})
 PARTY_KINDS = ("natural", "legal")
 SOURCE_KINDS = ("contract", "survey_plan", "deed", "court_order", "application", "other")
 

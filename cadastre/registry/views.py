@@ -160,6 +160,7 @@ def unit_history(session: Session, unit_code: str) -> dict[str, Any]:
                 "end": r.end_lifespan.isoformat() if r.end_lifespan else None,
                 "expires_at": r.expires_at.isoformat() if r.expires_at else None,
                 "case": r.public_number,
+                "carried_from": r.carried_from or [],
             }
             for r in rows
         ],

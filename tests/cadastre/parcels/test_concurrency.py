@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from cadastre import handoff
 from cadastre.parcels import codes, service
 from cadastre.parcels import repository as repo
 from gis.errors import Conflict, PreconditionFailed
@@ -78,12 +79,13 @@ def test_two_registrars_same_parcel_one_wins(committed: Engine) -> None:
 
 
 def test_waiting_registrar_sees_the_committed_split(committed: Engine) -> None:
-    """A holds the row lock; B's merge waits, then gets 409 (retired): no update is lost."""
+    """A holds the unit and row locks; B's merge waits, then gets 409 (retired): none lost."""
     with Session(committed) as s:
         code, neighbour = touching_pair(s, 5)
         row = repo.current(s, code)
         assert row is not None
     a = Session(committed)
+    handoff.lock_units(a, [code])  # an edit's locks, in its order: the unit's, then the row's
     repo.lock_current(a, [code])
     outcome: list[Any] = []
 
