@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     tile_cache_items: int = Field(20_000, ge=0)
     raster_max_pixels: int = Field(400_000_000, ge=1)  # width x height of one raster or grid
 
+    # Long API jobs (table job): a running job whose heartbeat is older than the timeout
+    # is reported failed (its process died); finished jobs older than job_keep_days are pruned.
+    job_heartbeat_timeout_s: int = Field(60, ge=2)
+    job_keep_days: int = Field(7, ge=1)
+
     # Trading periods (days) and auction countdown (seconds)
     announcement_min_days: int = 20
     listing_min_days: int = 10

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from gis import cluster
 from gis.errors import LandgisError
+from gis.jobs.store import recover_dead
 from gis.settings import SettingsError, get_settings
 from landgis import setup
 
@@ -141,6 +142,9 @@ def serve(demo: bool = typer.Option(True, help="Load the demo district if empty.
     settings = get_settings()
     _check_port_free(settings.host, settings.port)
     _prepare(demo)
+    interrupted = recover_dead()  # jobs whose server process died: failed, not running
+    if interrupted:
+        console.print(f"{interrupted} unfinished job(s) of stopped servers marked interrupted")
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
     console.print(
         f"[bold]landgis[/] serving on {base}\n  map      {base}/\n"

@@ -6,6 +6,7 @@ from cadastre.registry import models as registry_models  # noqa: F401
 from gis.auth import models as auth_models  # noqa: F401
 from gis.basemap import models as basemap_models  # noqa: F401
 from gis.db import Base
+from gis.jobs import models as job_models  # noqa: F401
 from gis.planning import models as planning_models  # noqa: F401
 from gis.raster import models as raster_models  # noqa: F401
 from gis.survey import models as survey_models  # noqa: F401

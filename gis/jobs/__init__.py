@@ -1,0 +1,1 @@
+"""Durable status of long API jobs, shared by every server process (table ``job``)."""
