@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cadastre.exchange import jobs, service
 from cadastre.exchange.importer import ImportOptions
-from gis.auth.deps import require_role
+from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session
@@ -25,6 +26,7 @@ from gis.settings import get_settings
 
 router = APIRouter(tags=["cadastre exchange 地籍数据交换"])
 REGISTRAR = require_role(Role.REGISTRAR)
+VIEWER = Depends(current_principal)  # a job is seen by its owner and admins only
 
 
 @router.post("/api/v1/cadastre/imports", status_code=202)
@@ -38,23 +40,28 @@ def start_import(
 ) -> dict[str, Any]:
     """Start a validated bulk import; poll the returned job for progress and the result."""
     options = ImportOptions(parse_crs(crs), service.parse_mapping(mapping), valid_only)
-    job = jobs.new_job("import", principal.username)
-    job.workdir = Path(tempfile.mkdtemp(prefix="landgis-import-"))
-    local = job.workdir / ("upload" + Path(file.filename or "x").suffix.lower())
-    save_stream(file.file, local, get_settings().upload_max_bytes)
+    workdir = Path(tempfile.mkdtemp(prefix="landgis-import-"))
+    local = workdir / ("upload" + Path(file.filename or "x").suffix.lower())
+    try:
+        save_stream(file.file, local, get_settings().upload_max_bytes)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    job = jobs.new_job("import", principal.username, workdir)
     runner.submit(job, service.import_work(local, options))
-    return job.public()
+    return jobs.public(job)
 
 
 @router.get("/api/v1/cadastre/imports/{job_id}")
-def import_status(job_id: str) -> dict[str, Any]:
-    return jobs.get_job(job_id, "import").public()
+def import_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
+    """Status and progress of an import job (its owner's or an admin's token)."""
+    return jobs.public(jobs.get_job(job_id, "import", viewer))
 
 
 @router.get("/api/v1/cadastre/imports/{job_id}/rejected")
-def import_rejected(job_id: str) -> FileResponse:
+def import_rejected(job_id: str, viewer: Principal = VIEWER) -> FileResponse:
     """The rejected-rows CSV (row, unit_code, reason)."""
-    job = jobs.get_job(job_id, "import")
+    job = jobs.get_job(job_id, "import", viewer)
     if job.file is None:
         raise NotFound("this import rejected no rows", field="job_id")
     return FileResponse(job.file, media_type="text/csv", filename="rejected_rows.csv")
@@ -80,17 +87,18 @@ def start_export(
         service.check_layer_access(body.layer, principal)
     job = jobs.new_job("export", principal.username)
     runner.submit(job, service.export_work(body.format, srid, body.zone, body.layer))
-    return job.public()
+    return jobs.public(job)
 
 
 @router.get("/api/v1/cadastre/exports/{job_id}")
-def export_status(job_id: str) -> dict[str, Any]:
-    return jobs.get_job(job_id, "export").public()
+def export_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
+    """Status and progress of an export job (its owner's or an admin's token)."""
+    return jobs.public(jobs.get_job(job_id, "export", viewer))
 
 
 @router.get("/api/v1/cadastre/exports/{job_id}/file")
-def export_file(job_id: str) -> FileResponse:
-    job = jobs.get_job(job_id, "export")
+def export_file(job_id: str, viewer: Principal = VIEWER) -> FileResponse:
+    job = jobs.get_job(job_id, "export", viewer)
     if job.status != "done" or job.file is None:
         raise NotFound(f"export {job_id} is {job.status}, no file yet", field="job_id")
     fmt = FORMATS[job.result["format"]] if job.result else FORMATS["gpkg"]

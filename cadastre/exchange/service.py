@@ -76,6 +76,7 @@ def export_work(fmt: str, srid: int, zone: str | None, layer: str | None = None)
 
     def work(session: Session, job: Job) -> dict[str, Any]:
         folder = Path(tempfile.mkdtemp(prefix="landgis-export-"))
+        job.workdir = folder  # removed with the job when it is pruned, even if the export fails
         dest = folder / f"{layer or 'parcels'}{spec.suffix}"
         if layer:
             count = export_collection(session, collections.get(layer), fmt, dest, srid)

@@ -1,7 +1,8 @@
 """Raster catalogue, raster tiles and change detection endpoints (a thin router).
 
 Writes need a role: imports surveyor/inspector/admin, change detection and field checks
-inspector/admin (change runs also surveyor). Reads are public.
+inspector/admin (change runs also surveyor). Reads are public, except a job's status
+(its owner's or an admin's).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from gis.auth.deps import require_role
+from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session
@@ -30,6 +31,7 @@ Importer = Annotated[Principal, Depends(require_role(Role.SURVEYOR, Role.INSPECT
 Inspector = Annotated[Principal, Depends(require_role(Role.INSPECTOR))]
 ChangeRunner = Annotated[Principal, Depends(require_role(Role.INSPECTOR, Role.SURVEYOR))]
 Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+Viewer = Annotated[Principal, Depends(current_principal)]
 
 
 def _base(request: Request) -> str:
@@ -60,7 +62,7 @@ def import_raster(
         band_names=bands.split(",") if bands else None,
         actor=who.username,
     )
-    job = jobs.start("import", job_id)
+    job = jobs.start("import", who.username, job_id)
     try:
         if file is not None:
             with uploads.incoming(file.file, file.filename or "upload") as local:
@@ -86,9 +88,9 @@ def import_raster(
 
 
 @api.get("/raster-jobs/{job_id}")
-def job_status(job_id: str) -> dict[str, Any]:
-    """Progress of an import or change-detection job (this server process only)."""
-    return jobs.get(job_id).as_dict()
+def job_status(job_id: str, viewer: Viewer) -> dict[str, Any]:
+    """Progress of an import or change-detection job (its owner's or an admin's token)."""
+    return jobs.get(job_id, viewer)
 
 
 @api.get("/rasters")
@@ -195,7 +197,7 @@ def raster_tilejson(raster_id: int, request: Request, session: SessionDep) -> di
 @api.post("/changes", status_code=201)
 def create_changes(body: ChangeCreate, session: SessionDep, who: ChangeRunner) -> dict[str, Any]:
     """Compare two catalogued rasters; store and return the run with its patches."""
-    job = jobs.start("changes", body.job_id)
+    job = jobs.start("changes", who.username, body.job_id)
     req = changes.ChangeRequest(
         body.before_id, body.after_id, body.threshold, body.min_area_m2, who.username
     )

@@ -1,68 +1,66 @@
 """Status of long raster jobs (imports, change detection) for ``GET /api/v1/raster-jobs/{id}``.
 
-Kept in the process's memory: enough for the default single worker; each job records
-its stage and blocks done, and its outcome (a raster or run id, or the error).
+Kept in the durable job store (:mod:`gis.jobs.store`), so any server process answers and a
+job whose process died is reported failed (interrupted). Each job records its stage and
+blocks done, and its outcome (a raster or run id, or the error); only its owner (or an
+admin) may read it.
 """
 
 from __future__ import annotations
 
-import threading
-import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from gis.errors import Conflict, NotFound
+from gis.auth.service import Principal
+from gis.jobs import store
 
-_LOCK = threading.Lock()
-_JOBS: dict[str, Job] = {}
-_KEEP = 500
+KINDS = ("raster.import", "raster.changes")
+STATUS = {"queued": "running", "running": "running", "done": "succeeded", "failed": "failed"}
 
 
-@dataclass
 class Job:
-    """One job's public state."""
+    """A running raster job of this process: progress by stage, then success or failure."""
 
-    id: str
-    kind: str
-    status: str = "running"  # running | succeeded | failed
-    stage: str = "queued"
-    done: int = 0
-    total: int = 0
-    result: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    def __init__(self, record: store.Job) -> None:
+        self.record = record
+
+    @property
+    def id(self) -> str:
+        return self.record.id
 
     def progress(self, stage: str, done: int, total: int) -> None:
-        self.stage, self.done, self.total = stage, done, total
+        self.record.progress(done, total, stage)
 
     def succeed(self, result: dict[str, Any]) -> None:
-        self.status, self.stage, self.result = "succeeded", "done", result
+        self.record.stage = "done"
+        self.record.succeed(result)
 
     def fail(self, exc: BaseException) -> None:
-        self.status, self.error = "failed", str(exc) or type(exc).__name__
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["percent"] = round(100.0 * self.done / self.total, 1) if self.total else None
-        return out
+        self.record.fail(store.error_of(exc))
 
 
-def start(kind: str, job_id: str | None = None) -> Job:
+def start(kind: str, owner: str, job_id: str | None = None) -> Job:
     """Record a new running job (``job_id`` lets a client poll before the answer comes)."""
-    job = Job(id=job_id or uuid.uuid4().hex, kind=kind)
-    with _LOCK:
-        if job.id in _JOBS:
-            raise Conflict(f"job {job.id} already exists; choose another id", field="job_id")
-        _JOBS[job.id] = job
-        while len(_JOBS) > _KEEP:
-            _JOBS.pop(next(iter(_JOBS)))
-    return job
+    record = store.create(f"raster.{kind}", owner, job_id, status="running")
+    record.stage = "queued"
+    return Job(record)
 
 
-def get(job_id: str) -> Job:
-    with _LOCK:
-        job = _JOBS.get(job_id)
-    if job is None:
-        raise NotFound(f"no raster job {job_id!r}", field="job_id")
-    return job
+def get(job_id: str, viewer: Principal) -> dict[str, Any]:
+    """The public state of a raster job ``viewer`` started (admins see all); else NotFound."""
+    job = store.get(job_id, KINDS, viewer)
+    return {
+        "id": job.id,
+        "kind": job.short_kind,
+        "status": STATUS[job.status],
+        "stage": job.stage or "queued",
+        "done": job.done,
+        "total": job.total,
+        "result": job.result or {},
+        "error": job.error["detail"] if job.error else None,
+        "started_at": _iso(job.started_at or job.created_at),
+        "percent": round(100.0 * job.done / job.total, 1) if job.total else None,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

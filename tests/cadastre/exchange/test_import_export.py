@@ -31,7 +31,9 @@ def test_round_trip_of_a_subzone(inline_client, auth, db, subzone, exported) -> 
     assert job["status"] == "done", job
     assert job["result"]["imported"] == n and job["result"]["rejected"] == 0
     assert current_count(db) == before + n
-    status = inline_client.get(f"/api/v1/cadastre/imports/{job['id']}").json()
+    status = inline_client.get(
+        f"/api/v1/cadastre/imports/{job['id']}", headers=auth("registrar")
+    ).json()
     assert status["progress"]["done"] == n
 
 
@@ -43,7 +45,9 @@ def test_register_overlaps_and_codes_refuse_everything(inline_client, auth, db, 
     assert job["error"]["field"] == "file"
     assert "nothing imported" in job["error"]["detail"]
     assert current_count(db) == before
-    rejected = inline_client.get(f"/api/v1/cadastre/imports/{job['id']}/rejected").text
+    rejected = inline_client.get(
+        f"/api/v1/cadastre/imports/{job['id']}/rejected", headers=auth("registrar")
+    ).text
     assert "already registered" in rejected and "overlaps registered parcel" in rejected
 
 
@@ -69,7 +73,9 @@ def test_bad_rows_all_or_nothing_then_valid_only(
     job = post_import(inline_client, auth, bad).json()
     assert job["status"] == "failed" and job["error"]["rejected"] == 3
     assert current_count(db) == before
-    rows = inline_client.get(f"/api/v1/cadastre/imports/{job['id']}/rejected").text
+    rows = inline_client.get(
+        f"/api/v1/cadastre/imports/{job['id']}/rejected", headers=auth("registrar")
+    ).text
     assert "invalid geometry: Self-intersection" in rows
     assert "malformed unit code" in rows
     assert "duplicate unit code" in rows
@@ -102,7 +108,9 @@ def test_export_formats_keep_chinese_text(inline_client, auth, subzone, fmt, tmp
         headers=auth("registrar"),
     ).json()
     assert job["status"] == "done", job
-    data = inline_client.get(f"/api/v1/cadastre/exports/{job['id']}/file").content
+    data = inline_client.get(
+        f"/api/v1/cadastre/exports/{job['id']}/file", headers=auth("registrar")
+    ).content
     path = tmp_path / f"out.{fmt}"
     if fmt == "shp":
         zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
@@ -146,7 +154,9 @@ def test_export_of_another_layer(inline_client, auth, db, fmt, tmp_path) -> None
     ).json()
     assert job["status"] == "done", job
     assert job["result"]["features"] == zones > 0
-    data = inline_client.get(f"/api/v1/cadastre/exports/{job['id']}/file").content
+    data = inline_client.get(
+        f"/api/v1/cadastre/exports/{job['id']}/file", headers=auth("planner")
+    ).content
     path = tmp_path / ("z.zip" if fmt == "shp" else "z.gpkg")
     path.write_bytes(data)
     frame = gpd.read_file(f"zip://{path}" if fmt == "shp" else path)
@@ -196,7 +206,9 @@ def test_overlaps_within_the_file(inline_client, auth, db, subzone, exported, tm
     job = post_import(inline_client, auth, dest).json()
     assert job["status"] == "failed" and job["error"]["rejected"] >= 2
     assert current_count(db) == before
-    rows = inline_client.get(f"/api/v1/cadastre/imports/{job['id']}/rejected").text
+    rows = inline_client.get(
+        f"/api/v1/cadastre/imports/{job['id']}/rejected", headers=auth("registrar")
+    ).text
     assert f"overlaps row 1 ({frame.unit_code[0]}) of the file" in rows
     assert f"overlaps row 2 ({frame.unit_code[1]}) of the file" in rows
     job = post_import(inline_client, auth, dest, valid_only="true").json()

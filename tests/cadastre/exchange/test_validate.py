@@ -57,19 +57,3 @@ def test_mapping() -> None:
     assert err.value.field == "mapping"
     with pytest.raises(InvalidInput, match="no column for land_use"):
         resolve_mapping(["unit_code"], None)
-
-
-def test_old_finished_jobs_are_forgotten_with_their_files(tmp_path) -> None:
-    from cadastre.exchange import jobs
-
-    first = jobs.new_job("export", "x")
-    first.status = "done"
-    folder = tmp_path / "job0"
-    folder.mkdir()
-    first.file = folder / "out.gpkg"
-    first.file.write_bytes(b"x")
-    for _ in range(jobs.KEEP_JOBS + 1):
-        jobs.new_job("export", "x").status = "done"
-    with pytest.raises(jobs.NotFound):
-        jobs.get_job(first.id, "export")
-    assert not folder.exists()

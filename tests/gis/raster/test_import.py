@@ -73,7 +73,8 @@ def test_srtm_tile_in_a_zip_imports_from_a_server_path(
     assert item["bbox"] == pytest.approx([-110.0004, 9.9996, -108.9996, 11.0004], abs=1e-3)
     assert item["properties"]["proj:shape"] == [1201, 1201]
     assert item["properties"]["eo:bands"] == [{"name": "elevation"}]
-    job = client.get(f"/api/v1/raster-jobs/{item['properties']['landgis:job']}").json()
+    url = f"/api/v1/raster-jobs/{item['properties']['landgis:job']}"
+    job = client.get(url, headers=auth("inspector")).json()
     assert job["status"] == "succeeded" and job["result"] == {"raster_id": int(item["id"])}
 
 
@@ -229,12 +230,14 @@ def test_failed_import_job_reports_the_error(client: TestClient, auth) -> None: 
     job_id = "0123456789abcdef0123456789abcdef"
     resp = upload(client, auth("surveyor"), REAL / "corrupt.tif", job_id=job_id)
     assert resp.status_code == 422
-    job = client.get(f"/api/v1/raster-jobs/{job_id}").json()
+    job = client.get(f"/api/v1/raster-jobs/{job_id}", headers=auth("surveyor")).json()
     assert job["status"] == "failed" and "damaged" in job["error"]
     assert job["stage"] == "reading" and job["total"] > 0
     again = upload(client, auth("surveyor"), REAL / "corrupt.tif", job_id=job_id)
     assert again.status_code == 409 and again.json()["field"] == "job_id"
-    assert client.get("/api/v1/raster-jobs/nope").status_code == 404
+    assert client.get("/api/v1/raster-jobs/nope", headers=auth("surveyor")).status_code == 404
+    assert client.get(f"/api/v1/raster-jobs/{job_id}").status_code == 401
+    assert client.get(f"/api/v1/raster-jobs/{job_id}", headers=auth("inspector")).status_code == 404
 
 
 def test_admin_deletes_a_raster_and_its_cog(
