@@ -80,12 +80,6 @@ class Parcel(Base):
     end_lifespan: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        Index(
-            "ix_parcel_geom_current",
-            "geom",
-            postgresql_using="gist",
-            postgresql_where=text("end_lifespan IS NULL"),
-        ),
         Index("ix_parcel_geom_all", "geom", postgresql_using="gist"),
         Index(
             "uq_parcel_unit_code_current",

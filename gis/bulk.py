@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import shapely
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.geo import transformer
@@ -33,6 +35,82 @@ def copy_rows(
             copy.write_row(row)
             count += 1
     return count
+
+
+def copy_csv(session: Session, table: str, columns: Sequence[str], data: bytes) -> None:
+    """COPY CSV rows (no header; empty unquoted field = NULL) into ``table``; names from code."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None, "the session has no open DBAPI connection"
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy,
+    ):
+        copy.write(data)
+
+
+@dataclass
+class Suspended:
+    """What :func:`suspend_upkeep` took off a table, to put back."""
+
+    table: str
+    indexes: list[str] = field(default_factory=list)  # CREATE INDEX statements
+    foreign_keys: list[tuple[str, str]] = field(default_factory=list)  # name, definition
+    triggers: list[str] = field(default_factory=list)
+
+
+def suspend_upkeep(session: Session, table: str) -> Suspended:
+    """Prepare ``table`` for a load much larger than itself, in the caller's transaction.
+
+    Locks the table (ACCESS EXCLUSIVE: readers wait until the transaction ends), drops its
+    secondary indexes (not the primary key or constraint indexes) and its foreign keys, and
+    disables its tile-change insert trigger. :func:`restore_upkeep` rebuilds them in one
+    pass each, much faster than maintaining them row by row; a rollback restores them as
+    they were. The caller must check what the foreign keys would have checked.
+    """
+    session.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+    found = Suspended(table)
+    for name, ddl in session.execute(
+        text(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = CAST(:t AS regclass) "
+            "AND NOT i.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname"
+        ),
+        {"t": table},
+    ):
+        session.execute(text(f'DROP INDEX "{name}"'))
+        found.indexes.append(ddl)
+    for name, ddl in session.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(:t AS regclass) AND contype = 'f' ORDER BY conname"
+        ),
+        {"t": table},
+    ):
+        session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+        found.foreign_keys.append((name, ddl))
+    trigger = f"{table}_tile_ins"
+    if session.execute(
+        text("SELECT 1 FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) AND tgname = :n"),
+        {"t": table, "n": trigger},
+    ).first():
+        session.execute(text(f'ALTER TABLE {table} DISABLE TRIGGER "{trigger}"'))
+        found.triggers.append(trigger)
+    return found
+
+
+def restore_upkeep(session: Session, found: Suspended) -> None:
+    """Rebuild what :func:`suspend_upkeep` took off; a tracked table logs one change of the
+    whole table, so every cached tile of it is redrawn."""
+    for ddl in found.indexes:
+        session.execute(text(ddl))
+    for name, ddl in found.foreign_keys:
+        session.execute(text(f'ALTER TABLE {found.table} ADD CONSTRAINT "{name}" {ddl}'))
+    for trigger in found.triggers:
+        session.execute(text(f'ALTER TABLE {found.table} ENABLE TRIGGER "{trigger}"'))
+        session.execute(
+            text("INSERT INTO tile_change (table_name) VALUES (:t)"), {"t": found.table}
+        )
 
 
 def ewkb_hex(geoms: np.ndarray, srid: int) -> np.ndarray:

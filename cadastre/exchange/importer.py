@@ -1,16 +1,24 @@
 """Bulk import of parcels into the register, validated before it is committed.
 
-A reading thread (:mod:`pipeline`) reads the file in chunks and applies the row checks
-of :mod:`validate` (geometry, codes, duplicates, land use) one chunk ahead; the main
-thread COPYs each chunk into a temporary staging table. All-or-nothing (default): while
-nothing is rejected, each chunk is checked against the register (overlaps in SQL; codes
-by ``ON CONFLICT`` in a savepoint) and published at once, so the server's index work
-overlaps the reading. Once the file is read, overlaps within the file are found in
-memory (:mod:`overlaps`) while the last checks run; any rejected row then refuses the
-whole file by raising, and the caller's rollback removes what was published.
-``valid_only``: everything is checked first and the rejected rows are left out.
-Everything runs in the caller's transaction, so Ctrl-C or a kill leaves the register as
-it was.
+A reading thread (:mod:`pipeline`) reads the file in Arrow chunks and applies the row
+checks of :mod:`chunks` (geometry, codes, duplicates, land use) one chunk ahead of the
+main thread, which COPYs each chunk into the database. Two ways to write:
+
+- **bulk** (a file at least as large as the register, :data:`BULK_MIN_ROWS` rows or more,
+  or ``bulk=True``): the register is locked for the import, its secondary indexes,
+  foreign keys and tile trigger are suspended (:func:`gis.bulk.suspend_upkeep`), rows go
+  straight into ``parcel`` and the indexes are rebuilt once at the end, while the overlaps
+  within the file are found in memory beside it; codes and overlaps against the register
+  are checked in SQL (:mod:`bulkload`). Readers of the register wait until it commits.
+- **staged** (otherwise): rows go into a temporary staging table; while nothing is
+  rejected (all-or-nothing) each chunk is checked against the register (overlaps in SQL,
+  codes by ``ON CONFLICT`` in a savepoint) and published at once, so the server's index
+  work overlaps the reading; overlaps within the file are found in memory at the end.
+
+Any rejected row then refuses the whole file by raising (all-or-nothing, the default),
+and the caller's rollback removes what was written; ``valid_only`` leaves the rejected
+rows out. Everything runs in the caller's transaction, so Ctrl-C or a kill leaves the
+register as it was.
 """
 
 from __future__ import annotations
@@ -22,28 +30,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import shapely
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from cadastre.exchange import staging
-from cadastre.exchange.overlaps import areas_m2, overlapping_pairs
-from cadastre.exchange.pipeline import Background, prefetched
-from cadastre.exchange.validate import (
-    as_multipolygons,
-    code_problem,
-    geometries_ok,
-    geometry_problem,
-    land_use_problem,
-    parcel_number,
-    resolve_mapping,
-    text_value,
-)
-from gis.bulk import copy_rows
+from cadastre.exchange import bulkload, staging
+from cadastre.exchange.chunks import PARCEL_COLUMNS, Checked, Reject, prepare, settle
+from cadastre.exchange.overlaps import overlapping_pairs
+from cadastre.exchange.pipeline import Background, mapped_ahead, prefetched
+from cadastre.exchange.validate import resolve_mapping
+from gis.bulk import copy_csv, restore_upkeep, suspend_upkeep
 from gis.errors import InvalidInput
-from gis.exchange.read import iter_frames, locate_dataset, open_source
+from gis.exchange.read import Batch, VectorSource, iter_batches, locate_dataset, open_source
 from gis.settings import get_settings
 
 Progress = Callable[[int, int], None]  # (rows read, rows expected)
+BULK_MIN_ROWS = 50_000  # below this a bulk load's index rebuild costs more than it saves
+WORKERS = 2  # threads preparing chunks (geometry work releases the GIL)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class ImportOptions:
     mapping: dict[str, str] | None = None
     valid_only: bool = False
     chunk: int = 25_000  # rows read ahead while the previous chunk is written
+    bulk: bool | None = None  # None: bulk when the file is large next to the register
 
 
 @dataclass
@@ -62,10 +65,15 @@ class ImportResult:
     rejected_file: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # per phase, for benchmarks
+    bulk: bool = False
 
 
 class ImportRefused(InvalidInput):
     """Rows were rejected in all-or-nothing mode: nothing was imported."""
+
+
+# (rows read so far, the chunk's passing rows and their COPY rows)
+Chunks = Iterator[tuple[int, tuple[Checked, bytes] | None]]
 
 
 def import_parcels(
@@ -78,56 +86,126 @@ def import_parcels(
 ) -> ImportResult:
     """Validate and import a parcel file; does not commit. Rejected rows go to a CSV file."""
     source = open_source(locate_dataset(path, workdir / "src", max_bytes), options.srid)
-    staging.create(session)
     subzones = staging.subzone_codes(session)
     seen: set[str] = set()  # these three are written by the reading thread only
-    rejects: list[tuple[int, str, str]] = []
+    rejects: list[Reject] = []
     kept = _Kept()
-    result = ImportResult()
-    sql: list[tuple[int, str, str]] = []
-    checked = published = 0  # rows up to here passed the register checks / are in the register
+
+    bulk = _bulk(session, source, options)
+    row_numbers = not bulk  # the staging table keeps each row's number in the file
+
+    def batches() -> Iterator[tuple[Batch, dict[str, str], int]]:
+        read = 0
+        for batch in iter_batches(source, options.chunk):
+            yield batch, resolve_mapping(batch.attributes.schema.names, options.mapping), read
+            read += len(batch)
+
+    def chunks() -> Chunks:
+        for prep in mapped_ahead(batches(), lambda b: prepare(*b, row_numbers), WORKERS):
+            settled = settle(prep, seen, subzones, rejects, row_numbers)
+            if settled is not None:
+                kept.add(settled[0])
+            yield prep.offset + len(prep.codes), settled
+
+    result = ImportResult(bulk=bulk)
+    load = _load_bulk if result.bulk else _load_staged
+    load(session, source, chunks(), rejects, kept, result, options, progress)
+    _finish(session, result, rejects, options, workdir)
+    return result
+
+
+def _bulk(session: Session, source: VectorSource, options: ImportOptions) -> bool:
+    if options.bulk is not None:
+        return options.bulk
+    registered = session.execute(
+        text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'parcel'::regclass")
+    ).scalar_one()
+    return source.count >= max(BULK_MIN_ROWS, float(registered))
+
+
+def _load_bulk(  # type: ignore[no-untyped-def]
+    session, source, chunks: Chunks, rejects, kept, result, options, progress
+) -> None:
+    """COPY into ``parcel`` with its upkeep suspended; checks; rebuild; rejected rows out."""
+    started = time.perf_counter()
+    upkeep = suspend_upkeep(session, "parcel")
+    mark = bulkload.watermark(session)
+    for read, settled in prefetched(chunks):
+        if settled is not None:
+            copy_csv(session, "parcel", PARCEL_COLUMNS, settled[1])
+            result.imported += len(settled[0])
+        result.read = read
+        if progress:
+            progress(read, source.count)
+    result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
+    tol = float(get_settings().overlap_tolerance_m2)
+    in_file = Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
+    sql = bulkload.code_rejects(session, mark, kept.row_of, result.seconds)
+    if sql and not options.valid_only:
+        # refused: the spatial indexes alone (the unique ones would fail) let the report
+        # name the overlaps with the register too; the rollback restores everything
+        for ddl in upkeep.indexes:
+            if " USING gist " in ddl:
+                session.execute(text(ddl))
+        rejects.extend(sql)
+        rejects.extend(bulkload.overlap_rejects(session, mark, kept.row_of, result.seconds))
+        rejects.extend(in_file.result())
+        return
+    result.imported -= bulkload.drop_new(session, mark, [r[1] for r in sql])
+    started = time.perf_counter()
+    restore_upkeep(session, upkeep)
+    result.seconds["indexes"] = round(time.perf_counter() - started, 2)
+    sql += bulkload.overlap_rejects(session, mark, kept.row_of, result.seconds)
+    started = time.perf_counter()
+    rejects.extend(sql)
+    rejects.extend(in_file.result())
+    result.seconds["overlaps_file_wait"] = round(time.perf_counter() - started, 2)
+    if rejects and options.valid_only:
+        result.imported -= bulkload.drop_new(session, mark, sorted({r[1] for r in rejects}))
+
+
+def _load_staged(  # type: ignore[no-untyped-def]
+    session, source, chunks: Chunks, rejects, kept, result, options, progress
+) -> None:
+    """COPY into a staging table; publish chunk by chunk while nothing is rejected."""
+    staging.create(session)
+    sql: list[Reject] = []
+    checked_upto = published = 0  # rows up to here passed the register checks / are published
     early = not options.valid_only  # publish chunk by chunk while nothing is rejected
     started = time.perf_counter()
-
-    def chunks() -> Iterator[tuple[int, list[tuple]]]:  # type: ignore[type-arg]
-        read = 0
-        for frame in iter_frames(source, options.chunk):
-            names = [str(c) for c in frame.columns if c != "geometry"]
-            cols = resolve_mapping(names, options.mapping)
-            rows = _check_chunk(frame, cols, read, seen, subzones, rejects, kept)
-            read += len(frame)
-            yield read, rows
-
-    for read, rows in prefetched(chunks()):
-        copy_rows(session, staging.TABLE, staging.COLUMNS, rows)
+    for read, settled in prefetched(chunks):
+        if settled is not None:
+            copy_csv(session, staging.TABLE, staging.COLUMNS, settled[1])
         early = early and not rejects and not sql
         if early:
             # all-or-nothing and clean so far: publish this chunk while the next is read; a
             # later refusal raises, and the caller's rollback takes the rows out again
-            if not checked:
+            if not checked_upto:
                 staging.analyze(session)
-            sql += staging.overlap_rejects(session, result.seconds, checked, published)
-            checked = read
-            early = not sql and _publish_chunk(session, published, len(rows), result)
+            sql += staging.overlap_rejects(session, result.seconds, checked_upto, published)
+            checked_upto = read
+            count = len(settled[0]) if settled is not None else 0
+            early = not sql and _publish_chunk(session, published, count, result)
             published = read if early else published
         result.read = read
         if progress:
-            progress(result.read, source.count)
+            progress(read, source.count)
     result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
     tol = float(get_settings().overlap_tolerance_m2)
     in_file = Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
     staging.analyze(session)
-    sql += staging.overlap_rejects(session, result.seconds, checked, published)
+    sql += staging.overlap_rejects(session, result.seconds, checked_upto, published)
     sql += staging.code_rejects(session, result.seconds, published)
     rejects.extend(sql)
     started = time.perf_counter()
-    rest = not rejects and not options.valid_only
-    if rest:
+    if not rejects and not options.valid_only:
         result.imported += staging.publish(session, published)
     rejects.extend(in_file.result())
-    _finish(session, result, rejects, options, workdir, published=rest)
+    if rejects and options.valid_only:
+        staging.drop_rows(session, sorted({r[0] for r in rejects}))
+    if options.valid_only:
+        result.imported = staging.publish(session)
     result.seconds["publish"] = round(time.perf_counter() - started, 2)
-    return result
 
 
 class _CodeTaken(Exception):
@@ -155,13 +233,26 @@ class _Kept:
     rows: list[np.ndarray] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     geoms: list[np.ndarray] = field(default_factory=list)
+    _row_of: dict[str, int] | None = None
 
-    def overlaps(self, tol_m2: float) -> list[tuple[int, str, str]]:
+    def add(self, checked: Checked) -> None:
+        self.rows.append(checked.rows)
+        self.codes.extend(checked.codes)
+        self.geoms.append(checked.geoms)
+
+    def row_of(self, code: str) -> int:
+        """The row number of a passing row by its unit code (unique among them)."""
+        if self._row_of is None:
+            rows = np.concatenate(self.rows).tolist() if self.rows else []
+            self._row_of = dict(zip(self.codes, rows, strict=True))
+        return self._row_of[code]
+
+    def overlaps(self, tol_m2: float) -> list[Reject]:
         if not self.geoms:
             return []
         rows = np.concatenate(self.rows)
         a, b = overlapping_pairs(np.concatenate(self.geoms), tol_m2)
-        out: list[tuple[int, str, str]] = []
+        out: list[Reject] = []
         for i, j in zip(a.tolist(), b.tolist(), strict=True):
             ra, rb, ca, cb = int(rows[i]), int(rows[j]), self.codes[i], self.codes[j]
             out.append((ra, ca, f"overlaps row {rb} ({cb}) of the file"))
@@ -169,76 +260,32 @@ class _Kept:
         return out
 
 
-def _check_chunk(frame, cols, offset, seen, subzones, rejects, kept) -> list[tuple]:  # type: ignore[no-untyped-def]
-    """Rows of one chunk that pass the row checks, ready for COPY; rejects appended."""
-    codes = [text_value(v) for v in frame[cols["unit_code"]].tolist()]
-    uses = [text_value(v) for v in frame[cols["land_use"]].tolist()]
-    blocks = (
-        [text_value(v) or None for v in frame[cols["block_code"]].tolist()]
-        if "block_code" in cols
-        else None
-    )
-    geoms = np.asarray(frame.geometry.values.to_numpy(), dtype=object)
-    geom_ok = geometries_ok(geoms)  # vectorised; the slow explanation only for failures
-    good: list[int] = []
-    for i, (code, use) in enumerate(zip(codes, uses, strict=True)):
-        reason = (
-            (None if geom_ok[i] else geometry_problem(geoms[i]))
-            or code_problem(code, seen, subzones)
-            or land_use_problem(use)
-        )
-        if reason:
-            rejects.append((offset + i + 1, code, reason))
-        else:
-            seen.update((code, parcel_number(code)))
-            good.append(i)
-    if not good:
-        return []
-    multi = as_multipolygons(np.asarray(geoms[good], dtype=object))
-    kept.rows.append(np.asarray(good) + offset + 1)
-    kept.codes.extend(codes[i] for i in good)
-    kept.geoms.append(multi)
-    areas = areas_m2(multi)
-    # plain WKB: the staging columns' type modifier gives it SRID 4490
-    refs = shapely.to_wkb(shapely.point_on_surface(multi), hex=True)
-    geom_hex = shapely.to_wkb(multi, hex=True)
-    return [
-        (offset + i + 1, codes[i], codes[i][:19], codes[i][:12], blocks[i] if blocks else None,
-         uses[i], f"{areas[k]:.2f}", refs[k], geom_hex[k])
-        for k, i in enumerate(good)
-    ]  # fmt: skip
-
-
 def _finish(
     session: Session,
     result: ImportResult,
-    rejects: list[tuple[int, str, str]],
+    rejects: list[Reject],
     options: ImportOptions,
     workdir: Path,
-    published: bool = False,
-) -> ImportResult:
-    """Refuse the file or drop the rejected rows, then publish (unless ``published``)."""
+) -> None:
+    """Count and file the rejected rows; refuse the file in all-or-nothing mode."""
     result.rejected = len({r[0] for r in rejects})
     for _, _, reason in rejects:
         key = reason.split(":")[0].split(" row ")[0][:60]
         result.reasons[key] = result.reasons.get(key, 0) + 1
-    if rejects:
-        result.rejected_file = str(_write_rejects(rejects, workdir / "rejected_rows.csv"))
-        if not options.valid_only:
-            raise ImportRefused(
-                f"{result.rejected} of {result.read} rows rejected, nothing imported "
-                f"(first: row {rejects[0][0]}: {rejects[0][2]})",
-                field="file",
-                rejected=result.rejected,
-                reasons=result.reasons,
-            )
-        staging.drop_rows(session, sorted({r[0] for r in rejects}))
-    if not published:
-        result.imported = staging.publish(session)
-    return result
+    if not rejects:
+        return
+    result.rejected_file = str(_write_rejects(rejects, workdir / "rejected_rows.csv"))
+    if not options.valid_only:
+        raise ImportRefused(
+            f"{result.rejected} of {result.read} rows rejected, nothing imported "
+            f"(first: row {min(rejects)[0]}: {min(rejects)[2]})",
+            field="file",
+            rejected=result.rejected,
+            reasons=result.reasons,
+        )
 
 
-def _write_rejects(rejects: list[tuple[int, str, str]], dest: Path) -> Path:
+def _write_rejects(rejects: list[Reject], dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     with dest.open("w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+U = TypeVar("U")
 _DONE = object()
 
 
@@ -44,6 +47,24 @@ def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
         stop.set()
         while not slots.empty():  # unblock a producer waiting to put, so it sees ``stop``
             slots.get_nowait()
+
+
+def mapped_ahead(items: Iterable[T], fn: Callable[[T], U], workers: int = 2) -> Iterator[U]:
+    """``fn`` of each item, in order, computed on ``workers`` threads at most ``workers``
+    items ahead of the consumer (so memory stays bounded). Worth it when ``fn`` spends its
+    time in code that releases the GIL (shapely, pyarrow)."""
+    with ThreadPoolExecutor(workers, thread_name_prefix="import-prepare") as pool:
+        pending: deque[Future[U]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 class Background(Generic[T]):

@@ -14,20 +14,11 @@ import time
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from cadastre.exchange.chunks import PARCEL_COLUMNS
 from gis.settings import get_settings
 
 TABLE = "parcel_import_stage"
-COLUMNS = [
-    "row_no",
-    "unit_code",
-    "parcel_code",
-    "subzone_code",
-    "block_code",
-    "land_use",
-    "area_m2",
-    "ref_point",
-    "geom",
-]
+COLUMNS = ["row_no", *PARCEL_COLUMNS]
 
 
 def create(session: Session) -> None:

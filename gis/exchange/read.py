@@ -16,6 +16,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyarrow as pa
 import pyogrio
 import shapely
 from pyogrio.raw import open_arrow
@@ -178,13 +179,28 @@ def dxf_is_utf8(path: Path) -> bool:
     return match is not None and int(match.group(1)) >= 1021
 
 
-def iter_frames(source: VectorSource, chunk: int = 50_000) -> Iterator[gpd.GeoDataFrame]:
-    """The features of every layer in chunks, in EPSG:4490; coordinates outside the CRS refused."""
+@dataclass
+class Batch:
+    """One chunk of features: attributes as Arrow, geometries as shapely in EPSG:4490, and the
+    file's own WKB when no reprojection changed it (a writer may pass it on unparsed)."""
+
+    attributes: pa.RecordBatch
+    geoms: np.ndarray
+    wkb: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+
+def iter_batches(source: VectorSource, chunk: int = 50_000) -> Iterator[Batch]:
+    """The features of every layer in Arrow chunks, in EPSG:4490; coordinates outside the CRS
+    refused."""
     opts = _options(source.fmt, source.encoding)
     if source.fmt.key == "dxf":
         pyogrio.set_gdal_config_options(
             {"DXF_ENCODING": "UTF-8" if dxf_is_utf8(source.path) else None}
         )
+    unchanged = source.srid in (STORAGE_SRID, 4326)
     for layer in source.layers:
         with open_arrow(source.path, layer=layer, batch_size=chunk, use_pyarrow=True, **opts) as (
             meta,
@@ -192,11 +208,19 @@ def iter_frames(source: VectorSource, chunk: int = 50_000) -> Iterator[gpd.GeoDa
         ):
             geom_name = _geometry_column(reader.schema)
             for batch in reader:
-                table = batch.to_pandas()
-                wkb = table.pop(geom_name).to_numpy() if geom_name else None
-                geoms = shapely.from_wkb(wkb) if wkb is not None else np.full(len(table), None)
-                geoms = to_storage(np.asarray(geoms, dtype=object), source.srid)
-                yield gpd.GeoDataFrame(table, geometry=geoms, crs=STORAGE_SRID)
+                if geom_name is None:
+                    wkb, geoms = None, np.full(batch.num_rows, None, dtype=object)
+                else:
+                    wkb = batch.column(geom_name).to_numpy(zero_copy_only=False)
+                    batch = batch.drop_columns([geom_name])
+                    geoms = to_storage(np.asarray(shapely.from_wkb(wkb), dtype=object), source.srid)
+                yield Batch(batch, geoms, wkb if unchanged else None)
+
+
+def iter_frames(source: VectorSource, chunk: int = 50_000) -> Iterator[gpd.GeoDataFrame]:
+    """The features of every layer in chunks of GeoDataFrames, in EPSG:4490."""
+    for batch in iter_batches(source, chunk):
+        yield gpd.GeoDataFrame(batch.attributes.to_pandas(), geometry=batch.geoms, crs=STORAGE_SRID)
 
 
 def _geometry_column(schema: object) -> str | None:
