@@ -24,6 +24,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(
-        "CREATE INDEX ix_parcel_geom_current ON parcel USING gist (geom) "
-        "WHERE end_lifespan IS NULL"
+        "CREATE INDEX ix_parcel_geom_current ON parcel USING gist (geom) WHERE end_lifespan IS NULL"
     )
