@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     tile_cache_dir: Path | None = None
     tile_cache_items: int = Field(20_000, ge=0)
     raster_max_pixels: int = Field(400_000_000, ge=1)  # width x height of one raster or grid
+    # Rendered raster tiles kept in memory (bytes; 0 turns the memory cache off); on disk
+    # too under tile_cache_dir/raster-tiles when tile_cache_dir is set.
+    raster_tile_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
+    # The only folder whose files a raster import by server path (``path``) may read.
+    raster_import_root: Path = REPO_ROOT / "data" / "imports"
 
     # Long API jobs (table job): a running job whose heartbeat is older than the timeout
     # is reported failed (its process died); finished jobs older than job_keep_days are pruned.
