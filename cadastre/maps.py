@@ -23,6 +23,7 @@ NAV_LINKS = [
     ("/maps/auctions", "土地交易 auctions"),
     ("/maps/planning", "规划 planning"),
     ("/maps/services", "办事指南 services"),
+    ("/maps/desk", "办件台 case desk"),
     ("/maps/quality", "质检 quality"),
     ("/maps/changes", "卫片 changes"),
     ("/maps/trading/statistics", "统计 statistics"),

@@ -7,8 +7,8 @@ everything about people needs a registrar's token.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -34,6 +34,7 @@ from gis.settings import get_settings
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 registrar = require_role(Role.REGISTRAR)
 MAX_ONLINE_FILES = 10
+CaseSort = Literal["due_date", "-due_date", "submitted_at", "-submitted_at"]
 
 
 def _commit(session: Session) -> None:
@@ -123,7 +124,7 @@ def take_step(
             role=who.role.value,
             reason=body.reason,
         )
-        out = views.case_detail(session, case)
+        out = views.case_detail(session, case, who.role.value)
     except BaseException:
         session.rollback()
         raise
@@ -176,22 +177,45 @@ async def attach_document(
 def case_detail(
     public_number: str,
     session: Session = Depends(get_session),
-    _: Principal = Depends(registrar),
+    who: Principal = Depends(registrar),
 ) -> dict[str, Any]:
-    """Everything about a case, for registrars: request, holders, steps with actors."""
-    return views.case_detail(session, views.case_or_404(session, public_number))
+    """Everything about a case, for registrars: request, holders, steps with actors, and
+    the steps the caller's role may take now (``allowed_steps``)."""
+    case = views.case_or_404(session, public_number)
+    return views.case_detail(session, case, who.role.value)
 
 
-@router.get("/cases", dependencies=[Depends(registrar)])
+@router.get("/cases")
 def list_cases(
-    status: str | None = Query(None, max_length=20),
+    response: Response,
+    status: str | None = Query(None, max_length=200, description="one or more, comma-separated"),
+    case_type: str | None = Query(None, max_length=24),
     unit_code: str | None = Query(None, max_length=28),
+    submitted_from: date | None = Query(None, description="first local day (YYYY-MM-DD)"),
+    submitted_to: date | None = Query(None, description="last local day, included"),
+    overdue: bool = Query(False, description="only open cases past their due date"),
+    sort: CaseSort = Query("-submitted_at"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     session: Session = Depends(get_session),
+    _: Principal = Depends(registrar),
 ) -> list[dict[str, Any]]:
-    """Cases, newest first, for registrars (filter by status and/or unit code)."""
-    return views.case_list(session, status, unit_code, limit, offset)
+    """Cases for registrars, newest first unless ``sort`` says otherwise; the number of
+    matching cases is in the ``X-Total-Count`` header (page with ``limit``/``offset``)."""
+    items, total = views.case_list(
+        session,
+        status=status,
+        case_type=case_type,
+        unit_code=unit_code,
+        submitted_from=submitted_from,
+        submitted_to=submitted_to,
+        overdue=overdue,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return items
 
 
 @router.get("/cases/{public_number}/certificate", response_class=HTMLResponse)

@@ -9,13 +9,14 @@ Shares are exact fractions stored as numerator/denominator.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -182,7 +183,10 @@ class RegCase(Base):
     due_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_reg_case_unit_code", "unit_code"),)
+    __table_args__ = (
+        Index("ix_reg_case_unit_code", "unit_code"),
+        Index("ix_reg_case_status_due_date", "status", "due_date"),
+    )
 
 
 class CaseStep(Base):
@@ -235,3 +239,17 @@ class Certificate(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSONB)
     signature: Mapped[str] = mapped_column(String(128))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CalendarDay(Base):
+    """A day an admin set as a holiday or an adjusted working day (wins over the file)."""
+
+    __tablename__ = "work_calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (CheckConstraint("kind IN ('holiday','workday')", name="kind_known"),)

@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, text, update
+from sqlalchemy import Row, Select, func, select, text, update
 from sqlalchemy.orm import Session
 
-from cadastre.registry.models import RRR, BAUnit, CaseStep, Party, RegCase
+from cadastre.registry.models import RRR, BAUnit, CalendarDay, CaseStep, Party, RegCase
 
 IN_FORCE = "begin_lifespan <= :at AND (end_lifespan IS NULL OR end_lifespan > :at)"
 
@@ -157,15 +158,52 @@ def lock_unit(session: Session, unit_code: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the case desk filters on; ``submitted_from``/``submitted_to`` are instants
+    (the start of the first day and the start of the day after the last, local time)."""
+
+    statuses: tuple[str, ...] = ()
+    case_type: str | None = None
+    unit_code: str | None = None
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None
+    overdue_at: datetime | None = None
+
+
+CASE_SORTS = {
+    "due_date": (RegCase.due_date.asc(), RegCase.id.asc()),
+    "-due_date": (RegCase.due_date.desc(), RegCase.id.desc()),
+    "submitted_at": (RegCase.submitted_at.asc(), RegCase.id.asc()),
+    "-submitted_at": (RegCase.submitted_at.desc(), RegCase.id.desc()),
+}
+OPEN_STATUSES = ("submitted", "accepted", "reviewed")
+
+
+def _case_query(query: Select[Any], f: CaseFilters) -> Select[Any]:
+    if f.statuses:
+        query = query.where(RegCase.status.in_(f.statuses))
+    if f.case_type:
+        query = query.where(RegCase.case_type == f.case_type)
+    if f.unit_code:
+        query = query.where(RegCase.unit_code == f.unit_code)
+    if f.submitted_from is not None:
+        query = query.where(RegCase.submitted_at >= f.submitted_from)
+    if f.submitted_to is not None:
+        query = query.where(RegCase.submitted_at < f.submitted_to)
+    if f.overdue_at is not None:
+        query = query.where(RegCase.status.in_(OPEN_STATUSES), RegCase.due_date < f.overdue_at)
+    return query
+
+
 def list_cases(
-    session: Session, status: str | None, unit_code: str | None, limit: int, offset: int
-) -> list[RegCase]:
-    query = select(RegCase).order_by(RegCase.id.desc()).limit(limit).offset(offset)
-    if status:
-        query = query.where(RegCase.status == status)
-    if unit_code:
-        query = query.where(RegCase.unit_code == unit_code)
-    return list(session.scalars(query))
+    session: Session, filters: CaseFilters, sort: str, limit: int, offset: int
+) -> tuple[list[RegCase], int]:
+    """One page of the cases matching ``filters`` in ``sort`` order, and how many match."""
+    query = _case_query(select(RegCase), filters)
+    page = list(session.scalars(query.order_by(*CASE_SORTS[sort]).limit(limit).offset(offset)))
+    total = session.scalar(_case_query(select(func.count()).select_from(RegCase), filters))
+    return page, int(total or 0)
 
 
 def unit_history(session: Session, unit_code: str) -> list[Row[Any]]:
@@ -205,3 +243,26 @@ def group_members(session: Session, group_uids: list[int], at: datetime) -> dict
     for r in rows:
         out.setdefault(int(r.group_uid), []).append(r)
     return out
+
+
+def calendar_days(session: Session) -> list[CalendarDay]:
+    """The days an admin set in the working-day calendar, oldest first."""
+    return list(session.scalars(select(CalendarDay).order_by(CalendarDay.day)))
+
+
+def set_calendar_day(session: Session, day: date, kind: str, name: str, actor: str) -> None:
+    """Set ``day`` as a holiday or an adjusted working day (replacing an earlier setting)."""
+    session.execute(
+        text(
+            "INSERT INTO work_calendar_day (day, kind, name, added_by) VALUES (:d, :k, :n, :a) "
+            "ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, "
+            "added_by = EXCLUDED.added_by, added_at = now()"
+        ),
+        {"d": day, "k": kind, "n": name, "a": actor},
+    )
+
+
+def delete_calendar_day(session: Session, day: date) -> bool:
+    """Remove an admin's setting of ``day``; whether there was one."""
+    deleted = session.execute(text("DELETE FROM work_calendar_day WHERE day = :d"), {"d": day})
+    return bool(deleted.rowcount)  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
+from cadastre.registry.workdays import WEEKENDS_ONLY, WorkCalendar
 from gis.errors import Conflict, InvalidInput, PermissionDenied
 
 OBJECTION_LAPSE_DAYS = 15
@@ -221,12 +222,16 @@ def check_shares(shares: list[Fraction], field: str = "holders") -> None:
         raise InvalidInput(f"shares add up to {total}, not to 1", field=field)
 
 
-def add_working_days(start: datetime, days: int) -> date:
-    """The date ``days`` working days (Mon-Fri) after ``start``."""
+def add_working_days(start: datetime, days: int, calendar: WorkCalendar = WEEKENDS_ONLY) -> date:
+    """The date ``days`` working days after ``start`` (its own day not counted).
+
+    Working days are those of ``calendar``: Mon-Fri by default; with the PRC calendar,
+    public holidays are skipped and adjusted working weekend days (调休) count.
+    """
     day = start.date()
     left = days
     while left > 0:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if calendar.is_working_day(day):
             left -= 1
     return day

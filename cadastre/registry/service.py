@@ -18,6 +18,7 @@ from cadastre.registry import certificates, journal
 from cadastre.registry import repository as repo
 from cadastre.registry.entry import enter_case
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
+from cadastre.registry.holidays import work_calendar
 from cadastre.registry.models import CaseStep, RegCase
 from cadastre.registry.rules import (
     SOURCE_KINDS,
@@ -84,7 +85,7 @@ def open_case(
         submitted_by=submitted_by,
         submitted_at=now,
         updated_at=now,
-        due_date=_due(now, ct.time_limit_days),
+        due_date=due_date(session, now, ct.time_limit_days),
     )
     with session.begin_nested():  # the case, its source, step and journal entry, or nothing
         session.add(case)
@@ -111,10 +112,11 @@ def open_case(
     return case
 
 
-def _due(now: datetime, working_days: int) -> datetime:
-    """17:00 local time (settings.timezone) ``working_days`` working days after ``now``."""
+def due_date(session: Session, now: datetime, working_days: int) -> datetime:
+    """17:00 local time (settings.timezone) ``working_days`` working days after ``now``;
+    weekends and public holidays are skipped, adjusted working days (调休) count."""
     local = ZoneInfo(get_settings().timezone)
-    due = add_working_days(now.astimezone(local), working_days)
+    due = add_working_days(now.astimezone(local), working_days, work_calendar(session))
     return datetime.combine(due, time(17, 0), tzinfo=local)
 
 

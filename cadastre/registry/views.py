@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadastre.registry import repository as repo
+from cadastre.registry import rules
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
 from cadastre.registry.holders import rights_with_holders
 from cadastre.registry.models import CaseDocument, RegCase, Source
 from cadastre.registry.rules import CASE_TYPES, RESTRICTION_TYPES, STATUSES
-from cadastre.registry.service import clock
+from cadastre.registry.service import NO_CERTIFICATE, OPEN_STATUSES, clock
 from cadastre.unit_code import parse_unit_code
 from gis import landuse
-from gis.errors import NotFound
+from gis.errors import InvalidInput, NotFound
+from gis.settings import get_settings
 
 
 def case_or_404(session: Session, public_number: str) -> RegCase:
@@ -27,7 +30,7 @@ def case_or_404(session: Session, public_number: str) -> RegCase:
     return case
 
 
-def _case_summary(case: RegCase) -> dict[str, Any]:
+def _case_summary(case: RegCase, now: datetime) -> dict[str, Any]:
     ct = CASE_TYPES[case.case_type]
     zh, en = STATUSES[case.status]
     return {
@@ -44,11 +47,13 @@ def _case_summary(case: RegCase) -> dict[str, Any]:
         "submitted_at": case.submitted_at.isoformat(),
         "due_date": case.due_date.date().isoformat(),
         "entered_at": case.entered_at.isoformat() if case.entered_at else None,
+        "overdue": case.status in OPEN_STATUSES and case.due_date < now,
     }
 
 
-def case_detail(session: Session, case: RegCase) -> dict[str, Any]:
-    """A case with its request, steps (who, role, when, why) and documents."""
+def case_detail(session: Session, case: RegCase, role: str | None = None) -> dict[str, Any]:
+    """A case with its request, steps (who, role, when, why), documents, and the steps
+    ``role`` may take on it now (``allowed_steps``, empty without a role)."""
     docs = session.execute(
         select(Source)
         .join(CaseDocument, CaseDocument.source_id == Source.id)
@@ -56,7 +61,8 @@ def case_detail(session: Session, case: RegCase) -> dict[str, Any]:
         .order_by(Source.id)
     ).scalars()
     return {
-        **_case_summary(case),
+        **_case_summary(case, clock(session)),
+        "allowed_steps": allowed_steps(case, role) if role else [],
         "request": {k: v for k, v in case.payload.items() if k != "geometry_wkt"},
         "note": case.note,
         "reason": case.reason,
@@ -87,10 +93,62 @@ def case_detail(session: Session, case: RegCase) -> dict[str, Any]:
 
 
 def case_list(
-    session: Session, status: str | None, unit_code: str | None, limit: int, offset: int
-) -> list[dict[str, Any]]:
-    rows = repo.list_cases(session, status, unit_code, limit, offset)
-    return [_case_summary(c) for c in rows]
+    session: Session,
+    *,
+    status: str | None = None,
+    case_type: str | None = None,
+    unit_code: str | None = None,
+    submitted_from: date | None = None,
+    submitted_to: date | None = None,
+    overdue: bool = False,
+    sort: str = "-submitted_at",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of cases for the desk and how many match; ``status`` may list several
+    (comma-separated) and dates are local days (settings.timezone), both ends included."""
+    statuses = tuple(s.strip() for s in (status or "").split(",") if s.strip())
+    for s in statuses:
+        if s not in STATUSES:
+            raise InvalidInput(
+                f"unknown status {s!r}; known: {', '.join(STATUSES)}", field="status"
+            )
+    if case_type:
+        rules.case_type(case_type)
+    if unit_code:
+        parse_unit_code(unit_code)
+    if submitted_from and submitted_to and submitted_from > submitted_to:
+        raise InvalidInput("submitted_to is before submitted_from", field="submitted_to")
+    if sort not in repo.CASE_SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(repo.CASE_SORTS)}", field="sort")
+    now = clock(session)
+    filters = repo.CaseFilters(
+        statuses=statuses,
+        case_type=case_type or None,
+        unit_code=unit_code or None,
+        submitted_from=_local_midnight(submitted_from),
+        submitted_to=_local_midnight(submitted_to + timedelta(days=1) if submitted_to else None),
+        overdue_at=now if overdue else None,
+    )
+    rows, total = repo.list_cases(session, filters, sort, limit, offset)
+    return [_case_summary(c, now) for c in rows], total
+
+
+def _local_midnight(day: date | None) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(get_settings().timezone))
+
+
+def allowed_steps(case: RegCase, role: str) -> list[str]:
+    """The steps ``role`` may take on ``case`` now (what the desk offers as buttons)."""
+    return [
+        step
+        for step, (sources, _) in rules.STEPS.items()
+        if case.status in sources
+        and role in rules.STEP_ROLES[step]
+        and not (step == "issue" and case.case_type in NO_CERTIFICATE)
+    ]
 
 
 def named_restrictions(types: list[str]) -> list[dict[str, str]]:

@@ -285,6 +285,7 @@ def test_due_date_counts_working_days_in_local_time(
 ) -> None:
     from zoneinfo import ZoneInfo
 
+    from cadastre.registry.holidays import work_calendar
     from cadastre.registry.rules import add_working_days
 
     number = run_case(
@@ -292,7 +293,8 @@ def test_due_date_counts_working_days_in_local_time(
     )
     status = service.case_status(db, number)
     submitted = datetime.fromisoformat(status["submitted_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
-    assert status["due_date"] == add_working_days(submitted, 30).isoformat()
+    calendar = work_calendar(db)
+    assert status["due_date"] == add_working_days(submitted, 30, calendar).isoformat()
 
 
 def test_withdrawn_case_changes_nothing_and_takes_no_more_steps(
