@@ -19,7 +19,16 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session
 from gis.errors import InvalidInput
-from gis.raster import changes, export, jobs, repository, service, tiles, uploads
+from gis.raster import (
+    changes,
+    export,
+    importroot,
+    jobs,
+    repository,
+    service,
+    tiles,
+    uploads,
+)
 from gis.raster.pages import router as pages_router
 from gis.raster.schemas import ChangeCreate, parse_bbox, parse_date, parse_datetime_range
 from gis.settings import get_settings
@@ -44,7 +53,9 @@ def import_raster(
     session: SessionDep,
     who: Importer,
     file: Annotated[UploadFile | None, File()] = None,
-    path: Annotated[str | None, Form(description="a file the server can read")] = None,
+    path: Annotated[
+        str | None, Form(description="a file in the server's import folder (relative to it)")
+    ] = None,
     name: Annotated[str, Form(max_length=200)] = "",
     sensor: Annotated[str, Form(max_length=64)] = "",
     acquired_on: Annotated[str | None, Form()] = None,
@@ -69,9 +80,7 @@ def import_raster(
                 req.source = local
                 raster = service.import_raster(session, req, job.progress)
         else:
-            req.source = Path(str(path))
-            if not req.source.is_file():
-                raise InvalidInput(f"the server cannot read {path!r}", field="path")
+            req.source = importroot.confine(str(path))
             raster = service.import_raster(session, req, job.progress)
     except BaseException as exc:
         job.fail(exc)

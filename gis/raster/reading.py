@@ -31,6 +31,37 @@ Progress = Callable[[int, int], None]  # (done, total) in blocks
 WINDOW_PIXELS = 16 * 1024 * 1024  # largest window read at once (per band)
 OUTLINE_PIXELS = 512  # size of the decimated mask the data outline is traced on
 FIELD = "file"
+# Formats read from one file (and sidecars beside it). Formats whose file may name other
+# files or URLs to read (VRT, GTI, MRF, WMS, STAC, HDF5 external links, ...) are never
+# read (checked right after opening, before any pixel): an uploaded or imported VRT could
+# otherwise make the server read any file.
+SOURCE_DRIVERS = (
+    "GTiff",
+    "COG",
+    "JP2OpenJPEG",
+    "JPEG",
+    "PNG",
+    "WEBP",
+    "GIF",
+    "BMP",
+    "SRTMHGT",
+    "DTED",
+    "AAIGrid",
+    "EHdr",
+    "ENVI",
+    "HFA",
+    "GS7BG",
+    "GSAG",
+    "GSBG",
+    "USGSDEM",
+    "XYZ",
+    "PCIDSK",
+    "RST",
+    "SAGA",
+    "BT",
+    "RMF",
+    "Terragen",
+)
 
 
 class RasterUnreadable(InvalidInput):
@@ -118,7 +149,7 @@ def gdal_path(path: Path) -> str:
 
 @contextmanager
 def open_source(path: Path) -> Iterator[DatasetReader]:
-    """Open ``path`` (or the raster inside a zip) with rasterio; refuse unknown formats."""
+    """Open ``path`` (or the raster inside a zip) with rasterio; refuse other formats."""
     try:
         src = rasterio.open(gdal_path(path))
     except RasterioIOError as exc:
@@ -126,6 +157,12 @@ def open_source(path: Path) -> Iterator[DatasetReader]:
             f"not a raster format this server reads: {_short(exc)}", field=FIELD
         ) from None
     with src:
+        if src.driver not in SOURCE_DRIVERS:
+            raise RasterFormatUnsupported(
+                f"{src.driver} files are not accepted (they can name other files to read); "
+                "convert the raster to GeoTIFF first",
+                field=FIELD,
+            )
         yield src
 
 

@@ -3,6 +3,7 @@ with rasterio over the test district (EPSG:4547) with known changes."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +23,28 @@ PIXEL_M = 4.0
 
 @pytest.fixture(autouse=True)
 def raster_settings(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[Settings]:
-    """Rasters and photos of each test go to its own temporary data folder."""
+    """Rasters and photos of each test go to its own temporary data folder; imports by
+    server path may read the test's temporary folder."""
     current = get_settings()
     private = current.model_copy(
-        update={"data_dir": tmp_path / "data", "database_url": current.sqlalchemy_url()}
+        update={
+            "data_dir": tmp_path / "data",
+            "database_url": current.sqlalchemy_url(),
+            "raster_import_root": tmp_path,
+        }
     )
     override_settings(private)
     yield private
     override_settings(current)
+
+
+def staged(name: str) -> Path:
+    """A copy of the real sample ``name`` in the import folder (for imports by path)."""
+    target = get_settings().raster_import_root / "samples" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copyfile(REAL / name, target)
+    return target
 
 
 def files_in(settings: Settings) -> list[Path]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -37,8 +39,21 @@ def inspector_headers(engine: Engine, settings: Settings) -> Iterator[dict[str, 
         session.commit()
 
 
-def _import(client: httpx.Client, path: Path, day: str) -> int:
-    resp = client.post("/api/v1/rasters", data={"path": str(path), "acquired_on": day})
+@pytest.fixture
+def live_imports(settings: Settings) -> Iterator[Path]:
+    """A private folder inside the live server's import folder (removed afterwards)."""
+    folder = settings.raster_import_root / f"test-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _import(client: httpx.Client, folder: Path, path: Path, day: str) -> int:
+    """Import ``path`` by server path, after copying it into the server's import folder."""
+    shutil.copyfile(path, folder / path.name)
+    resp = client.post(
+        "/api/v1/rasters", data={"path": str(folder / path.name), "acquired_on": day}
+    )
     assert resp.status_code == 201, resp.text
     return int(resp.json()["id"])
 
@@ -50,12 +65,16 @@ def test_inspector_swipes_and_opens_a_patch(
     settings: Settings,
     inspector_headers: dict[str, str],
     image_pair: Callable[..., tuple[Path, Path]],
+    live_imports: Path,
 ) -> None:
     before, after = image_pair()
     made: list[int] = []
     with httpx.Client(base_url=live_server, headers=inspector_headers, timeout=120) as client:
         try:
-            made += [_import(client, before, "2025-06-01"), _import(client, after, "2026-06-01")]
+            made += [
+                _import(client, live_imports, before, "2025-06-01"),
+                _import(client, live_imports, after, "2026-06-01"),
+            ]
             resp = client.post("/api/v1/changes", json={"before_id": made[0], "after_id": made[1]})
             assert resp.status_code == 201 and resp.json()["patch_count"] == 2, resp.text
             _look(browser, f"{live_server}/maps/changes?run_id={resp.json()['id']}")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gis.raster import cog, reading, service
 from gis.settings import Settings
-from tests.gis.raster.conftest import REAL, count_rows, files_in
+from tests.gis.raster.conftest import REAL, count_rows, files_in, staged
 
 
 def upload(client: TestClient, headers: dict[str, str], path: Path, **form: str):  # type: ignore[no-untyped-def]
@@ -65,7 +65,7 @@ def test_srtm_tile_in_a_zip_imports_from_a_server_path(
 ) -> None:
     resp = client.post(
         "/api/v1/rasters",
-        data={"path": str(REAL / "N10W110.hgt.zip"), "sensor": "SRTM"},
+        data={"path": str(staged("N10W110.hgt.zip")), "sensor": "SRTM"},
         headers=auth("inspector"),
     )
     assert resp.status_code == 201, resp.text
@@ -176,7 +176,11 @@ def test_search_by_bbox_date_and_sensor(client: TestClient, auth) -> None:  # ty
     )
     resp = client.post(
         "/api/v1/rasters",
-        data={"path": str(REAL / "N10W110.hgt.zip"), "sensor": "SRTM", "acquired_on": "2000-02-11"},
+        data={
+            "path": str(staged("N10W110.hgt.zip")),
+            "sensor": "SRTM",
+            "acquired_on": "2000-02-11",
+        },
         headers=h,
     )
     assert resp.status_code == 201

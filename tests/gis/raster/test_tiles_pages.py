@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.settings import get_settings
-from tests.gis.raster.conftest import REAL
+from tests.gis.raster.conftest import staged
 
 Headers = Callable[[str], dict[str, str]]
 TMS = morecantile.tms.get("WebMercatorQuad")
@@ -22,7 +22,7 @@ TMS = morecantile.tms.get("WebMercatorQuad")
 
 def imported(client: TestClient, auth: Headers, name: str, **form: str) -> dict:
     resp = client.post(
-        "/api/v1/rasters", data={"path": str(REAL / name), **form}, headers=auth("surveyor")
+        "/api/v1/rasters", data={"path": str(staged(name)), **form}, headers=auth("surveyor")
     )
     assert resp.status_code == 201, resp.text
     return dict(resp.json())
@@ -139,7 +139,7 @@ def test_tile_of_a_raster_deleted_elsewhere_is_404_not_a_stale_image(
     t = centre_tile(item, 9)
     url = f"/api/v1/rasters/{item['id']}/tiles/{t.z}/{t.x}/{t.y}.png"
     assert client.get(url).status_code == 200  # now cached in this process
-    path = db.execute(text("SELECT path FROM raster WHERE id = :i"), {"i": item["id"]}).scalar()
+    path = db.execute(text("SELECT path FROM raster WHERE id = :i"), {"i": item["id"]}).scalar_one()
     db.execute(text("DELETE FROM raster WHERE id = :i"), {"i": item["id"]})
     (get_settings().files_dir / path).unlink()
     gone = client.get(url)
