@@ -9,6 +9,8 @@ Everything runs in its own database (default ``landgis_bench_raster``, demo dist
   ``benchmarks/.peers/titiler``) serve that same file, one uvicorn worker each, the same
   bands and rescale; every tile of zooms 8-11 over it is fetched once by both, then
   round-robin at concurrency 1 and 8; p50/p95 latency and requests/s, ratio landgis/titiler.
+  landgis runs with its raster tile cache off (render against render) and, as
+  ``landgis_cached``, with it on.
 - ``cog``: a generated ``--size`` square, 2-band uint8 GeoTIFF (1 m pixels over the demo
   district) converted by ``gis.raster.cog.write_cog`` (COG + validation) and by
   ``rio cogeo create --cog-profile deflate`` on the same file; also the full import
@@ -162,17 +164,21 @@ def bench_tiles(settings: Settings, requests: int) -> dict[str, Any]:
         url = f"http://127.0.0.1:{port}/cog/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}.png"
         url += f"?url={path}&bidx=1&bidx=2&bidx=3" + "&rescale=0,255" * 3
         servers["titiler"] = (url, start("titiler", cmd, env, f"http://127.0.0.1:{port}/healthz"))
-        port = free_port()
-        lenv = env | {
-            "LANDGIS_DATABASE_URL": settings.sqlalchemy_url(),
-            "LANDGIS_DATA_DIR": str(DATA),
-        }
-        cmd = [sys.executable, "-m", "uvicorn", "landgis.app:create_app", "--factory"]
-        cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-        url = f"http://127.0.0.1:{port}/api/v1/rasters/{raster_id}/tiles/{{z}}/{{x}}/{{y}}.png"
-        url += "?bands=1,2,3&rescale=0,255"
-        ready = f"http://127.0.0.1:{port}/health"
-        servers["landgis"] = (url, start("landgis-raster", cmd, lenv, ready))
+        # landgis renders every tile like titiler (tile cache off), and "landgis_cached"
+        # shows what its tile cache adds once every tile was asked for once.
+        for name, cache_bytes in (("landgis", "0"), ("landgis_cached", str(64 << 20))):
+            port = free_port()
+            lenv = env | {
+                "LANDGIS_DATABASE_URL": settings.sqlalchemy_url(),
+                "LANDGIS_DATA_DIR": str(DATA),
+                "LANDGIS_RASTER_TILE_CACHE_BYTES": cache_bytes,
+            }
+            cmd = [sys.executable, "-m", "uvicorn", "landgis.app:create_app", "--factory"]
+            cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+            url = f"http://127.0.0.1:{port}/api/v1/rasters/{raster_id}/tiles/{{z}}/{{x}}/{{y}}.png"
+            url += "?bands=1,2,3&rescale=0,255"
+            ready = f"http://127.0.0.1:{port}/health"
+            servers[name] = (url, start(f"{name}-raster", cmd, lenv, ready))
         out: dict[str, Any] = {"tiles": len(tiles)}
         for template, _ in servers.values():
             asyncio.run(load(template, tiles, len(tiles), 4))  # warm: every tile once
@@ -182,6 +188,8 @@ def bench_tiles(settings: Settings, requests: int) -> dict[str, Any]:
                 print(name, conc, out[f"{name}_c{conc}"], flush=True)
             lg, tt = out[f"landgis_c{conc}"], out[f"titiler_c{conc}"]
             out[f"ratio_rps_c{conc}"] = round(lg["rps"] / tt["rps"], 2)
+            cached = out[f"landgis_cached_c{conc}"]
+            out[f"ratio_cached_rps_c{conc}"] = round(cached["rps"] / tt["rps"], 2)
         return out
     finally:
         for _, proc in servers.values():

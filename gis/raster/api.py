@@ -26,6 +26,7 @@ from gis.raster import (
     jobs,
     repository,
     service,
+    tilecache,
     tiles,
     uploads,
 )
@@ -128,8 +129,9 @@ def raster_item(raster_id: int, request: Request, session: SessionDep) -> JSONRe
 
 
 @api.delete("/rasters/{raster_id}", status_code=204)
-def delete_raster(raster_id: int, session: SessionDep, who: Admin) -> Response:
+def delete_raster(raster_id: int, request: Request, session: SessionDep, who: Admin) -> Response:
     service.delete(session, raster_id)
+    tilecache.for_app(request.app.state).forget_raster(raster_id)
     return Response(status_code=204)
 
 
@@ -148,18 +150,29 @@ def raster_tile(
     z: int,
     x: int,
     y: int,
+    request: Request,
     session: SessionDep,
     bands: str | None = None,
     rescale: str | None = None,
     colormap: str | None = None,
     algorithm: str | None = None,
 ) -> Response:
-    """An XYZ (Web Mercator) PNG tile: band selection, rescale, colormap, hillshade."""
+    """An XYZ (Web Mercator) PNG tile: band selection, rescale, colormap, hillshade.
+
+    Rendered tiles are cached (see :mod:`gis.raster.tilecache`); each has a strong ETag
+    and ``If-None-Match`` with it gets 304.
+    """
     style = tiles.parse_style(bands, rescale, colormap, algorithm)
     raster = service.tile_source(session, raster_id)
     session.close()  # release the connection (if one was taken) while rendering
-    png = tiles.render_tile(service.cog_path(raster), raster, z, x, y, style)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+    key = tilecache.RasterTileKey(raster_id, tilecache.content_version(raster), z, x, y, style)
+    tile = tilecache.for_app(request.app.state).tile(
+        key, lambda: tiles.render_tile(service.cog_path(raster), raster, z, x, y, style)
+    )
+    headers = {"ETag": tile.etag, "Cache-Control": "public, max-age=3600"}
+    if tilecache.matches(tile, request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    return Response(tile.data, media_type="image/png", headers=headers)
 
 
 @api.get("/rasters/{raster_id}/tiles")
@@ -184,6 +197,7 @@ def raster_ogc_tile(
     tile_matrix: int,
     tile_row: int,
     tile_col: int,
+    request: Request,
     session: SessionDep,
     bands: str | None = None,
     rescale: str | None = None,
@@ -192,7 +206,16 @@ def raster_ogc_tile(
 ) -> Response:
     """OGC API - Tiles map tile (PNG): the same options as the XYZ tiles."""
     return raster_tile(
-        raster_id, tile_matrix, tile_col, tile_row, session, bands, rescale, colormap, algorithm
+        raster_id,
+        tile_matrix,
+        tile_col,
+        tile_row,
+        request,
+        session,
+        bands,
+        rescale,
+        colormap,
+        algorithm,
     )
 
 
