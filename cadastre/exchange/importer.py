@@ -130,14 +130,18 @@ def _load_bulk(  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     upkeep = suspend_upkeep(session, "parcel")
     mark = bulkload.watermark(session)
+    copying = 0.0
     for read, settled in prefetched(chunks):
         if settled is not None:
+            began = time.perf_counter()
             copy_csv(session, "parcel", PARCEL_COLUMNS, settled[1])
+            copying += time.perf_counter() - began
             result.imported += len(settled[0])
         result.read = read
         if progress:
             progress(read, source.count)
     result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
+    result.seconds["copy"] = round(copying, 2)  # of which the server's COPY
     tol = float(get_settings().overlap_tolerance_m2)
     in_file = Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
     sql = bulkload.code_rejects(session, mark, kept.row_of, result.seconds)

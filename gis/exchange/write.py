@@ -14,13 +14,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pyarrow as pa
 import pyogrio
+import shapely
 from shapely import Geometry
 
 from gis.exchange.archive import zip_files
 from gis.exchange.dxf import write_dxf
 from gis.exchange.formats import VectorFormat, writable_format
-from gis.geo import STORAGE_SRID
+from gis.geo import STORAGE_SRID, transformer
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -38,6 +41,72 @@ def write_frames(
     if fmt.key == "shp":
         return _write_shapefile_zip(frames, dest, srid, layer)
     return _write_plain(frames, fmt, dest, srid, layer, dxf_label)
+
+
+def write_batches(
+    batches: Iterable[pa.RecordBatch],
+    schema: pa.Schema,
+    fmt_key: str,
+    dest: Path,
+    srid: int = STORAGE_SRID,
+    layer: str = "layer",
+    geometry_type: str = "MultiPolygon",
+    dxf_label: str | None = None,
+) -> int:
+    """Write Arrow batches (geometry as EPSG:4490 WKB in column ``wkb``) to ``dest``; returns
+    the count. GDAL takes the batches as one stream, with no per-row Python work."""
+    fmt = writable_format(fmt_key)
+    if fmt.key == "dxf":  # CAD drawings: through the feature path
+        return write_frames(_as_frames(batches), fmt_key, dest, srid, layer, dxf_label)
+    count = 0
+
+    def counted() -> Iterator[pa.RecordBatch]:
+        nonlocal count
+        for batch in batches:
+            count += batch.num_rows
+            yield _reprojected(batch, srid)
+
+    options: dict[str, object] = {}
+    if fmt.key == "csv":
+        options["layer_options"] = {"GEOMETRY": "AS_WKT", "CREATE_CSVT": "YES"}
+    with tempfile.TemporaryDirectory(prefix="landgis-shp-") as tmp:
+        target = Path(tmp) / f"{layer}.shp" if fmt.key == "shp" else dest
+        pyogrio.write_arrow(
+            pa.RecordBatchReader.from_batches(schema, counted()),
+            target,
+            layer=None if fmt.key in ("csv", "geojson", "shp") else layer,
+            driver=fmt.driver,
+            geometry_name="wkb",
+            geometry_type=geometry_type,
+            crs=f"EPSG:{srid}",
+            encoding="UTF-8" if fmt.key == "shp" else None,
+            **options,  # type: ignore[arg-type]
+        )
+        if fmt.key == "shp":
+            zip_files(
+                [target.with_suffix(s) for s in SHAPEFILE_PARTS if target.with_suffix(s).exists()],
+                dest,
+            )
+    return count
+
+
+def _reprojected(batch: pa.RecordBatch, srid: int) -> pa.RecordBatch:
+    if srid == STORAGE_SRID:
+        return batch
+    at = batch.schema.get_field_index("wkb")
+    geoms = shapely.from_wkb(batch.column(at).to_numpy(zero_copy_only=False))
+    tr = transformer(STORAGE_SRID, srid)
+    moved = shapely.transform(geoms, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+    return batch.set_column(
+        at, batch.schema.field(at), pa.array(shapely.to_wkb(moved), pa.binary())
+    )
+
+
+def _as_frames(batches: Iterable[pa.RecordBatch]) -> Iterator[gpd.GeoDataFrame]:
+    for batch in batches:
+        table = batch.to_pandas()
+        geoms = shapely.from_wkb(table.pop("wkb").to_numpy())
+        yield gpd.GeoDataFrame(table, geometry=geoms, crs=STORAGE_SRID)
 
 
 def _prepare(frame: gpd.GeoDataFrame, srid: int) -> gpd.GeoDataFrame:
