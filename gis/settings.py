@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     listing_min_days: int = 10
     countdown_seconds: int = 300
     timezone: str = "Asia/Shanghai"
+    # Each server process closes listings past their deadline this often (0: only by hand)
+    trading_close_interval_s: float = Field(15, ge=0)
 
     @property
     def pg_dir(self) -> Path:

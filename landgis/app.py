@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
 from fastapi import FastAPI
 
 from cadastre import api as cadastre_api
@@ -9,6 +14,7 @@ from cadastre import maps as cadastre_maps
 from cadastre.exchange import api as exchange_api
 from gis import health
 from gis.auth import api as auth_api
+from gis.db import get_session
 from gis.ogc import api as ogc_api
 from gis.planning import api as planning_api
 from gis.raster import api as raster_api
@@ -18,6 +24,7 @@ from gis.web.static import mount_static
 from landgis import errors
 from landgis.collections import register_all
 from trading import api as trading_api
+from trading import closer as trading_closer
 
 ROUTERS = [
     health.router,
@@ -34,6 +41,25 @@ ROUTERS = [
     trading_api.router,
 ]
 
+# Coroutines each server process runs for as long as it serves (cancelled at shutdown).
+BACKGROUND: list[Callable[[], Coroutine[Any, Any, None]]] = [trading_closer.run]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the BACKGROUND work while serving. An app whose sessions are overridden (the
+    tests' rolled-back session) runs none: it would write around that session."""
+    jobs = [] if get_session in app.dependency_overrides else BACKGROUND
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in jobs]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+
 
 def create_app() -> FastAPI:
     """The landgis web application: /api/v1, /ogc, /maps, /health, /docs and the landing map."""
@@ -42,6 +68,7 @@ def create_app() -> FastAPI:
         title="landgis",
         version="0.1.0",
         description="Land-resources GIS: planning, cadastre, trading, GPS and remote sensing.",
+        lifespan=lifespan,
     )
     errors.install(app)
     for router in ROUTERS:

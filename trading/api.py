@@ -11,9 +11,10 @@ from datetime import date
 from typing import Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from cadastre.parcels.service import parse_if_match
 from gis.auth import tokens
 from gis.auth.deps import oauth2_scheme, require_role
 from gis.auth.roles import Role
@@ -21,7 +22,7 @@ from gis.auth.service import Principal
 from gis.db import get_session
 from gis.errors import NotAuthenticated, PermissionDenied
 from trading import bidding, clock, live_bids, pages, repository, service, stats, views
-from trading.schemas import BidIn, DepositIn, ListingCreate, RegistrationIn
+from trading.schemas import BidIn, DepositIn, ListingCreate, ListingUpdate, RegistrationIn
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/trading", tags=["trading"])
@@ -45,12 +46,38 @@ def list_listings(
     ]
 
 
+def _tagged(session: Session, listing_id: int, response: Response) -> None:
+    """Put the listing's ETag on the answer (a draft edit sends it back as If-Match)."""
+    response.headers["ETag"] = f'"{repository.listing_etag(session, listing_id)}"'
+
+
 @api.post("/listings", status_code=201)
 def create_listing(
-    body: ListingCreate, session: Session = Depends(get_session), actor: Principal = Depends(staff)
+    body: ListingCreate,
+    response: Response,
+    session: Session = Depends(get_session),
+    actor: Principal = Depends(staff),
 ) -> dict[str, Any]:
-    """Record a draft listing (registrar)."""
+    """Record a draft listing (registrar). The answer carries its ETag."""
     listing = service.create_listing(session, body, actor)
+    _tagged(session, listing.id, response)
+    return views.listing_staff(session, listing)
+
+
+@api.patch("/listings/{listing_id}")
+def update_draft(
+    listing_id: int,
+    body: ListingUpdate,
+    response: Response,
+    if_match: str | None = Header(None, alias="If-Match"),
+    session: Session = Depends(get_session),
+    _: Principal = Depends(staff),
+) -> dict[str, Any]:
+    """Change a draft's terms (registrar; If-Match with the ETag of .../staff). Checked as
+    at creation; 428 without If-Match, 412 if stale, 409 once published."""
+    tags = parse_if_match(if_match)
+    listing = service.update_draft(session, listing_id, body, tags)
+    _tagged(session, listing.id, response)
     return views.listing_staff(session, listing)
 
 
@@ -69,10 +96,15 @@ def live(listing_id: int, session: Session = Depends(get_session)) -> dict[str, 
 
 @api.get("/listings/{listing_id}/staff")
 def get_listing_staff(
-    listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
+    listing_id: int,
+    response: Response,
+    session: Session = Depends(get_session),
+    _: Principal = Depends(staff),
 ) -> dict[str, Any]:
-    """Everything about a listing, the reserve included (registrar)."""
-    return views.listing_staff(session, service.get_listing(session, listing_id, drafts=True))
+    """Everything about a listing, the reserve included (registrar), with its ETag."""
+    listing = service.get_listing(session, listing_id, drafts=True)
+    _tagged(session, listing.id, response)
+    return views.listing_staff(session, listing)
 
 
 @api.delete("/listings/{listing_id}", status_code=204)

@@ -156,14 +156,19 @@ def close(
 ) -> None:
     """Close bidding after the deadline: sold, no sale, or on to the on-site auction."""
     with _session() as session:
+        failed: list[int] = []
         if due:
-            done = service.close_due(session)
+            closing = service.close_due(session)
+            done, failed = closing.closed, closing.failed
         elif listing_id is not None:
             done = [service.close_listing(session, listing_id)]
         else:
             raise typer.BadParameter("give a listing id or --due")
         for listing in done:
             typer.echo(f"{listing.id} {listing.code}: {listing.outcome}")
+        if failed:
+            typer.echo(f"landgis trading: could not close {failed} (see the log)", err=True)
+            raise typer.Exit(1)
 
 
 @app.command("result")

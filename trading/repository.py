@@ -270,6 +270,32 @@ def listings_due(session: Session, now: datetime) -> list[int]:
     return list(session.scalars(stmt.order_by(Listing.id)))
 
 
+CLAIM_DUE_SQL = text(
+    "SELECT id FROM trading_listing WHERE id = :id AND status IN ('published', 'onsite') "
+    "AND deadline <= :now FOR UPDATE SKIP LOCKED"
+)
+
+
+def claim_due(session: Session, listing_id: int, now: datetime) -> bool:
+    """Row-lock a listing that is still due, unless another transaction holds it (then False).
+
+    The lock lasts until commit; a second closer skips the listing instead of waiting
+    for it and then finding it closed.
+    """
+    row = session.execute(CLAIM_DUE_SQL, {"id": listing_id, "now": now}).first()
+    return row is not None
+
+
+def listing_etag(session: Session, listing_id: int) -> str:
+    """The entity tag of a listing: a digest of its whole row and its parcels (unquoted)."""
+    sql = text(
+        "SELECT md5(l::text || coalesce((SELECT string_agg(p::text, '|' ORDER BY p.unit_code) "
+        "FROM trading_listing_parcel p WHERE p.listing_id = l.id), '')) "
+        "FROM trading_listing l WHERE l.id = :id"
+    )
+    return str(session.execute(sql, {"id": listing_id}).scalar_one())
+
+
 def listing_geojson(session: Session, listing_id: int) -> Any:
     sql = text("SELECT ST_AsGeoJSON(geom, 7)::json FROM trading_listing WHERE id = :id")
     return session.execute(sql, {"id": listing_id}).scalar_one()

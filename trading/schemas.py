@@ -4,13 +4,38 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from cadastre.registry.validation import valid_party_number
 from trading import clock
 from trading.money import Money, MoneyOrZero
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without an offset is read in the bureau's zone (Asia/Shanghai)."""
+    return value if value is None or value.tzinfo else value.replace(tzinfo=clock.zone())
+
+
+def _unit_codes(value: list[str] | None) -> list[str] | None:
+    for code in value or []:
+        if len(code) != 28:
+            raise ValueError(f"{code!r} is not a 28-character real-estate unit code")
+    if value is not None and len(set(value)) != len(value):
+        raise ValueError("a unit code is listed twice")
+    return value
+
+
+# The terms of a listing, one type each, shared by ListingCreate and ListingUpdate.
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Method = Literal["tender", "auction", "listing"]
+UnitCodes = Annotated[list[str], Field(min_length=1, max_length=50), AfterValidator(_unit_codes)]
+LandUse = Annotated[str, Field(pattern=r"^\d{2}(\d{2})?$")]
+FarMin = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+FarMax = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
+TermYears = Annotated[int, Field(ge=1, le=70)]
+BidTime = Annotated[datetime, AfterValidator(_aware)]
 
 
 class ListingCreate(BaseModel):
@@ -18,36 +43,56 @@ class ListingCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
-    method: Literal["tender", "auction", "listing"]
-    unit_codes: list[str] = Field(min_length=1, max_length=50)
-    land_use: str = Field(pattern=r"^\d{2}(\d{2})?$")
-    far_min: Decimal = Field(ge=0, le=100, decimal_places=2)
-    far_max: Decimal = Field(gt=0, le=100, decimal_places=2)
-    term_years: int = Field(ge=1, le=70)
+    title: Title
+    method: Method
+    unit_codes: UnitCodes
+    land_use: LandUse
+    far_min: FarMin
+    far_max: FarMax
+    term_years: TermYears
     start_price: Money
     increment: Money
     deposit: MoneyOrZero
     reserve_price: Money
     announcement_date: date
-    bid_start: datetime
-    bid_end: datetime
+    bid_start: BidTime
+    bid_end: BidTime
 
-    @field_validator("bid_start", "bid_end")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        """A time without an offset is read in the bureau's zone (Asia/Shanghai)."""
-        return value if value.tzinfo else value.replace(tzinfo=clock.zone())
 
-    @field_validator("unit_codes")
-    @classmethod
-    def _codes(cls, value: list[str]) -> list[str]:
-        for code in value:
-            if len(code) != 28:
-                raise ValueError(f"{code!r} is not a 28-character real-estate unit code")
-        if len(set(value)) != len(value):
-            raise ValueError("a unit code is listed twice")
-        return value
+class ListingUpdate(BaseModel):
+    """Changes to a draft (PATCH): any of the creation fields, each validated as at creation;
+    the terms as a whole are checked again by the service (trading.service.update_draft)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    method: Method | None = None
+    unit_codes: UnitCodes | None = None
+    land_use: LandUse | None = None
+    far_min: FarMin | None = None
+    far_max: FarMax | None = None
+    term_years: TermYears | None = None
+    start_price: Money | None = None
+    increment: Money | None = None
+    deposit: MoneyOrZero | None = None
+    reserve_price: Money | None = None
+    announcement_date: date | None = None
+    bid_start: BidTime | None = None
+    bid_end: BidTime | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> ListingUpdate:
+        """A term can be changed but not removed: null is refused, naming the field."""
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, as Python values."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class RegistrationIn(BaseModel):

@@ -6,15 +6,19 @@ Each function owns its transaction (commits on success) and raises domain errors
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from geoalchemy2 import WKTElement
+from pydantic import ValidationError
 from shapely import wkb
 from sqlalchemy.orm import Session
 
 from gis import landuse
 from gis.auth.service import Principal
-from gis.errors import InvalidInput
+from gis.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from gis.settings import get_settings
 from trading import clock, links, records, repository, rules
 from trading.errors import (
@@ -25,7 +29,9 @@ from trading.errors import (
     PlanConflict,
 )
 from trading.models import Listing, ListingParcel
-from trading.schemas import ListingCreate
+from trading.schemas import ListingCreate, ListingUpdate
+
+log = logging.getLogger(__name__)
 
 
 def get_listing(session: Session, listing_id: int, *, drafts: bool = False) -> Listing:
@@ -52,52 +58,97 @@ def _check_terms(data: ListingCreate) -> None:
 
 def create_listing(session: Session, data: ListingCreate, actor: Principal) -> Listing:
     """Record a draft listing of current parcels; geometry is their union (EPSG:4490)."""
+    listing = Listing(
+        id=repository.next_listing_id(session),
+        status="draft",
+        bid_count=0,
+        created_by=actor.user_id,
+    )
+    _set_terms(session, listing, data)
+    session.commit()
+    return listing
+
+
+def update_draft(
+    session: Session, listing_id: int, update: ListingUpdate, if_match: list[str]
+) -> Listing:
+    """Change a draft's terms (If-Match: the ETag the editor read); published ones refuse.
+
+    The changed terms are merged with the stored ones and the whole is checked exactly
+    as at creation; new unit codes must name current parcels.
+    """
+    listing = repository.listing(session, listing_id, lock=True)
+    if listing is None:
+        raise ListingNotFound(f"no listing {listing_id}", field="listing_id")
+    if listing.status != "draft":
+        raise _not_a_draft(listing)
+    if not if_match:
+        raise PreconditionRequired(
+            "send If-Match with the listing's ETag (read it first from .../staff)",
+            field="If-Match",
+        )
+    etag = repository.listing_etag(session, listing_id)
+    if etag not in if_match:
+        raise PreconditionFailed(
+            f"listing {listing.code} changed since you read it: read it again "
+            f'(current ETag "{etag}")',
+            field="If-Match",
+        )
+    try:
+        data = ListingCreate.model_validate({**_terms(session, listing), **update.changes()})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InvalidInput(str(err["msg"]), field=".".join(map(str, err["loc"]))) from None
+    _set_terms(session, listing, data)
+    session.commit()
+    return listing
+
+
+def _not_a_draft(listing: Listing) -> ListingStateError:
+    """409 for an edit of a listing past its draft, said in Chinese and in English."""
+    zh, en = rules.STATUSES[listing.status]
+    message = {
+        "zh": f"出让公告 {listing.code} 状态为「{zh}」，只有草稿可以修改",
+        "en": f"listing {listing.code} is {en}, not a draft: only drafts can be edited",
+    }
+    return ListingStateError(f"{message['zh']} / {message['en']}", field="status", message=message)
+
+
+def _terms(session: Session, listing: Listing) -> dict[str, Any]:
+    """A stored listing's terms as ListingCreate fields."""
+    names = set(ListingCreate.model_fields) - {"unit_codes"}
+    terms = {name: getattr(listing, name) for name in names}
+    terms["unit_codes"] = [p.unit_code for p in repository.listing_parcels(session, listing.id)]
+    return terms
+
+
+def _set_terms(session: Session, listing: Listing, data: ListingCreate) -> None:
+    """Give a draft the terms and the (current) parcels of ``data``; flushes, never commits."""
     _check_terms(data)
     parcels = repository.current_parcels(session, data.unit_codes)
     missing = sorted(set(data.unit_codes) - {p.unit_code for p in parcels})
     if missing:
         raise ParcelUnavailable(f"no current parcel {missing[0]}", field="unit_codes")
-    listing_id = repository.next_listing_id(session)
-    listing = Listing(
-        id=listing_id,
-        code=f"TR-{data.announcement_date.year}-{listing_id:05d}",
-        title=data.title,
-        method=data.method,
-        status="draft",
-        land_use=data.land_use,
-        district_code=parcels[0].subzone_code[:9],
-        area_m2=sum(p.area_m2 for p in parcels),
-        far_min=data.far_min,
-        far_max=data.far_max,
-        term_years=data.term_years,
-        start_price=data.start_price,
-        increment=data.increment,
-        deposit=data.deposit,
-        reserve_price=data.reserve_price,
-        announcement_date=data.announcement_date,
-        bid_start=data.bid_start,
-        bid_end=data.bid_end,
-        deadline=data.bid_end,
-        bid_count=0,
-        created_by=actor.user_id,
-        geom=WKTElement(
-            repository.union_of_parcels(session, [p.id for p in parcels]), extended=True
-        ),
-    )
+    for name in ListingCreate.model_fields.keys() - {"unit_codes"}:
+        setattr(listing, name, getattr(data, name))  # Python values (dump would give strings)
+    listing.code = f"TR-{data.announcement_date.year}-{listing.id:05d}"
+    listing.deadline = data.bid_end
+    listing.district_code = parcels[0].subzone_code[:9]
+    listing.area_m2 = sum(p.area_m2 for p in parcels)
+    union = repository.union_of_parcels(session, [p.id for p in parcels])
+    listing.geom = WKTElement(union, extended=True)
     session.add(listing)
     session.flush()
+    offered = {p.unit_code: p for p in repository.listing_parcels(session, listing.id)}
+    for code in set(offered) - set(data.unit_codes):
+        session.delete(offered[code])
     for p in parcels:
-        session.add(
-            ListingParcel(
-                listing_id=listing.id,
-                unit_code=p.unit_code,
-                parcel_id=p.id,
-                parcel_code=p.parcel_code,
-                area_m2=p.area_m2,
-            )
+        item = offered.get(p.unit_code) or ListingParcel(
+            listing_id=listing.id, unit_code=p.unit_code
         )
-    session.commit()
-    return listing
+        item.parcel_id, item.parcel_code, item.area_m2 = p.id, p.parcel_code, p.area_m2
+        session.add(item)
+    session.flush()
 
 
 def _check_periods(listing: Listing, now: datetime) -> None:
@@ -220,10 +271,37 @@ def _apply(listing: Listing, decision: rules.CloseDecision, now: datetime) -> No
         listing.final_price = decision.winner.amount
 
 
-def close_due(session: Session, now: datetime | None = None) -> list[Listing]:
-    """Close every listing whose deadline has passed."""
+@dataclass
+class DueClosing:
+    """What one pass over the due listings did."""
+
+    closed: list[Listing] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)  # ids; each failure is logged
+
+
+def close_due(session: Session, now: datetime | None = None) -> DueClosing:
+    """Close every listing whose deadline has passed, each in its own transaction.
+
+    Safe to run in several processes at once (uvicorn workers, the CLI): a listing is
+    claimed with SELECT ... FOR UPDATE SKIP LOCKED, so one that another closer (or a
+    bid) holds is skipped for now, and a listing is never closed twice. A listing that
+    fails to close is rolled back and logged; the others still close.
+    """
     now = now or clock.now()
-    return [close_listing(session, i, now) for i in repository.listings_due(session, now)]
+    done = DueClosing()
+    for listing_id in repository.listings_due(session, now):
+        try:
+            if repository.claim_due(session, listing_id, now):
+                listing = close_listing(session, listing_id, now)
+                session.expunge(listing)  # a later rollback in this pass must not expire it
+                done.closed.append(listing)
+            else:
+                session.rollback()
+        except Exception:
+            session.rollback()
+            log.exception("could not close listing %s", listing_id)
+            done.failed.append(listing_id)
+    return done
 
 
 def publish_result(
