@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from cadastre.exchange.exporter import export_parcels
+from gis import landuse
 from gis.settings import Settings
 from tests.cadastre.exchange.conftest import current_count, retire
 from tests.cadastre.exchange.test_import_export import post_import
@@ -97,3 +99,23 @@ def test_a_csv_from_ogr2ogr_without_crs_is_refused(
     assert job["status"] == "failed" and job["error"]["field"] == "crs"
     assert "declares no coordinate reference system" in job["error"]["detail"]
     assert current_count(db) == before
+
+
+@pytest.mark.parametrize(
+    ("fmt", "suffix"),
+    [("gpkg", ".gpkg"), ("shp", ".zip"), ("geojson", ".geojson"), ("fgb", ".fgb"), ("csv", ".csv")],
+)
+def test_exports_read_by_ogrinfo(db, subzone, tmp_path, fmt, suffix) -> None:
+    """ogrinfo (GDAL's command-line reader) sees every parcel and the Chinese land-use names."""
+    dest = tmp_path / f"out{suffix}"
+    count = export_parcels(db, fmt, dest, zone=subzone)
+    source = f"/vsizip/{dest}" if fmt == "shp" else str(dest)
+    info = subprocess.run(
+        ["ogrinfo", "-ro", "-al", source], check=True, capture_output=True, text=True
+    ).stdout
+    assert f"Feature Count: {count}" in info
+    use = db.execute(
+        text("SELECT land_use FROM parcel WHERE subzone_code = :s AND end_lifespan IS NULL"),
+        {"s": subzone},
+    ).first()[0]
+    assert landuse.names(use)[0] in info  # e.g. 城镇住宅用地, decoded as UTF-8
