@@ -39,11 +39,22 @@ def import_command(
     rejected: Path = typer.Option(
         Path("rejected_rows.csv"), "--rejected", help="rejected-rows file"
     ),
+    bulk: bool | None = typer.Option(
+        None,
+        "--bulk/--staged",
+        help="bulk: lock the register and rebuild its indexes once (fast for large loads; "
+        "readers wait); staged: keep the register readable. Default: bulk when the file "
+        "has 50,000+ rows and at least as many as the register",
+        show_default=False,
+    ),
 ) -> None:
     """Validate and import parcels into the register in one transaction (all or nothing)."""
     try:
         options = ImportOptions(
-            parse_crs(crs), json.loads(mapping.read_text("utf-8")) if mapping else None, valid_only
+            parse_crs(crs),
+            json.loads(mapping.read_text("utf-8")) if mapping else None,
+            valid_only,
+            bulk=bulk,
         )
         with tempfile.TemporaryDirectory(prefix="landgis-import-") as work, _progress() as bar:
             task = bar.add_task("importing 导入", total=None)

@@ -7,6 +7,7 @@ import json
 
 import geopandas as gpd
 import pyogrio
+import pytest
 import shapely
 import typer
 from sqlalchemy import text
@@ -63,14 +64,25 @@ def _new_parcels_file(engine, tmp_path):
     return path, mapping, sub
 
 
-def test_cli_valid_only_import_with_mapping(engine, tmp_path) -> None:
+def _indexes(engine) -> list[str]:
+    with Session(engine) as session:
+        return sorted(
+            session.execute(
+                text("SELECT indexdef FROM pg_indexes WHERE tablename = 'parcel'")
+            ).scalars()
+        )
+
+
+@pytest.mark.parametrize("way", ["--staged", "--bulk"])
+def test_cli_valid_only_import_with_mapping(engine, tmp_path, way) -> None:
+    """Committed both ways; a bulk load leaves the same indexes behind."""
     path, mapping, sub = _new_parcels_file(engine, tmp_path)
-    before = _count(engine)
+    before, indexes = _count(engine), _indexes(engine)
     rejected = tmp_path / "rej.csv"
     result = CliRunner().invoke(
         app,
         ["cadastre", "import", str(path), "--mapping", str(mapping), "--valid-only",
-         "--rejected", str(rejected)],
+         "--rejected", str(rejected), way],
     )  # fmt: skip
     try:
         assert result.exit_code == 0, result.output
@@ -81,6 +93,7 @@ def test_cli_valid_only_import_with_mapping(engine, tmp_path) -> None:
         assert "unknown land-use class '9999'" in reasons["3"]
         assert "unit code has 28 characters" in reasons["4"]
         assert _count(engine) == before + 2
+        assert _indexes(engine) == indexes
         with Session(engine) as session:
             area = session.execute(
                 text("SELECT area_m2 FROM parcel WHERE unit_code = :c"),
