@@ -7,6 +7,7 @@ Every error raised here is a :mod:`gis.errors` category naming the field ``file`
 
 from __future__ import annotations
 
+import math
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,13 +24,14 @@ from rasterio.features import shapes
 from rasterio.io import DatasetReader
 from rasterio.warp import transform_geom
 from rasterio.windows import Window
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import mapping, shape
 
 from gis.errors import InvalidInput, UnsupportedFormat
 
 Progress = Callable[[int, int], None]  # (done, total) in blocks
 WINDOW_PIXELS = 16 * 1024 * 1024  # largest window read at once (per band)
 OUTLINE_PIXELS = 512  # size of the decimated mask the data outline is traced on
+OUTLINE_MARGIN = 1.5  # the outline is grown by this many decimated pixels (see data_outline)
 FIELD = "file"
 # Formats read from one file (and sidecars beside it). Formats whose file may name other
 # files or URLs to read (VRT, GTI, MRF, WMS, STAC, HDF5 external links, ...) are never
@@ -170,9 +172,9 @@ def check_georeferenced(src: DatasetReader, max_pixels: int) -> None:
     """Refuse a raster without CRS or geotransform, or with more pixels than the limit."""
     if src.crs is None:
         raise RasterNotGeoreferenced("the raster has no coordinate reference system", field=FIELD)
-    if src.transform.is_identity or src.transform.is_rectilinear is False:
+    if src.transform.is_identity or src.transform.is_degenerate:
         raise RasterNotGeoreferenced(
-            "the raster has no usable geotransform (identity or rotated)", field=FIELD
+            "the raster has no usable geotransform (missing or degenerate)", field=FIELD
         )
     pixels = src.width * src.height
     if pixels > max_pixels:
@@ -212,10 +214,25 @@ def read_windows(src: DatasetReader, max_pixels: int = WINDOW_PIXELS) -> list[Wi
     return [Window(0, r, src.width, min(rows, src.height - r)) for r in range(0, src.height, rows)]
 
 
+def grid_outline(src: DatasetReader) -> shapely.Polygon:
+    """The four corners of the pixel grid (native CRS); rotated when the geotransform is."""
+    t, w, h = src.transform, src.width, src.height
+    return shapely.Polygon([t * (0, 0), t * (w, 0), t * (w, h), t * (0, h)])
+
+
+def pixel_size(transform: Affine) -> float:
+    """The longer side of one pixel (CRS units), whatever the grid's rotation."""
+    return max(math.hypot(transform.a, transform.d), math.hypot(transform.b, transform.e))
+
+
 def data_outline(src: DatasetReader, size: int = OUTLINE_PIXELS) -> shapely.Geometry:
     """Outline of the valid pixels (native CRS) from a decimated mask, holes filled.
 
-    Uses the overviews of a COG, so it is cheap; the bounds box when no pixel is valid.
+    Uses the overviews of a COG, so it is cheap; the grid's outline when no pixel is
+    valid. The decimated mask can lose up to about one of its pixels at the edges (the
+    corners of a tilted scene most) and simplifying moves the line by up to one more, so
+    the outline is grown by that margin and clipped to the grid: it covers every valid
+    pixel and never reaches past the raster.
     """
     factor = max(1.0, max(src.width, src.height) / size)
     width, height = max(1, round(src.width / factor)), max(1, round(src.height / factor))
@@ -225,10 +242,13 @@ def data_outline(src: DatasetReader, size: int = OUTLINE_PIXELS) -> shapely.Geom
         shapely.Polygon(shape(g).exterior)
         for g, _ in shapes(mask, mask=mask > 0, transform=transform)
     ]
+    grid = grid_outline(src)
     if not parts:
-        return box(*src.bounds)
-    pixel = max(abs(transform.a), abs(transform.e))
-    return shapely.union_all(parts).simplify(pixel, preserve_topology=True)
+        return grid
+    pixel = pixel_size(transform)
+    outline = shapely.union_all(parts).simplify(pixel, preserve_topology=True)
+    grown = outline.buffer(OUTLINE_MARGIN * pixel, join_style="mitre", mitre_limit=2.0)
+    return grown.intersection(grid)
 
 
 def footprint_4490(src: DatasetReader, outline: shapely.Geometry) -> dict[str, Any]:
@@ -243,9 +263,9 @@ def footprint_4490(src: DatasetReader, outline: shapely.Geometry) -> dict[str, A
 
 
 def describe(src: DatasetReader, stats: list[BandStats]) -> RasterInfo:
-    """The catalogue metadata of an open, scanned raster (footprint: its bounds box)."""
+    """The catalogue metadata of an open, scanned raster (footprint: its grid outline)."""
     left, bottom, right, top = src.bounds
-    footprint = footprint_4490(src, box(left, bottom, right, top))
+    footprint = footprint_4490(src, grid_outline(src))
     bands = [
         {
             "index": i + 1,
