@@ -45,22 +45,6 @@ OGR_SQL = (
 )
 
 
-def pg_dsn(settings: Settings) -> str:
-    """A GDAL ``PG:`` connection string for the bench database."""
-    if settings.uses_local_cluster:
-        return (
-            f"PG:host={settings.pg_dir / 'run'} port={settings.pg_port} "
-            f"dbname={settings.database_name} user={settings.pg_os_user}"
-        )
-    from sqlalchemy.engine import make_url
-
-    url = make_url(settings.sqlalchemy_url())
-    return (
-        f"PG:host={url.host} port={url.port or 5432} dbname={url.database} "
-        f"user={url.username} password={url.password or ''}"
-    )
-
-
 def build(settings: Settings, parcels: int, seed: int, gpkg: Path) -> None:
     """Fresh database with the demo district; its parcels exported to ``gpkg``, then removed."""
     from cadastre.demo import load_demo
@@ -162,8 +146,9 @@ def round_trip(settings: Settings, gpkg: Path, work: Path, n: int) -> list[dict[
     empty_register(settings)
     imp = timed(child_cmd(settings.database_name, "import", gpkg), env)
     rows.append({"round": n, "work": "import", "side": "landgis", **imp})
+    pg = cluster.gdal_source(settings)
     ogr = timed(
-        ["ogr2ogr", "-f", "PostgreSQL", pg_dsn(settings), str(gpkg), "-nln", "parcel_ogr",
+        ["ogr2ogr", "-f", "PostgreSQL", pg, str(gpkg), "-nln", "parcel_ogr",
          "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "--config", "PG_USE_COPY",
          "YES"],
     )  # fmt: skip
@@ -184,7 +169,7 @@ def round_trip(settings: Settings, gpkg: Path, work: Path, n: int) -> list[dict[
     ogr_out.unlink(missing_ok=True)
     rows.append(
         {"round": n, "work": "export", "side": "ogr2ogr",
-         **timed(["ogr2ogr", "-f", "GPKG", str(ogr_out), pg_dsn(settings), "-sql", OGR_SQL,
+         **timed(["ogr2ogr", "-f", "GPKG", str(ogr_out), pg, "-sql", OGR_SQL,
                   "-nln", "parcel"])}
     )  # fmt: skip
     for row in rows:

@@ -285,3 +285,19 @@ def _ident(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ClusterError(f"database name {name!r} may hold only letters, digits and '_'")
     return name
+
+
+def gdal_source(settings: Settings) -> str:
+    """The database as a GDAL ``PG:`` connection string (for ogr2ogr and ogrinfo)."""
+    if settings.uses_local_cluster:
+        return (
+            f"PG:host={settings.pg_dir / 'run'} port={settings.pg_port} "
+            f"dbname={settings.database_name} user={settings.pg_os_user}"
+        )
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.sqlalchemy_url())
+    return (
+        f"PG:host={url.host} port={url.port or 5432} dbname={url.database} "
+        f"user={url.username} password={url.password or ''}"
+    )

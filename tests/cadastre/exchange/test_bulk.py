@@ -16,6 +16,7 @@ from cadastre.exchange.importer import (
     import_parcels,
 )
 from tests.cadastre.exchange.conftest import current_count, retire
+from tests.cadastre.exchange.test_pipeline import _last_overlaps_first
 
 MAX = 1 << 30
 
@@ -74,16 +75,6 @@ def test_bulk_load_rebuilds_what_it_suspended(db, subzone, exported, tmp_path) -
         {"s": subzone},
     ).scalar_one()
     assert bad == 0
-
-
-def _last_overlaps_first(exported, tmp_path):
-    frame = pyogrio.read_dataframe(exported)
-    frame.loc[len(frame) - 1, "geometry"] = shapely.MultiPolygon(
-        [shapely.affinity.translate(frame.geometry[0].geoms[0], 1e-5, 1e-5)]
-    )
-    dest = tmp_path / "late.gpkg"
-    frame.to_file(dest)
-    return dest, frame
 
 
 def test_refused_bulk_load_restores_register_and_indexes(db, subzone, exported, tmp_path) -> None:

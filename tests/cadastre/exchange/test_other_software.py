@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from cadastre.exchange.exporter import export_parcels
 from gis import landuse
+from gis.cluster import gdal_source
 from gis.settings import Settings
 from tests.cadastre.exchange.conftest import current_count, retire
 from tests.cadastre.exchange.test_import_export import post_import
@@ -23,26 +23,13 @@ SHORT = "unit_code AS bdcdyh, land_use AS dlbm, block_code AS jfh, '东城街道
 CHINESE = 'unit_code AS "不动产单元代码", land_use AS "地类编码", block_code AS "街坊号"'
 
 
-def pg_source(settings: Settings) -> str:
-    if settings.uses_local_cluster:
-        return (
-            f"PG:host={settings.pg_dir / 'run'} port={settings.pg_port} "
-            f"dbname={settings.database_name} user={settings.pg_os_user}"
-        )
-    url = make_url(settings.sqlalchemy_url())
-    return (
-        f"PG:host={url.host} port={url.port or 5432} dbname={url.database} "
-        f"user={url.username} password={url.password or ''}"
-    )
-
-
 def ogr2ogr(settings: Settings, dest: Path, subzone: str, columns: str, *options: str) -> None:
     sql = (
         f"SELECT {columns}, geom FROM parcel WHERE subzone_code = '{subzone}' "
         "AND end_lifespan IS NULL ORDER BY id"
     )
     subprocess.run(
-        ["ogr2ogr", *options, str(dest), pg_source(settings), "-sql", sql, "-nln", "parcels"],
+        ["ogr2ogr", *options, str(dest), gdal_source(settings), "-sql", sql, "-nln", "parcels"],
         check=True,
         capture_output=True,
     )
