@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     sliver_ratio: float = 0.05
     tile_cache_dir: Path | None = None
     tile_cache_items: int = Field(20_000, ge=0)
+    # Pruning, at most every tile_prune_interval_s per server process (0: never): change-log
+    # rows older than tile_change_keep_hours (a reader further behind redraws those tables),
+    # disk tiles older than tile_cache_disk_max_days, then the oldest above the size limit.
+    tile_prune_interval_s: float = Field(600, ge=0)
+    tile_change_keep_hours: float = Field(24, gt=0)
+    tile_cache_disk_max_days: float = Field(30, gt=0)
+    tile_cache_disk_max_bytes: int = Field(2 * 1024**3, ge=0)
     raster_max_pixels: int = Field(400_000_000, ge=1)  # width x height of one raster or grid
     # Rendered raster tiles kept in memory (bytes; 0 turns the memory cache off); on disk
     # too under tile_cache_dir/raster-tiles when tile_cache_dir is set.

@@ -9,6 +9,10 @@
   ``X-Tile-Too-Small``) and the change-log reads.
 - ``cache`` + ``freshness``: memory LRU and optional disk cache (``LANDGIS_TILE_CACHE_DIR``)
   kept exact by the ``tile_change`` log that migration ``0007_tiles`` fills by trigger.
+  Each tracked table has its own log lock (``0012_tiles_locks``): its edits commit in
+  sequence order, writers of different tables never wait for each other, and readers
+  keep one mark per table. The log and the disk tiles are pruned (``tile_change_keep_hours``,
+  ``tile_cache_disk_max_days``, ``tile_cache_disk_max_bytes``).
   Another domain tracks its table in its own migration (``depends_on = "0007_tiles"``)::
 
       op.execute("SELECT tile_change_track('land_listing', 'geom')")

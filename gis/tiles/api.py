@@ -20,6 +20,7 @@ from gis.settings import get_settings
 from gis.tiles import freshness, service, tilesets
 from gis.tiles.cache import CachedTile, TileCache
 from gis.tiles.matrix import TileAddress, check_tile, check_tms
+from gis.tiles.repository import Marks
 from gis.tiles.tilesets import Tileset
 from gis.web.maps import add_vector_basemap, offline_map, render
 
@@ -81,7 +82,7 @@ async def _serve(request: Request, tileset: Tileset, z: int, x: int, y: int) -> 
 
 
 def _make(
-    request: Request, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: int
+    request: Request, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: Marks
 ) -> CachedTile:
     """Make a tile on the tile pool, or in the session that overrides ``get_session``
     (tests run the app on a session of their own)."""

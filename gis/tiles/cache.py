@@ -1,13 +1,23 @@
 """The tile cache: an in-memory LRU, and files on disk when ``tile_cache_dir`` is set.
 
-Freshness rule: the cache has a *watermark*, the newest change-log sequence number
-whose changes it has applied. Before each lookup the caller passes the newest number
-in the database (:meth:`TileCache.sync`); the cache loads the changes above its
-watermark and drops exactly the cached tiles whose area (grown by the MVT buffer)
-meets a changed bounding box of one of their tables. A tile is stored only when it
-was made from the snapshot the watermark describes, so a tile made before an edit
-can never be stored after the edit was applied. Disk files carry the sequence
-number they were made at and are re-checked against the change log when older.
+Freshness rule: the cache has a *watermark*, per tracked table the newest change-log
+sequence number whose changes it has applied (:class:`~gis.tiles.repository.Marks`).
+Edits of one table commit in sequence order (each holds its table's advisory lock until
+it commits; writers of different tables do not wait for each other), so a table's mark
+says exactly which of its changes a snapshot sees. Before each lookup the caller passes
+the newest committed marks (:meth:`TileCache.sync`); the cache loads each table's
+changes above its own mark and drops exactly the cached tiles whose area (grown by the
+MVT buffer) meets a changed bounding box of one of their tables. A tile is stored only
+when the marks of its tables in the snapshot it was made from equal the watermark's, so
+a tile made before an edit can never be stored after the edit was applied. Disk files
+carry the marks they were made at and are re-checked against the change log when older.
+
+Pruning: the change log keeps ``tile_change_keep_hours`` (a reader whose mark of a
+table is older than the pruned rows is handed one whole-table change: it drops that
+table's tiles); :func:`prune_disk` removes disk tiles older than
+``tile_cache_disk_max_days`` and then the oldest until the folder holds at most
+``tile_cache_disk_max_bytes``. Both run from the freshness checks, at most every
+``tile_prune_interval_s`` per process (``gis.tiles.freshness``).
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import json
 import os
 import struct
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,9 +35,12 @@ from functools import cached_property
 from pathlib import Path
 
 from gis.tiles.matrix import TileAddress, tile_range
-from gis.tiles.repository import Change
+from gis.tiles.repository import Change, Marks, Ranges
 
-HEADER = struct.Struct(">QI")  # seq, length of the JSON metadata that follows
+HEADER = struct.Struct(">QI")  # format version, length of the JSON metadata that follows
+DISK_FORMAT = 2  # 2: the metadata holds the marks of the tile's tables
+SUFFIX = ".mvt"
+Loader = Callable[[Ranges], Iterable[Change]]
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class CachedTile:
     """Bytes of a tile with what is needed to serve and to invalidate it."""
 
     data: bytes
-    seq: int
+    marks: Marks  # the change-log marks of ``tables`` in the snapshot it was made from
     tables: frozenset[str]
     meta: dict[str, str] = field(default_factory=dict)  # extra response headers
 
@@ -68,7 +82,7 @@ class TileCache:
     def __init__(self, max_items: int, disk_dir: Path | None = None) -> None:
         self.max_items = max_items
         self.disk_dir = disk_dir
-        self.watermark: int | None = None
+        self.watermark: Marks | None = None
         self._items: OrderedDict[TileKey, CachedTile] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -78,16 +92,18 @@ class TileCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    def sync(self, latest: int, load: Callable[[int, int], Iterable[Change]]) -> None:
-        """Apply the changes up to ``latest``; ``load(after, upto)`` reads them from the log."""
+    def sync(self, latest: Marks, load: Loader) -> None:
+        """Apply the changes up to ``latest``; ``load({table: (after, upto)})`` reads them
+        from the log."""
         with self._lock:
             if self.watermark == latest:
                 return
-            if self.watermark is None or latest < self.watermark:
+            ranges = None if self.watermark is None else behind(self.watermark, latest)
+            if ranges is None:
                 # First use, or the log went backwards (database reset, rolled-back test data).
                 self._items.clear()
-            else:
-                self._drop(load(self.watermark, latest))
+            elif ranges:
+                self._drop(load(ranges))
             self.watermark = latest
 
     def _drop(self, changes: Iterable[Change]) -> None:
@@ -110,9 +126,10 @@ class TileCache:
             return hit
 
     def put(self, key: TileKey, tile: CachedTile) -> bool:
-        """Keep ``tile`` if it was made at the watermark; returns whether it was kept."""
+        """Keep ``tile`` if it was made at the watermark (of its tables); returns whether it
+        was kept."""
         with self._lock:
-            if tile.seq != self.watermark:
+            if self.watermark is None or tile.marks != self.watermark.only(tile.tables):
                 return False
             self._remember(key, tile)
         self._write_disk(key, tile)
@@ -138,9 +155,11 @@ class TileCache:
             return
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = json.dumps({"tables": sorted(tile.tables), "meta": tile.meta}).encode()
+        meta = json.dumps(
+            {"tables": sorted(tile.tables), "meta": tile.meta, "marks": dict(tile.marks.seqs)}
+        ).encode()
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(HEADER.pack(tile.seq, len(meta)) + meta + tile.data)
+        tmp.write_bytes(HEADER.pack(DISK_FORMAT, len(meta)) + meta + tile.data)
         os.replace(tmp, path)
 
     def read_disk(self, key: TileKey) -> CachedTile | None:
@@ -149,24 +168,90 @@ class TileCache:
             return None
         try:
             raw = self._path(key).read_bytes()
-            seq, n = HEADER.unpack_from(raw)
+            version, n = HEADER.unpack_from(raw)
             meta = json.loads(raw[HEADER.size : HEADER.size + n])
-        except (OSError, struct.error, ValueError):
+            if version != DISK_FORMAT:
+                return None  # written by an older version: made again and overwritten
+            marks = Marks.of_mapping(meta["marks"])
+            tables, extra = frozenset(meta["tables"]), dict(meta["meta"])
+        except (OSError, struct.error, ValueError, KeyError, TypeError):
             return None
-        data = raw[HEADER.size + n :]
-        return CachedTile(data, seq, frozenset(meta["tables"]), dict(meta["meta"]))
+        return CachedTile(raw[HEADER.size + n :], marks, tables, extra)
 
-    def accept_disk(
-        self, key: TileKey, tile: CachedTile, changes: Iterable[Change], upto: int
-    ) -> bool:
-        """Whether a disk tile is fresh at ``upto``: none of ``changes`` (the log entries
-        after its seq, up to ``upto``) touch it. A fresh tile also goes into memory; a
+    def check_disk(self, key: TileKey, tile: CachedTile, upto: Marks, load: Loader) -> bool:
+        """Whether a disk tile is fresh at ``upto``: none of the log entries of its tables
+        after its marks, up to ``upto``, touch it. A fresh tile also goes into memory; a
         stale file is deleted."""
-        if any(touches(c, key, tile.tables) for c in changes):
+        ranges = behind(tile.marks, upto.only(tile.tables))
+        if ranges is None or any(touches(c, key, tile.tables) for c in load(ranges)):
             self._path(key).unlink(missing_ok=True)
             return False
         with self._lock:
             self.disk_hits += 1
             if self.watermark == upto:
-                self._remember(key, CachedTile(tile.data, upto, tile.tables, tile.meta))
+                fresh = CachedTile(tile.data, upto.only(tile.tables), tile.tables, tile.meta)
+                self._remember(key, fresh)
         return True
+
+
+def behind(old: Marks, new: Marks) -> dict[str, tuple[int, int]] | None:
+    """Per table, the range of sequence numbers between ``old`` and ``new``; None when
+    some table went backwards (the log was reset: nothing older can be trusted)."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for table in old.tables() | new.tables():
+        a, b = old.get(table), new.get(table)
+        if b < a:
+            return None
+        if b > a:
+            ranges[table] = (a, b)
+    return ranges
+
+
+def prune_disk(root: Path, max_age_s: float, max_bytes: int) -> int:
+    """Delete vector tiles (``*.mvt`` under ``root``, never the raster tiles' folder) older
+    than ``max_age_s``, then the oldest until at most ``max_bytes`` remain; also temporary
+    files left by a crash. Returns how many files were deleted."""
+    now = time.time()
+    kept: list[tuple[float, int, str]] = []
+    gone = 0
+    for path, mtime, size in _disk_files(root):
+        stale_tmp = SUFFIX + "." in path and path.endswith(".tmp") and now - mtime > 3600
+        if stale_tmp or (path.endswith(SUFFIX) and now - mtime > max_age_s):
+            gone += _unlink(path)
+        elif path.endswith(SUFFIX):
+            kept.append((mtime, size, path))
+    total = sum(size for _, size, _ in kept)
+    for _, size, path in sorted(kept):
+        if total <= max_bytes:
+            break
+        gone += _unlink(path)
+        total -= size
+    return gone
+
+
+def _disk_files(root: Path) -> Iterable[tuple[str, float, int]]:
+    """(path, mtime, size) of the files under the tileset folders of ``root``."""
+    stack = [str(root)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "raster-tiles":
+                        stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    yield entry.path, st.st_mtime, st.st_size
+            except OSError:
+                continue
+
+
+def _unlink(path: str) -> int:
+    try:
+        os.unlink(path)
+    except OSError:
+        return 0
+    return 1

@@ -1,22 +1,33 @@
 """The per-request freshness check, done on the event loop without a thread hop.
 
-Every tile request first learns the newest *committed* change-log sequence number from
-a query that started after the request arrived (one indexed query on an autocommit
-connection, in a fresh snapshot), so an edit whose response has returned is always
-seen. One asynchronous psycopg connection per event loop runs these checks in rounds.
+Every tile request first learns the newest *committed* change-log sequence number of
+each tracked table (:class:`~gis.tiles.repository.Marks`) from a query that started
+after the request arrived (a few index probes on an autocommit connection, in a fresh
+snapshot), so an edit whose response has returned is always seen. One asynchronous
+psycopg connection per event loop runs these checks in rounds.
+
+The checks also start the pruning of the change log and of the disk tiles, in a
+background thread, at most every ``tile_prune_interval_s`` per process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import threading
+import time
 import weakref
+from pathlib import Path
 
 import psycopg
 
 from gis.settings import get_settings
 from gis.tiles import repository
-from gis.tiles.cache import TileCache
+from gis.tiles.cache import TileCache, prune_disk
+from gis.tiles.repository import Marks
+
+log = logging.getLogger(__name__)
 
 
 def conninfo() -> str:
@@ -25,7 +36,7 @@ def conninfo() -> str:
 
 
 RENDER_SLOTS = max(4, 4 * (os.cpu_count() or 1))  # tiles made at once per process
-Round = tuple["asyncio.Future[int]", list[TileCache]]
+Round = tuple["asyncio.Future[Marks]", list[TileCache]]
 
 
 class Checker:
@@ -43,8 +54,8 @@ class Checker:
         self._next: Round | None = None
         self._runner: asyncio.Task[None] | None = None
 
-    async def sync(self, cache: TileCache) -> int:
-        """Bring ``cache`` up to the newest committed change; returns its sequence number."""
+    async def sync(self, cache: TileCache) -> Marks:
+        """Bring ``cache`` up to the newest committed change; returns the marks it is at."""
         if self._next is None:
             self._next = (asyncio.get_running_loop().create_future(), [])
         fut, caches = self._next
@@ -63,23 +74,23 @@ class Checker:
                 for cache in caches:  # in round order, so watermarks only move forward
                     if cache.watermark != latest:
                         await asyncio.to_thread(
-                            cache.sync, latest, repository.changes_between_committed
+                            cache.sync, latest, repository.changes_since_committed
                         )
+                    pruner.maybe_start(cache.disk_dir)
                 fut.set_result(latest)
             except Exception as exc:  # handed to every request of the round
                 fut.set_exception(exc)
 
-    async def _latest(self) -> int:
+    async def _latest(self) -> Marks:
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(
                 conninfo(), autocommit=True, connect_timeout=10
             )
         cur = await self._conn.execute(repository.LATEST_SQL)
-        row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return repository.marks_from_rows(await cur.fetchall())
 
-    async def latest(self) -> int:
-        """The newest committed sequence number; reconnects once if the connection broke."""
+    async def latest(self) -> Marks:
+        """The newest committed marks; reconnects once if the connection broke."""
         try:
             return await self._latest()
         except psycopg.OperationalError:
@@ -101,8 +112,54 @@ def checker() -> Checker:
     return _checkers[loop]
 
 
-async def sync_cache(cache: TileCache) -> int:
-    """Bring ``cache`` up to the newest committed change; returns that sequence number.
+class Pruner:
+    """Prunes the change log and a disk cache folder in a background thread of this
+    process, at most once every ``tile_prune_interval_s`` (the first time on first use)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_at = 0.0
+        self._running: threading.Thread | None = None
+
+    def maybe_start(self, disk_dir: Path | None) -> threading.Thread | None:
+        s = get_settings()
+        if s.tile_prune_interval_s <= 0:
+            return None
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next_at or (self._running is not None and self._running.is_alive()):
+                return None
+            self._next_at = now + s.tile_prune_interval_s
+            thread = threading.Thread(
+                target=self.run_once, args=(disk_dir,), name="tile-prune", daemon=True
+            )
+            self._running = thread
+        thread.start()
+        return thread
+
+    @staticmethod
+    def run_once(disk_dir: Path | None) -> tuple[int, int]:
+        """Prune now; returns (change-log rows, disk files) deleted. Errors are logged."""
+        s = get_settings()
+        rows = files = 0
+        try:
+            rows = repository.prune_log(s.tile_change_keep_hours)
+        except Exception:
+            log.exception("pruning the tile change log failed")
+        if disk_dir is not None:
+            try:
+                max_age = s.tile_cache_disk_max_days * 86400
+                files = prune_disk(disk_dir, max_age, s.tile_cache_disk_max_bytes)
+            except Exception:
+                log.exception("pruning the disk tile cache %s failed", disk_dir)
+        return rows, files
+
+
+pruner = Pruner()
+
+
+async def sync_cache(cache: TileCache) -> Marks:
+    """Bring ``cache`` up to the newest committed change; returns those marks.
 
     The common case costs one shared round trip on the event loop; new changes (only
     after an edit) are read through the blocking pool in a worker thread.

@@ -7,6 +7,7 @@ and are quoted; every value (z, x, y, limits, tolerances) is a bound parameter.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +25,38 @@ CASTS = {"integer": "::bigint", "number": "::float8", "boolean": "::boolean"}
 
 
 @dataclass(frozen=True)
-class RenderedTile:
-    """An MVT made from one database snapshot; ``seq`` is the newest change it includes."""
+class Marks:
+    """Per tracked table, the newest change-log sequence number of one snapshot.
 
-    seq: int
+    Edits of one table commit in sequence order (each takes its table's lock, migration
+    ``0012_tiles_locks``), so the rows of a table a snapshot sees are exactly those up to
+    its mark: two snapshots with the same mark for a table see the same data of it.
+    A table missing here has no change logged (mark 0).
+    """
+
+    seqs: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of_mapping(cls, seqs: Mapping[str, int]) -> Marks:
+        return cls(tuple(sorted((t, int(s)) for t, s in seqs.items() if s)))
+
+    def get(self, table: str) -> int:
+        return dict(self.seqs).get(table, 0)
+
+    def only(self, tables: Iterable[str]) -> Marks:
+        """The marks of ``tables`` alone (what a tile made from them depends on)."""
+        wanted = set(tables)
+        return Marks(tuple((t, s) for t, s in self.seqs if t in wanted))
+
+    def tables(self) -> set[str]:
+        return {t for t, _ in self.seqs}
+
+
+@dataclass(frozen=True)
+class RenderedTile:
+    """An MVT made from one database snapshot; ``marks`` are the log marks of its tables."""
+
+    marks: Marks
     data: bytes
     counts: dict[str, int]  # layer -> features in the tile
     truncated: tuple[str, ...]  # layers that hit their feature limit
@@ -86,7 +115,7 @@ def _build_tile_sql(
         "ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4490) AS e4490)"
     )
     ctes = [env] + [_layer_cte(i, c, simplify) for i, c in enumerate(layers)]
-    cols = ["(SELECT coalesce(max(seq), 0) FROM tile_change) AS seq"]
+    cols = [f"({MARKS_OF_SQL}) AS marks"]
     for i, (c, int_id) in enumerate(zip(layers, int_ids, strict=True)):
         fid = ", 'fid'" if int_id else ""
         props = "".join(f"{q(p)}, " for p in c.properties)
@@ -126,7 +155,7 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
     """Make the tile's MVT (layers in tileset order, empty layers left out) in one query."""
     layers = tuple(c for c in tileset.layers if c.min_zoom <= tile.z <= c.max_zoom)
     if not layers:
-        return RenderedTile(latest_seq(session), b"", {}, ())
+        return RenderedTile(marks_of(session, tileset.tables), b"", {}, ())
     simplify = tile.z < SIMPLIFY_BELOW_ZOOM
     int_ids = tuple(has_integer_id(session, c) for c in layers)
     params: dict[str, object] = {
@@ -135,6 +164,7 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
         "y": tile.y,
         "margin": BUFFER / EXTENT,
         "tol": tile_width_m(tile.z) / EXTENT,
+        "tables": sorted(tileset.tables),
     }
     for i, c in enumerate(layers):
         params[f"name{i}"] = layer_name(c)
@@ -149,7 +179,8 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
             truncated.append(layer_name(c))
         if lost:
             too_small[layer_name(c)] = lost
-    return RenderedTile(int(row["seq"]), data, counts, tuple(truncated), too_small)
+    marks = Marks.of_mapping(row["marks"] or {})
+    return RenderedTile(marks, data, counts, tuple(truncated), too_small)
 
 
 def no_parallel_plan(session: Session) -> None:
@@ -208,8 +239,8 @@ def render_committed(tileset: Tileset, tile: TileAddress) -> RenderedTile:
     raise AssertionError("unreachable")
 
 
-def committed_seq() -> int:
-    """The newest *committed* change-log sequence number (0 when the log is empty).
+def committed_marks() -> Marks:
+    """The newest *committed* change-log sequence number of every table.
 
     Read outside the request's transaction, in a fresh snapshot, so every edit whose
     response has returned is seen. Retried once on a dropped connection.
@@ -217,7 +248,7 @@ def committed_seq() -> int:
     for attempt in (1, 2):
         try:
             with _check_engine().connect() as conn:
-                return int(conn.exec_driver_sql(LATEST_SQL).scalar_one())
+                return marks_from_rows(conn.exec_driver_sql(LATEST_SQL).all())
         except DBAPIError as exc:
             if attempt == 2 or not exc.connection_invalidated:
                 raise
@@ -231,12 +262,48 @@ def dispose_check_engines() -> None:
     _check_engines.clear()
 
 
-LATEST_SQL = "SELECT coalesce(max(seq), 0) FROM tile_change"
+# The newest sequence number of each table in the log: a loose index scan over
+# tile_change (table_name, seq), one index probe per table.
+LATEST_SQL = """
+WITH RECURSIVE t AS (
+  (SELECT table_name, seq FROM tile_change ORDER BY table_name DESC, seq DESC LIMIT 1)
+  UNION ALL
+  SELECT x.table_name, x.seq FROM t CROSS JOIN LATERAL (
+    SELECT c.table_name, c.seq FROM tile_change c WHERE c.table_name < t.table_name
+    ORDER BY c.table_name DESC, c.seq DESC LIMIT 1) x
+)
+SELECT table_name, seq FROM t
+"""
+
+# The marks of the tables named in :tables (a JSON object table -> seq).
+MARKS_OF_SQL = (
+    "SELECT coalesce(jsonb_object_agg(n, m), '{}') FROM (SELECT n, (SELECT max(c.seq) "
+    "FROM tile_change c WHERE c.table_name = n) AS m FROM unnest(CAST(:tables AS text[])) n) s "
+    "WHERE m IS NOT NULL"
+)
+
+
+def marks_from_rows(rows: Iterable[Any]) -> Marks:
+    return Marks.of_mapping({r[0]: r[1] for r in rows})
+
+
+def marks_of(session: Executor, tables: Iterable[str]) -> Marks:
+    """The marks of ``tables`` as the session sees them."""
+    row = session.execute(text(MARKS_OF_SQL), {"tables": sorted(tables)}).scalar_one()
+    return Marks.of_mapping(row or {})
+
+
+def latest_marks(session: Executor) -> Marks:
+    """The marks of every table as the session sees them."""
+    return marks_from_rows(session.execute(text(LATEST_SQL)).all())
+
+
+LATEST_SEQ_SQL = "SELECT coalesce(max(seq), 0) FROM tile_change"
 
 
 def latest_seq(session: Executor) -> int:
     """The newest change-log sequence number the session sees (0 when the log is empty)."""
-    return int(session.execute(text(LATEST_SQL)).scalar_one())
+    return int(session.execute(text(LATEST_SEQ_SQL)).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -260,10 +327,54 @@ def changes_between(session: Session, after: int, upto: int) -> list[Change]:
     return _changes(rows)
 
 
-def changes_between_committed(after: int, upto: int) -> list[Change]:
-    """The committed change-log entries with ``after < seq <= upto``, oldest first."""
+# The changes of each table between two of its marks, in one statement (one snapshot):
+# a table whose log was pruned above its ``after`` mark gets one whole-table change
+# instead (rows it needs may be gone), so a reader too far behind drops its tiles.
+CHANGES_SINCE_SQL = """
+WITH r AS (
+  SELECT * FROM unnest(CAST(:tables AS text[]), CAST(:afters AS bigint[]),
+                       CAST(:uptos AS bigint[])) AS r(t, a, u)
+)
+SELECT c.seq, c.table_name, c.west, c.south, c.east, c.north
+FROM r JOIN tile_change c ON c.table_name = r.t AND c.seq > r.a AND c.seq <= r.u
+UNION ALL
+SELECT r.u, r.t, NULL, NULL, NULL, NULL
+FROM r JOIN tile_change_pruned p ON p.table_name = r.t AND p.upto > r.a
+ORDER BY 1
+"""
+
+Ranges = Mapping[str, tuple[int, int]]  # table -> (after, upto)
+
+
+def changes_since(session: Executor, ranges: Ranges) -> list[Change]:
+    """The change-log entries of each table with ``after < seq <= upto``, oldest first."""
+    if not ranges:
+        return []
+    tables = sorted(ranges)
+    params = {
+        "tables": tables,
+        "afters": [ranges[t][0] for t in tables],
+        "uptos": [ranges[t][1] for t in tables],
+    }
+    return _changes(session.execute(text(CHANGES_SINCE_SQL), params))
+
+
+def changes_since_committed(ranges: Ranges) -> list[Change]:
+    """:func:`changes_since` on committed data (the tile pool)."""
+    if not ranges:
+        return []
     with _check_engine().connect() as conn:
-        return _changes(conn.execute(text(CHANGES_SQL), {"after": after, "upto": upto}))
+        return changes_since(conn, ranges)
+
+
+def prune_log(keep_hours: float) -> int:
+    """Delete change-log rows older than ``keep_hours`` (see ``tile_change_prune``)."""
+    with _check_engine().connect() as conn:
+        n = conn.execute(
+            text("SELECT tile_change_prune(make_interval(secs => :s))"),
+            {"s": keep_hours * 3600},
+        ).scalar_one()
+    return int(n)
 
 
 def _changes(rows: Any) -> list[Change]:

@@ -43,8 +43,8 @@ def get_tile(session: Session, cache: TileCache, tileset: Tileset, tile: TileAdd
     (The HTTP API does the same in two steps: the check on the event loop, then
     :func:`lookup` and :func:`make`.)
     """
-    latest = repository.committed_seq()
-    cache.sync(latest, repository.changes_between_committed)
+    latest = repository.committed_marks()
+    cache.sync(latest, repository.changes_since_committed)
     return lookup(cache, tileset, tile) or make(session, cache, tileset, tile, latest)
 
 
@@ -54,7 +54,11 @@ def lookup(cache: TileCache, tileset: Tileset, tile: TileAddress) -> CachedTile 
 
 
 def make(
-    session: Session | None, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: int
+    session: Session | None,
+    cache: TileCache,
+    tileset: Tileset,
+    tile: TileAddress,
+    latest: repository.Marks,
 ) -> CachedTile:
     """The tile from disk if still fresh at ``latest``, else made in PostGIS and cached.
 
@@ -63,16 +67,14 @@ def make(
     """
     key = TileKey(tileset.id, tile)
     disk = cache.read_disk(key)
-    if disk is not None and disk.seq <= latest:
-        changes = repository.changes_between_committed(disk.seq, latest)
-        if cache.accept_disk(key, disk, changes, latest):
-            return disk
+    if disk is not None and cache.check_disk(key, disk, latest, repository.changes_since_committed):
+        return disk
     if session is None:
         made = repository.render_committed(tileset, tile)
     else:
         repository.no_parallel_plan(session)
         made = repository.render(session, tileset, tile)
-    entry = CachedTile(made.data, made.seq, tileset.tables, _limits_meta(made))
+    entry = CachedTile(made.data, made.marks, tileset.tables, _limits_meta(made))
     untracked = tileset.tables - repository.tracked_tables(tileset.tables)
     if untracked:  # edits there would not be seen: never keep such a tile
         entry.meta["X-Tile-Cache"] = "off: edits of " + ", ".join(sorted(untracked)) + " untracked"

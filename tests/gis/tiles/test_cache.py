@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from gis.tiles.cache import CachedTile, TileCache, TileKey, touches
 from gis.tiles.matrix import TMS, TileAddress, tile_range
-from gis.tiles.repository import Change
+from gis.tiles.repository import Change, Marks, Ranges
 
 DISTRICT = (113.742, 23.014, 113.762, 23.028)
 TABLES = frozenset({"parcel"})
@@ -19,17 +19,22 @@ def key_at(lon: float, lat: float, z: int = 16, tileset: str = "parcels") -> Til
     return TileKey(tileset, TileAddress(t.z, t.x, t.y))
 
 
+def marks(parcel: int, road: int = 0) -> Marks:
+    return Marks.of_mapping({"parcel": parcel, "road": road})
+
+
 def tile(seq: int, data: bytes = b"x", tables: frozenset[str] = TABLES) -> CachedTile:
-    return CachedTile(data, seq, tables)
+    """A tile made when the log's newest change of each of its tables was ``seq``."""
+    return CachedTile(data, Marks.of_mapping(dict.fromkeys(tables, seq)), tables)
 
 
-def no_changes(after: int, upto: int) -> list[Change]:
+def no_changes(ranges: Ranges) -> list[Change]:
     raise AssertionError("no changes expected")
 
 
 def test_a_tile_made_before_the_watermark_is_not_kept() -> None:
     cache = TileCache(10)
-    cache.sync(5, no_changes)
+    cache.sync(marks(5), no_changes)
     k = key_at(113.75, 23.02)
     assert not cache.put(k, tile(4))  # made from an older snapshot: may miss change 5
     assert cache.get(k) is None
@@ -39,14 +44,14 @@ def test_a_tile_made_before_the_watermark_is_not_kept() -> None:
 
 def test_sync_drops_exactly_the_touched_tiles() -> None:
     cache = TileCache(100)
-    cache.sync(1, no_changes)
+    cache.sync(marks(1, road=1), no_changes)
     near, far = key_at(113.745, 23.016), key_at(113.760, 23.026)
     roads = key_at(113.745, 23.016, tileset="roads")
     cache.put(near, tile(1))
     cache.put(far, tile(1))
     cache.put(roads, tile(1, tables=frozenset({"road"})))
     edit = Change(2, "parcel", (113.7449, 23.0159, 113.7451, 23.0161))
-    cache.sync(2, lambda after, upto: [edit] if (after, upto) == (1, 2) else [])
+    cache.sync(marks(2, road=1), lambda r: [edit] if r == {"parcel": (1, 2)} else [])
     assert cache.get(near) is None
     assert cache.get(far) is not None
     assert cache.get(roads) is not None  # another table's tiles are untouched
@@ -54,26 +59,52 @@ def test_sync_drops_exactly_the_touched_tiles() -> None:
 
 def test_truncate_drops_every_tile_of_the_table() -> None:
     cache = TileCache(100)
-    cache.sync(1, no_changes)
+    cache.sync(marks(1), no_changes)
     a, b = key_at(113.745, 23.016), key_at(113.760, 23.026)
     cache.put(a, tile(1))
     cache.put(b, tile(1))
-    cache.sync(2, lambda after, upto: [Change(2, "parcel", None)])
+    cache.sync(marks(2), lambda r: [Change(2, "parcel", None)])
     assert len(cache) == 0
 
 
 def test_log_going_backwards_clears_the_cache() -> None:
     cache = TileCache(100)
-    cache.sync(9, no_changes)
+    cache.sync(marks(9, road=4), no_changes)
     k = key_at(113.75, 23.02)
     cache.put(k, tile(9))
-    cache.sync(3, no_changes)  # e.g. the database was reset
-    assert cache.get(k) is None and cache.watermark == 3
+    cache.sync(marks(3, road=5), no_changes)  # e.g. the database was reset
+    assert cache.get(k) is None and cache.watermark == marks(3, road=5)
+
+
+def test_a_tile_is_kept_whatever_other_tables_did() -> None:
+    """Only the marks of the tile's own tables matter: a road edit that committed while
+    a parcel tile was made does not stop it being kept, a parcel edit does."""
+    cache = TileCache(10)
+    cache.sync(marks(5, road=7), no_changes)
+    k = key_at(113.75, 23.02)
+    assert cache.put(k, CachedTile(b"x", Marks.of_mapping({"parcel": 5}), TABLES))
+    assert not cache.put(k, CachedTile(b"x", Marks.of_mapping({"parcel": 6}), TABLES))
+
+
+def test_each_table_is_read_from_its_own_mark() -> None:
+    """A table whose older change committed late (another table's newer change was
+    already applied) is still read from its own mark: the late change is not missed."""
+    cache = TileCache(10)
+    cache.sync(marks(5, road=3), no_changes)
+    loads: list[Ranges] = []
+
+    def load(ranges: Ranges) -> list[Change]:
+        loads.append(dict(ranges))
+        return []
+
+    cache.sync(marks(9, road=3), load)  # a parcel edit (seq 9) committed first
+    cache.sync(marks(9, road=8), load)  # then the road edit that drew seq 8
+    assert loads == [{"parcel": (5, 9)}, {"road": (3, 8)}]
 
 
 def test_least_recently_used_tiles_go_first() -> None:
     cache = TileCache(2)
-    cache.sync(0, no_changes)
+    cache.sync(marks(0), no_changes)
     keys = [TileKey("parcels", TileAddress(3, i, 0)) for i in range(3)]
     cache.put(keys[0], tile(0))
     cache.put(keys[1], tile(0))

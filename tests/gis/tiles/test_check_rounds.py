@@ -11,7 +11,12 @@ import pytest
 
 from gis.tiles import freshness, repository
 from gis.tiles.cache import TileCache
-from gis.tiles.repository import Change
+from gis.tiles.repository import Change, Marks, Ranges
+
+
+def m(seq: int) -> Marks:
+    return Marks.of_mapping({"parcel": seq})
+
 
 T = TypeVar("T")
 
@@ -25,25 +30,26 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 def test_requests_arriving_during_a_check_wait_for_the_next_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    loaded: list[tuple[int, int]] = []
+    loaded: list[Ranges] = []
 
-    def changes(after: int, upto: int) -> list[Change]:
-        loaded.append((after, upto))
+    def changes(ranges: Ranges) -> list[Change]:
+        loaded.append(dict(ranges))
         return []
 
-    monkeypatch.setattr(repository, "changes_between_committed", changes)
+    monkeypatch.setattr(repository, "changes_since_committed", changes)
+    monkeypatch.setattr(freshness.pruner, "maybe_start", lambda disk_dir: None)
 
-    async def scenario() -> tuple[list[int], list[int], int | None]:
+    async def scenario() -> tuple[list[Marks], list[int], Marks | None]:
         checker = freshness.Checker()
         committed = {"seq": 1}
         started: list[int] = []
         release = asyncio.Event()
 
-        async def latest() -> int:
+        async def latest() -> Marks:
             seen = committed["seq"]  # the snapshot is taken when the query starts
             started.append(seen)
             await release.wait()
-            return seen
+            return m(seen)
 
         checker.latest = latest  # type: ignore[method-assign]
         cache = TileCache(10)
@@ -57,22 +63,24 @@ def test_requests_arriving_during_a_check_wait_for_the_next_one(
         return results, started, cache.watermark
 
     results, started, watermark = run(scenario())
-    assert results == [1, 2, 2, 2, 2, 2]  # everyone who came after the edit sees it
+    assert results == [m(1), m(2), m(2), m(2), m(2), m(2)]  # all who came after the edit see it
     assert started == [1, 2]  # six requests, two queries
-    assert watermark == 2
-    assert loaded == [(1, 2)]  # the cache applied the changes between the rounds
+    assert watermark == m(2)
+    assert loaded == [{"parcel": (1, 2)}]  # the cache applied the changes between the rounds
 
 
-def test_a_failed_check_fails_its_round_only() -> None:
-    async def scenario() -> tuple[str, int]:
+def test_a_failed_check_fails_its_round_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(freshness.pruner, "maybe_start", lambda disk_dir: None)
+
+    async def scenario() -> tuple[str, Marks]:
         checker = freshness.Checker()
         calls = {"n": 0}
 
-        async def latest() -> int:
+        async def latest() -> Marks:
             calls["n"] += 1
             if calls["n"] == 1:
                 raise RuntimeError("database gone")
-            return 7
+            return m(7)
 
         checker.latest = latest  # type: ignore[method-assign]
         cache = TileCache(10)
@@ -85,4 +93,4 @@ def test_a_failed_check_fails_its_round_only() -> None:
 
     error, value = run(scenario())
     assert error == "database gone"
-    assert value == 7
+    assert value == m(7)
