@@ -60,7 +60,8 @@ class Checked:
     codes: list[str]
     uses: list[str]
     blocks: list[str | None] | None
-    geoms: np.ndarray  # MultiPolygons, EPSG:4490
+    wkb: np.ndarray  # two-dimensional MultiPolygons, EPSG:4490, as WKB (compact to keep)
+    bounds: np.ndarray  # (n, 4) bounding boxes
     areas: np.ndarray  # m², EPSG:4547
     ref_hex: list[str]
     geom_hex: list[str]
@@ -76,7 +77,8 @@ class Checked:
             codes=[self.codes[i] for i in pos],
             uses=[self.uses[i] for i in pos],
             blocks=None if self.blocks is None else [self.blocks[i] for i in pos],
-            geoms=self.geoms[positions],
+            wkb=self.wkb[positions],
+            bounds=self.bounds[positions],
             areas=self.areas[positions],
             ref_hex=[self.ref_hex[i] for i in pos],
             geom_hex=[self.geom_hex[i] for i in pos],
@@ -154,7 +156,8 @@ def prepare(batch: Batch, cols: dict[str, str], offset: int, row_numbers: bool) 
             codes=codes if every else [codes[i] for i in picked],
             uses=uses if every else [uses[i] for i in picked],
             blocks=None if blocks is None else [blocks[i] for i in picked],
-            geoms=multi,
+            wkb=wkb,
+            bounds=shapely.bounds(multi),
             areas=areas if areas is not None else areas_m2(multi),
             ref_hex=[b.hex() for b in shapely.to_wkb(shapely.point_on_surface(multi))],
             geom_hex=[b.hex() for b in wkb],

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from cadastre.exchange import bulkload, staging
 from cadastre.exchange.chunks import PARCEL_COLUMNS, Checked, Reject, prepare, settle
-from cadastre.exchange.overlaps import overlapping_pairs
+from cadastre.exchange.overlaps import overlapping_pairs_in_strips
 from cadastre.exchange.pipeline import Background, mapped_ahead, prefetched
 from cadastre.exchange.validate import resolve_mapping
 from gis.bulk import copy_csv, restore_upkeep, suspend_upkeep
@@ -231,18 +231,21 @@ def _publish_chunk(session: Session, after: int, count: int, result: ImportResul
 
 @dataclass
 class _Kept:
-    """Row numbers, unit codes and geometries (EPSG:4490) of the rows that passed, for the
-    in-file overlap check once the whole file is read."""
+    """Row numbers, unit codes, WKB and bounds (EPSG:4490) of the rows that passed, for the
+    in-file overlap check once the whole file is read (WKB, not geometry objects: several
+    times smaller)."""
 
     rows: list[np.ndarray] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
-    geoms: list[np.ndarray] = field(default_factory=list)
+    wkb: list[np.ndarray] = field(default_factory=list)
+    bounds: list[np.ndarray] = field(default_factory=list)
     _row_of: dict[str, int] | None = None
 
     def add(self, checked: Checked) -> None:
         self.rows.append(checked.rows)
         self.codes.extend(checked.codes)
-        self.geoms.append(checked.geoms)
+        self.wkb.append(checked.wkb)
+        self.bounds.append(checked.bounds)
 
     def row_of(self, code: str) -> int:
         """The row number of a passing row by its unit code (unique among them)."""
@@ -252,10 +255,12 @@ class _Kept:
         return self._row_of[code]
 
     def overlaps(self, tol_m2: float) -> list[Reject]:
-        if not self.geoms:
+        if not self.wkb:
             return []
         rows = np.concatenate(self.rows)
-        a, b = overlapping_pairs(np.concatenate(self.geoms), tol_m2)
+        a, b = overlapping_pairs_in_strips(
+            np.concatenate(self.wkb), np.concatenate(self.bounds), tol_m2
+        )
         out: list[Reject] = []
         for i, j in zip(a.tolist(), b.tolist(), strict=True):
             ra, rb, ca, cb = int(rows[i]), int(rows[j]), self.codes[i], self.codes[j]

@@ -19,6 +19,7 @@ import shapely
 from gis.geo import AREA_SRID, STORAGE_SRID, transformer
 
 THREADS = 2
+ROWS_PER_STRIP = 100_000  # geometries parsed at once by overlapping_pairs_in_strips
 PREPARED_AT_ONCE = 10_000  # prepared geometries cache ~2 KB each: prepare a slice at a time
 INTERIORS_MEET = "T********"
 
@@ -47,6 +48,36 @@ def overlapping_pairs(geoms: np.ndarray, tol_m2: float) -> tuple[np.ndarray, np.
         return a, b
     big = areas_m2(shapely.intersection(geoms[a], geoms[b])) > tol_m2
     return a[big], b[big]
+
+
+def overlapping_pairs_in_strips(
+    wkb: np.ndarray, bounds: np.ndarray, tol_m2: float, rows: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`overlapping_pairs` of polygons kept as WKB, with their bounds (n, 4), in
+    bounded memory: the plane is cut into vertical strips of about ``rows`` bounding
+    boxes, and only the polygons whose boxes meet a strip are parsed at a time.
+
+    A pair is reported by the strip holding the west edge of the two boxes' intersection
+    (both boxes reach into it), so once, and every overlapping pair is found.
+    """
+    n = len(wkb)
+    rows = rows or ROWS_PER_STRIP
+    if n < 2:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    west, east = bounds[:, 0], bounds[:, 2]
+    edges = np.unique(np.quantile(west, np.linspace(0.0, 1.0, -(-n // rows) + 1)))
+    edges[-1] = np.inf
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+    for x0, x1 in zip(edges[:-1], edges[1:], strict=True):
+        members = np.flatnonzero((east >= x0) & (west < x1))
+        a, b = overlapping_pairs(shapely.from_wkb(wkb[members]), tol_m2)
+        a, b = members[a], members[b]
+        left = np.maximum(west[a], west[b])
+        mine = (left >= x0) & (left < x1)
+        found_a.append(a[mine])
+        found_b.append(b[mine])
+    return np.concatenate(found_a), np.concatenate(found_b)
 
 
 def _relate_in_threads(geoms: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -60,3 +60,25 @@ def test_polygons_become_multipolygons_in_place() -> None:
     assert list(shapely.get_type_id(out)) == [6, 6, 6]
     assert out[1] is multi
     assert shapely.equals(out[2], shapely.MultiPolygon([_box(D, 0)]))
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 100])
+def test_strips_find_the_same_pairs_once(rows) -> None:
+    """Cut into strips of a few boxes: a long parcel crossing many strips, touching and
+    overlapping neighbours on strip edges; every pair once, as in one pass."""
+    geoms = [
+        _box(0, 0),
+        _box(D, 0),
+        _box(1.5 * D, 0),  # overlaps 1
+        _box(0, 2 * D, 12 * D, D),  # long, overlaps 4 and 5
+        _box(3 * D, 2.5 * D),
+        _box(11 * D, 2.2 * D),
+        _box(30 * D, 0),
+        _box(30 * D, 0),  # the same parcel twice
+    ]
+    arr = np.asarray(geoms, dtype=object)
+    a, b = overlaps.overlapping_pairs_in_strips(
+        shapely.to_wkb(arr), shapely.bounds(arr), 0.01, rows=rows
+    )
+    got = list(zip(a.tolist(), b.tolist(), strict=True))
+    assert sorted(got) == sorted(_pairs(geoms)) == [(1, 2), (3, 4), (3, 5), (6, 7)]
