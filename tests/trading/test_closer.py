@@ -253,7 +253,8 @@ def test_interval_zero_turns_the_closer_off() -> None:
         await asyncio.wait_for(closer.run(0), timeout=1)  # returns at once instead of looping
         return True
 
-    assert asyncio.run(main())
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright may own this thread's loop
+        assert pool.submit(asyncio.run, main()).result()
 
 
 def test_a_two_worker_server_closes_due_listings_once(  # type: ignore[no-untyped-def]
