@@ -62,7 +62,10 @@ def import_command(
             try:
                 result = import_parcels(
                     session, file, Path(work), options, get_settings().upload_max_bytes,
-                    lambda done, total: bar.update(task, completed=done, total=total or None),
+                    lambda done, total, stage=None: bar.update(
+                        task, completed=done, total=total or None,
+                        **({"description": stage} if stage else {}),
+                    ),
                 )  # fmt: skip
                 session.commit()
             finally:

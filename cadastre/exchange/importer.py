@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import text
@@ -43,7 +44,19 @@ from gis.errors import InvalidInput
 from gis.exchange.read import Batch, VectorSource, iter_batches, locate_dataset, open_source
 from gis.settings import get_settings
 
-Progress = Callable[[int, int], None]  # (rows read, rows expected)
+
+class Progress(Protocol):
+    """Told the rows read of the rows expected, and each new stage (Chinese and English)."""
+
+    def __call__(self, done: int, total: int, stage: str | None = None) -> None: ...
+
+
+STAGES = {
+    "read": "读取并校验 reading and checking rows",
+    "register": "与登记簿比对 checking against the register",
+    "indexes": "重建索引 rebuilding the register's indexes",
+    "in_file": "检查文件内重叠 checking overlaps within the file",
+}
 BULK_MIN_ROWS = 50_000  # below this a bulk load's index rebuild costs more than it saves
 WORKERS = 2  # threads preparing chunks (geometry work releases the GIL)
 
@@ -128,6 +141,8 @@ def _load_bulk(  # type: ignore[no-untyped-def]
 ) -> None:
     """COPY into ``parcel`` with its upkeep suspended; checks; rebuild; rejected rows out."""
     started = time.perf_counter()
+    stage = _stage_teller(progress, source.count)
+    stage("read")
     upkeep = suspend_upkeep(session, "parcel")
     mark = bulkload.watermark(session)
     copying = 0.0
@@ -144,6 +159,7 @@ def _load_bulk(  # type: ignore[no-untyped-def]
     result.seconds["copy"] = round(copying, 2)  # of which the server's COPY
     tol = float(get_settings().overlap_tolerance_m2)
     in_file = Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
+    stage("register", result.read)
     sql = bulkload.code_rejects(session, mark, kept.row_of, result.seconds)
     if sql and not options.valid_only:
         # refused: the spatial indexes alone (the unique ones would fail) let the report
@@ -157,11 +173,14 @@ def _load_bulk(  # type: ignore[no-untyped-def]
         return
     result.imported -= bulkload.drop_new(session, mark, [r[1] for r in sql])
     started = time.perf_counter()
+    stage("indexes", result.read)
     restore_upkeep(session, upkeep)
     result.seconds["indexes"] = round(time.perf_counter() - started, 2)
+    stage("register", result.read)
     sql += bulkload.overlap_rejects(session, mark, kept.row_of, result.seconds)
     started = time.perf_counter()
     rejects.extend(sql)
+    stage("in_file", result.read)
     rejects.extend(in_file.result())
     result.seconds["overlaps_file_wait"] = round(time.perf_counter() - started, 2)
     if rejects and options.valid_only:
@@ -172,6 +191,8 @@ def _load_staged(  # type: ignore[no-untyped-def]
     session, source, chunks: Chunks, rejects, kept, result, options, progress
 ) -> None:
     """COPY into a staging table; publish chunk by chunk while nothing is rejected."""
+    stage = _stage_teller(progress, source.count)
+    stage("read")
     staging.create(session)
     sql: list[Reject] = []
     checked_upto = published = 0  # rows up to here passed the register checks / are published
@@ -197,6 +218,7 @@ def _load_staged(  # type: ignore[no-untyped-def]
     result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
     tol = float(get_settings().overlap_tolerance_m2)
     in_file = Background(lambda: kept.overlaps(tol))  # GEOS, beside the server's work
+    stage("register", result.read)
     staging.analyze(session)
     sql += staging.overlap_rejects(session, result.seconds, checked_upto, published)
     sql += staging.code_rejects(session, result.seconds, published)
@@ -204,12 +226,21 @@ def _load_staged(  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     if not rejects and not options.valid_only:
         result.imported += staging.publish(session, published)
+    stage("in_file", result.read)
     rejects.extend(in_file.result())
     if rejects and options.valid_only:
         staging.drop_rows(session, sorted({r[0] for r in rejects}))
     if options.valid_only:
         result.imported = staging.publish(session)
     result.seconds["publish"] = round(time.perf_counter() - started, 2)
+
+
+def _stage_teller(progress: Progress | None, total: int):  # type: ignore[no-untyped-def]
+    def tell(key: str, done: int = 0) -> None:
+        if progress:
+            progress(done, total, STAGES[key])
+
+    return tell
 
 
 class _CodeTaken(Exception):

@@ -46,7 +46,7 @@ def public(job: Job) -> dict[str, Any]:
         "id": job.id,
         "kind": job.short_kind,
         "status": job.status,
-        "progress": {"done": job.done, "total": job.total},
+        "progress": {"done": job.done, "total": job.total, "stage": job.stage},
         "result": job.result,
         "error": job.error,
         "created_at": job.created_at.isoformat() if job.created_at else None,

@@ -35,6 +35,7 @@ def test_round_trip_of_a_subzone(inline_client, auth, db, subzone, exported) -> 
         f"/api/v1/cadastre/imports/{job['id']}", headers=auth("registrar")
     ).json()
     assert status["progress"]["done"] == n
+    assert "checking overlaps within the file" in status["progress"]["stage"]  # the last stage
 
 
 def test_register_overlaps_and_codes_refuse_everything(inline_client, auth, db, exported) -> None:
