@@ -1,5 +1,6 @@
 """The case desk in headless Chromium against the real server: sign in as a registrar,
-filter, open a case (steps, documents, parcel map), accept it; nothing leaves 127.0.0.1."""
+filter, open a case (steps, documents, parcel map), accept it, reject an overdue one with
+a reason; nothing leaves 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -106,5 +107,19 @@ def test_registrar_filters_opens_and_accepts_a_case(
     assert "受理 accept" in page.inner_text("#d-steps") and USER in page.inner_text("#d-steps")
     assert page.locator("#actions button[data-step='review']").count() == 1
     page.wait_for_function("document.querySelectorAll('#cases tbody tr[data-number]').length === 0")
+
+    page.click("#clear-filters")  # the overdue case, rejected with a reason
+    assert page.input_value("#f-unit") == "" and page.input_value("#f-status") == ""
+    page.check("#f-overdue")
+    page.click("#apply")
+    page.click(f"#cases tr[data-number='{overdue_number}']")
+    page.wait_for_selector(f"#detail[data-number='{overdue_number}']")
+    page.fill("#reason", "材料不全 documents incomplete")
+    page.click("#actions button[data-step='reject']")
+    page.wait_for_function("document.getElementById('message').textContent.includes('✓')")
+    assert "不予登记 rejected" in page.inner_text("#d-summary")
+    assert "材料不全 documents incomplete" in page.inner_text("#d-steps")
+    assert "no actions" in page.inner_text("#actions")
+    page.wait_for_selector(f"#cases tr[data-number='{overdue_number}']", state="detached")
     assert hosts == {"127.0.0.1"}, hosts
     page.close()
