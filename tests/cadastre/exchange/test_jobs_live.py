@@ -88,7 +88,8 @@ def test_job_of_this_process_seen_by_the_server_only_for_its_owner(
     owner = {"Authorization": f"Bearer {registrar_token}"}
     try:
         seen = httpx.get(url, headers=owner).json()
-        assert seen["status"] == "running" and seen["progress"] == {"done": 120, "total": 500, "stage": None}
+        assert seen["status"] == "running"
+        assert seen["progress"] == {"done": 120, "total": 500, "stage": None}
         other = httpx.get(url, headers={"Authorization": f"Bearer {other_token}"})
         assert other.status_code == 404 and other.json()["field"] == "job_id"
         assert httpx.get(url).status_code == 401
