@@ -144,11 +144,11 @@ def round_trip(settings: Settings, gpkg: Path, work: Path, n: int) -> list[dict[
     empty_register(settings)
     imp = timed(landgis_cmd("import", str(gpkg), "--rejected", str(work / "rej.csv")), env)
     rows.append({"round": n, "work": "import", "side": "landgis-cli", **imp})
+    rows.append({"round": n, "work": "import", "side": "database-alone",
+                 **database_alone(settings, gpkg, work)})  # fmt: skip
     empty_register(settings)
     imp = timed(child_cmd(settings.database_name, "import", gpkg), env)
     rows.append({"round": n, "work": "import", "side": "landgis", **imp})
-    rows.append({"round": n, "work": "import", "side": "database-alone",
-                 **database_alone(settings, gpkg, work)})  # fmt: skip
     pg = cluster.gdal_source(settings)
     ogr = timed(
         ["ogr2ogr", "-f", "PostgreSQL", pg, str(gpkg), "-nln", "parcel_ogr",

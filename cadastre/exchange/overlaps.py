@@ -34,7 +34,9 @@ def areas_m2(geoms: np.ndarray) -> np.ndarray:
     )
 
 
-def overlapping_pairs(geoms: np.ndarray, tol_m2: float) -> tuple[np.ndarray, np.ndarray]:
+def overlapping_pairs(
+    geoms: np.ndarray, tol_m2: float, threads: int = THREADS
+) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (i < j) of EPSG:4490 polygons whose common interior exceeds ``tol_m2`` m²."""
     if len(geoms) < 2:
         return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
@@ -42,7 +44,7 @@ def overlapping_pairs(geoms: np.ndarray, tol_m2: float) -> tuple[np.ndarray, np.
     a, b = tree.query(geoms)
     keep = a < b
     a, b = a[keep], b[keep]
-    hit = _relate_in_threads(geoms, a, b)
+    hit = _relate_in_threads(geoms, a, b, threads)
     a, b = a[hit], b[hit]
     if len(a) == 0:
         return a, b
@@ -55,7 +57,8 @@ def overlapping_pairs_in_strips(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`overlapping_pairs` of polygons kept as WKB, with their bounds (n, 4), in
     bounded memory: the plane is cut into vertical strips of about ``rows`` bounding
-    boxes, and only the polygons whose boxes meet a strip are parsed at a time.
+    boxes, and only the polygons whose boxes meet the strips in work (one per thread) are
+    parsed at a time.
 
     A pair is reported by the strip holding the west edge of the two boxes' intersection
     (both boxes reach into it), so once, and every overlapping pair is found.
@@ -67,20 +70,24 @@ def overlapping_pairs_in_strips(
     west, east = bounds[:, 0], bounds[:, 2]
     edges = np.unique(np.quantile(west, np.linspace(0.0, 1.0, -(-n // rows) + 1)))
     edges[-1] = np.inf
-    found_a: list[np.ndarray] = []
-    found_b: list[np.ndarray] = []
-    for x0, x1 in zip(edges[:-1], edges[1:], strict=True):
+
+    def strip(x0: float, x1: float) -> tuple[np.ndarray, np.ndarray]:
         members = np.flatnonzero((east >= x0) & (west < x1))
-        a, b = overlapping_pairs(shapely.from_wkb(wkb[members]), tol_m2)
+        a, b = overlapping_pairs(shapely.from_wkb(wkb[members]), tol_m2, threads=1)
         a, b = members[a], members[b]
         left = np.maximum(west[a], west[b])
         mine = (left >= x0) & (left < x1)
-        found_a.append(a[mine])
-        found_b.append(b[mine])
-    return np.concatenate(found_a), np.concatenate(found_b)
+        return a[mine], b[mine]
+
+    # strips side by side on THREADS threads (shapely releases the GIL), one strip each
+    with ThreadPoolExecutor(THREADS) as pool:
+        found = list(pool.map(strip, edges[:-1], edges[1:]))
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
-def _relate_in_threads(geoms: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _relate_in_threads(
+    geoms: np.ndarray, a: np.ndarray, b: np.ndarray, threads: int = THREADS
+) -> np.ndarray:
     """``relate(geoms[a], geoms[b]) ~ T********`` per pair; ``a`` ascending (STRtree order).
 
     The left geometries are prepared one slice at a time and released after it, so
@@ -98,5 +105,7 @@ def _relate_in_threads(geoms: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
         finally:
             shapely.destroy_prepared(part)
 
-    with ThreadPoolExecutor(THREADS) as pool:
+    if threads == 1:
+        return np.concatenate([np.empty(0, dtype=bool), *map(work, starts)])
+    with ThreadPoolExecutor(threads) as pool:
         return np.concatenate([np.empty(0, dtype=bool), *pool.map(work, starts)])
