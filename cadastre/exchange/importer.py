@@ -24,8 +24,10 @@ register as it was.
 from __future__ import annotations
 
 import csv
+import gc
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -122,9 +124,24 @@ def import_parcels(
 
     result = ImportResult(bulk=bulk)
     load = _load_bulk if result.bulk else _load_staged
-    load(session, source, chunks(), rejects, kept, result, options, progress)
+    with _collector_paused():
+        load(session, source, chunks(), rejects, kept, result, options, progress)
     _finish(session, result, rejects, options, workdir)
     return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the import runs: every shapely geometry it makes
+    is a tracked object, and the collector's passes over them took a tenth of the CPU.
+    Nothing the import makes is cyclic garbage; reference counting frees it as before."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _bulk(session: Session, source: VectorSource, options: ImportOptions) -> bool:
