@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
+    # uvicorn's loggers and the app's (gis, cadastre, trading, landgis: see landgis/logs.py)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     public_url: str | None = None
 
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
     # Rendered raster tiles kept in memory (bytes; 0 turns the memory cache off); on disk
     # too under tile_cache_dir/raster-tiles when tile_cache_dir is set.
     raster_tile_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
+    # ... and at most this many bytes of them on disk (pruned with the vector tiles, oldest
+    # first after those older than tile_cache_disk_max_days).
+    raster_tile_cache_disk_max_bytes: int = Field(1024**3, ge=0)
     # The only folder whose files a raster import by server path (``path``) may read.
     raster_import_root: Path = REPO_ROOT / "data" / "imports"
 

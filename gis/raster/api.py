@@ -169,6 +169,7 @@ def raster_tile(
     tile = tilecache.for_app(request.app.state).tile(
         key, lambda: tiles.render_tile(service.cog_path(raster), raster, z, x, y, style)
     )
+    tilecache.prune_soon()
     headers = {"ETag": tile.etag, "Cache-Control": "public, max-age=3600"}
     if tilecache.matches(tile, request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)

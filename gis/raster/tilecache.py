@@ -7,8 +7,10 @@ share an entry only when they would render the same bytes. The content version i
 name of the raster's COG: each import writes a new file under a fresh random name and a
 COG is never rewritten in place, so a re-imported raster (or a database reset that
 reuses ids) names another COG and its old tiles are never looked up again; they age out
-of memory. Deleting a raster also removes its folder on disk. Each tile carries a strong
-ETag, a hash of its bytes.
+of memory, and off the disk with the vector tiles' pruning (by age, then oldest first
+above ``raster_tile_cache_disk_max_bytes``; see ``gis.tiles.freshness.Pruner``, started by
+:func:`prune_soon`). Deleting a raster also removes its folder on disk. Each tile carries
+a strong ETag, a hash of its bytes.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from typing import Any
 from gis.raster.models import Raster
 from gis.raster.tiles import TileStyle
 from gis.settings import get_settings
+from gis.tiles import freshness
+from gis.tiles.cache import RASTER_FOLDER
 
-DISK_FOLDER = "raster-tiles"
+DISK_FOLDER = RASTER_FOLDER
 ENTRY_OVERHEAD = 256  # bytes counted per entry on top of the tile (key, ETag, bookkeeping)
 
 
@@ -171,6 +175,14 @@ def for_app(state: Any) -> RasterTileCache:
         cache = RasterTileCache(s.raster_tile_cache_bytes, disk)
         state.raster_tile_cache = cache
     return cache
+
+
+def prune_soon() -> None:
+    """Start the disk tiles' pruning in the background when it is due (at most every
+    ``tile_prune_interval_s`` per process, shared with the vector tiles)."""
+    disk = get_settings().tile_cache_dir
+    if disk is not None:
+        freshness.pruner.maybe_start(disk)
 
 
 def matches(tile: CachedRasterTile, if_none_match: str | None) -> bool:

@@ -16,7 +16,9 @@ Pruning: the change log keeps ``tile_change_keep_hours`` (a reader whose mark of
 table is older than the pruned rows is handed one whole-table change: it drops that
 table's tiles); :func:`prune_disk` removes disk tiles older than
 ``tile_cache_disk_max_days`` and then the oldest until the folder holds at most
-``tile_cache_disk_max_bytes``. Both run from the freshness checks, at most every
+``tile_cache_disk_max_bytes``; the raster tiles' folder (``raster-tiles``, written by
+``gis.raster.tilecache``) is pruned by the same function with its own budget,
+``raster_tile_cache_disk_max_bytes``. All run from the tile requests, at most every
 ``tile_prune_interval_s`` per process (``gis.tiles.freshness``).
 """
 
@@ -40,6 +42,9 @@ from gis.tiles.repository import Change, Marks, Ranges
 HEADER = struct.Struct(">QI")  # format version, length of the JSON metadata that follows
 DISK_FORMAT = 2  # 2: the metadata holds the marks of the tile's tables
 SUFFIX = ".mvt"
+RASTER_FOLDER = "raster-tiles"  # the raster tiles under tile_cache_dir (gis.raster.tilecache)
+TMP_SUFFIX = ".tmp"  # a tile being written: "<tile>.<pid>.<thread>.tmp", then renamed
+TMP_MAX_AGE_S = 3600.0  # a temporary file older than this was left by a crash
 Loader = Callable[[Ranges], Iterable[Change]]
 
 
@@ -207,19 +212,32 @@ def behind(old: Marks, new: Marks) -> dict[str, tuple[int, int]] | None:
     return ranges
 
 
-def prune_disk(root: Path, max_age_s: float, max_bytes: int) -> int:
-    """Delete vector tiles (``*.mvt`` under ``root``, never the raster tiles' folder) older
-    than ``max_age_s``, then the oldest until at most ``max_bytes`` remain; also temporary
-    files left by a crash. Returns how many files were deleted."""
+def prune_disk(
+    root: Path,
+    max_age_s: float,
+    max_bytes: int,
+    suffix: str | None = SUFFIX,
+    skip: str | None = RASTER_FOLDER,
+) -> int:
+    """Delete the tiles under ``root`` (files ending in ``suffix``; every file when None)
+    older than ``max_age_s``, then the oldest until at most ``max_bytes`` remain; also
+    temporary files left by a crash (a younger one is a tile being written: kept). Folders
+    named ``skip`` (another cache's, by default the raster tiles') are never entered, and
+    no folder is removed, so a concurrent write never loses its folder. Returns how many
+    files were deleted."""
     now = time.time()
     kept: list[tuple[float, int, str]] = []
     gone = 0
-    for path, mtime, size in _disk_files(root):
-        stale_tmp = SUFFIX + "." in path and path.endswith(".tmp") and now - mtime > 3600
-        if stale_tmp or (path.endswith(SUFFIX) and now - mtime > max_age_s):
-            gone += _unlink(path)
-        elif path.endswith(SUFFIX):
-            kept.append((mtime, size, path))
+    for path, mtime, size in _disk_files(root, skip):
+        if path.endswith(TMP_SUFFIX):
+            ours = suffix is None or suffix + "." in os.path.basename(path)
+            if ours and now - mtime > TMP_MAX_AGE_S:
+                gone += _unlink(path)
+        elif suffix is None or path.endswith(suffix):
+            if now - mtime > max_age_s:
+                gone += _unlink(path)
+            else:
+                kept.append((mtime, size, path))
     total = sum(size for _, size, _ in kept)
     for _, size, path in sorted(kept):
         if total <= max_bytes:
@@ -229,8 +247,8 @@ def prune_disk(root: Path, max_age_s: float, max_bytes: int) -> int:
     return gone
 
 
-def _disk_files(root: Path) -> Iterable[tuple[str, float, int]]:
-    """(path, mtime, size) of the files under the tileset folders of ``root``."""
+def _disk_files(root: Path, skip: str | None) -> Iterable[tuple[str, float, int]]:
+    """(path, mtime, size) of the files under ``root``, outside folders named ``skip``."""
     stack = [str(root)]
     while stack:
         try:
@@ -240,7 +258,7 @@ def _disk_files(root: Path) -> Iterable[tuple[str, float, int]]:
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name != "raster-tiles":
+                    if entry.name != skip:
                         stack.append(entry.path)
                 elif entry.is_file(follow_symlinks=False):
                     st = entry.stat(follow_symlinks=False)

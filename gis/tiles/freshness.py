@@ -6,8 +6,9 @@ after the request arrived (a few index probes on an autocommit connection, in a 
 snapshot), so an edit whose response has returned is always seen. One asynchronous
 psycopg connection per event loop runs these checks in rounds.
 
-The checks also start the pruning of the change log and of the disk tiles, in a
-background thread, at most every ``tile_prune_interval_s`` per process.
+The checks (and the raster tile requests) also start the pruning of the change log and
+of the disk tiles, in a background thread, at most every ``tile_prune_interval_s`` per
+process.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import psycopg
 
 from gis.settings import get_settings
 from gis.tiles import repository
-from gis.tiles.cache import TileCache, prune_disk
+from gis.tiles.cache import RASTER_FOLDER, SUFFIX, TileCache, prune_disk
 from gis.tiles.repository import Marks
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,10 @@ def checker() -> Checker:
 
 
 class Pruner:
-    """Prunes the change log and a disk cache folder in a background thread of this
-    process, at most once every ``tile_prune_interval_s`` (the first time on first use)."""
+    """Prunes the change log and the disk tiles under ``tile_cache_dir`` (the vector tiles,
+    and the raster tiles in its ``raster-tiles`` folder, each within its own budget) in a
+    background thread of this process, at most once every ``tile_prune_interval_s`` (the
+    first time on first use). Vector and raster tile requests both start it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -146,12 +149,18 @@ class Pruner:
             rows = repository.prune_log(s.tile_change_keep_hours)
         except Exception:
             log.exception("pruning the tile change log failed")
-        if disk_dir is not None:
+        if disk_dir is None:
+            return rows, files
+        max_age = s.tile_cache_disk_max_days * 86400
+        folders = [
+            (disk_dir, SUFFIX, RASTER_FOLDER, s.tile_cache_disk_max_bytes),
+            (disk_dir / RASTER_FOLDER, None, None, s.raster_tile_cache_disk_max_bytes),
+        ]
+        for folder, suffix, skip, max_bytes in folders:
             try:
-                max_age = s.tile_cache_disk_max_days * 86400
-                files = prune_disk(disk_dir, max_age, s.tile_cache_disk_max_bytes)
+                files += prune_disk(folder, max_age, max_bytes, suffix, skip)
             except Exception:
-                log.exception("pruning the disk tile cache %s failed", disk_dir)
+                log.exception("pruning the disk tile cache %s failed", folder)
         return rows, files
 
 
