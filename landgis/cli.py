@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 
@@ -13,7 +14,7 @@ from gis import cluster
 from gis.errors import LandgisError
 from gis.jobs.store import recover_dead
 from gis.settings import SettingsError, get_settings
-from landgis import setup
+from landgis import logs, setup
 
 app = typer.Typer(help="landgis: land-resources GIS for a city land bureau.", no_args_is_help=True)
 db_app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
 console = Console(stderr=True)
+log = logging.getLogger(__name__)
 
 
 class CliError(Exception):
@@ -138,14 +140,29 @@ def setup_cmd(demo: bool = typer.Option(True, help="Load the demo district if em
 def serve(demo: bool = typer.Option(True, help="Load the demo district if empty.")) -> None:
     """Set everything up and serve the API and maps (default http://127.0.0.1:8000)."""
     import uvicorn
+    import uvicorn.config
+    from sqlalchemy.engine import make_url
 
     settings = get_settings()
     _check_port_free(settings.host, settings.port)
+    log_config = logs.configure(settings.log_level, uvicorn.config.LOGGING_CONFIG)
     _prepare(demo)
     interrupted = recover_dead()  # jobs whose server process died: failed, not running
     if interrupted:
-        console.print(f"{interrupted} unfinished job(s) of stopped servers marked interrupted")
+        log.warning("%d unfinished job(s) of stopped servers marked interrupted", interrupted)
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    url = make_url(settings.sqlalchemy_url())
+    where = f"{url.host}:{url.port or 5432}"
+    if settings.uses_local_cluster:
+        where = f"the local cluster (port {settings.pg_port})"
+    log.info(
+        "starting on %s: database %s on %s, %d worker(s), %d parcels in the register",
+        base,
+        url.database,
+        where,
+        settings.workers,
+        setup.parcel_count(),
+    )
     console.print(
         f"[bold]landgis[/] serving on {base}\n  map      {base}/\n"
         f"  API docs {base}/docs\n  health   {base}/health\n  OGC API  {base}/ogc"
@@ -157,6 +174,7 @@ def serve(demo: bool = typer.Option(True, help="Load the demo district if empty.
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        log_config=log_config,
     )
 
 

@@ -50,6 +50,13 @@ def register_is_empty() -> bool:
         return empty(session)
 
 
+def parcel_count() -> int:
+    """How many current parcels (not retired) the configured database holds."""
+    with session_factory()() as session:
+        sql = text("SELECT count(*) FROM parcel WHERE end_lifespan IS NULL")
+        return int(session.execute(sql).scalar_one())
+
+
 def load_demo_if_empty(
     settings: Settings,
     parcels: int | None = None,
