@@ -33,19 +33,22 @@ def verify_journal() -> None:
 
 @app.command("verify-certificate")
 def verify_certificate(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="saved certificate page"),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="saved certificate: HTML page or PDF"
+    ),
     public_key: Path | None = typer.Option(
         None, "--public-key", exists=True, dir_okay=False, help="PEM public key (default: ours)"
     ),
 ) -> None:
-    """Check a saved certificate offline (no database): Ed25519 signature and unedited page."""
-    from cadastre.registry.certificates import verify_page
+    """Check a saved certificate offline (no database): Ed25519 signature, unedited page or
+    printed facts. Exit code 0 when valid, 2 when not."""
+    from cadastre.registry.certificates import verify_file
 
     pem = public_key.read_bytes() if public_key else None
-    check = verify_page(file.read_text(encoding="utf-8"), pem)
+    check = verify_file(file.read_bytes(), pem)
     typer.echo(f"{check.number or '?'} unit {check.unit_code or '?'}: {check.reason}")
     if not check.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(2)
 
 
 @app.command("certificate")
@@ -55,18 +58,17 @@ def save_certificate(
     pdf: Path | None = typer.Option(None, "--pdf", dir_okay=False, help="also print it to PDF"),
 ) -> None:
     """Write the signed certificate page of a case to a file (print it, verify it offline)."""
-    from cadastre.registry.certificates import page_for_case
+    from cadastre.registry.certificates import page_for_case, pdf_for_case
     from gis.db import session_factory
 
     with session_factory()() as session:
         html = page_for_case(session, public_number)
+        printed = pdf_for_case(session, public_number) if pdf is not None else None
     out.write_text(html, encoding="utf-8")
     typer.echo(f"certificate of {public_number} written to {out}")
-    if pdf is not None:
-        from cadastre.registry.pdf import html_to_pdf
-
-        html_to_pdf(html, pdf)
-        typer.echo(f"printed to {pdf} (verify the HTML page, not the PDF)")
+    if pdf is not None and printed is not None:
+        pdf.write_bytes(printed)
+        typer.echo(f"printed to {pdf} (verifies offline too: payload attached and as QR code)")
 
 
 @app.command("public-key")

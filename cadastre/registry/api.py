@@ -11,11 +11,13 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from cadastre.registry import certificates, journal, views
 from cadastre.registry import service as svc
+from cadastre.registry.errors import CertificateInvalid
 from cadastre.registry.schemas import (
     CaseCreate,
     CaseStatusPublic,
@@ -34,6 +36,7 @@ from gis.settings import get_settings
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 registrar = require_role(Role.REGISTRAR)
 MAX_ONLINE_FILES = 10
+MAX_CERTIFICATE_BYTES = 20 * 1024 * 1024
 CaseSort = Literal["due_date", "-due_date", "submitted_at", "-submitted_at"]
 
 
@@ -228,6 +231,39 @@ def certificate_page(
     html = certificates.page_for_case(session, public_number)
     headers = {"Content-Disposition": f'inline; filename="certificate-{public_number}.html"'}
     return HTMLResponse(html, headers=headers)
+
+
+@router.get("/cases/{public_number}/certificate.pdf")
+def certificate_pdf(
+    public_number: str,
+    session: Session = Depends(get_session),
+    _: Principal = Depends(registrar),
+) -> Response:
+    """The certificate as a PDF with its signed payload attached and as a QR code."""
+    data = certificates.pdf_for_case(session, public_number)
+    headers = {"Content-Disposition": f'inline; filename="certificate-{public_number}.pdf"'}
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+@router.post("/certificates/verify")
+async def verify_certificate(
+    file: UploadFile = File(..., description="a saved certificate: PDF or HTML page"),
+) -> dict[str, Any]:
+    """Check a certificate with this registry's key (anyone may): 200 when valid, else a
+    422 problem naming what failed (file, payload, signature, certificate_number, ...)."""
+    data = await file.read(MAX_CERTIFICATE_BYTES + 1)
+    if len(data) > MAX_CERTIFICATE_BYTES:
+        limit = MAX_CERTIFICATE_BYTES
+        raise PayloadTooLarge(f"a certificate is at most {limit} bytes", field="file")
+    check = await run_in_threadpool(certificates.verify_file, data)
+    if not check.ok:
+        raise CertificateInvalid(check.reason, field=check.field or "file")
+    return {
+        "valid": True,
+        "certificate_number": check.number,
+        "unit_code": check.unit_code,
+        "reason": check.reason,
+    }
 
 
 @router.get("/units/{unit_code}/restrictions")

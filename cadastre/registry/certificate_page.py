@@ -25,8 +25,20 @@ svg{border:1px solid #999;background:#fafafa}
 """
 
 
-def render(body: dict[str, Any], signature: str, key_id: str) -> str:
-    """The certificate page for ``body`` signed with ``signature`` by key ``key_id``."""
+def payload(body: dict[str, Any], signature: str, key_id: str) -> str:
+    """The signed payload a certificate carries (page script, PDF attachment, QR code)."""
+    return json.dumps(
+        {"body": body, "signature": signature, "key_id": key_id},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def render(body: dict[str, Any], signature: str, key_id: str, qr_svg: str = "") -> str:
+    """The certificate page for ``body`` signed with ``signature`` by key ``key_id``.
+
+    ``qr_svg`` (the printed PDF's QR code of the payload) goes above the signature line."""
     e = escape
     parcel = body.get("parcel") or {}
     rows = [
@@ -48,12 +60,7 @@ def render(body: dict[str, Any], signature: str, key_id: str) -> str:
     info = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     holders = "".join(_holder_rows(h) for h in body["holders"])
     restr = "、".join(e(r["name_zh"]) for r in body["restrictions"]) or "无 none"
-    embedded = json.dumps(
-        {"body": body, "signature": signature, "key_id": key_id},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).replace("</", "<\\/")
+    embedded = payload(body, signature, key_id).replace("</", "<\\/")
     return (
         '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
         f"<title>{e(body.get('certificate_number', ''))}</title><style>{STYLE}</style></head>"
@@ -63,12 +70,22 @@ def render(body: dict[str, Any], signature: str, key_id: str) -> str:
         "<table><tr><th>权利人 holder</th><th>证件号 ID number</th><th>份额 share</th></tr>"
         f"{holders}</table>"
         f"<p>权利限制 restrictions: {restr}</p>"
-        f"{_svg(parcel)}"
+        f"{_figures(_svg(parcel), qr_svg)}"
         f'<p class="sig">Ed25519 key {e(key_id)} · signature {e(signature)}</p>'
         '<p class="noprint">Verify offline: '
         "<code>landgis cadastre verify-certificate FILE</code></p>"
         f'<script type="application/json" id="landgis-certificate">{embedded}</script>'
         "</div></body></html>\n"
+    )
+
+
+def _figures(map_svg: str, qr_svg: str) -> str:
+    """The parcel map, with the QR code beside it when there is one (the printed PDF)."""
+    if not qr_svg:
+        return map_svg
+    return (
+        '<div style="display:flex;justify-content:space-around;align-items:center">'
+        f"{map_svg}{qr_svg}</div>"
     )
 
 

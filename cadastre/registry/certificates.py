@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from cadastre.registry import pdf, signing
 from cadastre.registry import repository as repo
-from cadastre.registry import signing
 from cadastre.registry.certificate_page import render
 from cadastre.registry.errors import CaseNotFound, CertificateNotFound
 from cadastre.registry.holders import rights_with_holders
@@ -113,7 +114,18 @@ def page(cert: Certificate) -> str:
     return render(cert.body, cert.signature, signing.key_id(key))
 
 
+def pdf_for_case(session: Session, public_number: str) -> bytes:
+    """The certificate as a PDF carrying its signed payload (attached and as a QR code)."""
+    cert = certificate_for_case(session, public_number)
+    key = signing.private_key().public_key()
+    return pdf.certificate_pdf(cert.body, cert.signature, signing.key_id(key))
+
+
 def page_for_case(session: Session, public_number: str) -> str:
+    return page(certificate_for_case(session, public_number))
+
+
+def certificate_for_case(session: Session, public_number: str) -> Certificate:
     case = repo.case_by_number(session, public_number)
     if case is None:
         raise CaseNotFound(f"no case has number {public_number}", field="public_number")
@@ -122,7 +134,7 @@ def page_for_case(session: Session, public_number: str) -> str:
         raise CertificateNotFound(
             f"case {public_number} has no certificate; it is {case.status}", field="public_number"
         )
-    return page(cert)
+    return cert
 
 
 @dataclass
@@ -131,31 +143,119 @@ class CertificateCheck:
     reason: str
     number: str | None = None
     unit_code: str | None = None
+    field: str | None = None  # what failed, for the API's problem body
+
+
+def verify_file(data: bytes, public_key_pem: bytes | None = None) -> CertificateCheck:
+    """Check a saved certificate offline, PDF or HTML page (told apart by their first bytes)."""
+    if data[:5] == b"%PDF-":
+        return verify_pdf(data, public_key_pem)
+    try:
+        html = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return CertificateCheck(False, "corrupt file: neither a PDF nor an HTML page", field="file")
+    return verify_page(html, public_key_pem)
 
 
 def verify_page(html: str, public_key_pem: bytes | None = None) -> CertificateCheck:
     """Check a saved certificate page offline: signature, then that the page is unedited."""
     match = EMBED.search(html)
     if match is None:
-        return CertificateCheck(False, "no embedded certificate data: not a landgis certificate")
+        return CertificateCheck(
+            False, "no embedded certificate data: not a landgis certificate", field="file"
+        )
+    signed = _signed(match.group(1).replace("<\\/", "</"), public_key_pem)
+    if isinstance(signed, CertificateCheck):
+        return signed
+    body, sig, key = signed
+    number, code = body.get("certificate_number"), body.get("unit_code")
+    if render(body, sig, signing.key_id(key)) != html:
+        return CertificateCheck(
+            False, "signature valid, but the visible page was edited", number, code, "page"
+        )
+    return CertificateCheck(True, "signature valid and page unaltered", number, code)
+
+
+def verify_pdf(data: bytes, public_key_pem: bytes | None = None) -> CertificateCheck:
+    """Check a certificate PDF offline: its attached payload's signature, then the printed facts."""
     try:
-        data = json.loads(match.group(1).replace("<\\/", "</"))
+        embedded = pdf.read_payload(data)
+        text = pdf.printed_text(data) if embedded else ""
+    except pdf.NotAPdf as exc:
+        return CertificateCheck(False, f"corrupt file: {exc}", field="file")
+    if embedded is None:
+        return CertificateCheck(
+            False, "no certificate payload in this PDF: not a landgis certificate", field="file"
+        )
+    signed = _signed(embedded, public_key_pem)
+    if isinstance(signed, CertificateCheck):
+        return signed
+    body = signed[0]
+    number, code = body.get("certificate_number"), body.get("unit_code")
+    printed = PRINTED_NUMBER.search(text)
+    if printed is not None and printed.group(0) != number:
+        return CertificateCheck(
+            False,
+            f"payload swapped: the page prints {printed.group(0)}, the signed payload is {number}",
+            number,
+            code,
+            "certificate_number",
+        )
+    for field, value in printed_facts(body):
+        if "".join(value.split()) not in text:
+            return CertificateCheck(
+                False,
+                f"signature valid, but the printed page does not show its {field} {value}",
+                number,
+                code,
+                field,
+            )
+    return CertificateCheck(True, "signature valid and printed facts match", number, code)
+
+
+PRINTED_NUMBER = re.compile(r"粤\(\d{4}\)[^第]{1,20}第\d{7}号")
+
+
+def printed_facts(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The signed facts a printed certificate must show, as (field, text) pairs."""
+    facts = [
+        ("certificate_number", str(body.get("certificate_number", ""))),
+        ("unit_code", str(body["unit_code"])),
+        ("case_number", str(body["case_number"])),
+        ("issued_at", str(body["issued_at"])),
+    ]
+    if body.get("parcel"):
+        facts.append(("area_m2", str(body["parcel"]["area_m2"])))
+        facts.append(("land_use", str(body["parcel"]["land_use"])))
+    for h in body["holders"]:
+        for m in [h, *h.get("members", [])]:
+            facts += [(f"holders.{k}", str(m[k])) for k in ("name", "id_number", "share") if m[k]]
+    return facts
+
+
+def _signed(
+    embedded: str, public_key_pem: bytes | None
+) -> CertificateCheck | tuple[dict[str, Any], str, Ed25519PublicKey]:
+    """Parse an embedded payload and check its signature: (body, signature, key), or the failure."""
+    try:
+        data = json.loads(embedded)
         body, sig = data["body"], data["signature"]
+        if not isinstance(body, dict) or not isinstance(sig, str):
+            raise TypeError("body or signature of the wrong type")
     except (ValueError, KeyError, TypeError):
-        return CertificateCheck(False, "the embedded certificate data is damaged")
+        return CertificateCheck(False, "the embedded certificate data is damaged", field="payload")
     try:
         key = (
             signing.load_public_key(public_key_pem) if public_key_pem else signing.own_public_key()
         )
     except (ValueError, FileNotFoundError) as exc:
-        return CertificateCheck(False, f"no usable public key: {exc}")
-    number, code = body.get("certificate_number"), body.get("unit_code")
+        return CertificateCheck(False, f"no usable public key: {exc}", field="public_key")
     if not signing.verify(key, canonical_json(body), sig):
         return CertificateCheck(
-            False, "signature does not match: data altered or another key", number, code
+            False,
+            "signature does not match: data altered or another key",
+            body.get("certificate_number"),
+            body.get("unit_code"),
+            "signature",
         )
-    if render(body, sig, signing.key_id(key)) != html:
-        return CertificateCheck(
-            False, "signature valid, but the visible page was edited", number, code
-        )
-    return CertificateCheck(True, "signature valid and page unaltered", number, code)
+    return body, sig, key

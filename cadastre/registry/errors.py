@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gis.errors import Conflict, NotFound
+from gis.errors import Conflict, InvalidInput, NotFound
 
 
 class UnitNotFound(NotFound):
@@ -15,6 +15,10 @@ class CaseNotFound(NotFound):
 
 class CertificateNotFound(NotFound):
     """The case has no certificate (yet)."""
+
+
+class CertificateInvalid(InvalidInput):
+    """A certificate (PDF or page) that does not verify; ``field`` names what failed."""
 
 
 class UnitSeized(Conflict):

@@ -48,12 +48,12 @@ def test_cli_verifies_saved_certificate_and_catches_edits(
     visible = tmp_path / "visible.html"
     visible.write_text(page.replace("<td>1/2</td>", "<td>1/1</td>", 1), encoding="utf-8")
     r = runner.invoke(cadastre_cli, ["verify-certificate", str(visible)])
-    assert r.exit_code == 1 and "visible page was edited" in r.output
+    assert r.exit_code == 2 and "visible page was edited" in r.output
 
     forged = tmp_path / "forged.html"
     forged.write_text(page.replace('"share":"1/2"', '"share":"1/1"', 1), encoding="utf-8")
     r = runner.invoke(cadastre_cli, ["verify-certificate", str(forged)])
-    assert r.exit_code == 1 and "signature does not match" in r.output
+    assert r.exit_code == 2 and "signature does not match" in r.output
 
 
 def test_other_key_does_not_verify(
@@ -69,7 +69,7 @@ def test_other_key_does_not_verify(
     ok = runner.invoke(cadastre_cli, ["verify-certificate", str(cert), "--public-key", str(ours)])
     assert ok.exit_code == 0
     bad = runner.invoke(cadastre_cli, ["verify-certificate", str(cert), "--public-key", str(other)])
-    assert bad.exit_code == 1 and "signature does not match" in bad.output
+    assert bad.exit_code == 2 and "signature does not match" in bad.output
 
 
 def test_mortgage_gets_a_registration_proof(

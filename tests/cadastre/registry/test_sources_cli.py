@@ -87,7 +87,7 @@ def test_verify_certificate_rejects_other_files(tmp_path: Path) -> None:
     page = tmp_path / "page.html"
     page.write_text("<html><body>不动产登记证</body></html>", encoding="utf-8")
     r = runner.invoke(cadastre_cli, ["verify-certificate", str(page)])
-    assert r.exit_code == 1 and "not a landgis certificate" in r.output
+    assert r.exit_code == 2 and "not a landgis certificate" in r.output
     r = runner.invoke(cadastre_cli, ["verify-certificate", str(tmp_path / "missing.html")])
     assert r.exit_code == 2
 
@@ -121,6 +121,8 @@ def test_certificate_command_writes_a_page_that_verifies(
             assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 5000
             r = runner.invoke(cadastre_cli, ["verify-certificate", str(out)])
             assert r.exit_code == 0 and code in r.output and "unaltered" in r.output
+            r = runner.invoke(cadastre_cli, ["verify-certificate", str(pdf)])
+            assert r.exit_code == 0 and code in r.output and "printed facts match" in r.output
         finally:
             s.rollback()
             cleanup_unit(s, code, seq, [h["id_number"] for h in holders])
