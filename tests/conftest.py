@@ -143,11 +143,18 @@ def server_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
     return subprocess_env(settings, LANDGIS_PORT=str(port), LANDGIS_HOST="127.0.0.1", **extra)
 
 
+def server_log(settings: Settings, kind: str = "server") -> Path:
+    """The output file of a test server: one per test database, so that test sessions run
+    side by side (each with its own database) never write over each other's."""
+    return REPO_ROOT / "data" / f"test-{kind}-{settings.test_database_name}.log"
+
+
 @pytest.fixture(scope="session")
 def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
-    """A real ``landgis serve`` in a subprocess, as ``make run`` starts it; yields its base URL."""
+    """A real ``landgis serve`` in a subprocess, as ``make run`` starts it; yields its base URL.
+    Its output goes to :func:`server_log` (fixture ``live_server_log``)."""
     port = free_port()
-    log = open(REPO_ROOT / "data" / "test-server.log", "w")  # noqa: SIM115
+    log = open(server_log(settings), "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "landgis", "serve"],
         env=server_env(settings, port),
@@ -165,11 +172,17 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
         log.close()
 
 
+@pytest.fixture(scope="session")
+def live_server_log(live_server: str, settings: Settings) -> Path:
+    """The file holding the output of ``live_server`` (stdout and stderr)."""
+    return server_log(settings)
+
+
 def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; see data/test-server.log")
+            raise RuntimeError(f"server exited with {proc.returncode}; see data/test-*.log")
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 return

@@ -6,11 +6,12 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from pathlib import Path
 
 import httpx
 import uvicorn.config
 
-from gis.settings import REPO_ROOT, Settings
+from gis.settings import Settings
 from landgis import logs
 
 LINE = re.compile(
@@ -20,9 +21,11 @@ LINE = re.compile(
 )
 
 
-def test_the_server_log_has_the_apps_start_up_line(live_server: str, settings: Settings) -> None:
+def test_the_server_log_has_the_apps_start_up_line(
+    live_server: str, live_server_log: Path, settings: Settings
+) -> None:
     assert httpx.get(f"{live_server}/health", timeout=10).status_code == 200
-    log = (REPO_ROOT / "data" / "test-server.log").read_text(encoding="utf-8", errors="replace")
+    log = live_server_log.read_text(encoding="utf-8", errors="replace")
     found = LINE.search(log)
     assert found is not None, log[-2000:]
     base, database, workers, parcels = found.groups()

@@ -8,6 +8,7 @@ records every status change of a listing with the database backend that made it,
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import threading
@@ -28,7 +29,7 @@ from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user
 from gis.settings import REPO_ROOT, Settings
-from tests.conftest import _wait_healthy, free_port, server_env
+from tests.conftest import _wait_healthy, free_port, server_env, server_log
 from tests.trading.conftest import published, registered, terms
 from trading import bidding, closer, service
 
@@ -262,7 +263,7 @@ def test_a_two_worker_server_closes_due_listings_once(  # type: ignore[no-untype
 ) -> None:
     port = free_port()
     env = server_env(settings, port, LANDGIS_WORKERS="2", LANDGIS_TRADING_CLOSE_INTERVAL_S="0.3")
-    log_path = REPO_ROOT / "data" / "test-closer-server.log"
+    log_path = server_log(settings, "closer-server")
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "landgis", "serve"],
@@ -289,6 +290,8 @@ def test_a_two_worker_server_closes_due_listings_once(  # type: ignore[no-untype
     output = log_path.read_text()
     assert "Traceback" not in output and "could not close" not in output, output[-3000:]
     assert output.count("Application startup complete") == 2  # both workers served
+    closed = re.findall(r"^\S+ \S+ INFO trading\.closer: closed listing (\d+) ", output, re.M)
+    assert sorted(map(int, closed)) == sorted(ids)  # the workers' app loggers reach the log
 
 
 def test_cli_close_due_uses_the_same_claims(engine: Engine, free_parcels) -> None:  # type: ignore[no-untyped-def]

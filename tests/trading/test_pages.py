@@ -14,7 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import REPO_ROOT
+from gis.settings import get_settings
+from tests.conftest import server_log
 from tests.trading.committed import Market, open_market, remove
 from tests.trading.conftest import published, registered, terms
 
@@ -112,7 +113,7 @@ def test_listing_page_updates_price_without_reload(live_server, browser, market)
     )
     assert page.inner_text("#current-price") != before
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
-    log = (REPO_ROOT / "data" / "test-server.log").read_text(encoding="utf-8", errors="replace")
+    log = server_log(get_settings()).read_text(encoding="utf-8", errors="replace")
     _secret_free(log)  # nor in the server's log
     assert re.fullmatch(r"(\d+天 d )?\d\d:\d\d:\d\d", page.inner_text("#countdown"))
     _secret_free(page.content())
