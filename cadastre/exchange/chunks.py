@@ -65,6 +65,7 @@ class Checked:
     areas: np.ndarray  # m², EPSG:4547
     ref_hex: list[str]
     geom_hex: list[str]
+    geoms: np.ndarray | None = None  # the same as geometries, until the caller lets go
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -79,6 +80,7 @@ class Checked:
             blocks=None if self.blocks is None else [self.blocks[i] for i in pos],
             wkb=self.wkb[positions],
             bounds=self.bounds[positions],
+            geoms=None if self.geoms is None else self.geoms[positions],
             areas=self.areas[positions],
             ref_hex=[self.ref_hex[i] for i in pos],
             geom_hex=[self.geom_hex[i] for i in pos],
@@ -158,6 +160,7 @@ def prepare(batch: Batch, cols: dict[str, str], offset: int, row_numbers: bool) 
             blocks=None if blocks is None else [blocks[i] for i in picked],
             wkb=wkb,
             bounds=shapely.bounds(multi),
+            geoms=multi,
             areas=areas if areas is not None else areas_m2(multi),
             ref_hex=[b.hex() for b in shapely.to_wkb(shapely.point_on_surface(multi))],
             geom_hex=[b.hex() for b in wkb],

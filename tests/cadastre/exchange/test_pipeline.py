@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pyogrio
@@ -10,7 +11,7 @@ import shapely
 from sqlalchemy import text
 
 from cadastre.exchange.importer import ImportOptions, ImportRefused, import_parcels
-from cadastre.exchange.pipeline import Background, prefetched
+from cadastre.exchange.pipeline import Background, Sidecar, prefetched
 from tests.cadastre.exchange.conftest import current_count, retire
 
 MAX = 1 << 30
@@ -112,3 +113,46 @@ def test_late_register_conflict_after_published_chunks(db, subzone, exported, tm
     assert current_count(db) == before
     rows = (tmp_path / "rejected_rows.csv").read_text("utf-8-sig")
     assert f"unit code {taken} is already registered" in rows
+
+
+@pytest.mark.parametrize("valid_only", [False, True])
+def test_overlap_within_one_chunk_is_found_while_reading(
+    db, subzone, exported, tmp_path, valid_only
+) -> None:
+    """The whole file in one chunk: the side thread checks it while the file is read."""
+    retire(db, subzone)
+    before = current_count(db)
+    dest, frame = _last_overlaps_first(exported, tmp_path)
+    options = ImportOptions(chunk=10_000, valid_only=valid_only)
+    if valid_only:
+        result = import_parcels(db, dest, tmp_path, options, MAX)
+        assert result.rejected >= 2 and current_count(db) == before + result.imported
+    else:
+        with pytest.raises(ImportRefused), db.begin_nested():
+            import_parcels(db, dest, tmp_path, options, MAX)
+        assert current_count(db) == before
+    rows = (tmp_path / "rejected_rows.csv").read_text("utf-8-sig")
+    assert f"overlaps row {len(frame)} ({frame.unit_code.iloc[-1]}) of the file" in rows
+
+
+def test_sidecar_takes_what_it_has_room_for_and_reraises() -> None:
+    gate, started = threading.Event(), threading.Event()
+
+    def first() -> int:
+        started.set()
+        gate.wait(5)
+        return 1
+
+    side: Sidecar[int] = Sidecar(depth=1)
+    assert side.offer(first)
+    assert started.wait(5)  # the thread took it: the one slot is free again
+    assert side.offer(lambda: 2)  # waits in the one slot
+    assert not side.offer(lambda: 3)  # no room: refused, the caller goes on
+    gate.set()
+    assert side.results() == [1, 2]
+    side.close()  # again: harmless
+    assert not side.offer(lambda: 4)
+    failing: Sidecar[int] = Sidecar()
+    failing.offer(lambda: 1 // 0)
+    with pytest.raises(ZeroDivisionError):
+        failing.results()
