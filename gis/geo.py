@@ -12,6 +12,7 @@ centimetres, which this project ignores: coordinates in 4326 are stored as
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -31,8 +32,12 @@ def transformer(src: int, dst: int) -> Transformer:
     return Transformer.from_crs(CRS.from_epsg(src), CRS.from_epsg(dst), always_xy=True)
 
 
-def reproject(geom: Geometry, src: int, dst: int) -> Geometry:
-    """Reproject a shapely geometry; coordinates in x/y (lon/lat) order both sides."""
+G = TypeVar("G", Geometry, np.ndarray)
+
+
+def reproject(geom: G, src: int, dst: int) -> G:
+    """Reproject a shapely geometry (or an array of them, in one call); coordinates in x/y
+    (lon/lat) order both sides."""
     if src == dst or {src, dst} == {GPS_SRID, STORAGE_SRID}:
         return geom
     tr = transformer(src, dst)

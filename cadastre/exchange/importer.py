@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,7 +253,7 @@ def _load_staged(  # type: ignore[no-untyped-def]
     result.seconds["publish"] = round(time.perf_counter() - started, 2)
 
 
-def _stage_teller(progress: Progress | None, total: int):  # type: ignore[no-untyped-def]
+def _stage_teller(progress: Progress | None, total: int) -> Callable[..., None]:
     def tell(key: str, done: int = 0) -> None:
         if progress:
             progress(done, total, STAGES[key])

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
-from gis.geo import AREA_SRID, STORAGE_SRID, transformer
+from gis.geo import AREA_SRID, STORAGE_SRID, reproject
 
 THREADS = 2
 ROWS_PER_STRIP = 100_000  # geometries parsed at once by overlapping_pairs_in_strips
@@ -26,12 +26,7 @@ INTERIORS_MEET = "T********"
 
 def areas_m2(geoms: np.ndarray) -> np.ndarray:
     """Areas (EPSG:4547 m²) of EPSG:4490 geometries."""
-    tr = transformer(STORAGE_SRID, AREA_SRID)
-    return np.asarray(
-        shapely.area(
-            shapely.transform(geoms, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-        )
-    )
+    return np.asarray(shapely.area(reproject(geoms, STORAGE_SRID, AREA_SRID)))
 
 
 def overlapping_pairs(

@@ -26,7 +26,7 @@ from pyproj.exceptions import CRSError
 from gis.errors import InvalidInput, UnsupportedFormat
 from gis.exchange.archive import extract_zip
 from gis.exchange.formats import VectorFormat, format_of
-from gis.geo import STORAGE_SRID, transformer
+from gis.geo import STORAGE_SRID, reproject, transformer
 
 CSV_OPTIONS = {
     "GEOM_POSSIBLE_NAMES": "WKT,wkt,geometry,geom,GEOMETRY,几何",
@@ -235,15 +235,7 @@ def _geometry_column(schema: object) -> str | None:
 def to_storage(geoms: np.ndarray, srid: int) -> np.ndarray:
     """Reproject an array of shapely geometries from ``srid`` to EPSG:4490, checking the range."""
     check_range(geoms, srid)
-    if srid in (STORAGE_SRID, 4326):
-        return geoms
-    tr = transformer(srid, STORAGE_SRID)
-
-    def _apply(coords: np.ndarray) -> np.ndarray:
-        x, y = tr.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geoms, _apply)
+    return reproject(geoms, srid, STORAGE_SRID)
 
 
 def check_range(geoms: np.ndarray, srid: int, field: str = "geometry") -> None:

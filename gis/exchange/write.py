@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pyarrow as pa
 import pyogrio
 import shapely
@@ -23,7 +23,7 @@ from shapely import Geometry
 from gis.exchange.archive import zip_files
 from gis.exchange.dxf import write_dxf
 from gis.exchange.formats import VectorFormat, writable_format
-from gis.geo import STORAGE_SRID, transformer
+from gis.geo import STORAGE_SRID, reproject
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -69,8 +69,7 @@ def write_batches(
     options: dict[str, object] = {}
     if fmt.key == "csv":
         options["layer_options"] = {"GEOMETRY": "AS_WKT", "CREATE_CSVT": "YES"}
-    with tempfile.TemporaryDirectory(prefix="landgis-shp-") as tmp:
-        target = Path(tmp) / f"{layer}.shp" if fmt.key == "shp" else dest
+    with _zipped_shapefile(dest, layer) if fmt.key == "shp" else nullcontext(dest) as target:
         pyogrio.write_arrow(
             pa.RecordBatchReader.from_batches(schema, counted()),
             target,
@@ -82,11 +81,6 @@ def write_batches(
             encoding="UTF-8" if fmt.key == "shp" else None,
             **options,  # type: ignore[arg-type]
         )
-        if fmt.key == "shp":
-            zip_files(
-                [target.with_suffix(s) for s in SHAPEFILE_PARTS if target.with_suffix(s).exists()],
-                dest,
-            )
     return count
 
 
@@ -95,8 +89,7 @@ def _reprojected(batch: pa.RecordBatch, srid: int) -> pa.RecordBatch:
         return batch
     at = batch.schema.get_field_index("wkb")
     geoms = shapely.from_wkb(batch.column(at).to_numpy(zero_copy_only=False))
-    tr = transformer(STORAGE_SRID, srid)
-    moved = shapely.transform(geoms, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+    moved = reproject(geoms, STORAGE_SRID, srid)
     return batch.set_column(
         at, batch.schema.field(at), pa.array(shapely.to_wkb(moved), pa.binary())
     )
@@ -154,11 +147,20 @@ def _labelled(
         yield from zip(out.geometry.values, labels, strict=True)
 
 
+@contextmanager
+def _zipped_shapefile(dest: Path, layer: str) -> Iterator[Path]:
+    """A .shp path in a temporary folder; its parts are zipped into ``dest`` afterwards."""
+    with tempfile.TemporaryDirectory(prefix="landgis-shp-") as tmp:
+        shp = Path(tmp) / f"{layer}.shp"
+        yield shp
+        parts = [shp.with_suffix(s) for s in SHAPEFILE_PARTS if shp.with_suffix(s).exists()]
+        zip_files(parts, dest)
+
+
 def _write_shapefile_zip(
     frames: Iterable[gpd.GeoDataFrame], dest: Path, srid: int, layer: str
 ) -> int:
-    with tempfile.TemporaryDirectory(prefix="landgis-shp-") as tmp:
-        shp = Path(tmp) / f"{layer}.shp"
+    with _zipped_shapefile(dest, layer) as shp:
         count = 0
         for frame in frames:
             out = _prepare(frame, srid)
@@ -169,6 +171,4 @@ def _write_shapefile_zip(
         if count == 0:
             empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=srid)
             pyogrio.write_dataframe(empty, shp, driver="ESRI Shapefile", encoding="UTF-8")
-        parts = [shp.with_suffix(s) for s in SHAPEFILE_PARTS if shp.with_suffix(s).exists()]
-        zip_files(parts, dest)
     return count
