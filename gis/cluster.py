@@ -12,6 +12,7 @@ import errno
 import os
 import pwd
 import socket
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -154,11 +155,24 @@ def _chown(settings: Settings, *paths: Path) -> None:
         os.chown(path, user.pw_uid, user.pw_gid)
 
 
+def _let_through(folder: Path) -> None:
+    """As root: let the cluster's user pass through (o+x, no read) the folders above its
+    own, e.g. a clone in a private ``mktemp -d`` folder; each change is said."""
+    if not _is_root():
+        return
+    for parent in folder.resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+            print(f"landgis: made {parent} traversable (o+x) for the database's user")
+
+
 def _initdb(settings: Settings) -> None:
     data_dir, run_dir, log_dir = _paths(settings)
     for folder in (settings.pg_dir, run_dir, log_dir):
         folder.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(mode=0o700, exist_ok=True)
+    _let_through(settings.pg_dir)
     _chown(settings, settings.pg_dir, data_dir, run_dir, log_dir)
     if _is_root():
         probe = _run(settings, ["test", "-w", str(data_dir)], check=False)

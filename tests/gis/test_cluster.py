@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -79,3 +80,21 @@ def test_missing_postgresql_names_the_package(scratch: Settings) -> None:
     broken = scratch.model_copy(update={"pg_bin": Path("/nonexistent/bin")})
     with pytest.raises(cluster.ClusterError, match="postgresql-15"):
         cluster.start(broken)
+
+
+def test_a_cluster_inside_a_private_folder(tmp_path: Path) -> None:
+    """Tried: the project cloned into a ``mktemp -d`` folder (mode 0700), as root: the
+    database's user is let through (o+x only) and the cluster starts."""
+    private = Path(tempfile.mkdtemp(prefix="landgis-private-"))
+    assert private.stat().st_mode & 0o777 == 0o700
+    s = load_settings().model_copy(
+        update={"data_dir": private / "data", "pg_port": free_port(), "database_url": None}
+    )
+    try:
+        assert cluster.start(s).running
+        # as root (initdb then runs as postgres): traverse only, nothing readable; otherwise
+        # the owner runs the cluster and the folder is left alone
+        assert private.stat().st_mode & 0o777 == (0o701 if os.geteuid() == 0 else 0o700)
+    finally:
+        cluster.stop(s)
+        shutil.rmtree(private, ignore_errors=True)
