@@ -1,12 +1,15 @@
-"""Database engine, sessions and the declarative base shared by every domain.
+"""Database engine, sessions, the unit of work and the declarative base shared by every domain.
 
-One session per request (:func:`get_session`); services own the transaction,
-repositories never commit.
+One session per request (:func:`get_session`). The entry point (router, CLI command,
+job runner, background loop) opens ``with transaction(session):``; the outermost block
+commits, nested blocks are savepoints, an exception rolls back. Services and
+repositories flush and never commit, so composing two services is safe by construction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -54,6 +57,35 @@ def get_session() -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+_DEPTH = "landgis.transaction_depth"
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """The unit of work: the outermost block commits, an inner block is a savepoint,
+    an exception rolls back (the whole transaction outside, the savepoint inside)."""
+    depth = int(session.info.get(_DEPTH, 0))
+    session.info[_DEPTH] = depth + 1
+    try:
+        if depth:
+            with session.begin_nested():
+                yield session
+            return
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        session.info[_DEPTH] = depth
+
+
+def in_transaction_block(session: Session) -> bool:
+    """True inside a :func:`transaction` block (services may assert it)."""
+    return int(session.info.get(_DEPTH, 0)) > 0
 
 
 def postgis_version(session: Session) -> str:

@@ -73,3 +73,14 @@ class UnsupportedFormat(LandgisError):
     """A file format that cannot be read."""
 
     title = "Unsupported media type"
+
+
+class TooManyRequests(LandgisError):
+    """Too many attempts or requests from one account or client address; ``retry_after``
+    (seconds) says when to try again."""
+
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(detail, field=field, retry_after=retry_after)
+        self.retry_after = retry_after

@@ -21,6 +21,7 @@ STATUS: list[tuple[type[e.LandgisError], int]] = [
     (e.PermissionDenied, 403),
     (e.PayloadTooLarge, 413),
     (e.UnsupportedFormat, 415),
+    (e.TooManyRequests, 429),
 ]
 PROBLEM = "application/problem+json"
 
@@ -32,7 +33,14 @@ def status_of(exc: e.LandgisError) -> int:
     return 400
 
 
-def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    instance: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {
         "type": "about:blank",
         "title": title,
@@ -41,17 +49,23 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -
         "instance": instance,
         **{k: v for k, v in extra.items() if v is not None},
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.LandgisError)
+    headers = None
+    if isinstance(exc, e.TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(
         status_of(exc),
         exc.title,
         exc.detail,
         request.url.path,
+        headers,
         field=exc.field,
         code=type(exc).__name__,
         **exc.extra,
@@ -88,6 +102,7 @@ _TITLES = {
     401: "Not authenticated",
     403: "Forbidden",
     413: "Payload too large",
+    429: "Too many requests",
 }
 
 
