@@ -29,9 +29,11 @@ def current_principal(principal: Principal | None = Depends(optional_principal))
     return principal
 
 
-def require_role(*roles: Role) -> Callable[..., Principal]:
-    """Dependency factory: the caller must hold one of ``roles`` (admin always may)."""
-    allowed = {*roles, Role.ADMIN}
+def require_role(*roles: Role, admin: bool = True) -> Callable[..., Principal]:
+    """Dependency factory: the caller must hold one of ``roles``. An admin passes too
+    unless ``admin=False`` (acts that need the role itself: a registrar's steps under
+    separation of duties, a bidder's bids; an admin is not a registrar or a bidder)."""
+    allowed = {*roles, Role.ADMIN} if admin else set(roles)
 
     def _check(principal: Principal = Depends(current_principal)) -> Principal:
         if principal.role not in allowed:
