@@ -125,7 +125,7 @@ def start_servers(
         cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
         url = f"http://127.0.0.1:{port}/ogc/collections/bench-parcels/tiles/WebMercatorQuad/"
         ready = f"http://127.0.0.1:{port}/ogc/tileMatrixSets"
-        servers[name] = (url + "{z}/{x}/{y}", start(name, cmd, env, ready))
+        servers[name] = (url + "{z}/{y}/{x}", start(name, cmd, env, ready))  # OGC order
 
 
 def bench_app() -> Any:

@@ -1,7 +1,7 @@
 """Vector tiles (MVT from PostGIS), OGC API Tiles, TileJSON and the tile cache.
 
 - ``api``: ``/ogc/tileMatrixSets[/WebMercatorQuad]``, ``/ogc/collections/{id}/tiles
-  [/WebMercatorQuad[/tilejson.json|/{z}/{x}/{y}]]`` (one layer per registered
+  [/WebMercatorQuad[/tilejson.json|/{tileMatrix}/{tileRow}/{tileCol}]]`` (one layer per registered
   collection), ``/ogc/tiles[...]`` (the base map: every public collection, or those
   named in ``?collections=a,b``) and the preview page ``/maps/tiles``.
 - ``repository``: the one-statement MVT query (EPSG:4490 -> 3857, simplified below z13,

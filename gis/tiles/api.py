@@ -1,7 +1,9 @@
 """OGC API Tiles (WebMercatorQuad), MVT tiles per collection and for the base map, TileJSON.
 
-Tiles are addressed ``{z}/{x}/{y}`` (x = tileCol, y = tileRow); the tileset metadata
-gives the same URL as a template with OGC variable names.
+Tiles are addressed as OGC API Tiles (OGC 20-057) and pygeoapi, ldproxy and GeoServer
+address them: ``{tileMatrix}/{tileRow}/{tileCol}`` (zoom, row from the north edge,
+column from the west edge). The older ``{z}/{x}/{y}`` order of landgis was dropped: the
+two cannot share one path. TileJSON gives the same URL as ``{z}/{y}/{x}``.
 """
 
 from __future__ import annotations
@@ -145,19 +147,21 @@ def basemap_tilejson(
     return service.tilejson(session, base_url(request), tilesets.basemap(collections))
 
 
-@router.get("/ogc/tiles/{tileMatrixSetId}/{z}/{x}/{y}", response_class=Response)
+@router.get(
+    "/ogc/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", response_class=Response
+)
 async def basemap_tile(
     request: Request,
     tileMatrixSetId: str,  # noqa: N803
-    z: int,
-    x: int,
-    y: int,
+    tileMatrix: int,  # noqa: N803
+    tileRow: int,  # noqa: N803
+    tileCol: int,  # noqa: N803
     collections: str | None = None,
 ) -> Response:
     """A base-map MVT tile: one layer per public collection, or per collection named in
     ``collections`` (comma-separated ids)."""
     check_tms(tileMatrixSetId)
-    return await _serve(request, tilesets.basemap(collections), z, x, y)
+    return await _serve(request, tilesets.basemap(collections), tileMatrix, tileCol, tileRow)
 
 
 @router.get("/ogc/collections/{collectionId}/tiles")
@@ -202,22 +206,23 @@ def collection_tilejson(
 
 
 @router.get(
-    "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{z}/{x}/{y}", response_class=Response
+    "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    response_class=Response,
 )
 async def collection_tile(
     request: Request,
     collectionId: str,  # noqa: N803
     tileMatrixSetId: str,  # noqa: N803
-    z: int,
-    x: int,
-    y: int,
+    tileMatrix: int,  # noqa: N803
+    tileRow: int,  # noqa: N803
+    tileCol: int,  # noqa: N803
     token: str | None = Depends(oauth2_scheme),
 ) -> Response:
     """An MVT tile of one collection (one layer named after the collection)."""
     tileset = tilesets.for_collection(collectionId)
     check_tms(tileMatrixSetId)
     service.check_access(tileset, _principal(token))
-    return await _serve(request, tileset, z, x, y)
+    return await _serve(request, tileset, tileMatrix, tileCol, tileRow)
 
 
 @router.get("/maps/tiles", response_class=HTMLResponse, include_in_schema=False)

@@ -1,6 +1,7 @@
 """The WebMercatorQuad tile matrix set (from morecantile) and tile arithmetic.
 
-Tiles are addressed ``z/x/y`` (x = tileCol, y = tileRow, row 0 at the north edge).
+Tiles are held as ``z/x/y`` (x = tileCol, y = tileRow, row 0 at the north edge); URLs
+follow OGC API Tiles: ``{tileMatrix}/{tileRow}/{tileCol}``.
 Bounding boxes given to these functions are lon/lat degrees (EPSG:4490, which the
 tiles treat as WGS 84: the datums differ by centimetres); results are tile indices.
 """
@@ -24,7 +25,8 @@ HALF_WORLD_M = 20037508.342789244  # half the EPSG:3857 world width, metres
 
 
 class TileOutOfRange(InvalidInput):
-    """A tile address outside the tile matrix set (``field`` names z, x or y)."""
+    """A tile address outside the tile matrix set (``field`` names tileMatrix, tileRow or
+    tileCol)."""
 
 
 class UnknownTileMatrixSet(NotFound):
@@ -49,14 +51,24 @@ def check_tms(tms_id: str) -> None:
 
 
 def check_tile(z: int, x: int, y: int) -> TileAddress:
-    """The tile ``z/x/y`` if it lies inside the matrix set; else TileOutOfRange naming the field."""
+    """The tile ``z/x/y`` if it lies inside the matrix set; else TileOutOfRange naming the
+    OGC path parameter at fault (tileMatrix = z, tileCol = x, tileRow = y)."""
     if not 0 <= z <= MAX_ZOOM:
-        raise TileOutOfRange(f"zoom level z={z} is outside 0..{MAX_ZOOM}", field="z")
+        raise TileOutOfRange(
+            f"缩放级别 {z} 超出 0..{MAX_ZOOM}；tileMatrix {z} is outside 0..{MAX_ZOOM}",
+            field="tileMatrix",
+        )
     size = 1 << z
     if not 0 <= x < size:
-        raise TileOutOfRange(f"column x={x} is outside 0..{size - 1} at z={z}", field="x")
+        raise TileOutOfRange(
+            f"列号 {x} 超出 0..{size - 1}；tileCol {x} is outside 0..{size - 1} at zoom {z}",
+            field="tileCol",
+        )
     if not 0 <= y < size:
-        raise TileOutOfRange(f"row y={y} is outside 0..{size - 1} at z={z}", field="y")
+        raise TileOutOfRange(
+            f"行号 {y} 超出 0..{size - 1}；tileRow {y} is outside 0..{size - 1} at zoom {z}",
+            field="tileRow",
+        )
     return TileAddress(z, x, y)
 
 

@@ -13,14 +13,14 @@ from gis.auth.service import Principal
 from gis.errors import NotAuthenticated, PermissionDenied
 from gis.tiles import repository
 from gis.tiles.cache import CachedTile, TileCache, TileKey
-from gis.tiles.matrix import MAX_ZOOM, TMS, TMS_ID, TileAddress
+from gis.tiles.matrix import HALF_WORLD_M, MAX_ZOOM, TMS, TMS_ID, TileAddress
 from gis.tiles.tilesets import BASEMAP_ID, Tileset, feature_limit, layer_name
 from gis.web.maps import LAND_USE_COLOURS
 
 MVT = "application/vnd.mapbox-vector-tile"
 REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 CRS_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
-TEMPLATE = "{tileMatrix}/{tileCol}/{tileRow}"
+TEMPLATE = "{tileMatrix}/{tileRow}/{tileCol}"  # OGC 20-057 order
 JSON_TYPES = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
 
 
@@ -151,8 +151,26 @@ def matrix_sets(base: str) -> dict[str, Any]:
 
 
 def matrix_set() -> dict[str, Any]:
-    """The WebMercatorQuad definition (OGC Two Dimensional Tile Matrix Set 2.0 JSON)."""
+    """The WebMercatorQuad definition: OGC Two Dimensional Tile Matrix Set 2.0 JSON, with
+    the TMS 1.0 members beside it (``type``, ``identifier``, ``supportedCRS``,
+    ``boundingBox``, each matrix's ``identifier`` and ``topLeftCorner``) so that clients
+    still on 1.0, such as GDAL 3.6's OGCAPI driver (Debian 12), read it too. Extra
+    members are allowed by the 2.0 schema, so 2.0 clients are unaffected."""
     doc: dict[str, Any] = TMS.model_dump(mode="json", exclude_none=True, by_alias=True)
+    doc.update(
+        type="TileMatrixSetType",
+        identifier=TMS_ID,
+        supportedCRS=CRS_3857,
+        boundingBox={
+            "type": "BoundingBoxType",
+            "crs": CRS_3857,
+            "lowerCorner": [-HALF_WORLD_M, -HALF_WORLD_M],
+            "upperCorner": [HALF_WORLD_M, HALF_WORLD_M],
+        },
+    )
+    for matrix in doc["tileMatrices"]:
+        matrix["identifier"] = matrix["id"]
+        matrix["topLeftCorner"] = matrix["pointOfOrigin"]
     return doc
 
 
@@ -260,7 +278,7 @@ def tilejson(session: Session, base: str, tileset: Tileset) -> dict[str, Any]:
         "name": tileset.id,
         "description": tileset.title,
         "scheme": "xyz",
-        "tiles": [f"{path}/{{z}}/{{x}}/{{y}}{_query(tileset)}"],
+        "tiles": [f"{path}/{{z}}/{{y}}/{{x}}{_query(tileset)}"],
         "minzoom": tileset.min_zoom,
         "maxzoom": min(tileset.max_zoom, MAX_ZOOM),
         "bounds": bounds,

@@ -86,7 +86,7 @@ def render(fmap: folium.Map, title: str, header_html: str = "") -> str:
 
 
 VECTORGRID_JS = f"{VENDOR}/vectorgrid/Leaflet.VectorGrid.bundled.min.js"
-BASEMAP_TILES = "/ogc/tiles/WebMercatorQuad/{z}/{x}/{y}"
+BASEMAP_TILES = "/ogc/tiles/WebMercatorQuad/{z}/{y}/{x}"  # OGC order: matrix/row/col
 DEFAULT_BASEMAP_STYLES: dict[str, dict[str, Any]] = {
     "style": {"weight": 0.6, "color": "#666666", "fill": True, "fillOpacity": 0.4},
 }
@@ -156,7 +156,7 @@ def add_vector_basemap(
 
     ``layers`` maps collection ids to styles (see :class:`VectorBasemap`); when given,
     only those collections are requested (OGC ``collections`` parameter), else every
-    public collection comes in the default style. ``url`` is a ``{z}/{x}/{y}`` template
+    public collection comes in the default style. ``url`` is a Leaflet ``{z}/{y}/{x}`` template
     on this server (relative URLs keep the page working offline).
     """
     if layers:

@@ -128,7 +128,7 @@ def z14(centre: tuple[float, float]) -> TileAddress:
 def url(tile: TileAddress, collection: str | None = None) -> str:
     """Tile URL of a collection, or of the base map."""
     path = f"/ogc/collections/{collection}/tiles" if collection else "/ogc/tiles"
-    return f"{path}/WebMercatorQuad/{tile.z}/{tile.x}/{tile.y}"
+    return f"{path}/WebMercatorQuad/{tile.z}/{tile.y}/{tile.x}"  # OGC: matrix/row/col
 
 
 def far_tile(tile: TileAddress, steps: int = 40) -> TileAddress:

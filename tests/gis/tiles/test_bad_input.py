@@ -15,18 +15,19 @@ BASE = "/ogc/collections/parcels/tiles/WebMercatorQuad"
 @pytest.mark.parametrize(
     ("path", "status", "field"),
     [
-        (f"{BASE}/25/0/0", 422, "z"),
-        (f"{BASE}/-1/0/0", 422, "z"),
-        (f"{BASE}/3/8/0", 422, "x"),
-        (f"{BASE}/3/0/8", 422, "y"),
-        (f"{BASE}/3/0/-1", 422, "y"),
-        (f"{BASE}/3/a/0", 422, "path.x"),
-        (f"{BASE}/3/0/1.5", 422, "path.y"),
+        # OGC 20-057 order: {tileMatrix}/{tileRow}/{tileCol}
+        (f"{BASE}/25/0/0", 422, "tileMatrix"),
+        (f"{BASE}/-1/0/0", 422, "tileMatrix"),
+        (f"{BASE}/3/8/0", 422, "tileRow"),
+        (f"{BASE}/3/0/8", 422, "tileCol"),
+        (f"{BASE}/3/0/-1", 422, "tileCol"),
+        (f"{BASE}/3/a/0", 422, "path.tileRow"),
+        (f"{BASE}/3/0/1.5", 422, "path.tileCol"),
         ("/ogc/collections/parcels/tiles/WorldCRS84Quad/3/0/0", 404, "tileMatrixSetId"),
         ("/ogc/collections/nope/tiles/WebMercatorQuad/3/0/0", 404, "collectionId"),
         ("/ogc/tiles/WebMercatorQuad/3/0/0?collections=nope", 422, "collections"),
         ("/ogc/tiles/WebMercatorQuad/3/0/0?collections=secret-parcels", 422, "collections"),
-        ("/ogc/tiles/WebMercatorQuad/30/0/0", 422, "z"),
+        ("/ogc/tiles/WebMercatorQuad/30/0/0", 422, "tileMatrix"),
         ("/ogc/tileMatrixSets/EuropeanETRS89_LAEAQuad", 404, "tileMatrixSetId"),
         ("/ogc/collections/nope/tiles/WebMercatorQuad/tilejson.json", 404, "collectionId"),
     ],
@@ -47,5 +48,5 @@ def test_bad_tile_request(
 
 def test_good_tile_after_bad_ones_is_cached(tiles_client: TestClient, z14: TileAddress) -> None:
     """The counter-check of the test above: a valid request does fill the cache."""
-    assert tiles_client.get(f"{BASE}/{z14.z}/{z14.x}/{z14.y}").status_code == 200
+    assert tiles_client.get(f"{BASE}/{z14.z}/{z14.y}/{z14.x}").status_code == 200
     assert len(tiles_client.app.state.tile_cache) == 1  # type: ignore[attr-defined]

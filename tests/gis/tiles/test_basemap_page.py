@@ -38,7 +38,7 @@ def test_helper_adds_vectorgrid_from_this_server() -> None:
     add_vector_basemap(fmap, {"parcels": {"style": {"color": "#555"}}})
     html = fmap.get_root().render()
     assert VECTORGRID_JS in html
-    assert "/ogc/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=parcels" in html
+    assert "/ogc/tiles/WebMercatorQuad/{z}/{y}/{x}?collections=parcels" in html
     assert "https://" not in html and "http://" not in html.replace("http://www.w3.org", "")
     assert isinstance(fmap, folium.Map)
 

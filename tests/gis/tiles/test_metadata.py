@@ -53,7 +53,7 @@ def test_tilejson_for_maplibre_and_qgis(
 ) -> None:
     tj = tiles_client.get("/ogc/collections/parcels/tiles/WebMercatorQuad/tilejson.json").json()
     assert tj["tilejson"] == "3.0.0"
-    assert tj["tiles"][0].endswith("/ogc/collections/parcels/tiles/WebMercatorQuad/{z}/{x}/{y}")
+    assert tj["tiles"][0].endswith("/ogc/collections/parcels/tiles/WebMercatorQuad/{z}/{y}/{x}")
     west, south, east, north = tj["bounds"]
     assert west < centre[0] < east and south < centre[1] < north
     assert tj["minzoom"] == 12 and tj["maxzoom"] == 22
@@ -72,7 +72,7 @@ def test_basemap_documents_list_public_layers(tiles_client: TestClient) -> None:
     assert [v["id"] for v in tj["vector_layers"]] == ["plan-zones", "roads", "parcels"]
     assert tj["minzoom"] == 0
     sub = tiles_client.get("/ogc/tiles/WebMercatorQuad/tilejson.json?collections=roads").json()
-    assert sub["tiles"][0].endswith("/ogc/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=roads")
+    assert sub["tiles"][0].endswith("/ogc/tiles/WebMercatorQuad/{z}/{y}/{x}?collections=roads")
     meta = tiles_client.get("/ogc/tiles/WebMercatorQuad").json()
     assert [x["id"] for x in meta["layers"]] == ["plan-zones", "roads", "parcels"]
     assert tiles_client.get("/ogc/tiles").json()["tilesets"][0]["dataType"] == "vector"
