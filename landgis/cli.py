@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -25,6 +28,7 @@ user_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
+_BASE_GROUPS = list(app.registered_groups)  # the domains are mounted per run (_mount_domains)
 console = Console(stderr=True)
 log = logging.getLogger(__name__)
 
@@ -214,47 +218,92 @@ def _progress() -> Progress:
     )
 
 
-def _register_domain_commands(argv: list[str]) -> None:
+def _mount_domains(argv: list[str]) -> None:
     """Mount each domain's Typer app under its name; only the invoked one is imported.
 
-    Before a domain command runs, the database is brought up and migrated, so every
-    domain command works on a fresh checkout without a separate ``landgis setup``.
+    The database is brought up and migrated when a domain command is about to run (after
+    its arguments were parsed), so a fresh checkout needs no separate ``landgis setup``,
+    a usage error starts nothing, and an up-to-date database costs one cheap check.
     """
     from landgis.commands import DOMAINS, domain_app, placeholder
 
-    invoked = argv[1] if len(argv) > 1 else None
+    app.registered_groups = list(_BASE_GROUPS)
+    invoked = argv[0] if argv else None
     for name in DOMAINS:
-        app.add_typer(domain_app(name) if name == invoked else placeholder(name), name=name)
-    if invoked in DOMAINS and not {"--help", "-h"} & set(argv):
+        if name == invoked:
+            sub = domain_app(name)
+            _prepare_before_each_command(sub)
+        else:
+            sub = placeholder(name)
+        app.add_typer(sub, name=name)
+
+
+def _prepare_before_each_command(group: typer.Typer) -> None:
+    """Wrap every command of ``group`` (and its sub-groups) so that it first makes the
+    database ready and registers the collections; done once per group object."""
+    if getattr(group, "_landgis_prepared", False):
+        return
+    group._landgis_prepared = True  # type: ignore[attr-defined]
+    for info in group.registered_commands:
+        if info.callback is not None:
+            info.callback = _with_database(info.callback)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _prepare_before_each_command(sub.typer_instance)
+
+
+def _with_database(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
         from landgis.collections import register_all
 
-        settings = get_settings()
-        setup.start_database(settings)
-        setup.migrate(settings)
+        setup.ensure_ready(get_settings())
         register_all()  # collections and approval sources serve CLI commands too
+        return command(*args, **kwargs)
+
+    return run
+
+
+def run(argv: list[str]) -> int:
+    """Run the ``landgis`` command line ``argv`` (without the program name); returns the
+    exit status. Every user error is one line (or click's usage line) on stderr, never a
+    traceback: known failures exit 1, usage errors 2."""
+    try:
+        get_settings()
+        _mount_domains(argv)
+        code = app(args=argv, prog_name="landgis", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except (SettingsError, cluster.ClusterError, CliError, LandgisError) as exc:
+        console.print(f"[red]landgis:[/] {exc}", highlight=False, soft_wrap=True)
+        return 1
+    except typer.Abort:
+        return 1
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except Exception as exc:
+        shown = _usage_error(exc)
+        if shown is None:
+            raise
+        return shown
+
+
+def _usage_error(exc: Exception) -> int | None:
+    """Show a click usage error (a missing or wrong argument) as click does; its exit
+    status, or None for any other exception. Typer >= 0.20 ships its own copy of click,
+    whose exceptions are not the ``click`` package's: both are handled."""
+    import click
+
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        return int(exc.exit_code)
+    show = getattr(exc, "show", None)
+    vendored = getattr(typer, "TyperException", ())
+    if isinstance(exc, vendored) and callable(show):  # typer's own copy of click
+        show()
+        return int(getattr(exc, "exit_code", 2))
+    return None
 
 
 def main() -> None:
-    """Console entry point: every known failure becomes one line on stderr and exit 1."""
-    try:
-        get_settings()
-        _register_domain_commands(sys.argv)
-        code = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
-        if isinstance(code, int) and code:
-            sys.exit(code)
-    except (SettingsError, cluster.ClusterError, CliError, LandgisError) as exc:
-        console.print(f"[red]landgis:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
-    except typer.Abort:
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except SystemExit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    """Console entry point: every known failure becomes one line on stderr."""
+    sys.exit(run(sys.argv[1:]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,8 +38,52 @@ def migrate(settings: Settings, database: str | None = None) -> None:
     command.upgrade(alembic_config(settings, database), "heads")
 
 
-def current_revisions(settings: Settings, database: str | None = None) -> list[str]:
+def ensure_ready(settings: Settings) -> None:
+    """Make the database usable for a command: a cheap check first (connect, compare the
+    applied revisions with the migration files' heads), the full start and migration
+    only when that check fails. A running, migrated database thus costs one query."""
+    if database_is_current(settings):
+        return
+    start_database(settings)
+    migrate(settings)
+
+
+def database_is_current(settings: Settings) -> bool:
+    """True when the database answers and every migration head is applied."""
+    try:
+        return set(current_revisions(settings, timeout_s=2)) == migration_heads()
+    except Exception:  # noqa: BLE001 - not running, no database, no alembic table yet
+        dispose_engines()
+        return False
+
+
+_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.MULTILINE)
+
+
+def migration_heads() -> set[str]:
+    """The heads of the migration graph, read from the version files' text (importing
+    them through alembic costs more than the whole check should)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(source)
+        if down is not None:
+            parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return revisions - parents
+
+
+def current_revisions(
+    settings: Settings, database: str | None = None, timeout_s: float | None = None
+) -> list[str]:
     with engine_for(settings.sqlalchemy_url(database)).connect() as conn:
+        if timeout_s is not None:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
         return sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
