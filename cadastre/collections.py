@@ -28,6 +28,43 @@ PARCELS = Collection(
     edit_roles=frozenset({"surveyor", "registrar"}),
     editor=ParcelEditor(),
     min_zoom=13,
+    # below z13 the parcels' tiles are drawn from the overviews (one MVT layer "parcels")
+    extra={"overviews": ("parcels-by-subzone", "parcels-by-block")},
 )
 
-COLLECTIONS: list[Collection] = [PARCELS]
+_OVERVIEW_PROPERTIES = {
+    "land_use": "string",
+    "parcels": "integer",
+    "area_m2": "number",
+    "subzone_code": "string",
+}
+
+PARCELS_BY_BLOCK = Collection(
+    id="parcels-by-block",
+    title="宗地概览（街坊） parcels merged by block and land use",
+    description="Current parcels merged by block (街坊) and GB/T 21010 land use, with the "
+    "number of parcels and their area in m² (EPSG:4547); simplified to about 1 m. The "
+    "parcel tiles draw it at z12 (layer 'parcels').",
+    table="parcel_overview",
+    properties={**_OVERVIEW_PROPERTIES, "block_code": "string"},
+    where="level = 'block'",
+    min_zoom=12,
+    max_zoom=12,
+    extra={"layer_name": "parcels", "basemap": False},
+)
+
+PARCELS_BY_SUBZONE = Collection(
+    id="parcels-by-subzone",
+    title="宗地概览（地籍子区） parcels merged by cadastral subzone and land use",
+    description="Current parcels merged by cadastral subzone (地籍子区) and GB/T 21010 land "
+    "use, with the number of parcels and their area in m² (EPSG:4547); simplified to "
+    "about 5 m. The parcel tiles draw it at z10-z11 (layer 'parcels').",
+    table="parcel_overview",
+    properties=_OVERVIEW_PROPERTIES,
+    where="level = 'subzone'",
+    min_zoom=10,
+    max_zoom=11,
+    extra={"layer_name": "parcels", "basemap": False},
+)
+
+COLLECTIONS: list[Collection] = [PARCELS_BY_SUBZONE, PARCELS_BY_BLOCK, PARCELS]

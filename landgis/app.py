@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from cadastre import api as cadastre_api
 from cadastre import maps as cadastre_maps
+from cadastre import overview as parcel_overview
 from cadastre.exchange import api as exchange_api
 from gis import health
 from gis.auth import api as auth_api
@@ -42,7 +43,10 @@ ROUTERS = [
 ]
 
 # Coroutines each server process runs for as long as it serves (cancelled at shutdown).
-BACKGROUND: list[Callable[[], Coroutine[Any, Any, None]]] = [trading_closer.run]
+BACKGROUND: list[Callable[[], Coroutine[Any, Any, None]]] = [
+    trading_closer.run,
+    parcel_overview.run,
+]
 
 
 @asynccontextmanager

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gis.auth.service import Principal
+from gis.collections import Collection
 from gis.errors import NotAuthenticated, PermissionDenied
 from gis.tiles import repository
 from gis.tiles.cache import CachedTile, TileCache, TileKey
@@ -235,23 +236,44 @@ def tileset_metadata(base: str, tileset: Tileset) -> dict[str, Any]:
             }
             for z in range(tileset.min_zoom, min(tileset.max_zoom, MAX_ZOOM) + 1)
         ],
-        "layers": [
-            {
-                "id": layer_name(c),
-                "title": c.title,
-                "description": c.description,
-                "dataType": "vector",
-                "geometryDimension": 1 if "Line" in c.geometry_type else 2,
-                "minTileMatrix": str(c.min_zoom),
-                "maxTileMatrix": str(c.max_zoom),
-                "featureLimit": feature_limit(c),
-                "propertiesSchema": {
-                    "type": "object",
-                    "properties": {k: {"type": v} for k, v in c.properties.items()},
-                },
-            }
-            for c in tileset.layers
-        ],
+        "layers": [_layer_metadata(group) for group in layer_groups(tileset)],
+    }
+
+
+def layer_groups(tileset: Tileset) -> list[tuple[Collection, ...]]:
+    """The tileset's collections grouped by MVT layer (a layer drawn from overviews at
+    lower zooms and from the collection itself further in), in drawing order."""
+    groups: dict[str, list[Collection]] = {}
+    for c in tileset.layers:
+        groups.setdefault(layer_name(c), []).append(c)
+    return [tuple(g) for g in groups.values()]
+
+
+def zoom_description(group: tuple[Collection, ...]) -> str:
+    """What the layer holds at each zoom level, e.g. ``z10-z11: ...; z13-z22: ...``."""
+    if len(group) == 1:
+        return group[0].description
+    return "; ".join(f"z{c.min_zoom}-z{c.max_zoom}: {c.title}" for c in group)
+
+
+def _layer_metadata(group: tuple[Collection, ...]) -> dict[str, Any]:
+    main = group[-1]
+    properties: dict[str, str] = {}
+    for c in group:
+        properties |= c.properties
+    return {
+        "id": layer_name(main),
+        "title": main.title,
+        "description": zoom_description(group),
+        "dataType": "vector",
+        "geometryDimension": 1 if "Line" in main.geometry_type else 2,
+        "minTileMatrix": str(min(c.min_zoom for c in group)),
+        "maxTileMatrix": str(max(c.max_zoom for c in group)),
+        "featureLimit": max(feature_limit(c) for c in group),
+        "propertiesSchema": {
+            "type": "object",
+            "properties": {k: {"type": v} for k, v in properties.items()},
+        },
     }
 
 
@@ -285,15 +307,19 @@ def tilejson(session: Session, base: str, tileset: Tileset) -> dict[str, Any]:
         "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, zoom],
         "vector_layers": [
             {
-                "id": layer_name(c),
-                "description": c.title,
-                "minzoom": c.min_zoom,
-                "maxzoom": c.max_zoom,
-                "fields": {k: JSON_TYPES.get(v, "String") for k, v in c.properties.items()},
+                "id": layer_name(g[-1]),
+                "description": g[-1].title if len(g) == 1 else zoom_description(g),
+                "minzoom": min(c.min_zoom for c in g),
+                "maxzoom": max(c.max_zoom for c in g),
+                "fields": {
+                    k: JSON_TYPES.get(v, "String") for c in g for k, v in c.properties.items()
+                },
             }
-            for c in tileset.layers
+            for g in layer_groups(tileset)
         ],
-        "feature_limit": {layer_name(c): feature_limit(c) for c in tileset.layers},
+        "feature_limit": {
+            layer_name(g[-1]): max(map(feature_limit, g)) for g in layer_groups(tileset)
+        },
     }
 
 

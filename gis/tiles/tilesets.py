@@ -58,14 +58,23 @@ def feature_limit(collection: Collection) -> int:
 
 
 def layer_name(collection: Collection) -> str:
-    """The MVT layer name of a collection (its id)."""
-    return collection.id
+    """The MVT layer name of a collection: its id, or ``extra["layer_name"]`` for an
+    overview drawn in its parent's layer at lower zooms."""
+    return str(collection.extra.get("layer_name", collection.id))
+
+
+def with_overviews(collection: Collection) -> tuple[Collection, ...]:
+    """The collection preceded by its generalised stand-ins for lower zooms
+    (``extra["overviews"]``: ids of registered collections, e.g. parcels merged by block)."""
+    ids = collection.extra.get("overviews", ())
+    return (*(collections.get(i) for i in ids), collection)
 
 
 def for_collection(collection_id: str) -> Tileset:
-    """The single-layer tileset of one registered collection (NotFound naming collectionId)."""
+    """The tileset of one registered collection, with its overviews at lower zooms
+    (NotFound naming collectionId)."""
     c = collections.get(collection_id)
-    return Tileset(id=c.id, title=c.title, layers=(c,))
+    return Tileset(id=c.id, title=c.title, layers=with_overviews(c))
 
 
 def basemap(selection: str | None = None) -> Tileset:
@@ -77,7 +86,9 @@ def basemap(selection: str | None = None) -> Tileset:
     still be named in ``selection`` and has its own tiles."""
     public = [c for c in collections.all_collections() if c.public]
     if not selection:
-        default = tuple(c for c in public if c.extra.get("basemap", True))
+        default = tuple(
+            layer for c in public if c.extra.get("basemap", True) for layer in with_overviews(c)
+        )
         return Tileset(id=BASEMAP_ID, title="底图 base map", layers=default)
     wanted = [s.strip() for s in selection.split(",") if s.strip()]
     known = {c.id: c for c in public}
@@ -88,6 +99,6 @@ def basemap(selection: str | None = None) -> Tileset:
             f"known: {', '.join(known) or 'none'}",
             field="collections",
         )
-    layers = tuple(known[w] for w in dict.fromkeys(wanted))
+    layers = tuple(layer for w in dict.fromkeys(wanted) for layer in with_overviews(known[w]))
     ids = ",".join(c.id for c in layers)
     return Tileset(id=f"{BASEMAP_ID}:{ids}", title=f"底图 base map ({ids})", layers=layers)

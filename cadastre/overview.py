@@ -1,0 +1,151 @@
+"""The parcel overview behind the city-wide view (tiles z10-z12): current parcels merged
+by (block, land use) and by (cadastral subzone, land use), kept up to date from the tile
+change log.
+
+A pass reads the parcel rows logged since the position the overview reflects
+(``overview_state``), finds the blocks their boxes touch (any version of a parcel, so
+retired ones count), and rebuilds exactly those blocks and their subzones; a whole-table
+change (a bulk load) or a log pruned past that position rebuilds everything. One pass
+runs at a time across all server processes (a transaction advisory lock); a pass that
+finds the lock taken does nothing. Geometries are EPSG:4490, simplified by
+``BLOCK_TOLERANCE_DEG`` / ``SUBZONE_TOLERANCE_DEG`` (about 1 m and 5 m here, below the
+size of a z12 / z10 tile unit). Functions take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import anyio.to_thread
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.db import session_factory, transaction
+from gis.settings import get_settings
+
+log = logging.getLogger(__name__)
+STATE = "parcel_overview"
+BLOCK_TOLERANCE_DEG = 1e-5
+SUBZONE_TOLERANCE_DEG = 5e-5
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What a pass did: the log position now reflected, and the blocks rebuilt (None: all)."""
+
+    seq: int
+    blocks: int | None
+    skipped: bool = False
+
+
+def refresh(session: Session) -> Refresh:
+    """Bring the overview up to the newest parcel change the session sees."""
+    locked = session.execute(
+        text("SELECT pg_try_advisory_xact_lock(hashtext('landgis.parcel_overview'))")
+    ).scalar_one()
+    if not locked:
+        return Refresh(0, 0, skipped=True)
+    after = session.execute(
+        text("SELECT seq FROM overview_state WHERE name = :n"), {"n": STATE}
+    ).scalar()
+    upto = int(session.execute(text(_LATEST)).scalar_one())
+    if after is not None and upto <= after:
+        return Refresh(int(after), 0)
+    if after is None or _must_rebuild(session, int(after), upto):
+        rebuild(session)
+        blocks = None
+    else:
+        blocks = _rebuild_touched(session, int(after), upto)
+    session.execute(text(_SAVE_STATE), {"n": STATE, "seq": upto})
+    return Refresh(upto, blocks)
+
+
+def rebuild(session: Session) -> None:
+    """Rebuild the whole overview from the current parcels."""
+    session.execute(text("DELETE FROM parcel_overview"))
+    session.execute(text(_INSERT_BLOCKS + " GROUP BY 2, 3, 4"), {"tol": BLOCK_TOLERANCE_DEG})
+    session.execute(text(_INSERT_SUBZONES + " GROUP BY 2, 4"), {"tol": SUBZONE_TOLERANCE_DEG})
+
+
+def _must_rebuild(session: Session, after: int, upto: int) -> bool:
+    """A whole-table change in the range, or log rows of it already pruned."""
+    return bool(session.execute(text(_WHOLE_OR_PRUNED), {"a": after, "u": upto}).scalar_one())
+
+
+def _rebuild_touched(session: Session, after: int, upto: int) -> int:
+    """Rebuild the blocks (and their subzones) that the logged boxes touch."""
+    session.execute(text(_TOUCHED), {"a": after, "u": upto})
+    session.execute(
+        text(
+            "DELETE FROM parcel_overview o USING touched t WHERE o.subzone_code = t.subzone_code "
+            "AND ((o.level = 'block' AND o.block_code = t.block_code) OR o.level = 'subzone')"
+        )
+    )
+    keys = " AND (p.subzone_code, coalesce(p.block_code, '')) IN (SELECT * FROM touched)"
+    session.execute(text(_INSERT_BLOCKS + keys + " GROUP BY 2, 3, 4"), {"tol": BLOCK_TOLERANCE_DEG})
+    subzones = " AND b.subzone_code IN (SELECT subzone_code FROM touched)"
+    session.execute(
+        text(_INSERT_SUBZONES + subzones + " GROUP BY 2, 4"), {"tol": SUBZONE_TOLERANCE_DEG}
+    )
+    count = int(session.execute(text("SELECT count(*) FROM touched")).scalar_one())
+    session.execute(text("DROP TABLE touched"))
+    return count
+
+
+def refresh_pass() -> Refresh:
+    """One pass in its own unit of work (the background loop's step)."""
+    with session_factory()() as session, transaction(session):
+        done = refresh(session)
+    if done.blocks is None:
+        log.info("parcel overview rebuilt (log position %s)", done.seq)
+    return done
+
+
+async def run(interval_s: float | None = None) -> None:
+    """Refresh the overview now and every ``interval_s`` seconds, until cancelled."""
+    interval = get_settings().overview_refresh_interval_s if interval_s is None else interval_s
+    if interval <= 0:
+        return
+    while True:
+        try:
+            await anyio.to_thread.run_sync(refresh_pass)
+        except Exception:
+            log.exception("the parcel overview refresh failed; next pass in %s s", interval)
+        await asyncio.sleep(interval)
+
+
+_LATEST = (
+    "SELECT coalesce((SELECT seq FROM tile_change WHERE table_name = 'parcel' "
+    "ORDER BY seq DESC LIMIT 1), 0)"
+)
+_SAVE_STATE = (
+    "INSERT INTO overview_state (name, seq) VALUES (:n, :seq) "
+    "ON CONFLICT (name) DO UPDATE SET seq = excluded.seq"
+)
+_WHOLE_OR_PRUNED = """
+SELECT EXISTS (SELECT 1 FROM tile_change WHERE table_name = 'parcel'
+               AND seq > :a AND seq <= :u AND west IS NULL)
+    OR EXISTS (SELECT 1 FROM tile_change_pruned WHERE table_name = 'parcel' AND upto > :a)
+"""
+# the blocks any version of a parcel in a logged box belongs to
+_TOUCHED = """
+CREATE TEMP TABLE touched ON COMMIT DROP AS
+SELECT DISTINCT p.subzone_code, coalesce(p.block_code, '') AS block_code
+FROM tile_change c
+JOIN parcel p ON p.geom && ST_MakeEnvelope(c.west, c.south, c.east, c.north, 4490)
+WHERE c.table_name = 'parcel' AND c.seq > :a AND c.seq <= :u
+"""
+_INSERT_BLOCKS = """
+INSERT INTO parcel_overview (level, subzone_code, block_code, land_use, parcels, area_m2, geom)
+SELECT 'block', p.subzone_code, coalesce(p.block_code, ''), p.land_use, count(*),
+       sum(p.area_m2), ST_Multi(ST_SimplifyPreserveTopology(ST_Union(p.geom), :tol))
+FROM parcel p WHERE p.end_lifespan IS NULL
+"""
+_INSERT_SUBZONES = """
+INSERT INTO parcel_overview (level, subzone_code, block_code, land_use, parcels, area_m2, geom)
+SELECT 'subzone', b.subzone_code, '', b.land_use, sum(b.parcels), sum(b.area_m2),
+       ST_Multi(ST_SimplifyPreserveTopology(ST_Union(b.geom), :tol))
+FROM parcel_overview b WHERE b.level = 'block'
+"""

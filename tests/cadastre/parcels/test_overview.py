@@ -1,0 +1,87 @@
+"""The parcel overview behind the city-wide tiles (z10-z12): built from the register,
+kept up to date from the tile change log, equal to a full rebuild after random edits,
+and drawn as the layer ``parcels`` of the parcel tiles below z13."""
+
+from __future__ import annotations
+
+import random
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from cadastre import overview
+from tests.gis.tiles.conftest import tile_at
+from tests.gis.tiles.mvt import decode
+
+ROWS = (
+    "SELECT level, subzone_code, block_code, land_use, parcels, area_m2, "
+    "round(ST_Area(geom::geography)) AS geo_area FROM parcel_overview "
+    "ORDER BY 1, 2, 3, 4"
+)
+
+
+def _rows(db: Session) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in db.execute(text(ROWS))]
+
+
+def test_overview_sums_the_current_register(db: Session) -> None:
+    overview.refresh(db)
+    for level in ("block", "subzone"):
+        parcels, area = db.execute(
+            text("SELECT sum(parcels), sum(area_m2) FROM parcel_overview WHERE level = :l"),
+            {"l": level},
+        ).one()
+        expected = db.execute(
+            text("SELECT count(*), sum(area_m2) FROM parcel WHERE end_lifespan IS NULL")
+        ).one()
+        assert (parcels, area) == tuple(expected)
+    valid = db.execute(text("SELECT bool_and(ST_IsValid(geom)) FROM parcel_overview"))
+    assert valid.scalar_one()
+
+
+def test_incremental_refresh_equals_a_full_rebuild_after_random_edits(db: Session) -> None:
+    overview.refresh(db)
+    rng = random.Random(11)
+    ids = list(db.scalars(text("SELECT id FROM parcel WHERE end_lifespan IS NULL ORDER BY id")))
+    for parcel_id in rng.sample(ids, 12):  # a new land use for some, retirement for others
+        if rng.random() < 0.5:
+            db.execute(
+                text("UPDATE parcel SET land_use = :u WHERE id = :i"),
+                {"u": rng.choice(["0701", "0502", "0601", "0101"]), "i": parcel_id},
+            )
+        else:
+            db.execute(
+                text("UPDATE parcel SET end_lifespan = now() WHERE id = :i"), {"i": parcel_id}
+            )
+    done = overview.refresh(db)
+    assert done.blocks is not None and 0 < done.blocks <= 12 * 2  # only the touched blocks
+    incremental = _rows(db)
+    overview.rebuild(db)
+    assert incremental == _rows(db)
+    again = overview.refresh(db)
+    assert again.blocks == 0  # nothing new in the log: nothing rebuilt
+
+
+def test_a_whole_table_change_rebuilds_everything(db: Session) -> None:
+    overview.refresh(db)
+    db.execute(text("INSERT INTO tile_change (table_name) VALUES ('parcel')"))  # as a bulk load
+    assert overview.refresh(db).blocks is None
+
+
+def test_city_wide_tiles_draw_the_overview(client: TestClient, db: Session) -> None:
+    overview.refresh(db)
+    lon, lat = db.execute(
+        text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)) c FROM parcel) s")
+    ).one()
+    for z in (10, 11, 12):
+        tile = tile_at(lon, lat, z)
+        resp = client.get(f"/ogc/collections/parcels/tiles/WebMercatorQuad/{z}/{tile.y}/{tile.x}")
+        assert resp.status_code == 200, (z, resp.status_code)
+        layer = decode(resp.content)["parcels"]
+        assert layer.features and {"land_use", "parcels"} <= set(layer.features[0]["properties"])
+    meta = client.get("/ogc/collections/parcels/tiles/WebMercatorQuad").json()
+    [layer_meta] = meta["layers"]
+    assert layer_meta["minTileMatrix"] == "10" and "z10-z11" in layer_meta["description"]
+    tj = client.get("/ogc/collections/parcels/tiles/WebMercatorQuad/tilejson.json").json()
+    assert tj["minzoom"] == 10 and [v["id"] for v in tj["vector_layers"]] == ["parcels"]
