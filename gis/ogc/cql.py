@@ -264,6 +264,26 @@ class SqlFilter:
 def translate(
     collection: Collection, text: str, lang: str | None, crs: OutputCrs, prefix: str = "f"
 ) -> tuple[str, dict[str, Any]]:
-    """The SQL condition and its bound parameters (named ``prefix``N) for a CQL2 filter."""
-    sql_filter = SqlFilter(collection, crs, prefix)
-    return sql_filter.to_sql(parse(text, lang)), sql_filter.params
+    """The SQL condition and its bound parameters (named ``prefix``N) for a CQL2 filter.
+
+    Compiled once per distinct filter text (and collection, language, CRS): a map or a
+    client repeating a filter pays for the parse once. A refused filter is not kept."""
+    key = (_signature(collection), text, lang, crs, prefix)
+    hit = _COMPILED.get(key)
+    if hit is None:
+        sql_filter = SqlFilter(collection, crs, prefix)
+        hit = (sql_filter.to_sql(parse(text, lang)), sql_filter.params)
+        if len(_COMPILED) >= MAX_COMPILED:
+            _COMPILED.clear()
+        _COMPILED[key] = hit
+    return hit[0], dict(hit[1])
+
+
+MAX_COMPILED = 1024  # distinct filters kept per process (a pure memo of translate)
+_COMPILED: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+
+
+def _signature(c: Collection) -> tuple[Any, ...]:
+    """What of a collection a compiled filter depends on."""
+    props = tuple(c.properties.items())
+    return (c.id, c.table, c.geometry_column, c.datetime_column, props)
