@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-CODE   := gis cadastre trading landgis tests benchmarks
+CODE   := gis cadastre trading landgis client tests benchmarks
 
 .PHONY: run test setup system lint typecheck unit bench stop clean
 
@@ -21,10 +21,10 @@ setup: system $(STAMP)
 system:
 	@bash scripts/system-deps.sh
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e ./client -e '.[dev]'
 	touch $(STAMP)
 
 lint: $(STAMP)

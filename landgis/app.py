@@ -13,7 +13,7 @@ from cadastre import api as cadastre_api
 from cadastre import maps as cadastre_maps
 from cadastre import overview as parcel_overview
 from cadastre.exchange import api as exchange_api
-from gis import health
+from gis import health, reference_api
 from gis.auth import api as auth_api
 from gis.db import get_session
 from gis.ogc import api as ogc_api
@@ -29,6 +29,7 @@ from trading import closer as trading_closer
 
 ROUTERS = [
     health.router,
+    reference_api.router,
     auth_api.router,
     auth_api.users,
     cadastre_maps.router,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import subprocess
 
 import httpx
+from landgis_client import Client
 from owslib.ogcapi.features import Features
-
-from gis.client import Client
 
 
 def _ogrinfo(*args: str) -> str:

@@ -1,6 +1,6 @@
 """The planners' Python client for a running landgis server.
 
-    from gis.client import Client
+    from landgis_client import Client
     c = Client("http://127.0.0.1:8000")            # token=... only for writes
     c.collections()                                 # ids and titles
     gdf = c.items("parcels", filter="land_use LIKE '07%'", bbox=(113.74, 23.0, 113.76, 23.02))
@@ -11,10 +11,11 @@ Items come as a GeoDataFrame in EPSG:4490 (lon/lat; the server's CRS84 output, W
 CGCS2000 being taken as equal). Paging follows the ``next`` links.
 
 Offline maps: ``GeoDataFrame.explore()`` loads Leaflet from a CDN by default.
-:func:`gis.web.maps.configure_offline` points folium at the server's own copies under
-``/static/vendor`` with relative links (right for pages the server renders). A notebook
-is not served by landgis, so :meth:`Client.explore` points folium at the same files as
-absolute URLs on ``base_url`` and draws no web tiles: the map needs only the server.
+:meth:`Client.explore` points folium at the server's own copies under ``/static/vendor``
+as absolute URLs on ``base_url`` and draws no web tiles: the map needs only the server.
+
+This package is its own small distribution (``client/`` in the landgis repository): it
+needs httpx, geopandas, pyogrio and folium, never the server's packages.
 """
 
 from __future__ import annotations
@@ -28,9 +29,17 @@ import geopandas as gpd
 import httpx
 import pandas as pd
 
-from gis.web.maps import OFFLINE_CSS, OFFLINE_JS
-
 PAGE = 1000
+VENDOR = "/static/vendor"  # the server's own copies of Leaflet and jQuery
+OFFLINE_JS = [
+    ("leaflet", f"{VENDOR}/leaflet/leaflet.js"),
+    ("jquery", f"{VENDOR}/jquery/jquery.min.js"),
+]
+OFFLINE_CSS = [
+    ("leaflet_css", f"{VENDOR}/leaflet/leaflet.css"),
+    ("landgis_css", "/static/landgis.css"),
+]
+__all__ = ["Client", "ClientError"]
 
 
 class ClientError(RuntimeError):
@@ -64,6 +73,11 @@ class Client:
                 problem = {"detail": r.text}
             raise ClientError(r.status_code, problem)
         return dict(r.json())
+
+    def land_use_classes(self) -> pd.DataFrame:
+        """GB/T 21010 land-use classes (code, name_zh, name_en, level), as the server has them."""
+        doc = self._get("/api/v1/land-use-classes")
+        return pd.DataFrame(doc["classes"]).set_index("code")
 
     def collections(self) -> pd.DataFrame:
         """id, title and description of every collection the caller may read."""
@@ -108,7 +122,27 @@ class Client:
                 features = features[:limit]
                 break
             url = next((x["href"] for x in doc["links"] if x["rel"] == "next"), None)
+        if not features:
+            return self._empty(collection, properties)
         return _frame(features)
+
+    def _empty(self, collection: str, properties: Iterable[str] | None) -> gpd.GeoDataFrame:
+        """An empty frame with the columns a non-empty answer would have (the collection's
+        queryables, or the ``properties`` asked for), so column code still runs."""
+        if properties is not None:
+            columns = list(properties)
+        else:
+            schema = self._get(f"/ogc/collections/{collection}/queryables")
+            columns = [
+                name
+                for name, spec in schema.get("properties", {}).items()
+                if spec.get("x-ogc-role") != "primary-geometry"
+            ]
+        frame = gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=4490
+        )
+        frame.index = pd.Index([], name="id")
+        return frame
 
     def compliance(
         self,
@@ -167,8 +201,6 @@ def _geojson(geometry: Any) -> dict[str, Any]:
 
 
 def _frame(features: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-    if not features:
-        return gpd.GeoDataFrame(geometry=[], crs=4490)
     gdf = gpd.GeoDataFrame.from_features(features, crs=4490)
     gdf.index = pd.Index([f["id"] for f in features], name="id")
     return gdf
