@@ -110,6 +110,8 @@ def load_demo_if_empty(
 ) -> int:
     """Load the demo district into an empty register; returns parcels loaded (0 if not empty)."""
     from cadastre.demo import load_demo, register_is_empty
+    from cadastre.demo_imagery import load_demo_imagery
+    from landgis.collections import register_all
     from trading.demo import load_demo_listings
 
     with session_factory()() as session:
@@ -124,6 +126,9 @@ def load_demo_if_empty(
         session.commit()
     with session_factory()() as session:
         load_demo_listings(session)  # commits through the trading services
+    register_all()  # the approval sources the change run's verdicts read
+    with session_factory()() as session:
+        load_demo_imagery(session, settings.demo_seed if seed is None else seed)
     return n
 
 
