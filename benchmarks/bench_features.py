@@ -32,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +40,13 @@ from sqlalchemy import text
 
 from benchmarks.common import (
     PEERS,
-    RESULTS,
     bench_settings,
     build_demo_database,
+    database_has_parcels,
     free_port,
+    load_average,
+    package_version,
+    save_result,
     start,
 )
 from gis import cluster
@@ -384,21 +386,25 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="worker processes of every server")
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     ap.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
+    ap.add_argument("--allow-busy", action="store_true", help="keep a result of a busy machine")
     args = ap.parse_args()
+    load_before = load_average()
     settings = bench_settings(args.database)
     override_settings(settings)
     PEERS.mkdir(exist_ok=True)
     if settings.uses_local_cluster:
         cluster.start(settings)
-    if not args.reuse:
+    if not (args.reuse and database_has_parcels(settings, args.parcels)):
         build(settings, args.parcels, args.seed)
     summary = summarise(run(args, settings), args)
     print_table(summary)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M")
-    out = RESULTS / f"features-{args.parcels}-{stamp}.json"
-    out.write_text(json.dumps(summary, indent=1))
-    print(f"written to {out}")
+    peers = {
+        "tipg": package_version(venv("tipg", [TIPG, "uvicorn"]), "tipg"),
+        "pygeoapi": package_version(venv("pygeoapi", PYGEOAPI), "pygeoapi"),
+    }
+    save_result(
+        f"features-{args.parcels}", {"summary": summary}, load_before, peers, args.allow_busy
+    )
 
 
 if __name__ == "__main__":

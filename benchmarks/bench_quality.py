@@ -22,11 +22,16 @@ import platform
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from benchmarks.common import RESULTS, bench_settings, build_demo_database
+from benchmarks.common import (
+    bench_settings,
+    build_demo_database,
+    database_has_parcels,
+    load_average,
+    save_result,
+)
 from gis.db import engine_for
 from gis.settings import Settings, override_settings
 
@@ -128,10 +133,12 @@ def main() -> None:
     ap.add_argument("--zone", default=None, help="9-digit zone; default: the whole register")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
+    ap.add_argument("--allow-busy", action="store_true", help="keep a result of a busy machine")
     args = ap.parse_args()
+    load_before = load_average()
     settings = bench_settings(args.database)
     override_settings(settings)
-    if not args.reuse:
+    if not (args.reuse and database_has_parcels(settings, args.parcels)):
         build(settings, args.parcels, args.seed)
     rows = []
     for i in range(args.rounds):  # alternate, so caches favour neither side
@@ -145,11 +152,13 @@ def main() -> None:
             rows.append(result)
     summary = summarise(rows, args)
     print(json.dumps(summary, indent=1))
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M")
-    out = RESULTS / f"quality-{args.parcels}-{stamp}.json"
-    out.write_text(json.dumps({"summary": summary, "runs": rows}, indent=1))
-    print(f"written to {out}")
+    save_result(
+        f"quality-{args.parcels}",
+        {"summary": summary, "runs": rows},
+        load_before,
+        None,
+        args.allow_busy,
+    )
 
 
 def summarise(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:

@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +37,13 @@ from sqlalchemy import text
 
 from benchmarks.common import (
     PEERS,
-    RESULTS,
     bench_settings,
     build_demo_database,
+    database_has_parcels,
     free_port,
+    load_average,
+    package_version,
+    save_result,
     start,
 )
 from gis.db import engine_for
@@ -280,19 +282,23 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200, help="requests per server and level")
     ap.add_argument("--rounds", type=int, default=3, help="repetitions; medians are reported")
     ap.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
+    ap.add_argument("--allow-busy", action="store_true", help="keep a result of a busy machine")
     args = ap.parse_args()
+    load_before = load_average()
     settings = bench_settings(args.database)
     override_settings(settings)
     PEERS.mkdir(exist_ok=True)
-    if not args.reuse:
+    if not (args.reuse and database_has_parcels(settings, args.parcels)):
         build(settings, args.parcels, args.seed)
     summary = summarise(run(args, settings), args)
     print(json.dumps(summary, indent=1))
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M")
-    out = RESULTS / f"tiles-{args.parcels}-{stamp}.json"
-    out.write_text(json.dumps(summary, indent=1))
-    print(f"written to {out}")
+    save_result(
+        f"tiles-{args.parcels}",
+        {"summary": summary},
+        load_before,
+        {"tipg": package_version(ensure_tipg(), "tipg")},
+        args.allow_busy,
+    )
 
 
 if __name__ == "__main__":

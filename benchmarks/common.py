@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import platform
 import socket
 import subprocess
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -80,3 +85,89 @@ def start(
     proc.terminate()
     proc.wait(timeout=20)
     raise RuntimeError(f"{name} did not start; see {log.name}")
+
+
+BUSY_LOAD_PER_CORE = 0.75  # a 1-minute load average above this (per core) is a busy machine
+
+
+def load_average() -> float:
+    """The machine's 1-minute load average."""
+    return os.getloadavg()[0]
+
+
+def busy_limit() -> float:
+    return BUSY_LOAD_PER_CORE * (os.cpu_count() or 1)
+
+
+def package_version(python: Path | str, package: str) -> str:
+    """The version of ``package`` installed for the interpreter ``python`` ('' if none)."""
+    out = subprocess.run(
+        [str(python), "-c", f"import importlib.metadata as m; print(m.version({package!r}))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return out.stdout.strip()
+
+
+def save_result(
+    prefix: str,
+    payload: dict[str, Any],
+    load_before: float,
+    peers: dict[str, str] | None = None,
+    allow_busy: bool = False,
+) -> Path | None:
+    """Write ``payload`` to ``results/PREFIX-STAMP.json`` with the machine's load average
+    before and after the run and the peers' versions; refuse (return None, say why) when
+    the machine was busy, since a ratio measured under foreign load is not a result."""
+    load_after = load_average()
+    machine = {
+        "host": platform.node(),
+        "cores": os.cpu_count(),
+        "load_before": round(load_before, 2),
+        "load_after": round(load_after, 2),
+        "busy_limit": round(busy_limit(), 2),
+    }
+    print(f"load average before {load_before:.2f}, after {load_after:.2f}", flush=True)
+    for name, version in (peers or {}).items():
+        print(f"peer {name} {version or '(not installed)'}", flush=True)
+    if max(load_before, load_after) > busy_limit() and not allow_busy:
+        print(
+            f"NOT written: the load average passed {busy_limit():.2f} (other work on the "
+            "machine); run again on a quiet machine, or pass --allow-busy to keep it marked",
+            flush=True,
+        )
+        return None
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M")
+    out = RESULTS / f"{prefix}-{stamp}.json"
+    body = {**payload, "machine": machine, "peer_versions": peers or {}}
+    out.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n")
+    print(f"written to {out}", flush=True)
+    return out
+
+
+def database_has_parcels(settings: Settings, parcels: int) -> bool:
+    """True when the bench database exists, is migrated and holds ``parcels`` parcels."""
+    try:
+        with engine_for(settings.sqlalchemy_url()).connect() as conn:
+            count = conn.execute(
+                text("SELECT count(*) FROM parcel WHERE end_lifespan IS NULL")
+            ).scalar_one()
+    except Exception:  # noqa: BLE001 - no database, no table: build one
+        dispose_engines()
+        return False
+    return int(count) == parcels
+
+
+def prepare_database(
+    settings: Settings, parcels: int, seed: int, reuse: bool, extra_sql: Iterable[str] = ()
+) -> None:
+    """Keep the database of an earlier run when ``reuse`` and it holds the same number of
+    parcels; otherwise (no earlier database, or another size) build one and say so."""
+    if reuse and database_has_parcels(settings, parcels):
+        print(f"reusing {settings.database_name} ({parcels} parcels)", flush=True)
+        return
+    if reuse:
+        print(f"no earlier {settings.database_name} with {parcels} parcels: building one")
+    build_demo_database(settings, parcels, seed, extra_sql)
