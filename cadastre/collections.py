@@ -10,6 +10,18 @@ from __future__ import annotations
 from cadastre.editor import ParcelEditor
 from gis.collections import Collection
 
+# the parcels a unit code came from / became through splits and merges (parcel_lineage)
+_PREDECESSORS = (
+    "SELECT DISTINCT p.unit_code FROM parcel c JOIN parcel_lineage l ON l.child_id = c.id "
+    "JOIN parcel p ON p.id = l.parent_id WHERE c.unit_code = :fid AND p.unit_code <> :fid "
+    "ORDER BY 1"
+)
+_SUCCESSORS = (
+    "SELECT DISTINCT c.unit_code FROM parcel p JOIN parcel_lineage l ON l.parent_id = p.id "
+    "JOIN parcel c ON c.id = l.child_id WHERE p.unit_code = :fid AND c.unit_code <> :fid "
+    "ORDER BY 1"
+)
+
 PARCELS = Collection(
     id="parcels",
     title="宗地 cadastral parcels",
@@ -25,11 +37,17 @@ PARCELS = Collection(
     id_column="unit_code",
     where="end_lifespan IS NULL",
     datetime_column="begin_lifespan",
+    lifespan=("begin_lifespan", "end_lifespan"),  # ?datetime= reads the register as it was
+    version_column="version",
     edit_roles=frozenset({"surveyor", "registrar"}),
     editor=ParcelEditor(),
     min_zoom=13,
     # below z13 the parcels' tiles are drawn from the overviews (one MVT layer "parcels")
-    extra={"overviews": ("parcels-by-subzone", "parcels-by-block")},
+    extra={
+        "overviews": ("parcels-by-subzone", "parcels-by-block"),
+        "predecessors_sql": _PREDECESSORS,
+        "successors_sql": _SUCCESSORS,
+    },
 )
 
 _OVERVIEW_PROPERTIES = {

@@ -50,6 +50,10 @@ class Collection:
     id_column: str = "id"
     where: str | None = None  # fixed SQL condition, e.g. "end_lifespan IS NULL"
     datetime_column: str | None = None
+    # a versioned collection keeps every version: (valid from, valid to) columns, and
+    # ``where`` then selects the current versions only; ``datetime`` reads the past
+    lifespan: tuple[str, str] | None = None
+    version_column: str | None = None
     public: bool = True
     read_roles: frozenset[str] = frozenset()
     edit_roles: frozenset[str] = frozenset()

@@ -84,3 +84,10 @@ class TooManyRequests(LandgisError):
     def __init__(self, detail: str, *, retry_after: int, field: str | None = None) -> None:
         super().__init__(detail, field=field, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class Gone(LandgisError):
+    """The thing asked for existed and was retired (a parcel split or merged away);
+    ``links`` in ``extra`` name what replaced it."""
+
+    title = "Gone"

@@ -22,6 +22,7 @@ STATUS: list[tuple[type[e.LandgisError], int]] = [
     (e.PayloadTooLarge, 413),
     (e.UnsupportedFormat, 415),
     (e.TooManyRequests, 429),
+    (e.Gone, 410),
 ]
 PROBLEM = "application/problem+json"
 
@@ -102,6 +103,7 @@ _TITLES = {
     401: "Not authenticated",
     403: "Forbidden",
     413: "Payload too large",
+    410: "Gone",
     429: "Too many requests",
 }
 

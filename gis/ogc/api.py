@@ -17,9 +17,8 @@ from gis.auth.deps import optional_principal
 from gis.auth.service import Principal
 from gis.collections import Collection
 from gis.db import get_session
-from gis.errors import NotFound
+from gis.ogc import api_versions, documents, html, repository, service
 from gis.ogc import crs as crs_mod
-from gis.ogc import documents, html, repository, service
 from gis.ogc.documents import GEOJSON, JSON
 from gis.ogc.errors import InvalidParameter
 from gis.ogc.params import (
@@ -246,7 +245,7 @@ def item(
     chosen = None if properties is None else parse_properties(c, properties)
     feature = repository.item(session, c, out_crs, feature_id, chosen)
     if feature is None:
-        raise NotFound(f"no feature {feature_id!r} in {c.id!r}", field="featureId")
+        raise api_versions.gone_or_missing(session, c, _base(request), feature_id)
     if as_html:
         return HTMLResponse(
             html.items(c.title, f'{{"type":"FeatureCollection","features":[{feature}]}}')
@@ -256,6 +255,8 @@ def item(
         documents.link(f"{href}/items/{feature_id}", "self", GEOJSON),
         documents.link(href, "collection", JSON, c.title),
     ]
+    if c.lifespan is not None:
+        links += api_versions.lineage_links(session, c, _base(request), feature_id)
     text = feature[:-1] + f', "links": {json.dumps(links)}}}'
     headers = {
         "Content-Crs": crs_mod.header(out_crs),
@@ -268,6 +269,7 @@ def _include_writes() -> None:
     from gis.ogc import api_write
 
     router.include_router(api_write.router, prefix="")
+    router.include_router(api_versions.router, prefix="")
 
 
 _include_writes()

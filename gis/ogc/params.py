@@ -92,6 +92,9 @@ def add_datetime(q: Query, c: Collection, value: str) -> None:
     start, end = _instant(parts[0]), _instant(parts[-1])
     if start and end and start > end:
         raise InvalidParameter("datetime interval ends before it starts", field="datetime")
+    if c.lifespan is not None:  # versioned: the versions valid at that time (or then)
+        _lifespan_at(q, c.lifespan, start, end, instant=len(parts) == 1)
+        return
     if not c.datetime_column:
         return  # OGC: a collection without time ignores the parameter
     col = f't."{c.datetime_column}"'
@@ -102,6 +105,30 @@ def add_datetime(q: Query, c: Collection, value: str) -> None:
         q.add(f"{col} >= :dt_start", dt_start=start)
     if end:
         q.add(f"{col} <= :dt_end", dt_end=end)
+
+
+def _lifespan_at(
+    q: Query,
+    lifespan: tuple[str, str],
+    start: datetime | None,
+    end: datetime | None,
+    instant: bool,
+) -> None:
+    """Versions valid at the instant ``start`` (valid from <= t < valid to), or valid at
+    any time in [start, end] (open ends allowed), instead of the current versions."""
+    begin_col, end_col = (f't."{col}"' for col in lifespan)
+    if instant and start:
+        q.lifespan_where = f"{begin_col} <= :dt_at AND ({end_col} IS NULL OR {end_col} > :dt_at)"
+        q.params["dt_at"] = start
+        return
+    conds = []
+    if end:
+        conds.append(f"{begin_col} <= :dt_end")
+        q.params["dt_end"] = end
+    if start:
+        conds.append(f"({end_col} IS NULL OR {end_col} > :dt_start)")
+        q.params["dt_start"] = start
+    q.lifespan_where = " AND ".join(conds) or "TRUE"
 
 
 def _names(value: str) -> list[str]:

@@ -34,6 +34,8 @@ class Query:
     params: dict[str, Any] = field(default_factory=dict)
     sort: tuple[SortKey, ...] = ()
     properties: tuple[str, ...] | None = None
+    # a versioned collection read at a time: this condition replaces its "current" filter
+    lifespan_where: str | None = None
 
     def add(self, sql: str, **params: Any) -> None:
         self.conditions.append(sql)
@@ -65,6 +67,10 @@ def feature_sql(c: Collection, crs: OutputCrs, properties: tuple[str, ...] | Non
     """
     names = tuple(c.properties) if properties is None else _published(c, properties)
     props = ", ".join(f"'{name}', t.\"{name}\"" for name in names)
+    if c.lifespan is not None and properties is None:  # each version says when it was valid
+        begin, end = c.lifespan
+        valid = f"'valid_from', t.\"{begin}\", 'valid_to', t.\"{end}\""
+        props = f"{props}, {valid}" if props else valid
     return (
         f'\'{{"type":"Feature","id":\' || to_json(t."{c.id_column}")::text'
         f" || ',\"geometry\":' || {geometry_sql(c, crs)}"
@@ -73,7 +79,8 @@ def feature_sql(c: Collection, crs: OutputCrs, properties: tuple[str, ...] | Non
 
 
 def where_sql(c: Collection, q: Query) -> str:
-    conds = ([f"({c.where})"] if c.where else []) + q.conditions
+    base = q.lifespan_where if q.lifespan_where is not None else c.where
+    conds = ([f"({base})"] if base else []) + q.conditions
     return " AND ".join(conds) or "TRUE"
 
 

@@ -54,7 +54,9 @@ def test_items_paging_links_and_number_matched(client: TestClient, n_parcels: in
 def test_public_attributes_only(client: TestClient) -> None:
     feature = client.get("/ogc/collections/parcels/items", params={"limit": 1}).json()
     props = feature["features"][0]["properties"]
-    assert set(props) == {"unit_code", "land_use", "area_m2", "reg_status"}
+    published = {"unit_code", "land_use", "area_m2", "reg_status"}
+    assert set(props) == published | {"valid_from", "valid_to"}  # a versioned collection
+    assert props["valid_to"] is None  # the current version
     assert len(feature["features"][0]["id"]) == 28
 
 
@@ -122,18 +124,25 @@ def test_property_query_parameter(client: TestClient) -> None:
     assert feats and {f["properties"]["land_use"] for f in feats} == {"0701"}
 
 
-def test_datetime_filters_on_the_version_start(client: TestClient, n_parcels: int) -> None:
+def test_datetime_reads_the_register_as_valid_then(client: TestClient, n_parcels: int) -> None:
+    """Parcels are versioned: ``datetime`` selects the versions valid at that instant (or
+    at any time in an interval), not the ones that began then."""
     everything = client.get("/ogc/collections/parcels/items", params={"limit": 1000}).json()
     assert everything["numberMatched"] == n_parcels
-    future = client.get(
-        "/ogc/collections/parcels/items", params={"datetime": "2999-01-01T00:00:00Z/.."}
+    before = client.get(
+        "/ogc/collections/parcels/items", params={"datetime": "1990-01-01T00:00:00Z"}
     ).json()
-    assert future["features"] == [] and future["numberMatched"] == 0
-    past = client.get(
+    assert before["features"] == [] and before["numberMatched"] == 0  # no register yet
+    future = client.get(
+        "/ogc/collections/parcels/items",
+        params={"datetime": "2999-01-01T00:00:00Z/..", "limit": 1000},
+    ).json()
+    assert future["numberMatched"] == n_parcels  # still valid then, as far as we know
+    ever = client.get(
         "/ogc/collections/parcels/items",
         params={"datetime": "../2999-01-01T00:00:00Z", "limit": 1000},
     ).json()
-    assert past["numberReturned"] == n_parcels
+    assert ever["numberMatched"] >= n_parcels  # every version ever valid
     r = client.get("/ogc/collections/parcels/items", params={"datetime": "2030-01-01/2020-01-01"})
     assert r.status_code == 400 and r.json()["field"] == "datetime"
 
