@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     # Each server process closes listings past their deadline this often (0: only by hand)
     trading_close_interval_s: float = Field(15, ge=0)
 
+    # Certificates (registry, issue 11): the registering authority printed on them, the base
+    # of their public verification URL (/verify/{number}; default public_url, then
+    # http://host:port) and the CJK font their PDF embeds (default: Noto Sans CJK SC).
+    registry_authority: str = "东莞市自然资源局"
+    certificate_base_url: str | None = None
+    certificate_font_file: Path | None = None
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

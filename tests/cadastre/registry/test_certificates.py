@@ -27,11 +27,13 @@ def test_certificate_page_states_the_register(
     db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
 ) -> None:
     page = _certificate(db, unit_codes[0], holders)
-    assert unit_codes[0] in page and "不动产登记证" in page
+    assert unit_codes[0] in page and "不动产权证书" in page
     for h in holders:
         assert h["name"] in page and "1/2" in page
     assert "m²" in page and "<svg" in page and "<path" in page
-    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # nothing is fetched: no stylesheet, script or image from anywhere (the only URL is the
+    # certificate's own verification link)
+    assert "<link" not in page and 'src="' not in page and "@import" not in page
     check = certificates.verify_page(page)
     assert check.ok and check.unit_code == unit_codes[0]
 
@@ -42,17 +44,17 @@ def test_cli_verifies_saved_certificate_and_catches_edits(
     page = _certificate(db, unit_codes[1], holders)
     good = tmp_path / "cert.html"
     good.write_text(page, encoding="utf-8")
-    r = runner.invoke(cadastre_cli, ["verify-certificate", str(good)])
+    r = runner.invoke(cadastre_cli, ["verify-certificate", str(good), "--offline"])
     assert r.exit_code == 0 and "signature valid and page unaltered" in r.output
 
     visible = tmp_path / "visible.html"
     visible.write_text(page.replace("<td>1/2</td>", "<td>1/1</td>", 1), encoding="utf-8")
-    r = runner.invoke(cadastre_cli, ["verify-certificate", str(visible)])
+    r = runner.invoke(cadastre_cli, ["verify-certificate", str(visible), "--offline"])
     assert r.exit_code == 2 and "visible page was edited" in r.output
 
     forged = tmp_path / "forged.html"
     forged.write_text(page.replace('"share":"1/2"', '"share":"1/1"', 1), encoding="utf-8")
-    r = runner.invoke(cadastre_cli, ["verify-certificate", str(forged)])
+    r = runner.invoke(cadastre_cli, ["verify-certificate", str(forged), "--offline"])
     assert r.exit_code == 2 and "signature does not match" in r.output
 
 
@@ -66,9 +68,10 @@ def test_other_key_does_not_verify(
     other.write_text(signing.public_key_pem(Ed25519PrivateKey.generate().public_key()))
     cert = tmp_path / "c.html"
     cert.write_text(page, encoding="utf-8")
-    ok = runner.invoke(cadastre_cli, ["verify-certificate", str(cert), "--public-key", str(ours)])
+    args = ["verify-certificate", str(cert), "--offline", "--public-key"]
+    ok = runner.invoke(cadastre_cli, [*args, str(ours)])
     assert ok.exit_code == 0
-    bad = runner.invoke(cadastre_cli, ["verify-certificate", str(cert), "--public-key", str(other)])
+    bad = runner.invoke(cadastre_cli, [*args, str(other)])
     assert bad.exit_code == 2 and "signature does not match" in bad.output
 
 
@@ -79,7 +82,7 @@ def test_mortgage_gets_a_registration_proof(
     m = {"amount": "2500000.50", "creditor": "东莞农村商业银行", "term_end": "2036-06-30"}
     number = run_case(db, "mortgage", unit_code=unit_codes[3], mortgage=m, through="issue")
     page = certificates.page_for_case(db, number)
-    assert "不动产证明" in page and "抵押" in page
+    assert "不动产证明" in page and "不动产登记证明" in page and "抵押" in page
     data = json.loads(
         certificates.EMBED.search(page).group(1)  # type: ignore[union-attr]
     )
