@@ -163,8 +163,9 @@ def _figures(canvas: Canvas, y: float, parcel: dict[str, Any], url: str, data: s
 
 def _qr(canvas: Canvas, x: float, y: float, qr: segno.QRCode, width: float) -> None:
     """A QR code ``width`` points wide, quiet zone of 4 modules included."""
-    rows = [[bool(v) for v in row] for row in qr.matrix_iter(scale=1, border=4)]
-    canvas.modules(x, y, rows, width / len(rows))
+    rows = [[bool(v) for v in row] for row in qr.matrix]
+    module = width / (len(rows) + 8)
+    canvas.modules(x + 4 * module, y + 4 * module, rows, module)
 
 
 def _map(canvas: Canvas, x: float, y: float, size: float, parcel: dict[str, Any]) -> None:

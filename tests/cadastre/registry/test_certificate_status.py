@@ -140,9 +140,7 @@ def test_split_unit_cancels_its_certificate_naming_the_parts(
     assert "已注销" in page and parts[0] in page
 
 
-def test_merged_units_cancel_both_certificates(
-    db: Session, client: TestClient, auth: Any
-) -> None:
+def test_merged_units_cancel_both_certificates(db: Session, client: TestClient, auth: Any) -> None:
     a, b = touching_pair(db, 1)
     holders = [dict(ALICE), dict(BOB)]
     certs = [issued(db, "first_registration", c, holders=holders)[0] for c in (a, b)]
