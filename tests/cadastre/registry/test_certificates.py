@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from cadastre.cli import app as cadastre_cli
 from cadastre.registry import certificates, signing
 from cadastre.registry.errors import CertificateNotFound
+from gis.errors import InvalidInput
 from tests.cadastre.registry.helpers import run_case
 
 runner = CliRunner()
@@ -99,3 +100,39 @@ def test_no_certificate_before_issue(
         assert exc.field == "public_number"
     else:
         raise AssertionError("a certificate before the issue step")
+
+
+def test_right_terms_are_checked_naming_the_field(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    cases = [
+        ({"nature": "gift"}, "right_terms.nature"),
+        ({"nature": "grant", "term_start": "2006-13-01"}, "right_terms.term_start"),
+        (
+            {"nature": "grant", "term_start": "2076-01-01", "term_end": "2006-01-01"},
+            "right_terms.term_end",
+        ),
+    ]
+    for terms, field in cases:
+        try:
+            run_case(
+                db,
+                "first_registration",
+                unit_code=unit_codes[6],
+                holders=holders,
+                right_terms=terms,
+            )
+        except InvalidInput as exc:
+            assert exc.field == field
+        else:
+            raise AssertionError(f"{terms} accepted")
+    number = run_case(
+        db,
+        "first_registration",
+        unit_code=unit_codes[6],
+        holders=[{**holders[0], "share": "1"}],
+        right_terms={"nature": "allocation", "term_start": "1998-07-01"},
+        through="issue",
+    )
+    page = certificates.page_for_case(db, number)
+    assert "划拨" in page and "1998年7月1日起 无固定期限 no end" in page and "单独所有" in page
