@@ -10,8 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from cadastre import handoff
 from cadastre.cli import app as cadastre_cli
-from cadastre.registry import certificates, signing
+from cadastre.registry import certificates, service, signing
 from cadastre.registry.errors import CertificateNotFound
 from gis.errors import InvalidInput
 from tests.cadastre.registry.helpers import run_case
@@ -136,3 +137,23 @@ def test_right_terms_are_checked_naming_the_field(
     )
     page = certificates.page_for_case(db, number)
     assert "划拨" in page and "1998年7月1日起 无固定期限 no end" in page and "单独所有" in page
+
+
+def test_another_domain_states_the_grant_terms(
+    db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
+) -> None:
+    """A land sale (trading) opens the buyer's case with the contract's nature and term."""
+    terms = {"nature": "grant", "term_start": "2026-12-03", "term_end": "2096-12-02"}
+    number = handoff.open_case(
+        db,
+        case_type="first_registration",
+        submitted_by="trading",
+        unit_code=unit_codes[7],
+        holders=holders,
+        right_terms=terms,
+    )
+    for step, actor in (("accept", "li.wei"), ("review", "zhang.min"), ("enter", "wang.fang")):
+        service.take_step(db, number, step, actor=actor, role="registrar")
+    service.take_step(db, number, "issue", actor="li.wei", role="registrar")
+    page = certificates.page_for_case(db, number)
+    assert "出让 granted" in page and "2026年12月3日起 2096年12月2日止" in page
