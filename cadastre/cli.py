@@ -46,6 +46,8 @@ def verify_certificate(
     """Check a saved certificate: Ed25519 signature, unedited page or printed facts, then
     (unless --offline) its status in the register, journaled. Exit code 0 when valid and
     current, 2 when not (forged, edited, superseded, cancelled, unknown to the register)."""
+    from sqlalchemy.exc import OperationalError
+
     from cadastre.registry.certificate_status import file_status
     from cadastre.registry.certificates import verify_file
     from gis.db import session_factory, transaction
@@ -56,8 +58,15 @@ def verify_certificate(
     if not check.ok or offline:
         typer.echo(line)
         raise typer.Exit(0 if check.ok else 2)
-    with session_factory()() as session, transaction(session):
-        status = file_status(session, check, "cli")
+    try:
+        with session_factory()() as session, transaction(session):
+            status = file_status(session, check, "cli")
+    except OperationalError as exc:
+        typer.echo(
+            f"{line}; status unknown: the register is not reachable ({exc.orig}); "
+            "--offline checks the signature only"
+        )
+        raise typer.Exit(2) from None
     assert status is not None
     typer.echo(f"{line}; {status.sentence()[1]} / {status.sentence()[0]}")
     if not status.current:

@@ -31,6 +31,7 @@ from cadastre.registry.certificates import CertificateCheck
 from cadastre.registry.journal import append, canonical_json
 from cadastre.registry.models import Certificate, RegCase
 from cadastre.registry.rules import RESTRICTION_TYPES
+from cadastre.registry.service import clock
 
 RIGHT_CASES = ("first_registration", "transfer", "change", "correction")
 PROOF_RESTRICTIONS = {"mortgage", "objection", "advance_notice"}
@@ -134,7 +135,7 @@ class CertificateStatus:
 
 def certificate_status(session: Session, number: str) -> CertificateStatus:
     """The status of the certificate numbered ``number`` now (``unknown`` if none)."""
-    now = repo_clock(session)
+    now = clock(session)
     cert = session.scalars(select(Certificate).where(Certificate.number == number)).first()
     if cert is None:
         return CertificateStatus(number, False, "unknown", checked_at=now.isoformat())
@@ -209,11 +210,6 @@ def _genuine(cert: Certificate) -> bool:
     """The stored certificate still verifies with this registry's key."""
     key = signing.private_key().public_key()
     return signing.verify(key, canonical_json(cert.body), cert.signature)
-
-
-def repo_clock(session: Session) -> datetime:
-    value: datetime = session.execute(text("SELECT clock_timestamp()")).scalar_one()
-    return value
 
 
 def file_status(

@@ -15,7 +15,9 @@ from cadastre.cli import app as cadastre_cli
 from cadastre.registry import certificates, service, signing
 from cadastre.registry.errors import CertificateNotFound
 from gis.errors import InvalidInput
+from gis.settings import Settings, override_settings
 from tests.cadastre.registry.helpers import run_case
+from tests.conftest import free_port
 
 runner = CliRunner()
 
@@ -157,3 +159,24 @@ def test_another_domain_states_the_grant_terms(
     service.take_step(db, number, "issue", actor="li.wei", role="registrar")
     page = certificates.page_for_case(db, number)
     assert "出让 granted" in page and "2026年12月3日起 2096年12月2日止" in page
+
+
+def test_cli_says_when_the_register_is_unreachable(
+    db: Session,
+    unit_codes: list[str],
+    holders: list[dict[str, Any]],
+    tmp_path: Path,
+    settings: Settings,
+) -> None:
+    cert = tmp_path / "c.html"
+    cert.write_text(_certificate(db, unit_codes[8], holders), encoding="utf-8")
+    closed = free_port()  # nothing listens there
+    override_settings(
+        settings.model_copy(update={"database_url": f"postgresql://x@127.0.0.1:{closed}/x"})
+    )
+    try:
+        r = runner.invoke(cadastre_cli, ["verify-certificate", str(cert)])
+    finally:
+        override_settings(settings)
+    assert r.exit_code == 2 and "signature valid" in r.output
+    assert "status unknown: the register is not reachable" in r.output
