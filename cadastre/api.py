@@ -6,11 +6,12 @@ from fastapi import APIRouter
 
 from cadastre.parcels.routes import parcels_router
 from cadastre.registry import api as registry_api
-from cadastre.registry import calendar_api, desk
+from cadastre.registry import calendar_api, certificate_api, desk
 from cadastre.registry import guide as registry_guide
 
 router = APIRouter()
 router.include_router(registry_api.router)
+router.include_router(certificate_api.router)
 router.include_router(registry_guide.router)
 router.include_router(registry_guide.pages)
 router.include_router(calendar_api.router)

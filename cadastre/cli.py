@@ -39,15 +39,37 @@ def verify_certificate(
     public_key: Path | None = typer.Option(
         None, "--public-key", exists=True, dir_okay=False, help="PEM public key (default: ours)"
     ),
+    offline: bool = typer.Option(
+        False, "--offline", help="check the signature only, not the status in the register"
+    ),
 ) -> None:
-    """Check a saved certificate offline (no database): Ed25519 signature, unedited page or
-    printed facts. Exit code 0 when valid, 2 when not."""
+    """Check a saved certificate: Ed25519 signature, unedited page or printed facts, then
+    (unless --offline) its status in the register, journaled. Exit code 0 when valid and
+    current, 2 when not (forged, edited, superseded, cancelled, unknown to the register)."""
+    from sqlalchemy.exc import OperationalError
+
+    from cadastre.registry.certificate_status import file_status
     from cadastre.registry.certificates import verify_file
+    from gis.db import session_factory, transaction
 
     pem = public_key.read_bytes() if public_key else None
     check = verify_file(file.read_bytes(), pem)
-    typer.echo(f"{check.number or '?'} unit {check.unit_code or '?'}: {check.reason}")
-    if not check.ok:
+    line = f"{check.number or '?'} unit {check.unit_code or '?'}: {check.reason}"
+    if not check.ok or offline:
+        typer.echo(line)
+        raise typer.Exit(0 if check.ok else 2)
+    try:
+        with session_factory()() as session, transaction(session):
+            status = file_status(session, check, "cli")
+    except OperationalError as exc:
+        typer.echo(
+            f"{line}; status unknown: the register is not reachable ({exc.orig}); "
+            "--offline checks the signature only"
+        )
+        raise typer.Exit(2) from None
+    assert status is not None
+    typer.echo(f"{line}; {status.sentence()[1]} / {status.sentence()[0]}")
+    if not status.current:
         raise typer.Exit(2)
 
 

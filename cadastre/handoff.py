@@ -42,6 +42,7 @@ def open_case(
     source: dict[str, Any] | None = None,
     note: str = "",
     mortgage: dict[str, Any] | None = None,
+    right_terms: dict[str, Any] | None = None,
 ) -> str:
     """Submit a registration case on behalf of another domain; returns its public number.
 
@@ -58,7 +59,10 @@ def open_case(
     parcel for a first registration (made with a new unit code when the case is entered;
     holders may then be added at the window before entry); with a ``unit_code`` on a
     "correction" or "change" it is the corrected boundary. ``mortgage``: {"amount":
-    "1000000.00", "creditor", "term_end": "YYYY-MM-DD"}.
+    "1000000.00", "creditor", "term_end": "YYYY-MM-DD"}. ``right_terms`` (a right's case):
+    {"nature": "grant" | "allocation" | ..., "term_start": "YYYY-MM-DD", "term_end":
+    "YYYY-MM-DD"}, printed on the certificate as 权利性质 and 使用期限 (a land sale's
+    contract date and term); a transfer keeps the terms stated before.
     The case starts as ``submitted`` and goes through the registrars' steps. Raises
     InvalidInput (bad field), UnitNotFound, or a Conflict (UnitSeized, UnitCancelled,
     AlreadyRegistered, NotRegistered, NothingToRelease) naming the field.
@@ -70,6 +74,7 @@ def open_case(
         "holders": holders,
         "source": source,
         "mortgage": mortgage,
+        "right_terms": right_terms,
     }
     case = service.open_case(
         session,

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     # with the tile change log this often (0: never; then tiles z10-z12 stay as they are)
     overview_refresh_interval_s: float = Field(5, ge=0)
 
+    # Certificates (registry, issue 11): the registering authority printed on them, the base
+    # of their public verification URL (/verify/{number}; default public_url, then
+    # http://host:port) and the CJK font their PDF embeds (default: Noto Sans CJK SC).
+    registry_authority: str = "东莞市自然资源局"
+    certificate_base_url: str | None = None
+    certificate_font_file: Path | None = None
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

@@ -11,13 +11,11 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from cadastre.registry import certificates, journal, views
 from cadastre.registry import service as svc
-from cadastre.registry.errors import CertificateInvalid
 from cadastre.registry.schemas import (
     CaseCreate,
     CaseStatusPublic,
@@ -36,7 +34,6 @@ from gis.settings import get_settings
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 registrar = require_role(Role.REGISTRAR)
 MAX_ONLINE_FILES = 10
-MAX_CERTIFICATE_BYTES = 20 * 1024 * 1024
 CaseSort = Literal["due_date", "-due_date", "submitted_at", "-submitted_at"]
 
 
@@ -243,27 +240,6 @@ def certificate_pdf(
     data = certificates.pdf_for_case(session, public_number)
     headers = {"Content-Disposition": f'inline; filename="certificate-{public_number}.pdf"'}
     return Response(data, media_type="application/pdf", headers=headers)
-
-
-@router.post("/certificates/verify")
-async def verify_certificate(
-    file: UploadFile = File(..., description="a saved certificate: PDF or HTML page"),
-) -> dict[str, Any]:
-    """Check a certificate with this registry's key (anyone may): 200 when valid, else a
-    422 problem naming what failed (file, payload, signature, certificate_number, ...)."""
-    data = await file.read(MAX_CERTIFICATE_BYTES + 1)
-    if len(data) > MAX_CERTIFICATE_BYTES:
-        limit = MAX_CERTIFICATE_BYTES
-        raise PayloadTooLarge(f"a certificate is at most {limit} bytes", field="file")
-    check = await run_in_threadpool(certificates.verify_file, data)
-    if not check.ok:
-        raise CertificateInvalid(check.reason, field=check.field or "file")
-    return {
-        "valid": True,
-        "certificate_number": check.number,
-        "unit_code": check.unit_code,
-        "reason": check.reason,
-    }
 
 
 @router.get("/units/{unit_code}/restrictions")

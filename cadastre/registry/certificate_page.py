@@ -1,28 +1,37 @@
-"""The certificate's HTML: a deterministic, printable page with an inline SVG parcel map.
+"""The certificate's HTML: a deterministic, printable page (Jinja2 template
+``cadastre/templates/certificate.html``) with an inline SVG parcel map and the QR code of
+its public verification URL.
 
 No scripts or styles are fetched from anywhere: the page prints and verifies offline.
+:func:`view` is what both the page and the PDF (:mod:`cadastre.registry.pdf`) print.
 """
 
 from __future__ import annotations
 
 import json
-from html import escape
+from functools import cache
 from typing import Any
+from urllib.parse import unquote
+
+import segno
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from cadastre.registry.certificate_facts import zh_date
 
 SIZE = 320.0
 MARGIN = 24.0
+VERIFY_QR_PX = 150
 
-STYLE = """
-body{font-family:"Noto Serif CJK SC","Noto Sans CJK SC",serif;margin:2em;color:#222}
-.cert{max-width:760px;margin:auto;border:6px double #b22;padding:1.5em 2em}
-h1{text-align:center;color:#b22;letter-spacing:.3em}
-table{border-collapse:collapse;width:100%;margin:.8em 0}
-td,th{border:1px solid #999;padding:.35em .5em;text-align:left;font-size:.95em}
-th{background:#f6eeee;width:30%}
-.sig{font-family:monospace;font-size:.7em;word-break:break-all;color:#555}
-svg{border:1px solid #999;background:#fafafa}
-@media print{body{margin:0}.noprint{display:none}}
-"""
+
+@cache
+def templates() -> Environment:
+    """The cadastre package's Jinja2 templates, HTML and SVG autoescaped."""
+    return Environment(
+        loader=PackageLoader("cadastre", "templates"),
+        autoescape=select_autoescape(["html", "svg"]),
+        keep_trailing_newline=True,
+    )
 
 
 def payload(body: dict[str, Any], signature: str, key_id: str) -> str:
@@ -35,76 +44,90 @@ def payload(body: dict[str, Any], signature: str, key_id: str) -> str:
     )
 
 
-def render(body: dict[str, Any], signature: str, key_id: str, qr_svg: str = "") -> str:
-    """The certificate page for ``body`` signed with ``signature`` by key ``key_id``.
+def is_proof(body: dict[str, Any]) -> bool:
+    """A 不动产登记证明 (mortgage, objection, notice) rather than a 不动产权证书."""
+    return "不动产证明" in str(body.get("certificate_number", "")) or (
+        body.get("case_type") in ("mortgage", "objection", "advance_notice", "mortgage_discharge")
+    )
 
-    ``qr_svg`` (the printed PDF's QR code of the payload) goes above the signature line."""
-    e = escape
+
+def rows(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows of the certificate's facts, Chinese label first."""
     parcel = body.get("parcel") or {}
-    rows = [
-        ("证书编号 certificate no.", body.get("certificate_number", "")),
-        ("登记类型 registration", f"{body['case_type_name_zh']} {body['case_type_name_en']}"),
-        ("不动产单元号 unit code", body["unit_code"]),
-        ("业务号 case number", body["case_number"]),
-        ("登簿时间 entered", body.get("entered_at") or ""),
-        ("发证时间 issued", body["issued_at"]),
-    ]
+    right = body.get("right") or {}
+    out = [("证书编号 certificate no.", str(body.get("certificate_number", "")))]
+    out.append(("不动产单元号 unit code", body["unit_code"]))
+    if parcel.get("location_zh"):
+        out.append(("坐落 location", parcel["location_zh"]))
+    if right:
+        out.append(("权利类型 right", f"{right['type_zh']} {right['type_en']}"))
+        out.append(("权利性质 nature", f"{right['nature_zh']} {right['nature_en']}"))
     if parcel:
-        rows.append(("面积 area", f"{parcel['area_m2']} m²"))
-        rows.append(
-            (
-                "用途 land use",
-                f"{parcel['land_use']} {parcel['land_use_name_zh']} {parcel['land_use_name_en']}",
-            )
-        )
-    info = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
-    holders = "".join(_holder_rows(h) for h in body["holders"])
-    restr = "、".join(e(r["name_zh"]) for r in body["restrictions"]) or "无 none"
-    embedded = payload(body, signature, key_id).replace("</", "<\\/")
-    return (
-        '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
-        f"<title>{e(body.get('certificate_number', ''))}</title><style>{STYLE}</style></head>"
-        '<body><div class="cert"><h1>不动产登记证</h1>'
-        "<p style='text-align:center'>Real-estate registration certificate</p>"
-        f"<table>{info}</table>"
-        "<table><tr><th>权利人 holder</th><th>证件号 ID number</th><th>份额 share</th></tr>"
-        f"{holders}</table>"
-        f"<p>权利限制 restrictions: {restr}</p>"
-        f"{_figures(_svg(parcel), qr_svg)}"
-        f'<p class="sig">Ed25519 key {e(key_id)} · signature {e(signature)}</p>'
-        '<p class="noprint">Verify offline: '
-        "<code>landgis cadastre verify-certificate FILE</code></p>"
-        f'<script type="application/json" id="landgis-certificate">{embedded}</script>'
-        "</div></body></html>\n"
-    )
+        use = f"{parcel['land_use']} {parcel['land_use_name_zh']} {parcel['land_use_name_en']}"
+        out.append(("用途 land use", use))
+        out.append(("面积 area", f"{parcel['area_m2']} m²"))
+    if right:
+        out.append(("使用期限 term", term_text(right)))
+        out.append(("共有情况 sharing", f"{right['sharing_zh']} {right['sharing_en']}"))
+    registration = f"{body['case_type_name_zh']} {body['case_type_name_en']}"
+    out.append(("登记类型 registration", registration))
+    out.append(("业务号 case number", body["case_number"]))
+    if body.get("authority"):
+        out.append(("登记机构 registering authority", body["authority"]))
+    out.append(("登簿日期 entered", zh_date(body.get("entered_at"))))
+    out.append(("发证日期 issued", zh_date(body["issued_at"])))
+    return out
 
 
-def _figures(map_svg: str, qr_svg: str) -> str:
-    """The parcel map, with the QR code beside it when there is one (the printed PDF)."""
-    if not qr_svg:
-        return map_svg
-    return (
-        '<div style="display:flex;justify-content:space-around;align-items:center">'
-        f"{map_svg}{qr_svg}</div>"
-    )
+def term_text(right: dict[str, Any]) -> str:
+    """使用期限 as printed: 2026年12月3日起 2096年12月2日止 (or what is not recorded)."""
+    start, end = right.get("term_start"), right.get("term_end")
+    if not start and not end:
+        return "未记载 not recorded"
+    first = f"{zh_date(start)}起" if start else "起始日未记载"
+    last = f"{zh_date(end)}止" if end else "无固定期限 no end"
+    return f"{first} {last}"
 
 
-def _holder_rows(h: dict[str, Any]) -> str:
-    """A holder's table row; a group's members follow, indented, with their shares of it."""
-    e = escape
-    row = (
-        f"<tr><td>{e(h['name'] or '')}</td><td>{e(h['id_number'] or '')}</td>"
-        f"<td>{e(h['share'])}</td></tr>"
-    )
-    for m in h.get("members", []):
-        row += (
-            f"<tr><td>　└ {e(m['name'])}</td><td>{e(m['id_number'])}</td>"
-            f"<td>{e(m['share'])} (共有成员 member)</td></tr>"
-        )
-    return row
+def restrictions_text(body: dict[str, Any]) -> str:
+    return "、".join(r["name_zh"] for r in body["restrictions"])
 
 
-def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+def view(body: dict[str, Any], signature: str, key_id: str) -> dict[str, Any]:
+    """Everything the page and the PDF print, from the signed body alone (deterministic)."""
+    proof = is_proof(body)
+    return {
+        "number": str(body.get("certificate_number", "")),
+        "title_zh": "不动产登记证明" if proof else "不动产权证书",
+        "title_en": "Real-estate registration proof" if proof else "Real-estate title certificate",
+        "rows": rows(body),
+        "holders": [{**h, "members": h.get("members", [])} for h in body["holders"]],
+        "restrictions": restrictions_text(body),
+        "url": body.get("verification_url") or "",
+        "url_text": unquote(body.get("verification_url") or ""),
+        "key_id": key_id,
+        "signature": signature,
+    }
+
+
+def render(body: dict[str, Any], signature: str, key_id: str) -> str:
+    """The certificate page for ``body`` signed with ``signature`` by key ``key_id``."""
+    c = view(body, signature, key_id)
+    c["map"] = svg_map(body.get("parcel") or {})
+    c["verify_qr"] = Markup(url_qr_svg(c["url"])) if c["url"] else ""
+    embedded = payload(body, signature, key_id).replace("<", "\\u003c")
+    c["embedded"] = Markup(embedded)  # JSON in a script element: no '<' left in it
+    return templates().get_template("certificate.html").render(c=c)
+
+
+def url_qr_svg(url: str) -> str:
+    """An inline SVG QR code of the verification URL (error level M, quiet zone 4)."""
+    qr = segno.make(url, error="M", boost_error=False)
+    scale = VERIFY_QR_PX / qr.symbol_size(scale=1)[0]
+    return str(qr.svg_inline(scale=round(scale, 3), title="verification URL"))
+
+
+def rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
     if geometry.get("type") == "Polygon":
         return list(geometry["coordinates"])
     if geometry.get("type") == "MultiPolygon":
@@ -112,43 +135,47 @@ def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
     return []
 
 
-def _svg(parcel: dict[str, Any]) -> str:
-    """An SVG sketch of the parcel (red) among its neighbours (grey), north up, scale bar."""
-    if not parcel:
-        return ""
+def map_frame(parcel: dict[str, Any]) -> dict[str, Any]:
+    """The parcel sketch in a SIZE x SIZE frame, y down: rings of the parcel and its
+    neighbours in frame units, and a scale bar (metres and frame units)."""
     w, h = parcel["extent_m"]
     scale = (SIZE - 2 * MARGIN) / max(w, h, 1.0)
     left = (SIZE - w * scale) / 2  # the parcel centred in the frame
     bottom = SIZE - (SIZE - h * scale) / 2
 
-    def path(geometry: dict[str, Any]) -> str:
-        parts = []
-        for ring in _rings(geometry):
-            pts = " ".join(f"{left + x * scale:.1f},{bottom - y * scale:.1f}" for x, y in ring)
-            parts.append(f"M{pts}Z")
-        return " ".join(parts)
+    def frame(geometry: dict[str, Any]) -> list[list[tuple[float, float]]]:
+        return [[(left + x * scale, bottom - y * scale) for x, y in r] for r in rings(geometry)]
 
-    nbrs = "".join(
-        f'<path d="{path(g)}" fill="#e4e4e4" stroke="#888" stroke-width="0.8"/>'
-        for g in parcel["neighbours_4547"]
-    )
-    bar_m = _nice_length(max(w, h) / 3)
-    bar_px = bar_m * scale
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE:.0f}" height="{SIZE:.0f}" '
-        f'viewBox="0 0 {SIZE:.0f} {SIZE:.0f}" role="img" aria-label="宗地图 parcel map">'
-        f"{nbrs}"
-        f'<path d="{path(parcel["outline_4547"])}" fill="#f4b6b6" stroke="#b22" '
-        'stroke-width="2"/>'
-        f'<text x="{SIZE - 18:.0f}" y="20" font-size="14">N</text>'
-        f'<path d="M{SIZE - 14:.0f},24 l-5,14 l5,-4 l5,4 z" fill="#222"/>'
-        f'<rect x="{MARGIN:.0f}" y="{SIZE - 12:.0f}" width="{bar_px:.1f}" height="4" fill="#222"/>'
-        f'<text x="{MARGIN + bar_px + 4:.1f}" y="{SIZE - 7:.0f}" font-size="10">{bar_m:g} m</text>'
-        "</svg>"
-    )
+    bar_m = nice_length(max(w, h) / 3)
+    return {
+        "outline": frame(parcel["outline_4547"]),
+        "neighbours": [frame(g) for g in parcel["neighbours_4547"]],
+        "bar_m": bar_m,
+        "bar_px": bar_m * scale,
+    }
 
 
-def _nice_length(target: float) -> float:
+def svg_map(parcel: dict[str, Any]) -> dict[str, Any] | None:
+    """The SVG map's data: path strings of the parcel (red) and neighbours (grey)."""
+    if not parcel:
+        return None
+    f = map_frame(parcel)
+
+    def path(rs: list[list[tuple[float, float]]]) -> str:
+        return " ".join("M" + " ".join(f"{x:.1f},{y:.1f}" for x, y in r) + "Z" for r in rs)
+
+    return {
+        "size": int(SIZE),
+        "margin": int(MARGIN),
+        "outline": path(f["outline"]),
+        "neighbours": [path(n) for n in f["neighbours"]],
+        "bar_px": f"{f['bar_px']:.1f}",
+        "bar_m": f"{f['bar_m']:g}",
+        "bar_label_x": f"{MARGIN + f['bar_px'] + 4:.1f}",
+    }
+
+
+def nice_length(target: float) -> float:
     """The largest 1, 2 or 5 x 10^n not above ``target`` metres (at least 1)."""
     best = 1.0
     for exp in range(0, 6):

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from cadastre.registry import certificate_facts as facts
 from cadastre.registry import pdf, signing
 from cadastre.registry import repository as repo
 from cadastre.registry.certificate_page import render
@@ -27,6 +28,7 @@ from cadastre.registry.journal import canonical_json
 from cadastre.registry.models import Certificate, RegCase
 from cadastre.registry.rules import CASE_TYPES, RESTRICTION_TYPES
 from gis import landuse
+from gis.settings import get_settings
 
 RIGHT_CASES = {"first_registration", "transfer", "change", "correction"}
 EMBED = re.compile(r'<script type="application/json" id="landgis-certificate">(.*?)</script>', re.S)
@@ -48,6 +50,7 @@ def issue(session: Session, case: RegCase) -> Certificate:
     body = certificate_body(session, case, at)
     number = _number(session, case, at)
     body["certificate_number"] = number
+    body["verification_url"] = facts.verification_url(number)
     sig = signing.sign(canonical_json(body))
     cert = Certificate(number=number, case_id=case.id, body=body, signature=sig, issued_at=at)
     session.add(cert)
@@ -92,7 +95,10 @@ def certificate_body(session: Session, case: RegCase, at: datetime) -> dict[str,
             if r.kind == "restriction"
         ],
         "parcel": None,
+        "authority": get_settings().registry_authority,
     }
+    if case.case_type in RIGHT_CASES:
+        body["right"] = facts.right_facts(session, code, body["holders"], at)
     if parcel is not None:
         zh, en = landuse.names(parcel.land_use)
         row = session.execute(text(OUTLINE_SQL), {"id": parcel.id}).one()
@@ -104,6 +110,7 @@ def certificate_body(session: Session, case: RegCase, at: datetime) -> dict[str,
             "outline_4547": json.loads(row.outline),
             "neighbours_4547": row.nbrs if isinstance(row.nbrs, list) else json.loads(row.nbrs),
             "extent_m": [round(float(row.w), 1), round(float(row.h), 1)],
+            "location_zh": facts.location(session, parcel.id),
         }
     return json.loads(canonical_json(body))
 
@@ -144,6 +151,7 @@ class CertificateCheck:
     number: str | None = None
     unit_code: str | None = None
     field: str | None = None  # what failed, for the API's problem body
+    body: dict[str, Any] | None = None  # the signed body, when the signature is valid
 
 
 def verify_file(data: bytes, public_key_pem: bytes | None = None) -> CertificateCheck:
@@ -173,7 +181,7 @@ def verify_page(html: str, public_key_pem: bytes | None = None) -> CertificateCh
         return CertificateCheck(
             False, "signature valid, but the visible page was edited", number, code, "page"
         )
-    return CertificateCheck(True, "signature valid and page unaltered", number, code)
+    return CertificateCheck(True, "signature valid and page unaltered", number, code, body=body)
 
 
 def verify_pdf(data: bytes, public_key_pem: bytes | None = None) -> CertificateCheck:
@@ -202,7 +210,9 @@ def verify_pdf(data: bytes, public_key_pem: bytes | None = None) -> CertificateC
             "certificate_number",
         )
     for field, value in printed_facts(body):
-        if "".join(value.split()) not in text:
+        # PDFs printed before dates were written 2026年12月3日 show the ISO instant
+        olds = [str(body["issued_at"])] if field == "issued_at" else []
+        if not any("".join(v.split()) in text for v in [value, *olds]):
             return CertificateCheck(
                 False,
                 f"signature valid, but the printed page does not show its {field} {value}",
@@ -210,7 +220,9 @@ def verify_pdf(data: bytes, public_key_pem: bytes | None = None) -> CertificateC
                 code,
                 field,
             )
-    return CertificateCheck(True, "signature valid and printed facts match", number, code)
+    return CertificateCheck(
+        True, "signature valid and printed facts match", number, code, body=body
+    )
 
 
 PRINTED_NUMBER = re.compile(r"粤\(\d{4}\)[^第]{1,20}第\d{7}号")
@@ -218,19 +230,26 @@ PRINTED_NUMBER = re.compile(r"粤\(\d{4}\)[^第]{1,20}第\d{7}号")
 
 def printed_facts(body: dict[str, Any]) -> list[tuple[str, str]]:
     """The signed facts a printed certificate must show, as (field, text) pairs."""
-    facts = [
+    out = [
         ("certificate_number", str(body.get("certificate_number", ""))),
         ("unit_code", str(body["unit_code"])),
         ("case_number", str(body["case_number"])),
-        ("issued_at", str(body["issued_at"])),
+        ("issued_at", facts.zh_date(body["issued_at"])),
     ]
+    if body.get("authority"):
+        out.append(("authority", str(body["authority"])))
     if body.get("parcel"):
-        facts.append(("area_m2", str(body["parcel"]["area_m2"])))
-        facts.append(("land_use", str(body["parcel"]["land_use"])))
+        out.append(("area_m2", str(body["parcel"]["area_m2"])))
+        out.append(("land_use", str(body["parcel"]["land_use"])))
+        if body["parcel"].get("location_zh"):
+            out.append(("location", str(body["parcel"]["location_zh"])))
+    if body.get("right"):
+        out.append(("right.type", str(body["right"]["type_zh"])))
+        out.append(("right.nature", str(body["right"]["nature_zh"])))
     for h in body["holders"]:
         for m in [h, *h.get("members", [])]:
-            facts += [(f"holders.{k}", str(m[k])) for k in ("name", "id_number", "share") if m[k]]
-    return facts
+            out += [(f"holders.{k}", str(m[k])) for k in ("name", "id_number", "share") if m[k]]
+    return out
 
 
 def _signed(

@@ -58,6 +58,17 @@ class MortgageIn(BaseModel):
     term_end: str = Field(description="YYYY-MM-DD")
 
 
+class RightTermsIn(BaseModel):
+    """权利性质 and 使用期限 of the right a case registers (printed on its certificate)."""
+
+    model_config = ConfigDict(extra="forbid")
+    nature: Literal[
+        "grant", "allocation", "capital", "lease", "authorised", "collective", "homestead"
+    ]
+    term_start: str | None = Field(None, description="YYYY-MM-DD")
+    term_end: str | None = Field(None, description="YYYY-MM-DD; none for no end")
+
+
 class CaseCreate(BaseModel):
     """A case entered at the service window by a registrar."""
 
@@ -69,6 +80,7 @@ class CaseCreate(BaseModel):
     holders: list[HolderIn] = Field(default_factory=list, max_length=200)
     source: SourceIn | None = None
     mortgage: MortgageIn | None = None
+    right_terms: RightTermsIn | None = None
     note: str = Field("", max_length=2000)
 
     def request(self) -> dict[str, Any]:

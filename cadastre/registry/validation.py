@@ -17,6 +17,7 @@ from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from cadastre.registry import repository as repo
+from cadastre.registry.certificate_facts import check_right_terms
 from cadastre.registry.errors import (
     AlreadyRegistered,
     NothingToRelease,
@@ -211,6 +212,8 @@ def check_request(session: Session, ct: CaseType, req: dict[str, Any]) -> dict[s
         payload["mortgage"] = check_mortgage(req.get("mortgage"))
     if req.get("source"):
         payload["source"] = check_source(req["source"])
+    if req.get("right_terms") and ct.code in SHARED_RIGHT_CASES:  # 权利性质 and 使用期限
+        payload["right_terms"] = check_right_terms(req["right_terms"])
     return payload
 
 

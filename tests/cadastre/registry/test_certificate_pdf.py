@@ -29,7 +29,7 @@ def _pdf(db: Session, code: str, holders: list[dict[str, Any]]) -> bytes:
 def _verify(tmp_path: Path, data: bytes) -> tuple[int, str]:
     path = tmp_path / "certificate.pdf"
     path.write_bytes(data)
-    r = runner.invoke(cadastre_cli, ["verify-certificate", str(path)])
+    r = runner.invoke(cadastre_cli, ["verify-certificate", str(path), "--offline"])
     assert r.output.count("\n") == 1, r.output  # one line
     return r.exit_code, r.output
 
@@ -59,20 +59,26 @@ def test_pdf_verifies_and_prints_what_it_signs(
     assert body["certificate_number"] in out
 
 
-def test_pdf_qr_code_decodes_to_the_payload(
+def test_pdf_qr_codes_hold_the_payload_and_the_verification_url(
     db: Session, unit_codes: list[str], holders: list[dict[str, Any]]
 ) -> None:
     data = _pdf(db, unit_codes[1], holders)
     document = pypdfium2.PdfDocument(data)
     try:
-        assert len(document) == 1  # one sheet: the QR code sits beside the parcel map
+        assert len(document) == 1  # one sheet: both QR codes sit beside the parcel map
         image = document[0].render(scale=300 / 72).to_pil()  # 300 dpi, as a scanner would
     finally:
         document.close()
     found = zxingcpp.read_barcodes(image)
-    codes = [b for b in found if b.format == zxingcpp.BarcodeFormat.QRCode]
-    assert len(codes) == 1
-    assert pdf.payload_from_qr(codes[0].bytes) == pdf.read_payload(data)
+    codes = sorted(
+        (b for b in found if b.format == zxingcpp.BarcodeFormat.QRCode), key=lambda b: len(b.bytes)
+    )
+    assert len(codes) == 2
+    payload = pdf.read_payload(data)
+    assert payload is not None
+    url = json.loads(payload)["body"]["verification_url"]
+    assert codes[0].text == url and "/verify/" in url
+    assert pdf.payload_from_qr(codes[1].bytes) == payload
 
 
 def test_flipped_byte_in_the_payload_is_refused(
