@@ -103,3 +103,17 @@ def test_planners_client_sorts_and_selects(live_server: str, live_parcels: int) 
     assert len(gdf) == 120 and gdf.crs.to_epsg() == 4490
     keys = list(zip(gdf["land_use"], -gdf["area_m2"], strict=True))
     assert keys == sorted(keys)  # across pages of the client's own size
+
+
+def test_gdal_and_owslib_read_the_register_as_it_was(live_server: str, live_parcels: int) -> None:
+    """``datetime`` on the versioned parcels, through GDAL (a query string on the OAPIF
+    URL) and OWSLib: before the register existed nothing, today every current parcel."""
+    url = f"OAPIF:{live_server}/ogc/collections/parcels"
+    then = _ogrinfo("-so", "-al", f"{url}?datetime=1990-01-01T00:00:00Z")
+    assert "Feature Count: 0" in then
+    today = _ogrinfo("-so", "-al", f"{url}?datetime=2999-01-01T00:00:00Z")
+    assert f"Feature Count: {live_parcels}" in today and "valid_from" in today
+    api = Features(f"{live_server}/ogc")
+    assert api.collection_items("parcels", datetime_="1990-01-01T00:00:00Z")["features"] == []
+    now = api.collection_items("parcels", datetime_="2999-01-01T00:00:00Z", limit=3)
+    assert now["numberMatched"] == live_parcels and "valid_from" in now["features"][0]["properties"]
