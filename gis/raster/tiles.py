@@ -176,10 +176,12 @@ def check_overviews(reader: Reader, z: int) -> None:
     """Refuse (404 with the reason) a tile that would read far more than one tile's worth
     of pixels: more than ``raster_tile_overview_gap`` zoom levels below the coarsest
     level the scene (native resolution or its coarsest overview) serves."""
-    factor = max(reader.dataset.overviews(1) or [1])
+    dataset = reader.dataset
+    assert dataset is not None
+    factor = max(dataset.overviews(1) or [1])
     coarsest = reader.maxzoom - int(math.log2(factor))
     gap = get_settings().raster_tile_overview_gap
-    pixels = (reader.dataset.width / factor) * (reader.dataset.height / factor)
+    pixels = (dataset.width / factor) * (dataset.height / factor)
     if z < coarsest - gap and pixels > (TILE_SIZE * 2**gap) ** 2:
         raise TileTooCoarse(
             f"此缩放级别无概览影像，请放大到 {coarsest - gap} 级以上；the scene has no overview "
