@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +39,31 @@ def status_of(exc: e.LandgisError) -> int:
     return 400
 
 
+_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
+
+
+def without_server_paths(detail: str) -> str:
+    """``detail`` with absolute file paths under server folders (the data, code, virtual
+    environment and temporary folders) cut to their last part."""
+    roots = _server_roots()
+
+    def cut(m: re.Match[str]) -> str:
+        path = m.group(0)
+        if any(path.startswith(root) for root in roots):
+            return path.rstrip("/").rsplit("/", 1)[-1]
+        return path
+
+    return _PATH.sub(cut, detail)
+
+
+def _server_roots() -> tuple[str, ...]:
+    from gis.settings import REPO_ROOT, get_settings
+
+    s = get_settings()
+    folders = {s.data_dir, s.files_dir, REPO_ROOT, Path(tempfile.gettempdir()), Path(sys.prefix)}
+    return tuple(str(f) + "/" for f in folders) + ("/tmp/", "/home/", "/root/", "/usr/", "/var/")
+
+
 def problem(
     status: int,
     title: str,
@@ -47,7 +76,7 @@ def problem(
         "type": "about:blank",
         "title": title,
         "status": status,
-        "detail": detail,
+        "detail": without_server_paths(detail),
         "instance": instance,
         **{k: v for k, v in extra.items() if v is not None},
     }

@@ -249,3 +249,21 @@ def test_openapi_declares_problem_responses_by_security_class(raw: TestClient) -
     assert {"413", "422", "429", "409"} <= set(online)
     detail = paths["/api/v1/cases/{public_number}/detail"]["get"]["responses"]
     assert {"401", "403", "404"} <= set(detail)
+
+
+def test_error_details_never_show_server_paths(db: Session) -> None:
+    from gis.errors import InvalidInput
+    from landgis.app import create_app
+
+    app = create_app()
+    files = limits.get_settings().files_dir
+
+    @app.get("/bad-file")
+    def bad_file() -> None:
+        raise InvalidInput(f"{files}/rasters/.incoming/ab12/scene.tif: not a raster; see /api/v1/x")
+
+    with TestClient(app) as c:
+        r = c.get("/bad-file")
+    assert r.status_code == 422
+    assert str(files) not in r.text and ".incoming" not in r.text
+    assert r.json()["detail"] == "scene.tif: not a raster; see /api/v1/x"
