@@ -103,6 +103,38 @@ class Settings(BaseSettings):
     certificate_base_url: str | None = None
     certificate_font_file: Path | None = None
 
+    # Request limits (area "limits": gis/limits.py, gis/edge.py, gis/ratelimit.py). Bodies
+    # are refused past these sizes before they are read; uploads are streamed to disk.
+    limit_anonymous_body_bytes: int = Field(1024 * 1024, ge=1024)
+    limit_staff_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    limit_online_file_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    limit_online_request_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    limit_online_files: int = Field(10, ge=1)
+    # A zip: members, total uncompressed bytes and the whole archive's expansion ratio.
+    limit_zip_members: int = Field(1000, ge=1)
+    limit_zip_total_bytes: int = Field(2 * 1024**3, ge=1024)
+    limit_zip_ratio: int = Field(200, ge=2)
+    # Geometries users send: vertices, area, and the district's extent plus a margin (deg).
+    limit_geometry_vertices: int = Field(20_000, ge=4)
+    limit_geometry_area_km2: float = Field(2_000, gt=0)
+    limit_extent_margin_deg: float = Field(0.5, ge=0)
+    limit_batch_items: int = Field(200, ge=1)
+    # Statement timeouts (ms; 0 = none) for requests without / with a valid staff token.
+    limit_anonymous_statement_ms: int = Field(5_000, ge=0)
+    limit_staff_statement_ms: int = Field(120_000, ge=0)
+    # Per client address, fixed windows of rate_window_s (0 in a count: no limit).
+    rate_window_s: int = Field(60, ge=1)
+    rate_compliance: int = Field(120, ge=0)
+    rate_compliance_batch: int = Field(20, ge=0)
+    rate_online_submissions: int = Field(10, ge=0)
+    rate_large_pages: int = Field(30, ge=0)
+    rate_anonymous_uploads: int = Field(30, ge=0)
+    rate_large_page_items: int = Field(1000, ge=1)  # an items page above this is "large"
+    # Raster tiles: refused when the scene's coarsest overview is this many zoom levels
+    # finer than the tile, and a render longer than raster_tile_timeout_s is a 503.
+    raster_tile_overview_gap: int = Field(2, ge=0)
+    raster_tile_timeout_s: float = Field(10, gt=0)
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

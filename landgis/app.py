@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cadastre import api as cadastre_api
 from cadastre import maps as cadastre_maps
@@ -16,6 +17,8 @@ from cadastre.exchange import api as exchange_api
 from gis import health, reference_api
 from gis.auth import api as auth_api
 from gis.db import get_session
+from gis.edge import EdgeMiddleware
+from gis.limits import install_statement_timeout
 from gis.ogc import api as ogc_api
 from gis.planning import api as planning_api
 from gis.raster import api as raster_api
@@ -79,4 +82,120 @@ def create_app() -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)
+    install_limits(app)
     return app
+
+
+# --- limits: the edge, security headers and the OpenAPI's shared problem responses -------
+
+# Map pages are folium documents: inline scripts and styles, Leaflet and jQuery from
+# /static, tiles and data from this server; nothing is loaded from elsewhere. Scripts
+# need 'unsafe-inline' (folium) and 'unsafe-eval' (the browser tests' wait_for_function
+# evaluates strings in the page); every source stays 'self'.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'self'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+HTML_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"SAMEORIGIN"),
+]
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+
+
+class SecurityHeaders:
+    """X-Content-Type-Options on every response; CSP and X-Frame-Options on HTML pages."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                headers.append(NOSNIFF)
+                if ctype.startswith(b"text/html"):
+                    headers.extend(HTML_HEADERS)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+    },
+    "required": ["title", "status", "detail"],
+}
+# Every operation may answer these (edge limits, bad input, missing things, load).
+EVERY = {
+    "400": "Malformed request",
+    "404": "Not found",
+    "413": "Body over the route's limit",
+    "422": "Invalid input",
+    "429": "Too many requests (Retry-After)",
+    "503": "Statement timeout or renderer busy (Retry-After)",
+}
+SECURED = {"401": "Not authenticated", "403": "Forbidden for this role or territory"}
+WRITES = {
+    "409": "Conflicts with the current state",
+    "412": "If-Match version is stale",
+    "428": "If-Match required",
+}
+
+
+def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The generated OpenAPI plus, for every operation, the problem responses of its
+    security class (a contract schemathesis checks); routers declare none of these."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = FastAPI.openapi(app)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for item in schema.get("paths", {}).values():
+            for method, op in item.items():
+                if not isinstance(op, dict) or "responses" not in op:
+                    continue
+                extra = dict(EVERY)
+                extra.update(SECURED)  # an invalid token is a 401 even where none is needed
+                if method in ("post", "put", "patch", "delete"):
+                    extra.update(WRITES)
+                for status, description in extra.items():
+                    op["responses"].setdefault(status, _problem(description))
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
+def install_limits(app: FastAPI) -> None:
+    """The edge (gis.edge: body limits, rate limits, text checks, statement timeouts),
+    security headers and the OpenAPI's problem responses."""
+    install_statement_timeout()
+    app.add_middleware(EdgeMiddleware)
+    app.add_middleware(SecurityHeaders)
+    app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis import errors as e
@@ -34,6 +40,31 @@ def status_of(exc: e.LandgisError) -> int:
     return 400
 
 
+_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
+
+
+def without_server_paths(detail: str) -> str:
+    """``detail`` with absolute file paths under server folders (the data, code, virtual
+    environment and temporary folders) cut to their last part."""
+    roots = _server_roots()
+
+    def cut(m: re.Match[str]) -> str:
+        path = m.group(0)
+        if any(path.startswith(root) for root in roots):
+            return path.rstrip("/").rsplit("/", 1)[-1]
+        return path
+
+    return _PATH.sub(cut, detail)
+
+
+def _server_roots() -> tuple[str, ...]:
+    from gis.settings import REPO_ROOT, get_settings
+
+    s = get_settings()
+    folders = {s.data_dir, s.files_dir, REPO_ROOT, Path(tempfile.gettempdir()), Path(sys.prefix)}
+    return tuple(str(f) + "/" for f in folders) + ("/tmp/", "/home/", "/root/", "/usr/", "/var/")
+
+
 def problem(
     status: int,
     title: str,
@@ -46,7 +77,7 @@ def problem(
         "type": "about:blank",
         "title": title,
         "status": status,
-        "detail": detail,
+        "detail": without_server_paths(detail),
         "instance": instance,
         **{k: v for k, v in extra.items() if v is not None},
     }
@@ -108,8 +139,68 @@ _TITLES = {
 }
 
 
+# --- limits: database refusals of bad input, timeouts, and the last-resort 500 ----------
+log = logging.getLogger("landgis.errors")
+RETRY_AFTER_TIMEOUT_S = 5
+
+
+def _field_at_fault(request: Request) -> str | None:
+    """The path or query parameter most likely at fault: a number past 32 bits or text
+    holding a NUL or a lone surrogate (the edge refuses most of these already)."""
+    from gis.limits import INT32_MAX, bad_text
+
+    params = [*request.path_params.items(), *request.query_params.items()]
+    for name, value in params:
+        text = str(value)
+        if bad_text(text):
+            return str(name)
+        digits = text.lstrip("-")
+        if digits.isdigit() and int(digits) > INT32_MAX:
+            return str(name)
+    return None
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused a value (number out of range, NUL in text): the input's fault."""
+    field = _field_at_fault(request)
+    detail = "数值超出范围或文本含有非法字符；a value is out of range or holds a NUL character"
+    return problem(422, "Invalid input", detail, request.url.path, field=field)
+
+
+async def _operational(request: Request, exc: Exception) -> JSONResponse:
+    """A statement past its time limit is a 503 with Retry-After; anything else a 500."""
+    import psycopg.errors
+
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, psycopg.errors.QueryCanceled):
+        detail = "请求超时，请缩小范围后重试；the request took too long, try a smaller one"
+        headers = {"Retry-After": str(RETRY_AFTER_TIMEOUT_S)}
+        return problem(503, "Service unavailable", detail, request.url.path, headers)
+    return await _internal(request, exc)
+
+
+async def _unicode(request: Request, exc: Exception) -> JSONResponse:
+    """Text that cannot be encoded (a lone surrogate from a JSON escape): 422."""
+    if isinstance(exc, UnicodeEncodeError):
+        detail = "文本含有非法字符；the text holds a lone surrogate"
+        return problem(422, "Invalid input", detail, request.url.path)
+    return await _internal(request, exc)
+
+
+async def _internal(request: Request, exc: Exception) -> JSONResponse:
+    """Any other error: logged with its traceback, answered as a problem body without
+    details (no server paths, no SQL)."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = "服务器内部错误；internal server error"
+    return problem(500, "Internal server error", detail, request.url.path)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into application/problem+json."""
     app.add_exception_handler(e.LandgisError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(sa_exc.DataError, _data_error)
+    app.add_exception_handler(sa_exc.OperationalError, _operational)
+    app.add_exception_handler(UnicodeError, _unicode)
+    app.add_exception_handler(Exception, _internal)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
 from gis.geo import STORAGE_SRID
+from gis.limits import check_geometry
 from gis.settings import get_settings
 
 
@@ -28,6 +29,7 @@ def ewkb_from_geojson(geojson: Any, field: str = "geometry") -> str:
         raise InvalidInput(
             f"geometry type {geojson.get('type')!r} is not a Polygon or MultiPolygon", field=field
         )
+    check_geometry(geojson, field)
     try:
         geom = shape(geojson)
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:

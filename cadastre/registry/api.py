@@ -23,13 +23,15 @@ from cadastre.registry.schemas import (
     HoldersIn,
     StepIn,
 )
-from cadastre.registry.sources import add_upload
+from cadastre.registry.sources import add_source
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_session
+from gis.db import get_session, transaction
 from gis.errors import InvalidInput, PayloadTooLarge
+from gis.limits import bad_json_text, bad_text, check_text
 from gis.settings import get_settings
+from gis.uploads import Received, receive
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 registrar = require_role(Role.REGISTRAR)
@@ -84,10 +86,33 @@ async def submit_online(
     files: list[UploadFile] = File(default_factory=list),
     session: Session = Depends(get_session),
 ) -> Any:
-    """Online submission with documents, for pre-review at the window (no token needed)."""
+    """Online submission with documents, for pre-review at the window (no token needed).
+
+    Small limits (``limit_online_*``: files, bytes per file and per request; the edge
+    rate-limits it per address); the files stream to temporary files, never into memory.
+    """
+    for name, value in (("case_type", case_type), ("unit_code", unit_code), ("note", note)):
+        check_text(value, name)
+    if holders and (bad_text(holders) or bad_json_text(holders)):
+        detail = "holders 含有非法字符；holders hold a NUL or a lone surrogate"
+        raise InvalidInput(detail, field="holders")
     parsed = _parse_holders(holders)
-    docs = await _read_uploads(files)
-    try:
+    s = get_settings()
+    async with receive(
+        files,
+        max_files=s.limit_online_files,
+        file_bytes=s.limit_online_file_bytes,
+        request_bytes=s.limit_online_request_bytes,
+    ) as docs:
+        request = {"unit_code": unit_code or None, "holders": parsed}
+        return await run_in_threadpool(_open_online_case, session, case_type, note, request, docs)
+
+
+def _open_online_case(
+    session: Session, case_type: str, note: str, request: dict[str, Any], docs: list[Received]
+) -> dict[str, Any]:
+    """Open the online case and keep its documents (copied from the temporary files)."""
+    with transaction(session):
         case = svc.open_case(
             session,
             case_type_code=case_type,
@@ -95,16 +120,12 @@ async def submit_online(
             role="public",
             channel="online",
             note=note,
-            request={"unit_code": unit_code or None, "holders": parsed},
+            request=request,
         )
-        for name, data in docs:
-            add_upload(session, "application", name, data, case.id)
-        out = _submitted(case, len(docs))
-    except BaseException:
-        session.rollback()
-        raise
-    _commit(session)
-    return out
+        for doc in docs:
+            source = {"kind": "application", "title": doc.name, "sha256": None, "path": doc.path}
+            add_source(session, source, case.id)
+        return _submitted(case, len(docs))
 
 
 @router.post("/cases/{public_number}/steps")

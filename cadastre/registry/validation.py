@@ -35,7 +35,7 @@ from cadastre.registry.rules import (
 )
 from cadastre.registry.sources import check_source
 from cadastre.unit_code import parse_unit_code
-from gis import landuse
+from gis import landuse, limits
 from gis.errors import InvalidInput
 
 ID_CARD = re.compile(r"^\d{17}[\dX]$")
@@ -140,6 +140,7 @@ def check_holders(
 
 def check_geometry(geojson: dict[str, Any]) -> str:
     """A (multi)polygon in EPSG:4490 lon/lat as WKT; invalid ones refused with the reason."""
+    limits.check_geometry(geojson)
     try:
         geom = shape(geojson)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

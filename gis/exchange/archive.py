@@ -1,9 +1,11 @@
 """Safe handling of uploaded files and zip archives.
 
 A zip is checked before anything is extracted: member names (no absolute paths or
-``..``), member count, the sum of declared sizes against the upload limit and each
-member's compression ratio (zip bombs). Extraction then counts the bytes really
-written, so an archive whose headers lie is stopped at the limit too.
+``..``), member count (``limit_zip_members``), the sum of declared sizes against the
+upload limit and ``limit_zip_total_bytes``, each member's compression ratio and the
+whole archive's (``limit_zip_ratio``: many members each just under the per-member
+threshold cannot add up to a bomb). Extraction then counts the bytes really written,
+so an archive whose headers lie is stopped at the limit too.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from gis.errors import InvalidInput, PayloadTooLarge
+from gis.settings import get_settings
 
-MAX_MEMBERS = 10_000
-MAX_RATIO = 200  # uncompressed / compressed; shapefiles rarely pass 20
-RATIO_MIN_BYTES = 1 << 20  # tiny members may have any ratio
+MAX_RATIO = 200  # uncompressed / compressed of one member; shapefiles rarely pass 20
+RATIO_MIN_BYTES = 1 << 20  # tiny members (and tiny archives) may have any ratio
 COPY_BLOCK = 1 << 20
 
 
@@ -48,12 +50,14 @@ def check_zip(path: Path, max_bytes: int, field: str = "file") -> list[zipfile.Z
             members = zf.infolist()
     except zipfile.BadZipFile as exc:
         raise InvalidInput(f"not a readable zip archive: {exc}", field=field) from None
-    if len(members) > MAX_MEMBERS:
-        raise InvalidInput(
-            f"the zip holds {len(members)} members (limit {MAX_MEMBERS})", field=field
+    limits = get_settings()
+    if len(members) > limits.limit_zip_members:
+        raise PayloadTooLarge(
+            f"the zip holds {len(members)} members (limit {limits.limit_zip_members})", field=field
         )
-    total = 0
+    total = packed = 0
     for info in members:
+        packed += info.compress_size
         name = PurePosixPath(info.filename)
         if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
             raise InvalidInput(f"unsafe member name in zip: {info.filename!r}", field=field)
@@ -65,16 +69,29 @@ def check_zip(path: Path, max_bytes: int, field: str = "file") -> list[zipfile.Z
                 "refused as a zip bomb",
                 field=field,
             )
+    _check_totals(total, packed, min(max_bytes, limits.limit_zip_total_bytes), field)
+    return members
+
+
+def _check_totals(total: int, packed: int, max_bytes: int, field: str) -> None:
+    """The whole archive: expanded size within ``max_bytes``, overall ratio bounded."""
     if total > max_bytes:
         raise PayloadTooLarge(
             f"the zip would expand to {total} bytes, over the limit of {max_bytes}", field=field
         )
-    return members
+    ratio = total / max(packed, 1)
+    limit = get_settings().limit_zip_ratio
+    if total > RATIO_MIN_BYTES and ratio > limit:
+        raise PayloadTooLarge(
+            f"the zip expands {ratio:.0f} times in all (limit {limit}): refused as a zip bomb",
+            field=field,
+        )
 
 
 def extract_zip(path: Path, dest: Path, max_bytes: int, field: str = "file") -> list[Path]:
     """Extract a checked zip into ``dest``, counting real bytes; returns the files written."""
     members = check_zip(path, max_bytes, field)
+    max_bytes = min(max_bytes, get_settings().limit_zip_total_bytes)
     written = 0
     out: list[Path] = []
     with zipfile.ZipFile(path) as zf:

@@ -14,6 +14,7 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session
 from gis.exchange.archive import save_stream
+from gis.limits import check_batch
 from gis.planning import repository, service
 from gis.planning.maps import router as maps_router
 from gis.planning.models import LAYERS
@@ -43,6 +44,7 @@ def compliance(req: ComplianceRequest, session: Session = Depends(get_session)) 
 
 @api.post("/compliance/batch", summary="Compliance of many sites at once")
 def compliance_batch(req: BatchRequest, session: Session = Depends(get_session)) -> dict[str, Any]:
+    check_batch(len(req.items))
     return service.check_batch(session, req.items, req.edition_id)
 
 

@@ -14,6 +14,7 @@ from gis import collections as registry
 from gis import landuse
 from gis.errors import InvalidInput, NotFound
 from gis.exchange.read import iter_frames, locate_dataset, open_source
+from gis.limits import check_geometry
 from gis.planning import compliance, repository
 from gis.planning.models import LAYERS
 from gis.planning.schemas import BatchItem, ComplianceRequest, EditionCreate, ImportResult
@@ -36,6 +37,7 @@ def geometry_of(
         if wkb is None:
             raise NotFound(f"no current parcel {unit_code}", field="unit_code")
         return shapely.from_wkb(wkb)
+    check_geometry(geometry, field, session)
     try:
         return shape(geometry)
     except Exception:

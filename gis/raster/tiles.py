@@ -8,8 +8,11 @@ band's range, which suits both 8-bit imagery and DEMs.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +24,9 @@ from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
 from rio_tiler.models import ImageData
 
-from gis.errors import InvalidInput, NotFound
+from gis.errors import InvalidInput, NotFound, TooManyRequests
 from gis.raster.models import Raster
+from gis.settings import get_settings
 
 TILE_SIZE = 256
 # A COG is one self-contained file: do not list its folder on open (titiler's advice).
@@ -30,8 +34,19 @@ GDAL_TILE_ENV = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR"}
 ALGORITHMS = ("hillshade",)
 
 
+MAX_ZOOM = 24
+
+
 class TileNotInRaster(NotFound):
     """The tile lies outside the raster's footprint."""
+
+
+class TileTooCoarse(NotFound):
+    """The tile is far below the scene's native zoom and no overview is that coarse."""
+
+
+class RenderTimeout(TooManyRequests):
+    """Rendering took longer than ``raster_tile_timeout_s``; try again later."""
 
 
 @dataclass(frozen=True)
@@ -149,12 +164,53 @@ def open_reader(path: Path) -> Reader:
     return reader
 
 
+def check_tile_address(z: int, x: int, y: int) -> None:
+    """z in 0..MAX_ZOOM (422), x and y inside the zoom level's grid (404)."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise InvalidInput(f"缩放级别须在 0..{MAX_ZOOM}；zoom must be 0..{MAX_ZOOM}", field="z")
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise TileNotInRaster(f"瓦片不存在；tile {z}/{x}/{y} does not exist")
+
+
+def check_overviews(reader: Reader, z: int) -> None:
+    """Refuse (404 with the reason) a tile that would read far more than one tile's worth
+    of pixels: more than ``raster_tile_overview_gap`` zoom levels below the coarsest
+    level the scene (native resolution or its coarsest overview) serves."""
+    dataset = reader.dataset
+    assert dataset is not None
+    factor = max(dataset.overviews(1) or [1])
+    coarsest = reader.maxzoom - int(math.log2(factor))
+    gap = get_settings().raster_tile_overview_gap
+    pixels = (dataset.width / factor) * (dataset.height / factor)
+    if z < coarsest - gap and pixels > (TILE_SIZE * 2**gap) ** 2:
+        raise TileTooCoarse(
+            f"此缩放级别无概览影像，请放大到 {coarsest - gap} 级以上；the scene has no overview "
+            f"for zoom {z}: zoom in to {coarsest - gap} or more"
+        )
+
+
+_renderers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="raster-tile")
+
+
 def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
-    """One PNG tile of the COG at ``path``."""
+    """One PNG tile of the COG at ``path``, rendered within ``raster_tile_timeout_s``
+    (past it the request gets a 429 with Retry-After; the render finishes unseen)."""
+    check_tile_address(z, x, y)
+    future = _renderers.submit(_render_tile, path, raster, z, x, y, style)
+    try:
+        return future.result(timeout=get_settings().raster_tile_timeout_s)
+    except FutureTimeout:
+        raise RenderTimeout(
+            "瓦片渲染超时；rendering the tile took too long, try again later", retry_after=10
+        ) from None
+
+
+def _render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
     bands = style.bands or default_bands(raster)
     if any(b < 1 or b > raster.band_count for b in bands):
         raise InvalidInput(f"the raster has bands 1..{raster.band_count}", field="bands")
     reader = open_reader(path)
+    check_overviews(reader, z)
     try:
         if style.algorithm == "hillshade":
             return _hillshade_tile(reader, raster, z, x, y, bands[0])
