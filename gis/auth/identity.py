@@ -44,8 +44,13 @@ _LOAD = text(
 
 
 def load(session: Session, user_id: int) -> UserState | None:
-    """Read one user's state (one indexed query); None when there is no such user."""
+    """Read one user's state (one indexed query); None when there is no such user. A
+    transaction begun for it is ended, so the route finds its session as it was (free to
+    set its isolation level or run in autocommit)."""
+    began = not session.in_transaction()
     row = session.execute(_LOAD, {"id": user_id}).one_or_none()
+    if began:
+        session.rollback()
     if row is None:
         return None
     name, role, active, version, jtis = row
