@@ -273,7 +273,12 @@ def _write_access(settings: Settings) -> dict[Path, str] | None:
         data_dir / "pg_ident.conf": access.ident_text(os_users, superuser),
         data_dir / "pg_hba.conf": access.hba_text(superuser),
     }
-    old = {path: access.write_if_changed(path, text) for path, text in wanted.items()}
+    try:
+        old = {path: access.write_if_changed(path, text) for path, text in wanted.items()}
+    except PermissionError as exc:
+        raise ClusterError(
+            f"cannot update {exc.filename}: run this once as root or as the cluster's owner"
+        ) from None
     changed = {path: text for path, text in old.items() if text is not None}
     return changed or None
 

@@ -85,7 +85,7 @@ def verdict(said: TokenClaims, found: UserState | None) -> Principal:
         or said.jti in found.revoked
     ):
         raise BadCredentials(
-            "token no longer valid: sign in again / 令牌已失效，请重新登录", field="Authorization"
+            "令牌已失效，请重新登录 / token no longer valid: sign in again", field="Authorization"
         )
     return Principal(said.principal.user_id, found.username, Role(found.role))
 
