@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gis import cluster_access as access
 from gis.settings import Settings
 
 POSTGIS_PACKAGE = "postgresql-15-postgis-3"
@@ -155,16 +156,33 @@ def _chown(settings: Settings, *paths: Path) -> None:
         os.chown(path, user.pw_uid, user.pw_gid)
 
 
-def _let_through(folder: Path) -> None:
-    """As root: let the cluster's user pass through (o+x, no read) the folders above its
-    own, e.g. a clone in a private ``mktemp -d`` folder; each change is said."""
+def _can_traverse(path: Path, uid: int, groups: set[int]) -> bool:
+    """Whether a user (``uid``, ``groups``) may pass through folder ``path`` (its x bit)."""
+    st = path.stat()
+    if st.st_uid == uid:
+        return bool(st.st_mode & stat.S_IXUSR)
+    if st.st_gid in groups:
+        return bool(st.st_mode & stat.S_IXGRP)
+    return bool(st.st_mode & stat.S_IXOTH)
+
+
+def _let_through(settings: Settings, folder: Path) -> list[Path]:
+    """As root: let the cluster's OS user pass through (o+x: traverse, not list) only those
+    folders above ``folder`` it cannot pass through yet, e.g. a clone in a private
+    ``mktemp -d`` folder; says so in one line when it changes any. Returns them."""
     if not _is_root():
-        return
-    for parent in folder.resolve().parents:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            parent.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
-            print(f"landgis: made {parent} traversable (o+x) for the database's user")
+        return []
+    user = pwd.getpwnam(settings.pg_os_user)
+    groups = set(os.getgrouplist(user.pw_name, user.pw_gid))
+    changed = []
+    for parent in reversed(folder.resolve().parents):
+        if not _can_traverse(parent, user.pw_uid, groups):
+            parent.chmod(stat.S_IMODE(parent.stat().st_mode) | stat.S_IXOTH)
+            changed.append(parent)
+    if changed:
+        names = ", ".join(str(p) for p in changed)
+        print(f"landgis: let the database's user {user.pw_name} through (o+x, no read): {names}")
+    return changed
 
 
 def _initdb(settings: Settings) -> None:
@@ -172,7 +190,7 @@ def _initdb(settings: Settings) -> None:
     for folder in (settings.pg_dir, run_dir, log_dir):
         folder.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(mode=0o700, exist_ok=True)
-    _let_through(settings.pg_dir)
+    _let_through(settings, settings.pg_dir)
     _chown(settings, settings.pg_dir, data_dir, run_dir, log_dir)
     if _is_root():
         probe = _run(settings, ["test", "-w", str(data_dir)], check=False)
@@ -189,7 +207,8 @@ def _initdb(settings: Settings) -> None:
             str(data_dir),
             "-U",
             os_user(settings),
-            "--auth=trust",
+            "--auth-local=peer",
+            "--auth-host=scram-sha-256",
             "-E",
             "UTF8",
             "--no-locale",
@@ -206,10 +225,12 @@ def start(settings: Settings, timeout: float = 60.0) -> ClusterStatus:
     check_binaries(settings)
     current = status(settings)
     if current.running:
+        secure(settings)
         return current
     data_dir, run_dir, log_dir = _paths(settings)
     if not current.initialised:
         _initdb(settings)
+    _write_access(settings)  # read by the server as it starts: no reload needed
     stale = data_dir / "postmaster.pid"
     if stale.exists():
         stale.unlink()
@@ -238,7 +259,80 @@ def start(settings: Settings, timeout: float = 60.0) -> ClusterStatus:
         ],
     )
     _wait_ready(settings, timeout)
+    _ensure_app_role(settings)
     return status(settings)
+
+
+def _write_access(settings: Settings) -> dict[Path, str] | None:
+    """Write pg_hba.conf and pg_ident.conf (see gis/cluster_access.py) if they differ;
+    returns the old texts of the files it changed, None when nothing changed."""
+    data_dir, _, _ = _paths(settings)
+    superuser = os_user(settings)
+    os_users = ["root", superuser] if _is_root() else [superuser]
+    wanted = {
+        data_dir / "pg_ident.conf": access.ident_text(os_users, superuser),
+        data_dir / "pg_hba.conf": access.hba_text(superuser),
+    }
+    try:
+        old = {path: access.write_if_changed(path, text) for path, text in wanted.items()}
+    except PermissionError as exc:
+        raise ClusterError(
+            f"cannot update {exc.filename}: run this once as root or as the cluster's owner"
+        ) from None
+    changed = {path: text for path, text in old.items() if text is not None}
+    return changed or None
+
+
+def secure(settings: Settings) -> None:
+    """Upgrade a running cluster made before passwords were asked (``trust``): write the
+    access files and reload the server (no restart), then make sure the app's role exists.
+    If the superuser can no longer connect afterwards, the old files are put back."""
+    data_dir, _, _ = _paths(settings)
+    reload = [str(settings.pg_bin / "pg_ctl"), "-D", str(data_dir), "reload"]
+    changed = _write_access(settings)
+    if changed:
+        _run(settings, reload)
+        print(
+            "landgis: the local cluster now asks for a password (scram-sha-256) except its "
+            "superuser over the socket; the app signs in as " + settings.pg_app_user
+        )
+    try:
+        _ensure_app_role(settings, retries=20 if changed else 1)
+    except Exception as exc:
+        if changed:
+            for path, text in changed.items():
+                path.write_text(text)
+            _run(settings, reload)
+        raise ClusterError(f"could not set up the app's database role: {exc}") from exc
+
+
+def _ensure_app_role(settings: Settings, retries: int = 1) -> None:
+    """Create the app's role (password from data/pg_app_password) unless it signs in."""
+    app_url = _libpq(settings.sqlalchemy_url("postgres"))
+    if access.app_can_connect(app_url):
+        return
+    for attempt in range(retries):
+        try:
+            access.ensure_role(
+                _libpq(settings.admin_url("postgres")),
+                settings.pg_app_user,
+                settings.app_db_password(),
+            )
+            return
+        except Exception:
+            if attempt + 1 >= retries:
+                raise
+            time.sleep(0.25)  # a reload takes effect a moment after pg_ctl returns
+
+
+def grant_app(settings: Settings, database: str | None = None) -> None:
+    """After a migration: the app's role owns the project's tables (local cluster only)."""
+    if settings.uses_local_cluster:
+        access.hand_over(_libpq(settings.admin_url(database)), settings.pg_app_user)
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def _wait_ready(settings: Settings, timeout: float) -> None:
@@ -275,9 +369,7 @@ def ensure_database(settings: Settings, name: str | None = None, *, fresh: bool 
     import psycopg
 
     name = name or settings.database_name
-    admin_url = settings.sqlalchemy_url("postgres").replace(
-        "postgresql+psycopg://", "postgresql://"
-    )
+    admin_url = _libpq(settings.admin_url("postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if fresh:
             conn.execute(
@@ -289,7 +381,7 @@ def ensure_database(settings: Settings, name: str | None = None, *, fresh: bool 
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{_ident(name)}"')
-    db_url = settings.sqlalchemy_url(name).replace("postgresql+psycopg://", "postgresql://")
+    db_url = _libpq(settings.admin_url(name))
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     return name

@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     token_ttl_minutes: int = Field(8 * 60, ge=1)
     signing_key_file: Path | None = None
+    # Identity (issue 12, identity): each request's token is checked against its user,
+    # cached per process this many seconds (a deactivation elsewhere takes effect within it);
+    # failed sign-ins per account and per client address within the window, then 429.
+    identity_cache_seconds: float = Field(5, ge=0, le=300)
+    login_max_failures_per_account: int = Field(10, ge=1)
+    login_max_failures_per_address: int = Field(10, ge=1)
+    login_window_minutes: float = Field(15, gt=0)
+    # The local cluster's role for requests (not a superuser; its password is generated into
+    # data/pg_app_password); migrations and setup use the cluster's superuser over the socket.
+    pg_app_user: str = Field("landgis_app", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
 
     # Demo district
     demo_parcels: int = Field(5000, ge=10, le=2_000_000)
@@ -150,7 +160,8 @@ class Settings(BaseSettings):
         return self.database_url is None
 
     def sqlalchemy_url(self, database: str | None = None) -> str:
-        """The SQLAlchemy URL of the database (the local cluster's socket unless overridden)."""
+        """The SQLAlchemy URL the app uses: ``LANDGIS_DATABASE_URL`` as given, else the local
+        cluster's socket as the app's own role (``pg_app_user``, not a superuser)."""
         if self.database_url is not None:
             url = self.database_url
             if url.startswith("postgresql://"):
@@ -160,11 +171,23 @@ class Settings(BaseSettings):
 
                 return make_url(url).set(database=database).render_as_string(hide_password=False)
             return url
+        return self._socket_url(f"{self.pg_app_user}:{self.app_db_password()}", database)
+
+    def admin_url(self, database: str | None = None) -> str:
+        """The URL of migrations and setup: ``LANDGIS_DATABASE_URL`` as given, else the local
+        cluster's superuser over its socket (peer authentication: root or its OS user)."""
+        if self.database_url is not None:
+            return self.sqlalchemy_url(database)
+        return self._socket_url(self.pg_os_user, database)
+
+    def _socket_url(self, user: str, database: str | None) -> str:
         name = database or self.database_name
         socket_dir = self.pg_dir / "run"
-        return (
-            f"postgresql+psycopg://{self.pg_os_user}@/{name}?host={socket_dir}&port={self.pg_port}"
-        )
+        return f"postgresql+psycopg://{user}@/{name}?host={socket_dir}&port={self.pg_port}"
+
+    def app_db_password(self) -> str:
+        """The local cluster app role's password, generated into ``data/pg_app_password``."""
+        return _secret_file(self.data_dir / "pg_app_password")
 
     def jwt_secret(self) -> str:
         """The token-signing secret: the setting, else one kept in ``data/secret_key``."""

@@ -134,6 +134,49 @@ def user_add(
     console.print(f"user {user.username} added with role {user.role}")
 
 
+def _change_user(name: str, change: str, *args: str) -> str:
+    """Apply one ``gis.auth.accounts`` change to user ``name`` in one unit of work; the
+    user's tokens are refused by every server process within ``identity_cache_seconds``."""
+    from gis.auth import accounts
+    from gis.db import session_factory, transaction
+
+    settings = get_settings()
+    setup.start_database(settings)
+    setup.migrate(settings)
+    with session_factory()() as session, transaction(session):
+        user = getattr(accounts, change)(session, accounts.find(session, name), *args)
+        return f"user {user.username}: role {user.role}, {'active' if user.active else 'inactive'}"
+
+
+@user_app.command("deactivate")
+def user_deactivate(name: str) -> None:
+    """Deactivate a user: they cannot sign in and their tokens are refused."""
+    console.print(_change_user(name, "deactivate"))
+
+
+@user_app.command("activate")
+def user_activate(name: str) -> None:
+    """Let a deactivated user sign in again."""
+    console.print(_change_user(name, "activate"))
+
+
+@user_app.command("role")
+def user_role(name: str, role: str) -> None:
+    """Give a user another role (their tokens are refused until they sign in again)."""
+    console.print(_change_user(name, "set_role", role))
+
+
+@user_app.command("password")
+def user_password(
+    name: str,
+    password: str = typer.Option(None, "--password", help="Asked for when not given."),
+) -> None:
+    """Set a user's password (every token issued before is refused)."""
+    if password is None:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    console.print(_change_user(name, "set_password", password) + ", password changed")
+
+
 @app.command("setup")
 def setup_cmd(demo: bool = typer.Option(True, help="Load the demo district if empty.")) -> None:
     """Start the database, migrate, and load the demo district when the register is empty."""

@@ -20,7 +20,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def alembic_config(settings: Settings, database: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", settings.sqlalchemy_url(database).replace("%", "%%"))
+    url = settings.admin_url(database)  # migrations run as the cluster's superuser
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
@@ -34,8 +35,10 @@ def start_database(settings: Settings, database: str | None = None, fresh: bool 
 
 
 def migrate(settings: Settings, database: str | None = None) -> None:
-    """Apply every migration of every domain (all heads); never drops data."""
+    """Apply every migration of every domain (all heads); never drops data. On the local
+    cluster the app's own role then owns the project's tables (it is not a superuser)."""
     command.upgrade(alembic_config(settings, database), "heads")
+    cluster.grant_app(settings, database)
 
 
 def ensure_ready(settings: Settings) -> None:

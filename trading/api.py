@@ -15,8 +15,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from cadastre.parcels.service import parse_if_match
-from gis.auth import tokens
-from gis.auth.deps import oauth2_scheme, require_role
+from gis.auth.deps import oauth2_scheme, principal_on_loop, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session
@@ -188,13 +187,13 @@ def request_onsite(
 # session instead, in a thread, with the same statement and rules.
 
 
-async def bidder_on_loop(token: str | None = Depends(oauth2_scheme)) -> Principal:
+async def bidder_on_loop(request: Request, token: str | None = Depends(oauth2_scheme)) -> Principal:
     """The same check as ``require_role(Role.BIDDER)``, run on the event loop."""
-    if token is None:
+    principal = await principal_on_loop(request, token)  # token and user state (identity)
+    if principal is None:
         raise NotAuthenticated(
             "sign in first: send 'Authorization: Bearer <token>'", field="Authorization"
         )
-    principal = tokens.principal(token)
     if principal.role not in (Role.BIDDER, Role.ADMIN):
         raise PermissionDenied(f"role {principal.role.value!r} may not do this; needs bidder")
     return principal

@@ -1,21 +1,31 @@
-"""Token endpoint (OAuth2 password flow) and the caller's own profile."""
+"""Token endpoint (OAuth2 password flow), sign-out, the caller's own profile, and the
+administrators' user management (create, list, deactivate, activate, change role)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.auth.deps import current_principal, require_role
+from gis.auth import accounts, identity, login
+from gis.auth.deps import client_address, current_claims, current_principal, require_role
 from gis.auth.models import User
 from gis.auth.roles import ROLE_NAMES, Role
-from gis.auth.service import Principal, add_user, authenticate, issue_token
-from gis.db import get_session
+from gis.auth.service import MAX_USER_ID, Principal, TokenClaims, add_user, issue_token
+from gis.db import get_session, transaction
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 users = APIRouter(prefix="/api/v1/users", tags=["auth"])
+
+PROBLEM: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in, or the token is invalid, expired or revoked"},
+    403: {"description": "The caller's role may not do this"},
+}
+UserId = Annotated[int, Path(ge=1, le=MAX_USER_ID)]
 
 
 class Token(BaseModel):
@@ -32,16 +42,42 @@ class Me(BaseModel):
     role_en: str
 
 
-@router.post("/token", response_model=Token)
+@router.post(
+    "/token",
+    response_model=Token,
+    responses={
+        401: {"description": "Unknown user or wrong password (one answer for both)"},
+        429: {"description": "Too many failed sign-ins for this account or address"},
+    },
+)
 def token(
-    form: OAuth2PasswordRequestForm = Depends(), session: Session = Depends(get_session)
+    request: Request,
+    form: OAuth2PasswordRequestForm = Depends(),
+    session: Session = Depends(get_session),
 ) -> Token:
     """Exchange a username and password for a signed bearer token."""
-    user = authenticate(session, form.username, form.password)
-    return Token(access_token=issue_token(user), role=user.role)
+    with transaction(session):  # the journal is kept whatever the outcome
+        outcome = login.attempt(session, form.username, form.password, client_address(request))
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.user is not None
+    return Token(access_token=issue_token(outcome.user), role=outcome.user.role)
 
 
-@router.get("/me", response_model=Me)
+@router.post("/logout", status_code=204, response_class=Response, responses=PROBLEM)
+def logout(
+    request: Request,
+    said: TokenClaims = Depends(current_claims),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Sign out: the token used for this request is refused from now on."""
+    with transaction(session):
+        accounts.revoke(session, said, client_address(request))
+    identity.forget(said.principal.user_id)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=Me, responses=PROBLEM)
 def me(principal: Principal = Depends(current_principal)) -> Me:
     """Who the token belongs to."""
     zh, en = ROLE_NAMES[principal.role]
@@ -66,9 +102,20 @@ class UserPublic(BaseModel):
     username: str
     full_name: str
     role: str
+    active: bool = True
 
 
-@users.post("", response_model=UserPublic, status_code=201)
+class RoleChange(BaseModel):
+    role: Role
+
+
+def _public(u: User) -> UserPublic:
+    return UserPublic(
+        id=u.id, username=u.username, full_name=u.full_name, role=u.role, active=u.active
+    )
+
+
+@users.post("", response_model=UserPublic, status_code=201, responses=PROBLEM)
 def create_user(
     body: UserCreate,
     session: Session = Depends(get_session),
@@ -76,15 +123,65 @@ def create_user(
 ) -> UserPublic:
     """Create a user (administrators only)."""
     user = add_user(session, body.username, body.password, body.role.value, body.full_name)
-    return UserPublic(id=user.id, username=user.username, full_name=user.full_name, role=user.role)
+    return _public(user)
 
 
-@users.get("", response_model=list[UserPublic])
+@users.get("", response_model=list[UserPublic], responses=PROBLEM)
 def list_users(
     session: Session = Depends(get_session), _: Principal = Depends(require_role(Role.ADMIN))
 ) -> list[UserPublic]:
     """All users (administrators only)."""
-    rows = session.scalars(select(User).order_by(User.username))
-    return [
-        UserPublic(id=u.id, username=u.username, full_name=u.full_name, role=u.role) for u in rows
-    ]
+    return [_public(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+@users.post(
+    "/{user_id}/deactivate",
+    response_model=UserPublic,
+    responses={**PROBLEM, 404: {"description": "No such user"}, 409: {"description": "Self"}},
+)
+def deactivate_user(
+    user_id: UserId,
+    session: Session = Depends(get_session),
+    admin: Principal = Depends(require_role(Role.ADMIN)),
+) -> UserPublic:
+    """Deactivate a user: their tokens are refused at once, they cannot sign in."""
+    with transaction(session):
+        user = accounts.deactivate(session, accounts.find(session, user_id), admin.user_id)
+    identity.forget(user_id)
+    return _public(user)
+
+
+@users.post(
+    "/{user_id}/activate",
+    response_model=UserPublic,
+    responses={**PROBLEM, 404: {"description": "No such user"}},
+)
+def activate_user(
+    user_id: UserId,
+    session: Session = Depends(get_session),
+    admin: Principal = Depends(require_role(Role.ADMIN)),
+) -> UserPublic:
+    """Let a deactivated user sign in again (tokens issued before stay refused)."""
+    with transaction(session):
+        user = accounts.activate(session, accounts.find(session, user_id), admin.user_id)
+    identity.forget(user_id)
+    return _public(user)
+
+
+@users.put(
+    "/{user_id}/role",
+    response_model=UserPublic,
+    responses={**PROBLEM, 404: {"description": "No such user"}, 409: {"description": "Self"}},
+)
+def change_role(
+    user_id: UserId,
+    body: RoleChange,
+    session: Session = Depends(get_session),
+    admin: Principal = Depends(require_role(Role.ADMIN)),
+) -> UserPublic:
+    """Give a user another role; their tokens are refused until they sign in again."""
+    with transaction(session):
+        user = accounts.find(session, user_id)
+        user = accounts.set_role(session, user, body.role.value, admin.user_id)
+    identity.forget(user_id)
+    return _public(user)

@@ -1,23 +1,33 @@
-"""FastAPI dependencies: who is calling, and whether their role may write."""
+"""FastAPI dependencies: who is calling, and whether their role may write.
+
+A token is checked twice: its signature and claims (cached per token, see
+:mod:`gis.auth.tokens`), then against its user's current state (cached per user for a
+few seconds, see :mod:`gis.auth.identity`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Depends
+import anyio
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
-from gis.auth import tokens
+from gis.auth import identity, tokens
 from gis.auth.roles import Role
-from gis.auth.service import Principal
+from gis.auth.service import Principal, TokenClaims
+from gis.db import get_session, session_factory
 from gis.errors import NotAuthenticated, PermissionDenied
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def optional_principal(token: str | None = Depends(oauth2_scheme)) -> Principal | None:
-    """The caller if a token was sent (an invalid token is refused, not ignored)."""
-    return tokens.principal(token) if token else None
+def optional_principal(
+    token: str | None = Depends(oauth2_scheme), session: Session = Depends(get_session)
+) -> Principal | None:
+    """The caller if a token was sent (an invalid or revoked token is refused, not ignored)."""
+    return identity.check(session, tokens.claims(token)) if token else None
 
 
 def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
@@ -27,6 +37,51 @@ def current_principal(principal: Principal | None = Depends(optional_principal))
             "sign in first: send 'Authorization: Bearer <token>'", field="Authorization"
         )
     return principal
+
+
+def current_claims(
+    token: str | None = Depends(oauth2_scheme), session: Session = Depends(get_session)
+) -> TokenClaims:
+    """The signed-in caller's token claims (checked like :func:`current_principal`)."""
+    if not token:
+        raise NotAuthenticated(
+            "sign in first: send 'Authorization: Bearer <token>'", field="Authorization"
+        )
+    said = tokens.claims(token)
+    identity.check(session, said)
+    return said
+
+
+async def principal_on_loop(request: Request, token: str | None) -> Principal | None:
+    """:func:`optional_principal` for async hot paths: from the caches on the event loop,
+    and only on a miss in a worker thread (on the app's overridden session, if any)."""
+    if not token:
+        return None
+    said = tokens.claims(token)
+    hit = identity.cached(said)
+    if hit is not None:
+        return hit
+    override = request.app.dependency_overrides.get(get_session)
+
+    def read() -> Principal:
+        if override is not None:
+            made = override()
+            if isinstance(made, Session):
+                return identity.check(made, said)
+            try:
+                return identity.check(next(made), said)
+            finally:
+                made.close()
+        with session_factory()() as session:
+            return identity.check(session, said)
+
+    return await anyio.to_thread.run_sync(read)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (uvicorn honours X-Forwarded-For only
+    from the proxies it trusts: loopback by default)."""
+    return request.client.host if request.client else "unknown"
 
 
 def require_role(*roles: Role, admin: bool = True) -> Callable[..., Principal]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ def parse_role(value: str) -> Role:
 def add_user(
     session: Session, username: str, password: str, role: str, full_name: str = ""
 ) -> User:
-    """Create a user with an argon2-hashed password; commits."""
+    """Create a user with an argon2-hashed password; commits (callers rely on it)."""
     parsed = parse_role(role)
     if len(password) < 8:
         raise InvalidInput("password must be at least 8 characters", field="password")
@@ -65,35 +65,57 @@ def add_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
-        raise BadCredentials("unknown user or wrong password", field="username")
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        raise BadCredentials("unknown user or wrong password", field="password") from None
-    return user
-
-
 def issue_token(user: User) -> str:
-    """A signed bearer token for ``user``, valid for ``token_ttl_minutes``."""
+    """A signed bearer token for ``user``, valid for ``token_ttl_minutes``; ``jti`` names it
+    (logout revokes it), ``ver`` is the user's token version when it was issued."""
     settings = get_settings()
     now = datetime.now(UTC)
     claims = {
         "sub": str(user.id),
         "name": user.username,
         "role": user.role,
+        "ver": int(user.token_version or 0),
+        "jti": uuid.uuid4().hex,
         "iat": now,
         "exp": now + timedelta(minutes=settings.token_ttl_minutes),
     }
     return jwt.encode(claims, settings.jwt_secret(), algorithm=ALGORITHM)
 
 
-def principal_from_token(token: str) -> Principal:
-    """Check a token's signature and expiry; return who it names."""
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a validly signed, unexpired token says."""
+
+    principal: Principal
+    jti: str  # "" when the token names none (then it cannot be used: see gis.auth.identity)
+    version: int
+    expires: float  # POSIX seconds
+
+
+MAX_USER_ID = 2**31 - 1  # app_user.id is an integer column
+
+
+def claims_from_token(token: str) -> TokenClaims:
+    """Check a token's signature (HS256 only), expiry and required claims (``exp``, ``iat``,
+    ``sub``); return what it says. Anything else is 401, never 500."""
     try:
-        claims = jwt.decode(token, get_settings().jwt_secret(), algorithms=[ALGORITHM])
-        return Principal(int(claims["sub"]), str(claims["name"]), Role(claims["role"]))
-    except (jwt.PyJWTError, KeyError, ValueError):
+        claims = jwt.decode(
+            token,
+            get_settings().jwt_secret(),
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "iat", "sub"]},
+        )
+        user_id = int(claims["sub"])
+        if not 0 < user_id <= MAX_USER_ID:
+            raise ValueError("user id out of range")
+        who = Principal(user_id, str(claims["name"]), Role(claims["role"]))
+        return TokenClaims(
+            who, str(claims.get("jti") or ""), int(claims.get("ver", 0)), float(claims["exp"])
+        )
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError, OverflowError):
         raise BadCredentials("invalid or expired token", field="Authorization") from None
+
+
+def principal_from_token(token: str) -> Principal:
+    """Who a token names, by its signature alone (no check against the user table)."""
+    return claims_from_token(token).principal

@@ -15,8 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from gis.auth.deps import oauth2_scheme, optional_principal
-from gis.auth.service import Principal, principal_from_token
+from gis.auth.deps import oauth2_scheme, optional_principal, principal_on_loop
+from gis.auth.service import Principal
 from gis.db import get_session
 from gis.settings import get_settings
 from gis.tiles import freshness, service, tilesets
@@ -99,10 +99,6 @@ def _make(
         return service.make(session, cache, tileset, tile, latest)
     finally:
         made.close()
-
-
-def _principal(token: str | None) -> Principal | None:
-    return principal_from_token(token) if token else None
 
 
 @router.get("/ogc/tileMatrixSets")
@@ -221,7 +217,7 @@ async def collection_tile(
     """An MVT tile of one collection (one layer named after the collection)."""
     tileset = tilesets.for_collection(collectionId)
     check_tms(tileMatrixSetId)
-    service.check_access(tileset, _principal(token))
+    service.check_access(tileset, await principal_on_loop(request, token))
     return await _serve(request, tileset, tileMatrix, tileCol, tileRow)
 
 

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,4 +98,103 @@ def test_a_cluster_inside_a_private_folder(tmp_path: Path) -> None:
         assert private.stat().st_mode & 0o777 == (0o701 if os.geteuid() == 0 else 0o700)
     finally:
         cluster.stop(s)
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _tcp(s: Settings, user: str, password: str | None = None) -> str:
+    pw = f":{password}" if password else ""
+    return f"postgresql://{user}{pw}@127.0.0.1:{s.pg_port}/postgres?connect_timeout=10"
+
+
+def test_an_existing_trust_cluster_is_upgraded_on_start_without_a_restart(
+    scratch: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The finding: any local OS user was the superuser over TCP (``trust``). A cluster made
+    that way (before this change) gets passwords and the app's role on its next start."""
+    import psycopg
+
+    first = cluster.start(scratch)
+    data = scratch.pg_dir / "data"
+    (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+    cluster._run(scratch, [str(scratch.pg_bin / "pg_ctl"), "-D", str(data), "reload"])
+    time.sleep(0.5)
+    with psycopg.connect(_tcp(scratch, "postgres"), autocommit=True) as conn:  # the hole
+        conn.execute(f"DROP ROLE IF EXISTS {scratch.pg_app_user}")
+    capsys.readouterr()
+    again = cluster.start(scratch)
+    assert again.pid == first.pid  # reloaded, not restarted
+    said = capsys.readouterr().out.strip().splitlines()
+    assert len(said) == 1 and "scram-sha-256" in said[0]
+    hba = (data / "pg_hba.conf").read_text()
+    assert "trust" not in hba and "scram-sha-256" in hba
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(_tcp(scratch, "postgres")).close()  # no password: refused
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(_tcp(scratch, scratch.pg_app_user, "wrong-password")).close()
+    app = _tcp(scratch, scratch.pg_app_user, scratch.app_db_password())
+    with psycopg.connect(app) as conn:
+        assert (
+            conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+            is False
+        )
+    with psycopg.connect(_libpq(scratch.admin_url("postgres"))) as conn:  # setup: the socket
+        assert conn.execute("SELECT current_setting('is_superuser')").fetchone()[0] == "on"
+    cluster.start(scratch)
+    assert capsys.readouterr().out == ""  # nothing left to change: nothing said
+
+
+def test_the_app_role_owns_the_tables_but_is_no_superuser(scratch: Settings) -> None:
+    import psycopg
+
+    cluster.start(scratch)
+    cluster.ensure_database(scratch, "scratch_own")
+    with psycopg.connect(_libpq(scratch.admin_url("scratch_own")), autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS made_by_migration (id serial PRIMARY KEY)")
+        conn.execute("CREATE SEQUENCE IF NOT EXISTS free_standing_seq")
+    cluster.grant_app(scratch, "scratch_own")
+    with psycopg.connect(_libpq(scratch.sqlalchemy_url("scratch_own"))) as conn:
+        owners = conn.execute(
+            "SELECT relname, pg_get_userbyid(relowner) FROM pg_class WHERE relname IN "
+            "('made_by_migration', 'made_by_migration_id_seq', 'free_standing_seq', "
+            "'spatial_ref_sys') ORDER BY relname"
+        ).fetchall()
+        app = scratch.pg_app_user
+        assert owners == [
+            ("free_standing_seq", app),
+            ("made_by_migration", app),
+            ("made_by_migration_id_seq", app),
+            ("spatial_ref_sys", "postgres"),  # PostGIS's own stays the superuser's
+        ]
+        conn.execute("ALTER TABLE made_by_migration DISABLE TRIGGER USER")  # bulk loads may
+        conn.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("COPY (SELECT 1) TO PROGRAM 'true'")  # a superuser could run programs
+
+
+def test_let_through_changes_only_what_the_database_user_cannot_pass() -> None:
+    """As root, a folder the database's user may already pass (its group) is left alone;
+    a private one gets o+x (traverse, no read), said in one line."""
+    import grp
+
+    private = Path(tempfile.mkdtemp(prefix="landgis-passable-"))
+    try:
+        inner = private / "inner"
+        inner.mkdir(mode=0o700)
+        (inner / "data" / "pg").mkdir(parents=True)
+        target = inner / "data" / "pg"
+        if os.geteuid() == 0:
+            os.chown(private, 0, grp.getgrnam("postgres").gr_gid)
+            private.chmod(0o710)  # the database's group may pass
+        changed = cluster._let_through(load_settings(), target)
+        if os.geteuid() == 0:
+            assert changed == [inner]
+            assert private.stat().st_mode & 0o777 == 0o710
+            assert inner.stat().st_mode & 0o777 == 0o701
+        else:
+            assert changed == []
+    finally:
         shutil.rmtree(private, ignore_errors=True)
