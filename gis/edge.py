@@ -122,9 +122,12 @@ class EdgeMiddleware:
                 detail = _too_large(budget.body_bytes)
                 await send_problem(send, scope, 413, "Payload too large", detail)
                 return
-            if limits.bad_json_text(body.decode("utf-8", "replace")) or _bad_form(ctype, body):
+            bad_field = _bad_form(ctype, body)
+            if bad_field is None and limits.bad_json_text(body.decode("utf-8", "replace")):
+                bad_field = "body"
+            if bad_field is not None:
                 detail = "请求体含有非法字符；the body holds a NUL character or a lone surrogate"
-                await send_problem(send, scope, 422, "Invalid input", detail, field="body")
+                await send_problem(send, scope, 422, "Invalid input", detail, field=bad_field)
                 return
             receive = _replay(body, receive)
         else:
@@ -150,13 +153,16 @@ class EdgeMiddleware:
         return True
 
 
-def _bad_form(ctype: str, body: bytes) -> bool:
+def _bad_form(ctype: str, body: bytes) -> str | None:
+    """The form field holding a NUL or a lone surrogate (its name, or ``body``), else None."""
     if ctype != "application/x-www-form-urlencoded":
-        return False
+        return None
     for name, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
-        if limits.bad_text(name) or limits.bad_text(value):
-            return True
-    return False
+        if limits.bad_text(value):
+            return name if not limits.bad_text(name) else "body"
+        if limits.bad_text(name):
+            return "body"
+    return None
 
 
 async def _read_bounded(receive: Receive, limit: int) -> bytes | None:
