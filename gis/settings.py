@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     # Each server process closes listings past their deadline this often (0: only by hand)
     trading_close_interval_s: float = Field(15, ge=0)
 
+    # Registry (cadastre.registry): a one-person office may relax four eyes (the registrar
+    # who accepted a case reviews it, the one who reviewed enters it); each relaxed step
+    # is journaled. Off by default.
+    registry_single_officer: bool = False
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""
