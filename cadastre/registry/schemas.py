@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -28,6 +30,7 @@ StepCode = Literal["accept", "review", "enter", "issue", "reject", "withdraw"]
 # overrides (they would make the register show one thing and hold another); stripped
 SafeName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(check_text)]
 SafeTitle = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(check_text)]
+MAX_AMOUNT = Decimal(10) ** 14  # the register keeps amounts as NUMERIC(16, 2)
 ShareText = Annotated[str, Field(description="exact fraction like '1/3'", max_length=20)]
 
 
@@ -102,10 +105,31 @@ class SourceIn(BaseModel):
 
 
 class MortgageIn(BaseModel):
+    """A mortgage: the secured amount (yuan, exact to the fen), the creditor, the term end."""
+
     model_config = ConfigDict(extra="forbid")
     amount: str = Field(description="yuan, decimal text like '1200000.00'", max_length=20)
     creditor: SafeName
     term_end: str = Field(description="YYYY-MM-DD")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount(cls, value: Any) -> str:
+        try:
+            amount = Decimal(str(value))
+            if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
+                raise ValueError(f"amount must be more than 0 and less than {MAX_AMOUNT}")
+            return str(amount.quantize(Decimal("0.01")))
+        except InvalidOperation:
+            raise ValueError("amount must be a decimal number of yuan") from None
+
+    @field_validator("term_end", mode="before")
+    @classmethod
+    def _term_end(cls, value: Any) -> str:
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise ValueError("term_end must be a date YYYY-MM-DD") from None
 
 
 class CaseCreate(BaseModel):

@@ -7,8 +7,7 @@ is run at submission and again at entry, since the register may change in betwee
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
@@ -29,7 +28,7 @@ from cadastre.registry.errors import (
 )
 from cadastre.registry.identity import credit_code_check_char, valid_party_number
 from cadastre.registry.rules import BLOCKED_WHILE_SEIZED, CaseType, check_shares
-from cadastre.registry.schemas import HolderIn
+from cadastre.registry.schemas import HolderIn, MortgageIn
 from cadastre.registry.sources import check_source
 from cadastre.unit_code import parse_unit_code
 from gis import landuse
@@ -37,6 +36,7 @@ from gis.errors import InvalidInput
 
 __all__ = ["credit_code_check_char", "valid_party_number"]  # re-exported (trading, tests)
 _HOLDERS: TypeAdapter[list[HolderIn]] = TypeAdapter(list[HolderIn])
+_MORTGAGE: TypeAdapter[MortgageIn] = TypeAdapter(MortgageIn)
 SHARED_RIGHT_CASES = frozenset({"first_registration", "transfer", "change", "correction"})
 # what may still be registered on a unit whose parcel was retired: closing what is left
 AFTER_RETIREMENT = frozenset({"cancellation", "seizure_release", "mortgage_discharge"})
@@ -142,31 +142,12 @@ def check_geometry(geojson: dict[str, Any]) -> str:
 
 
 def check_mortgage(m: dict[str, Any] | None) -> dict[str, str]:
-    """A mortgage needs an amount (yuan, Decimal), a creditor and a term end date."""
+    """A mortgage needs an amount (yuan), a creditor and a term end date (as MortgageIn
+    checks them: the one place they are checked)."""
     if not m:
         raise InvalidInput("a mortgage case needs amount, creditor and term_end", field="mortgage")
-    try:
-        amount = Decimal(str(m.get("amount")))
-    except InvalidOperation:
-        raise InvalidInput(
-            "amount must be a decimal number of yuan", field="mortgage.amount"
-        ) from None
-    if not amount.is_finite() or amount <= 0:
-        raise InvalidInput("amount must be more than 0", field="mortgage.amount")
-    creditor = str(m.get("creditor") or "").strip()
-    if not creditor:
-        raise InvalidInput("a mortgage needs a creditor", field="mortgage.creditor")
-    try:
-        term_end = date.fromisoformat(str(m.get("term_end")))
-    except ValueError:
-        raise InvalidInput(
-            "term_end must be a date YYYY-MM-DD", field="mortgage.term_end"
-        ) from None
-    return {
-        "amount": str(amount.quantize(Decimal("0.01"))),
-        "creditor": creditor,
-        "term_end": term_end.isoformat(),
-    }
+    checked: dict[str, str] = parse_model(_MORTGAGE, m, "mortgage").model_dump()
+    return checked
 
 
 def check_request(

@@ -116,6 +116,9 @@ def test_mortgage_checks() -> None:
         ({"amount": "NaN", "creditor": "银行", "term_end": "2030-01-01"}, "mortgage.amount"),
         ({"amount": "10", "creditor": "", "term_end": "2030-01-01"}, "mortgage.creditor"),
         ({"amount": "10", "creditor": "银行", "term_end": "tomorrow"}, "mortgage.term_end"),
+        ({"amount": "1e30", "creditor": "银行", "term_end": "2030-01-01"}, "mortgage.amount"),
+        ({"amount": "10", "creditor": "银\x00行", "term_end": "2030-01-01"}, "mortgage.creditor"),
+        ({"amount": "10", "term_end": "2030-01-01"}, "mortgage.creditor"),
     ]:
         with pytest.raises(InvalidInput) as err:
             check_mortgage(bad)
