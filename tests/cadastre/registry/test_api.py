@@ -248,11 +248,15 @@ def test_service_guide_and_form(client: TestClient) -> None:
     assert len(guide) == 11
     first = next(g for g in guide if g["case_type"] == "first_registration")
     assert first["legal_time_limit_working_days"] == 30 and first["documents"]
+    required = [d for d in first["documents"] if d["required_at_acceptance"]]
+    assert [d["document_kinds"] for d in required] == [["contract", "court_order", "deed"]]
+    assert "权属来源证明" in required[0]["name_zh"]
     form = client.get(first["application_form_url"])
     assert form.status_code == 200 and "attachment" in form.headers["content-disposition"]
     assert "首次登记" in form.text
     page = client.get("/maps/services")
     assert page.status_code == 200 and "办事指南" in page.text and "异议登记" in page.text
+    assert "受理前必须提交 required before acceptance" in page.text
     assert "http://" not in page.text and "https://" not in page.text
     missing = client.get("/api/v1/services/teleport")
     assert missing.status_code == 422 and missing.json()["field"] == "code"
