@@ -61,15 +61,25 @@ def build(settings: Settings, parcels: int, seed: int) -> None:
 def run_case(session: Session, case_type: str, code: str, holders: list[dict[str, str]]) -> None:
     from cadastre.registry import service
 
+    contract = {"kind": "contract", "title": f"{case_type} contract {code}"}
     case = service.open_case(
         session,
         case_type_code=case_type,
         submitted_by="bench",
         role="registrar",
-        request={"unit_code": code, "holders": holders},
+        request={"unit_code": code, "holders": holders, "source": contract},
     )
     for step in STEPS:
-        service.take_step(session, case.public_number, step, actor="bench", role="registrar")
+        if step == "enter" and case_type == "first_registration":  # its public notice ends
+            session.execute(
+                text(
+                    "UPDATE reg_notice SET starts_at = starts_at - interval '40 days', "
+                    "ends_at = clock_timestamp() WHERE case_id = :c"
+                ),
+                {"c": case.id},
+            )
+        actor = "bench-2" if step == "review" else "bench"  # four eyes
+        service.take_step(session, case.public_number, step, actor=actor, role="registrar")
     session.commit()
 
 

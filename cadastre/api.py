@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from cadastre.parcels.routes import parcels_router
 from cadastre.registry import api as registry_api
-from cadastre.registry import calendar_api, certificate_api, desk
+from cadastre.registry import calendar_api, certificate_api, desk, notices_api
 from cadastre.registry import guide as registry_guide
 
 router = APIRouter()
@@ -16,4 +16,6 @@ router.include_router(registry_guide.router)
 router.include_router(registry_guide.pages)
 router.include_router(calendar_api.router)
 router.include_router(desk.pages)
+router.include_router(notices_api.router)
+router.include_router(notices_api.pages)
 router.include_router(parcels_router)

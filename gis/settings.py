@@ -145,6 +145,11 @@ class Settings(BaseSettings):
     raster_tile_overview_gap: int = Field(2, ge=0)
     raster_tile_timeout_s: float = Field(10, gt=0)
 
+    # Registry (cadastre.registry): a one-person office may relax four eyes (the registrar
+    # who accepted a case reviews it, the one who reviewed enters it); each relaxed step
+    # is journaled. Off by default.
+    registry_single_officer: bool = False
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

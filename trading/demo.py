@@ -28,7 +28,7 @@ from trading.schemas import ListingCreate, RegistrationIn
 
 COMPANIES = [
     ("东莞示范置业有限公司", "91441900MA4UABCD1W"),
-    ("广东示范城市发展有限公司", "914419007076543217"),
+    ("广东示范城市发展有限公司", "91441900707654321X"),
 ]
 
 

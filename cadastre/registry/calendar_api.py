@@ -14,7 +14,7 @@ from cadastre.registry import holidays
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_session
+from gis.db import get_session, transaction
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["registry"])
 admin = require_role(Role.ADMIN)
@@ -43,12 +43,8 @@ def set_day(
     who: Principal = Depends(admin),
 ) -> Response:
     """Set a day as a holiday or an adjusted working day (admins; applies to new cases)."""
-    try:
+    with transaction(session):
         holidays.set_day(session, day, body.kind, body.name, who.username)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return Response(status_code=204)
 
 
@@ -57,10 +53,6 @@ def remove_day(
     day: date, session: Session = Depends(get_session), _: Principal = Depends(admin)
 ) -> Response:
     """Remove an admin's setting of a day (the packaged calendar applies again)."""
-    try:
+    with transaction(session):
         holidays.remove_day(session, day)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return Response(status_code=204)

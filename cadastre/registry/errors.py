@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gis.errors import Conflict, InvalidInput, NotFound
+from gis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 
 class UnitNotFound(NotFound):
@@ -19,6 +19,22 @@ class CertificateNotFound(NotFound):
 
 class CertificateInvalid(InvalidInput):
     """A certificate (PDF or page) that does not verify; ``field`` names what failed."""
+
+
+class SameOfficer(PermissionDenied):
+    """Four eyes: the registrar of the case's earlier step may not take this one."""
+
+
+class MaterialsMissing(Conflict):
+    """A case lacks a document its case type requires before acceptance."""
+
+
+class NoticeInForce(Conflict):
+    """A first registration whose public notice (首次登记公告) has not ended yet."""
+
+
+class HolderNameMismatch(InvalidInput):
+    """A holder's name differs from the registered party with the same ID number."""
 
 
 class UnitSeized(Conflict):

@@ -18,6 +18,7 @@ from cadastre.registry.schemas import ServiceGuide
 router = APIRouter(prefix="/api/v1/services", tags=["registry"])
 pages = APIRouter(tags=["maps"])
 
+_REQUIRED = " <strong>（受理前必须提交 required before acceptance）</strong>"
 FORM_FIELDS = [
     ("申请人姓名/名称", "applicant name"),
     ("证件种类及号码", "identity document and number"),
@@ -33,7 +34,15 @@ def guide_entry(ct: CaseType) -> dict[str, Any]:
         "case_type": ct.code,
         "name_zh": ct.name_zh,
         "name_en": ct.name_en,
-        "documents": [{"name_zh": zh, "name_en": en} for zh, en in ct.documents],
+        "documents": [
+            {
+                "name_zh": m.name_zh,
+                "name_en": m.name_en,
+                "required_at_acceptance": bool(m.kinds),
+                "document_kinds": sorted(m.kinds),
+            }
+            for m in ct.documents
+        ],
         "legal_time_limit_working_days": ct.time_limit_days,
         "application_form_url": f"/api/v1/services/{ct.code}/form",
         "online_submission_url": "/api/v1/cases/online",
@@ -59,7 +68,10 @@ def application_form(code: str) -> HTMLResponse:
         f"<tr><th>{escape(zh)}<br><small>{escape(en)}</small></th><td></td></tr>"
         for zh, en in FORM_FIELDS
     )
-    docs = "".join(f"<li>☐ {escape(zh)} ({escape(en)})</li>" for zh, en in ct.documents)
+    docs = "".join(
+        f"<li>☐ {escape(m.name_zh)} ({escape(m.name_en)}){_REQUIRED if m.kinds else ''}</li>"
+        for m in ct.documents
+    )
     html = (
         '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
         f"<title>{escape(ct.name_zh)}申请书</title><style>"
@@ -82,7 +94,9 @@ def services_page() -> HTMLResponse:
     items = []
     for ct in CASE_TYPES.values():
         docs = "".join(
-            f"<li>{escape(zh)} <small>{escape(en)}</small></li>" for zh, en in ct.documents
+            f"<li>{escape(m.name_zh)} <small>{escape(m.name_en)}</small>"
+            f"{_REQUIRED if m.kinds else ''}</li>"
+            for m in ct.documents
         )
         items.append(
             f'<section id="{ct.code}"><h2>{escape(ct.name_zh)} '

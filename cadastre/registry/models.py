@@ -253,3 +253,32 @@ class CalendarDay(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (CheckConstraint("kind IN ('holiday','workday')", name="kind_known"),)
+
+
+class Notice(Base):
+    """A first registration's public notice (首次登记公告), published at review; the case
+    is entered only after ``ends_at`` (see :mod:`cadastre.registry.notices`)."""
+
+    __tablename__ = "reg_notice"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("reg_case.id"), unique=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    published_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+
+class NoticeObjection(Base):
+    """An objection to a notice, lodged while it is in force (kept with the case)."""
+
+    __tablename__ = "reg_notice_objection"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("reg_notice.id"), index=True)
+    lodged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lodged_by: Mapped[str] = mapped_column(String(64))
+    objector: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text)

@@ -14,6 +14,19 @@ from gis.errors import Conflict, InvalidInput, PermissionDenied
 
 OBJECTION_LAPSE_DAYS = 15
 ADVANCE_NOTICE_LAPSE_DAYS = 90
+# 不动产登记暂行条例实施细则 第17条: a notice of at least 15 working days before entry
+NOTICE_WORKING_DAYS = 15
+
+
+@dataclass(frozen=True)
+class Material:
+    """One document the applicant brings. ``kinds`` (source kinds) non-empty: the case must
+    hold a document of one of these kinds before it is accepted. The form and the identity
+    document are checked in person at the window and are not kept as typed sources."""
+
+    name_zh: str
+    name_en: str
+    kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -23,15 +36,26 @@ class CaseType:
     code: str
     name_zh: str
     name_en: str
-    documents: tuple[tuple[str, str], ...]
+    documents: tuple[Material, ...]
     time_limit_days: int
     needs_holders: bool = False
     needs_unit: bool = True
 
+    @property
+    def required(self) -> tuple[Material, ...]:
+        """The materials accept checks for (a document of one of their kinds attached)."""
+        return tuple(m for m in self.documents if m.kinds)
 
-_ID = ("申请人身份证明", "applicant's identity document")
-_FORM = ("不动产登记申请书", "application form for real-estate registration")
-_CERT = ("不动产权属证书", "the current real-estate certificate")
+
+def _doc(zh: str, en: str, *kinds: str) -> Material:
+    return Material(zh, en, frozenset(kinds))
+
+
+_ID = _doc("申请人身份证明", "applicant's identity document")
+_FORM = _doc("不动产登记申请书", "application form for real-estate registration")
+_CERT = _doc("不动产权属证书", "the current real-estate certificate")
+# proofs of a fact may come as a deed, contract, court ruling or another official paper
+_PROOF = ("deed", "contract", "court_order", "other")
 
 CASE_TYPES: dict[str, CaseType] = {
     c.code: c
@@ -43,8 +67,14 @@ CASE_TYPES: dict[str, CaseType] = {
             (
                 _FORM,
                 _ID,
-                ("土地出让合同或权属来源证明", "land-transfer contract or title source"),
-                ("地籍调查表、宗地图", "cadastral survey sheet and parcel plan"),
+                _doc(
+                    "土地出让合同或权属来源证明",
+                    "land-transfer contract or title source",
+                    "contract",
+                    "deed",
+                    "court_order",
+                ),
+                _doc("地籍调查表、宗地图", "cadastral survey sheet and parcel plan"),
             ),
             30,
             needs_holders=True,
@@ -54,7 +84,17 @@ CASE_TYPES: dict[str, CaseType] = {
             "transfer",
             "转移登记",
             "transfer",
-            (_FORM, _ID, _CERT, ("买卖、赠与等转移合同", "sale, gift or other transfer contract")),
+            (
+                _FORM,
+                _ID,
+                _CERT,
+                _doc(
+                    "买卖、赠与等转移合同或契据",
+                    "sale, gift or other transfer contract or deed",
+                    "contract",
+                    "deed",
+                ),
+            ),
             5,
             needs_holders=True,
         ),
@@ -62,28 +102,43 @@ CASE_TYPES: dict[str, CaseType] = {
             "change",
             "变更登记",
             "change",
-            (_FORM, _ID, _CERT, ("变更事实证明", "proof of the changed facts")),
+            (
+                _FORM,
+                _ID,
+                _CERT,
+                _doc("变更事实证明", "proof of the changed facts", *_PROOF, "survey_plan"),
+            ),
             5,
         ),
         CaseType(
             "cancellation",
             "注销登记",
             "cancellation",
-            (_FORM, _ID, _CERT, ("权利消灭的证明", "proof that the right has ended")),
+            (_FORM, _ID, _CERT, _doc("权利消灭的证明", "proof that the right has ended", *_PROOF)),
             5,
         ),
         CaseType(
             "correction",
             "更正登记",
             "correction",
-            (_FORM, _ID, _CERT, ("登记错误的证明", "proof of the registration error")),
+            (
+                _FORM,
+                _ID,
+                _CERT,
+                _doc(
+                    "登记错误的证明（界址错误可为测量成果）",
+                    "proof of the registration error (a survey for a boundary)",
+                    *_PROOF,
+                    "survey_plan",
+                ),
+            ),
             30,
         ),
         CaseType(
             "objection",
             "异议登记",
             "objection",
-            (_FORM, _ID, ("利害关系证明", "proof of an interest in the unit")),
+            (_FORM, _ID, _doc("利害关系证明", "proof of an interest in the unit", *_PROOF)),
             1,
             needs_holders=True,
         ),
@@ -91,7 +146,7 @@ CASE_TYPES: dict[str, CaseType] = {
             "advance_notice",
             "预告登记",
             "advance notice",
-            (_FORM, _ID, ("预售或买卖合同", "pre-sale or sale contract")),
+            (_FORM, _ID, _doc("预售或买卖合同", "pre-sale or sale contract", "contract")),
             5,
             needs_holders=True,
         ),
@@ -100,8 +155,12 @@ CASE_TYPES: dict[str, CaseType] = {
             "查封登记",
             "seizure",
             (
-                ("人民法院协助执行通知书", "court's notice of assistance in enforcement"),
-                ("查封裁定书", "court's seizure ruling"),
+                _doc(
+                    "人民法院协助执行通知书",
+                    "court's notice of assistance in enforcement",
+                    "court_order",
+                ),
+                _doc("查封裁定书", "court's seizure ruling"),
             ),
             1,
         ),
@@ -109,21 +168,34 @@ CASE_TYPES: dict[str, CaseType] = {
             "seizure_release",
             "解除查封",
             "release of seizure",
-            (("人民法院解除查封裁定书", "court's ruling releasing the seizure"),),
+            (
+                _doc(
+                    "人民法院解除查封裁定书", "court's ruling releasing the seizure", "court_order"
+                ),
+            ),
             1,
         ),
         CaseType(
             "mortgage",
             "抵押权登记",
             "mortgage",
-            (_FORM, _ID, _CERT, ("抵押合同与主债权合同", "mortgage and principal loan contracts")),
+            (
+                _FORM,
+                _ID,
+                _CERT,
+                _doc("抵押合同与主债权合同", "mortgage and principal loan contracts", "contract"),
+            ),
             5,
         ),
         CaseType(
             "mortgage_discharge",
             "抵押权注销",
             "mortgage discharge",
-            (_FORM, _ID, ("债权消灭或抵押权人同意注销证明", "proof the debt is settled")),
+            (
+                _FORM,
+                _ID,
+                _doc("债权消灭或抵押权人同意注销证明", "proof the debt is settled", *_PROOF),
+            ),
             5,
         ),
     )
@@ -160,14 +232,26 @@ STEPS: dict[str, tuple[frozenset[str], str]] = {
     "withdraw": (frozenset({"submitted", "accepted", "reviewed"}), "withdrawn"),
 }
 
+# an admin is not a registrar (separation of duties): only the registrar role takes steps
 STEP_ROLES: dict[str, frozenset[str]] = {
-    "submit": frozenset({"registrar", "surveyor", "admin", "public", "system"}),
-    "accept": frozenset({"registrar", "admin"}),
-    "review": frozenset({"registrar", "admin"}),
-    "enter": frozenset({"registrar", "admin"}),
-    "issue": frozenset({"registrar", "admin"}),
-    "reject": frozenset({"registrar", "admin"}),
-    "withdraw": frozenset({"registrar", "admin"}),
+    "submit": frozenset({"registrar", "surveyor", "public", "system"}),
+    "accept": frozenset({"registrar"}),
+    "review": frozenset({"registrar"}),
+    "enter": frozenset({"registrar"}),
+    "issue": frozenset({"registrar"}),
+    "reject": frozenset({"registrar"}),
+    "withdraw": frozenset({"registrar"}),
+}
+# four eyes: the registrar of the earlier step may not take the later one on the same case
+FOUR_EYES: dict[str, str] = {"review": "accept", "enter": "review"}
+STEP_NAMES = {
+    "submit": ("申请", "submission"),
+    "accept": ("受理", "acceptance"),
+    "review": ("审核", "review"),
+    "enter": ("登簿", "entry"),
+    "issue": ("发证", "issue"),
+    "reject": ("不予登记", "rejection"),
+    "withdraw": ("撤回", "withdrawal"),
 }
 
 BLOCKED_WHILE_SEIZED = frozenset({"transfer", "mortgage"})

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from cadastre.registry import certificates, journal
+from cadastre.registry import certificates, duties, journal, notices
 from cadastre.registry import repository as repo
 from cadastre.registry.entry import enter_case
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
@@ -31,6 +31,7 @@ from cadastre.registry.rules import (
 from cadastre.registry.sources import add_source, add_upload
 from cadastre.registry.validation import (
     SHARED_RIGHT_CASES,
+    check_holder_names,
     check_holders,
     check_register,
     check_request,
@@ -70,7 +71,7 @@ def open_case(
             f"a {ct.name_en} is registered on a court's order at the window, not online",
             field="case_type",
         )
-    payload = check_request(session, ct, request)
+    payload = check_request(session, ct, request, reveal=role != "public")
     now = clock(session)
     code = request.get("unit_code")
     check_register(session, ct.code, code, now)
@@ -134,11 +135,19 @@ def take_step(
         raise Conflict(f"a {case.case_type} case issues no certificate", field="step")
     now = clock(session)
     event: dict[str, Any] = {"step": step, "status": target, "role": role}
+    event.update(duties.check_four_eyes(session, case, step, actor))
+    if step == "accept":
+        duties.check_materials(session, case)
+    if step == "review" and notices.needs_notice(case):
+        event["notice_ends_at"] = notices.publish(session, case, now, actor).ends_at.isoformat()
     if step == "enter":
+        if notices.needs_notice(case):
+            event["notice"] = notices.check_entry(session, case, now, reason)
         with session.begin_nested():
             if case.unit_code:
                 repo.lock_unit(session, case.unit_code)
             check_register(session, case.case_type, case.unit_code, now)
+            check_holder_names(session, case.case_type, case.payload.get("holders", []))
             event["changes"] = enter_case(session, case, now)
         case.entered_at = now
     case.status = target
@@ -180,6 +189,7 @@ def amend_holders(
     if case.status not in OPEN_STATUSES:
         raise Conflict(f"a {case.status} case cannot be amended", field="public_number")
     checked = check_holders(holders, case.case_type in SHARED_RIGHT_CASES)
+    check_holder_names(session, case.case_type, checked)
     case.payload = {**case.payload, "holders": checked}
     case.updated_at = clock(session)
     journal.append(

@@ -7,12 +7,12 @@ is run at submission and again at entry, since the register may change in betwee
 from __future__ import annotations
 
 import hashlib
-import re
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 import shapely
+from pydantic import TypeAdapter, ValidationError
 from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
@@ -20,26 +20,24 @@ from cadastre.registry import repository as repo
 from cadastre.registry.certificate_facts import check_right_terms
 from cadastre.registry.errors import (
     AlreadyRegistered,
+    HolderNameMismatch,
     NothingToRelease,
     NotRegistered,
     UnitCancelled,
     UnitNotFound,
     UnitSeized,
 )
-from cadastre.registry.rules import (
-    BLOCKED_WHILE_SEIZED,
-    PARTY_KINDS,
-    CaseType,
-    check_shares,
-    parse_share,
-)
+from cadastre.registry.identity import credit_code_check_char, valid_party_number
+from cadastre.registry.rules import BLOCKED_WHILE_SEIZED, CaseType, check_shares
+from cadastre.registry.schemas import HolderIn, MortgageIn
 from cadastre.registry.sources import check_source
 from cadastre.unit_code import parse_unit_code
 from gis import landuse, limits
 from gis.errors import InvalidInput
 
-ID_CARD = re.compile(r"^\d{17}[\dX]$")
-CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+__all__ = ["credit_code_check_char", "valid_party_number"]  # re-exported (trading, tests)
+_HOLDERS: TypeAdapter[list[HolderIn]] = TypeAdapter(list[HolderIn])
+_MORTGAGE: TypeAdapter[MortgageIn] = TypeAdapter(MortgageIn)
 SHARED_RIGHT_CASES = frozenset({"first_registration", "transfer", "change", "correction"})
 # what may still be registered on a unit whose parcel was retired: closing what is left
 AFTER_RETIREMENT = frozenset({"cancellation", "seizure_release", "mortgage_discharge"})
@@ -47,64 +45,6 @@ RESHAPING_CASES = frozenset({"correction", "change"})
 NEEDS_REGISTERED = frozenset(
     {"transfer", "change", "cancellation", "correction", "mortgage", "mortgage_discharge"}
 )
-
-
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def id_card_check_char(first17: str) -> str:
-    """The 18th character of a resident ID-card number (GB 11643-1999, ISO 7064 MOD 11-2)."""
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return "10X98765432"[total % 11]
-
-
-def credit_code_check_char(first17: str) -> str:
-    """The 18th character of a unified social credit code (GB 32100-2015, MOD 31)."""
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
-    return USCC_CHARS[(31 - total % 31) % 31]
-
-
-def valid_party_number(kind: str, number: str) -> bool:
-    """Whether ``number`` is a well-formed ID-card number (natural) or credit code (legal).
-
-    ID-card numbers must carry the right check character. Credit codes are checked for
-    structure and alphabet only: the bureau's exchanged records still hold codes with
-    unverifiable check characters, so :func:`credit_code_check_char` is advisory."""
-    if kind == "natural":
-        return bool(ID_CARD.match(number)) and id_card_check_char(number[:17]) == number[17]
-    return bool(CREDIT_CODE.match(number))
-
-
-def _check_person(h: dict[str, Any], f: str) -> dict[str, str]:
-    """A natural or legal person: kind, name and a valid 18-character number."""
-    kind = h.get("kind")
-    if kind not in PARTY_KINDS:
-        raise InvalidInput(f"holder kind must be natural or legal, not {kind!r}", field=f + ".kind")
-    name = str(h.get("name") or "").strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("a holder needs a name (at most 200 characters)", field=f + ".name")
-    number = str(h.get("id_number") or "").strip().upper()
-    what = "ID-card number" if kind == "natural" else "unified social credit code"
-    if not valid_party_number(kind, number):
-        raise InvalidInput(
-            f"{number!r} is not a valid 18-character {what} (check character included)",
-            field=f + ".id_number",
-        )
-    return {"kind": kind, "name": name, "id_number": number}
-
-
-def _check_group(h: dict[str, Any], f: str) -> dict[str, Any]:
-    """A group party (e.g. a household): a name and members whose shares add up to 1."""
-    name = str(h.get("name") or "").strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("a group needs a name (at most 200 characters)", field=f + ".name")
-    members = h.get("members")
-    if not isinstance(members, list) or len(members) < 2:
-        raise InvalidInput("a group needs at least two members", field=f + ".members")
-    checked = check_holders(members, True, prefix=f + ".members")
-    return {"kind": "group", "name": name, "id_number": group_id(name, checked), "members": checked}
 
 
 def group_id(name: str, members: list[dict[str, Any]]) -> str:
@@ -116,26 +56,74 @@ def group_id(name: str, members: list[dict[str, Any]]) -> str:
 def check_holders(
     holders: list[dict[str, Any]], with_shares: bool, prefix: str = "holders"
 ) -> list[dict[str, Any]]:
-    """Normalise holders (natural, legal or group parties); shares must add up to 1."""
+    """Normalise holders (natural, legal or group parties) as :class:`HolderIn` checks
+    them (the one place names, numbers and shares are checked); what a list of holders
+    adds: group identifiers, and shares adding up to 1 (a group's members' always)."""
     if not holders:
         raise InvalidInput("this case needs at least one holder", field=prefix)
+    parsed = parse_model(_HOLDERS, holders, prefix)
     out: list[dict[str, Any]] = []
-    shares = []
-    for i, h in enumerate(holders):
-        f = f"{prefix}.{i}"
-        if not isinstance(h, dict):
-            raise InvalidInput("a holder is an object", field=f)
-        party = _check_group(h, f) if h.get("kind") == "group" and prefix == "holders" else None
-        party = party or _check_person(h, f)
-        share = h.get("share") or ("1" if len(holders) == 1 else None)
-        if with_shares:
-            shares.append(parse_share(share, f + ".share"))
-        out.append({**party, "share": str(share or "1")})
+    for i, h in enumerate(parsed):
+        party = h.model_dump(exclude_none=True)
+        if h.members is not None:
+            members = [m.model_dump() for m in h.members]
+            _sum_to_one(members, f"{prefix}.{i}.members")
+            party["members"] = members
+            party["id_number"] = group_id(h.name, members)
+        out.append(party)
     if with_shares:
-        check_shares(shares, field=prefix)
-        for h, s in zip(out, shares, strict=True):
-            h["share"] = str(s)
+        _sum_to_one(out, prefix)
+    for h in out:
+        h.setdefault("share", "1")
     return out
+
+
+def _sum_to_one(items: list[dict[str, Any]], field: str) -> None:
+    """Shares of ``items`` (one alone may leave it out: "1") must add up to exactly 1."""
+    if len(items) == 1 and items[0].get("share") is None:
+        items[0]["share"] = "1"
+    for i, item in enumerate(items):
+        if item.get("share") is None:
+            raise InvalidInput("give each holder's share like '1/2'", field=f"{field}.{i}.share")
+    check_shares([Fraction(item["share"]) for item in items], field=field)
+
+
+def parse_model(adapter: TypeAdapter[Any], value: Any, prefix: str) -> Any:
+    """``value`` checked by a pydantic ``adapter``; InvalidInput naming the first bad field."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise InvalidInput(str(err["msg"]), field=f"{prefix}.{loc}" if loc else prefix) from None
+
+
+def check_holder_names(
+    session: Session, case_type: str, holders: list[dict[str, Any]], *, reveal: bool = True
+) -> None:
+    """A holder's name must be the registered name of the party with that ID number (a
+    change registration, 变更登记, is how a registered name changes). 422 naming both;
+    ``reveal=False`` (anonymous callers) does not show the registered name."""
+    if case_type == "change":
+        return
+    for i, h in enumerate(holders):
+        people = [(f"holders.{i}", h)] + [
+            (f"holders.{i}.members.{j}", m) for j, m in enumerate(h.get("members", []))
+        ]
+        for field, person in people:
+            if person["kind"] == "group":
+                continue
+            party = repo.current_party_by_id_number(session, person["id_number"])
+            if party is None or party.name == person["name"]:
+                continue
+            number, given = person["id_number"], person["name"]
+            registered = party.name if reveal else "（另一名称 another name）"
+            raise HolderNameMismatch(
+                f"证件号码 {number} 已登记于 {registered} 名下，与所填 {given} 不符；"
+                f"ID number {number} is registered to {registered}, not to {given} "
+                "(a change registration changes a registered name)",
+                field=f"{field}.name",
+            )
 
 
 def check_geometry(geojson: dict[str, Any]) -> str:
@@ -156,35 +144,19 @@ def check_geometry(geojson: dict[str, Any]) -> str:
 
 
 def check_mortgage(m: dict[str, Any] | None) -> dict[str, str]:
-    """A mortgage needs an amount (yuan, Decimal), a creditor and a term end date."""
+    """A mortgage needs an amount (yuan), a creditor and a term end date (as MortgageIn
+    checks them: the one place they are checked)."""
     if not m:
         raise InvalidInput("a mortgage case needs amount, creditor and term_end", field="mortgage")
-    try:
-        amount = Decimal(str(m.get("amount")))
-    except InvalidOperation:
-        raise InvalidInput(
-            "amount must be a decimal number of yuan", field="mortgage.amount"
-        ) from None
-    if not amount.is_finite() or amount <= 0:
-        raise InvalidInput("amount must be more than 0", field="mortgage.amount")
-    creditor = str(m.get("creditor") or "").strip()
-    if not creditor:
-        raise InvalidInput("a mortgage needs a creditor", field="mortgage.creditor")
-    try:
-        term_end = date.fromisoformat(str(m.get("term_end")))
-    except ValueError:
-        raise InvalidInput(
-            "term_end must be a date YYYY-MM-DD", field="mortgage.term_end"
-        ) from None
-    return {
-        "amount": str(amount.quantize(Decimal("0.01"))),
-        "creditor": creditor,
-        "term_end": term_end.isoformat(),
-    }
+    checked: dict[str, str] = parse_model(_MORTGAGE, m, "mortgage").model_dump()
+    return checked
 
 
-def check_request(session: Session, ct: CaseType, req: dict[str, Any]) -> dict[str, Any]:
-    """Validate a case request; returns the normalised payload stored with the case."""
+def check_request(
+    session: Session, ct: CaseType, req: dict[str, Any], *, reveal: bool = True
+) -> dict[str, Any]:
+    """Validate a case request; returns the normalised payload stored with the case.
+    ``reveal``: whether a name mismatch may show the registered name (not to the public)."""
     payload: dict[str, Any] = {}
     code = req.get("unit_code")
     if code is not None:
@@ -209,6 +181,7 @@ def check_request(session: Session, ct: CaseType, req: dict[str, Any]) -> dict[s
     holders_later = ct.code == "first_registration" and "geometry_wkt" in payload
     if holders or (ct.needs_holders and not holders_later):
         payload["holders"] = check_holders(holders, ct.code in SHARED_RIGHT_CASES)
+        check_holder_names(session, ct.code, payload["holders"], reveal=reveal)
     if ct.code == "mortgage":
         payload["mortgage"] = check_mortgage(req.get("mortgage"))
     if req.get("source"):

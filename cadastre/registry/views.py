@@ -10,15 +10,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cadastre.registry import duties, notices, rules
 from cadastre.registry import repository as repo
-from cadastre.registry import rules
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
 from cadastre.registry.holders import rights_with_holders
-from cadastre.registry.models import CaseDocument, RegCase, Source
+from cadastre.registry.models import CaseDocument, CaseStep, RegCase, Source
 from cadastre.registry.rules import CASE_TYPES, RESTRICTION_TYPES, STATUSES
 from cadastre.registry.service import NO_CERTIFICATE, OPEN_STATUSES, clock
 from cadastre.unit_code import parse_unit_code
 from gis import landuse
+from gis.auth.service import Principal
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
 
@@ -51,18 +52,29 @@ def _case_summary(case: RegCase, now: datetime) -> dict[str, Any]:
     }
 
 
-def case_detail(session: Session, case: RegCase, role: str | None = None) -> dict[str, Any]:
-    """A case with its request, steps (who, role, when, why), documents, and the steps
-    ``role`` may take on it now (``allowed_steps``, empty without a role)."""
+def case_detail(session: Session, case: RegCase, who: Principal | None = None) -> dict[str, Any]:
+    """A case for registrars: its request, the holders it registers and the unit's current
+    holders (names, ID numbers, shares), steps (who, role, when, why), documents, missing
+    materials, the public notice with its objections, and the steps ``who`` may take on
+    it now (``allowed_steps``: role and four eyes; empty without a caller)."""
     docs = session.execute(
         select(Source)
         .join(CaseDocument, CaseDocument.source_id == Source.id)
         .where(CaseDocument.case_id == case.id)
         .order_by(Source.id)
     ).scalars()
+    now = clock(session)
+    steps = repo.case_steps(session, case.id)
     return {
-        **_case_summary(case, clock(session)),
-        "allowed_steps": allowed_steps(case, role) if role else [],
+        **_case_summary(case, now),
+        "allowed_steps": allowed_steps(case, who, steps) if who else [],
+        "holders": case.payload.get("holders", []),
+        "current_holders": _current_holders(session, case, now),
+        "missing_materials": [
+            {"name_zh": m.name_zh, "name_en": m.name_en, "kinds": sorted(m.kinds)}
+            for m in duties.missing_materials(session, case)
+        ],
+        "notice": _notice(session, case),
         "request": {k: v for k, v in case.payload.items() if k != "geometry_wkt"},
         "note": case.note,
         "reason": case.reason,
@@ -77,7 +89,7 @@ def case_detail(session: Session, case: RegCase, role: str | None = None) -> dic
                 "at": s.at.isoformat(),
                 "reason": s.reason,
             }
-            for s in repo.case_steps(session, case.id)
+            for s in steps
         ],
         "documents": [
             {
@@ -140,15 +152,49 @@ def _local_midnight(day: date | None) -> datetime | None:
     return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(get_settings().timezone))
 
 
-def allowed_steps(case: RegCase, role: str) -> list[str]:
-    """The steps ``role`` may take on ``case`` now (what the desk offers as buttons)."""
+def allowed_steps(case: RegCase, who: Principal, steps: list[CaseStep]) -> list[str]:
+    """The steps ``who`` may take on ``case`` now (what the desk offers as buttons): by
+    role, and not the later step of four eyes after taking the earlier one (unless the
+    single-officer setting relaxes it)."""
+    relaxed = get_settings().registry_single_officer
+    took = {s.step for s in steps if s.actor == who.username}
     return [
         step
         for step, (sources, _) in rules.STEPS.items()
         if case.status in sources
-        and role in rules.STEP_ROLES[step]
+        and who.role.value in rules.STEP_ROLES[step]
         and not (step == "issue" and case.case_type in NO_CERTIFICATE)
+        and (relaxed or rules.FOUR_EYES.get(step) not in took)
     ]
+
+
+def _current_holders(session: Session, case: RegCase, at: datetime) -> list[dict[str, Any]]:
+    """The unit's right holders now (the transferors of a transfer, say); [] without a unit."""
+    if not case.unit_code:
+        return []
+    return rights_with_holders(session, repo.rrrs_as_of(session, case.unit_code, at), at)
+
+
+def _notice(session: Session, case: RegCase) -> dict[str, Any] | None:
+    """The case's public notice and the objections lodged (with the objectors, for staff)."""
+    notice = notices.notice_of(session, case.id)
+    if notice is None:
+        return None
+    return {
+        "starts_at": notice.starts_at.isoformat(),
+        "ends_at": notice.ends_at.isoformat(),
+        "published_by": notice.published_by,
+        "objections": [
+            {
+                "lodged_at": o.lodged_at.isoformat(),
+                "lodged_by": o.lodged_by,
+                "objector": o.objector,
+                "contact": o.contact,
+                "reason": o.reason,
+            }
+            for o in notices.objections(session, notice.id)
+        ],
+    }
 
 
 def named_restrictions(types: list[str]) -> list[dict[str, str]]:

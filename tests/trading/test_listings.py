@@ -107,8 +107,9 @@ def _seize(db: Session, unit_code: str) -> None:
         source={"kind": "court_order", "title": "（2026）粤1971执保123号"},
         submitted_by="court-clerk",
     )
-    for step in ("accept", "review", "enter"):
-        registry.take_step(db, number, step, actor="reg", role="registrar")
+    # four eyes: the registrar who reviews does not enter
+    for step, actor in (("accept", "reg"), ("review", "reg-2"), ("enter", "reg")):
+        registry.take_step(db, number, step, actor=actor, role="registrar")
     db.flush()
 
 

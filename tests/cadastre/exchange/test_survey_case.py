@@ -55,7 +55,7 @@ def test_new_parcel_case_from_survey(client, auth, db) -> None:
                 {
                     "kind": "legal",
                     "name": "东莞市示范置业有限公司",
-                    "id_number": "91441900MA4UTEXT0X",
+                    "id_number": "91441900MA4UTEXT09",
                     "share": "1",
                 }
             ],

@@ -10,25 +10,34 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.cadastre.registry.conftest import CORP
-from tests.cadastre.registry.helpers import free_square, register_counts
+from tests.cadastre.registry.helpers import (
+    free_square,
+    http_steps,
+    register_counts,
+    required_source,
+)
 
 PROBLEM = "application/problem+json"
 
 
 def _submit(client: TestClient, headers: dict[str, str], **body: Any) -> Any:
+    """Submit at the window, with the case type's required document unless one is given."""
+    if "source" not in body and isinstance(body.get("case_type"), str):
+        source = required_source(body["case_type"])
+        body["source"] = {k: source[k] for k in ("kind", "title", "sha256")}
     return client.post("/api/v1/cases", json=body, headers=headers)
 
 
-def _steps(client: TestClient, number: str, headers: dict[str, str], *steps: str) -> Any:
-    r = None
-    for step in steps:
-        r = client.post(f"/api/v1/cases/{number}/steps", json={"step": step}, headers=headers)
-        assert r.status_code == 200, r.text
-    return r
+def _steps(client: TestClient, db: Session, number: str, *steps: str) -> Any:
+    return http_steps(client, db, number, *steps)
 
 
 def test_window_case_through_certificate(
-    client: TestClient, auth: Any, unit_codes: list[str], holders: list[dict[str, Any]]
+    client: TestClient,
+    db: Session,
+    auth: Any,
+    unit_codes: list[str],
+    holders: list[dict[str, Any]],
 ) -> None:
     reg = auth("registrar")
     r = _submit(
@@ -36,10 +45,11 @@ def test_window_case_through_certificate(
     )
     assert r.status_code == 201, r.text
     number = r.json()["public_number"]
-    detail = _steps(client, number, reg, "accept", "review", "enter", "issue").json()
+    detail = _steps(client, db, number, "accept", "review", "enter", "issue").json()
     assert detail["status"] == "certificate_issued"
     assert [s["step"] for s in detail["steps"]] == ["submit", "accept", "review", "enter", "issue"]
-    assert all(s["actor"] == "test-registrar" for s in detail["steps"])
+    actors = [s["actor"] for s in detail["steps"]]
+    assert actors == ["test-registrar", "reg-a", "reg-b", "reg-a", "reg-a"]
     public = client.get(f"/api/v1/cases/{number}").json()
     assert public["status"] == "certificate_issued" and len(public["steps"]) == 5
     cert = client.get(f"/api/v1/cases/{number}/certificate", headers=reg)
@@ -105,7 +115,7 @@ def test_transfer_of_seized_unit_is_409(
     reg = auth("registrar")
     code = unit_codes[3]
     n1 = _submit(client, reg, case_type="first_registration", unit_code=code, holders=holders)
-    _steps(client, n1.json()["public_number"], reg, "accept", "review", "enter")
+    _steps(client, db, n1.json()["public_number"], "accept", "review", "enter")
     n2 = _submit(
         client,
         reg,
@@ -113,7 +123,7 @@ def test_transfer_of_seized_unit_is_409(
         unit_code=code,
         source={"kind": "court_order", "title": "(2026)粤1971执1号"},
     )
-    _steps(client, n2.json()["public_number"], reg, "accept", "review", "enter")
+    _steps(client, db, n2.json()["public_number"], "accept", "review", "enter")
     restr = client.get(f"/api/v1/units/{code}/restrictions").json()
     assert restr["restrictions"] == [{"type": "seizure", "name_zh": "查封", "name_en": "seizure"}]
     counts = register_counts(db)
@@ -182,7 +192,7 @@ def test_first_registration_of_new_parcel_from_geometry(
     )
     assert r.status_code == 201, r.text
     number = r.json()["public_number"]
-    detail = _steps(client, number, reg, "accept", "review", "enter").json()
+    detail = _steps(client, db, number, "accept", "review", "enter").json()
     code = detail["unit_code"]
     assert code is not None and len(code) == 28 and code[12:14] == "GB"
     register = client.get(f"/api/v1/units/{code}/register", headers=reg).json()
@@ -238,11 +248,15 @@ def test_service_guide_and_form(client: TestClient) -> None:
     assert len(guide) == 11
     first = next(g for g in guide if g["case_type"] == "first_registration")
     assert first["legal_time_limit_working_days"] == 30 and first["documents"]
+    required = [d for d in first["documents"] if d["required_at_acceptance"]]
+    assert [d["document_kinds"] for d in required] == [["contract", "court_order", "deed"]]
+    assert "权属来源证明" in required[0]["name_zh"]
     form = client.get(first["application_form_url"])
     assert form.status_code == 200 and "attachment" in form.headers["content-disposition"]
     assert "首次登记" in form.text
     page = client.get("/maps/services")
     assert page.status_code == 200 and "办事指南" in page.text and "异议登记" in page.text
+    assert "受理前必须提交 required before acceptance" in page.text
     assert "http://" not in page.text and "https://" not in page.text
     missing = client.get("/api/v1/services/teleport")
     assert missing.status_code == 422 and missing.json()["field"] == "code"
@@ -273,7 +287,7 @@ def test_window_documents_and_register_as_of(
         files={"file": ("x", b"x")},
     )
     assert bad.status_code == 422 and bad.json()["field"] == "kind"
-    _steps(client, number, reg, "accept", "review", "enter")
+    _steps(client, db, number, "accept", "review", "enter")
     entered = client.get(f"/api/v1/cases/{number}").json()["entered_at"]
     late = client.post(
         f"/api/v1/cases/{number}/documents",
@@ -283,7 +297,7 @@ def test_window_documents_and_register_as_of(
     )
     assert late.status_code == 409
     t = _submit(client, reg, case_type="transfer", unit_code=code, holders=[CORP])
-    _steps(client, t.json()["public_number"], reg, "accept", "review", "enter")
+    _steps(client, db, t.json()["public_number"], "accept", "review", "enter")
     then = client.get(f"/api/v1/units/{code}/register", params={"at": entered}, headers=reg)
     now = client.get(f"/api/v1/units/{code}/register", headers=reg)
     assert {h["name"] for h in then.json()["rights"]} == {h["name"] for h in holders}
@@ -305,12 +319,16 @@ def test_window_documents_and_register_as_of(
 
 
 def test_registrars_list_cases_by_unit_and_status(
-    client: TestClient, auth: Any, unit_codes: list[str], holders: list[dict[str, Any]]
+    client: TestClient,
+    db: Session,
+    auth: Any,
+    unit_codes: list[str],
+    holders: list[dict[str, Any]],
 ) -> None:
     reg = auth("registrar")
     code = unit_codes[7]
     first = _submit(client, reg, case_type="first_registration", unit_code=code, holders=holders)
-    _steps(client, first.json()["public_number"], reg, "accept", "review", "enter")
+    _steps(client, db, first.json()["public_number"], "accept", "review", "enter")
     _submit(
         client,
         reg,

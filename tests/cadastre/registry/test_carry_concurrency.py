@@ -36,6 +36,9 @@ CLEANUP = [
     "DELETE FROM rrr_carry WHERE to_id > :rrr",
     "DELETE FROM certificate WHERE case_id > :reg_case",
     "DELETE FROM case_step WHERE case_id > :reg_case",
+    "DELETE FROM reg_notice_objection WHERE notice_id IN "
+    "(SELECT id FROM reg_notice WHERE case_id > :reg_case)",
+    "DELETE FROM reg_notice WHERE case_id > :reg_case",
     "DELETE FROM case_document WHERE case_id > :reg_case",
     "DELETE FROM rrr WHERE id > :rrr",
     "DELETE FROM source WHERE id > :source",

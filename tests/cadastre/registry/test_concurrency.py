@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from cadastre.registry import journal, service
 from cadastre.registry.errors import UnitSeized
 from tests.cadastre.registry.conftest import ALICE, CORP
-from tests.cadastre.registry.helpers import cleanup_unit, untouched_unit
+from tests.cadastre.registry.helpers import cleanup_unit, end_notice, run_case, untouched_unit
 
 COURT = {"kind": "court_order", "title": "(2026)粤1971执9号"}
 REGISTRAR = {"actor": "r1", "role": "registrar"}
@@ -31,15 +31,7 @@ def committed_unit(engine: Engine) -> Iterator[str]:
         code = untouched_unit(s, 0)
         seq = s.execute(text("SELECT coalesce(max(seq), 0) FROM journal")).scalar_one()
         try:
-            case = service.open_case(
-                s,
-                case_type_code="first_registration",
-                submitted_by="r1",
-                role="registrar",
-                request={"unit_code": code, "holders": [dict(ALICE, share="1")]},
-            )
-            for step in ("accept", "review", "enter"):
-                service.take_step(s, case.public_number, step, **REGISTRAR)
+            run_case(s, "first_registration", unit_code=code, holders=[dict(ALICE, share="1")])
             s.commit()
             yield code
         finally:
@@ -48,18 +40,14 @@ def committed_unit(engine: Engine) -> Iterator[str]:
 
 
 def _reviewed(engine: Engine, case_type: str, code: str, **req: Any) -> str:
+    """A case taken through review by two registrars (r1 may enter it), its required
+    document attached and, for a first registration, its public notice ended."""
     with Session(engine) as s:
-        case = service.open_case(
-            s,
-            case_type_code=case_type,
-            submitted_by="r1",
-            role="registrar",
-            request={"unit_code": code, **req},
-        )
-        service.take_step(s, case.public_number, "accept", **REGISTRAR)
-        service.take_step(s, case.public_number, "review", **REGISTRAR)
+        number = run_case(s, case_type, through="review", unit_code=code, **req)
+        if case_type == "first_registration":
+            end_notice(s, number)
         s.commit()
-        return case.public_number
+        return number
 
 
 def _wait_for_lock_waiter(engine: Engine, pid: int) -> None:

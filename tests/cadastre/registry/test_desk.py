@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from cadastre.registry import service
+from tests.cadastre.registry.helpers import officer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 COURT = {"kind": "court_order", "title": "查封裁定书"}
@@ -122,7 +123,10 @@ def test_bad_filters_are_problems_naming_the_field(
 
 
 def test_detail_offers_the_steps_of_the_role(
-    client: TestClient, auth: Callable[[str], dict[str, str]], desk_cases: list[str]
+    client: TestClient,
+    db: Session,
+    auth: Callable[[str], dict[str, str]],
+    desk_cases: list[str],
 ) -> None:
     reg = auth("registrar")
     detail = client.get(f"/api/v1/cases/{desk_cases[0]}/detail", headers=reg).json()
@@ -132,7 +136,9 @@ def test_detail_offers_the_steps_of_the_role(
         f"/api/v1/cases/{desk_cases[2]}/steps", json={"step": "review"}, headers=reg
     ).json()
     assert stepped["status"] == "reviewed"
-    assert stepped["allowed_steps"] == ["enter", "reject", "withdraw"]
+    assert stepped["allowed_steps"] == ["reject", "withdraw"]  # the reviewer does not enter
+    other = client.get(f"/api/v1/cases/{desk_cases[2]}/detail", headers=officer(db, "reg-z"))
+    assert other.json()["allowed_steps"] == ["enter", "reject", "withdraw"]
     assert client.get("/api/v1/cases", headers=auth("bidder")).status_code == 403
     assert client.get("/api/v1/cases").status_code == 401
 
@@ -149,3 +155,28 @@ def test_desk_pages_are_offline(client: TestClient, unit_codes: list[str]) -> No
     assert not re.search(r"(src|href)=\"https?://", parcel.text)
     assert unit_codes[0] in parcel.text
     assert client.get("/maps/desk/parcel", params={"unit_code": "x"}).status_code == 422
+
+
+def test_detail_shows_holders_current_holders_and_who_did_each_step(
+    client: TestClient,
+    db: Session,
+    auth: Callable[[str], dict[str, str]],
+    unit_codes: list[str],
+    holders: list[dict[str, Any]],
+) -> None:
+    from tests.cadastre.registry.conftest import CORP
+    from tests.cadastre.registry.helpers import run_case
+
+    code = unit_codes[6]
+    run_case(db, "first_registration", unit_code=code, holders=holders)
+    number = run_case(db, "transfer", unit_code=code, holders=[CORP], through="review")
+    detail = client.get(f"/api/v1/cases/{number}/detail", headers=auth("registrar")).json()
+    assert detail["holders"] == [dict(CORP, share="1")]
+    assert {(h["name"], h["id_number"], h["share"]) for h in detail["current_holders"]} == {
+        (h["name"], h["id_number"], h["share"]) for h in holders
+    }
+    assert [(s["step"], s["actor"]) for s in detail["steps"]] == [
+        ("submit", "li.wei"),
+        ("accept", "li.wei"),
+        ("review", "zhang.min"),
+    ]

@@ -59,14 +59,15 @@ def test_decimal_text_shares_are_exact() -> None:
 
 def test_step_table() -> None:
     assert check_step("accept", "submitted", "registrar") == "accepted"
-    assert check_step("withdraw", "reviewed", "admin") == "withdrawn"
+    assert check_step("withdraw", "reviewed", "registrar") == "withdrawn"
     with pytest.raises(Conflict):
         check_step("enter", "submitted", "registrar")
     with pytest.raises(Conflict):
         check_step("reject", "entered", "registrar")
-    for role in ("surveyor", "planner", "inspector", "bidder", "public"):
-        with pytest.raises(PermissionDenied):
-            check_step("enter", "reviewed", role)
+    for role in ("surveyor", "planner", "inspector", "bidder", "public", "admin"):
+        for step in ("accept", "review", "enter", "issue", "reject", "withdraw"):
+            with pytest.raises(PermissionDenied):
+                check_step(step, "reviewed", role)
     assert "public" in STEP_ROLES["submit"] and "public" not in STEP_ROLES["accept"]
 
 
@@ -115,6 +116,9 @@ def test_mortgage_checks() -> None:
         ({"amount": "NaN", "creditor": "银行", "term_end": "2030-01-01"}, "mortgage.amount"),
         ({"amount": "10", "creditor": "", "term_end": "2030-01-01"}, "mortgage.creditor"),
         ({"amount": "10", "creditor": "银行", "term_end": "tomorrow"}, "mortgage.term_end"),
+        ({"amount": "1e30", "creditor": "银行", "term_end": "2030-01-01"}, "mortgage.amount"),
+        ({"amount": "10", "creditor": "银\x00行", "term_end": "2030-01-01"}, "mortgage.creditor"),
+        ({"amount": "10", "term_end": "2030-01-01"}, "mortgage.creditor"),
     ]:
         with pytest.raises(InvalidInput) as err:
             check_mortgage(bad)

@@ -14,7 +14,13 @@ from cadastre import handoff
 from cadastre.registry import service
 from gis.errors import InvalidInput
 from tests.cadastre.registry.conftest import CORP
-from tests.cadastre.registry.helpers import free_square, register_counts, run_case
+from tests.cadastre.registry.helpers import (
+    STEP_ACTORS,
+    end_notice,
+    free_square,
+    register_counts,
+    run_case,
+)
 
 STEPS = ("accept", "review", "enter")
 SURVEY = {"kind": "survey_plan", "title": "测量成果 survey 7", "sha256": None, "path": None}
@@ -54,8 +60,8 @@ def test_boundary_correction_from_survey(
         geometry_geojson=_geometry(db, code, 0.5),
         source=SURVEY,
     )
-    for step in STEPS:
-        service.take_step(db, number, step, actor="r", role="registrar")
+    for step in STEPS:  # the survey is the proof of the boundary error
+        service.take_step(db, number, step, actor=STEP_ACTORS[step], role="registrar")
     after = _parcel(db, code)
     assert after.version == before.version + 1
     assert 0 < after.area_m2 < before.area_m2
@@ -91,8 +97,13 @@ def test_survey_parcel_without_holders_is_completed_at_the_window(
         source=SURVEY,
     )
     reg = auth("registrar")
+    contract = b"%PDF allocation decision"
+    service.attach_document(
+        db, number, kind="contract", title="划拨决定书", data=contract, actor="r"
+    )  # the source of the right (a survey plan is not)
     for step in ("accept", "review"):
-        service.take_step(db, number, step, actor="r", role="registrar")
+        service.take_step(db, number, step, actor=STEP_ACTORS[step], role="registrar")
+    end_notice(db, number)
     db.commit()  # as a request would (the test's outer transaction still rolls back)
     counts = register_counts(db)
     r = client.post(f"/api/v1/cases/{number}/steps", json={"step": "enter"}, headers=reg)
