@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from cadastre import api as cadastre_api
 from cadastre import maps as cadastre_maps
 from cadastre.exchange import api as exchange_api
+from cadastre.survey_port import CadastreParcelLookup
 from gis import health
 from gis.auth import api as auth_api
 from gis.db import get_session
@@ -71,6 +72,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)
