@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.errors import NotFound
+from gis.settings import get_settings
 from gis.survey import repository as repo
 from gis.survey.accuracy import CLASSES, FIX_NAMES, PRECISION_SOURCES
 from gis.survey.boundary import BoundaryPoint, compare
@@ -121,12 +122,15 @@ def _verdict(report: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 def _inside_district(session: Session, lookup: ParcelLookup, survey: Survey) -> bool | None:
-    """Whether the survey's extent lies within the district's (None: empty register)."""
+    """Whether the survey lies in the district: its extent within the district's extent
+    plus the margin surveys are allowed (None: empty register). The margin around a box
+    is convex, so the two corners of the survey's extent decide."""
     extent = lookup.district_extent(session)
     if extent is None:
         return None
+    margin = get_settings().survey_district_margin_m
     west, south, east, north = survey.summary["extent"]
-    return outside_m(extent, west, south) == 0 and outside_m(extent, east, north) == 0
+    return outside_m(extent, west, south) <= margin and outside_m(extent, east, north) <= margin
 
 
 def _parcel(parcel: RegisteredParcel) -> dict[str, Any]:
