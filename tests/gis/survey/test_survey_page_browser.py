@@ -122,7 +122,12 @@ def test_boundary_survey_draws_points_verdict_and_district_basemap(
 def test_a_one_fix_survey_is_drawn_as_a_point(live_server, browser, surveys) -> None:  # type: ignore[no-untyped-def]
     context, page, seen = _open(browser, live_server, surveys["one_fix"], surveys["token"])
     page.wait_for_selector("body[data-drawn='1']")
-    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length === 1")
+    markers = page.evaluate(
+        "() => { var n = 0; surveyMap.eachLayer(function (l) {"
+        " if (l instanceof L.CircleMarker && l._path && l._path.isConnected) { n++; } });"
+        " return n; }"
+    )
+    assert markers == 1, page.evaluate("() => document.querySelector('#map').innerHTML.length")
     centre = page.evaluate("() => surveyMap.getCenter()")
     assert centre["lat"] == pytest.approx(23.02, abs=1e-5)
     assert centre["lng"] == pytest.approx(113.75, abs=1e-5)
