@@ -29,9 +29,11 @@ def parse_nmea(data: bytes) -> ParsedSurvey:
             continue
         try:
             msg = pynmea2.parse(line, check=True)
-        except pynmea2.ChecksumError:
-            bad_checksums += 1
-            out.rejected.append(Rejected(number, "bad checksum", line[:120]))
+        except pynmea2.ChecksumError as exc:
+            missing = "missing" in str(exc.args[0] if exc.args else "")
+            bad_checksums += not missing
+            reason = "no checksum (*hh): unverified line" if missing else "bad checksum"
+            out.rejected.append(Rejected(number, reason, line[:120]))
             continue
         except pynmea2.ParseError as exc:
             out.rejected.append(

@@ -7,6 +7,7 @@ rows are written, so a refused file leaves nothing behind.
 
 from __future__ import annotations
 
+import math
 import re
 import tempfile
 from dataclasses import dataclass
@@ -177,7 +178,7 @@ def _point_rows(parsed: ParsedSurvey, uere_m: float | None) -> list[SurveyPoint]
     rows = []
     for seq, p in enumerate(parsed.points, start=1):
         sigma, source = estimate_precision(
-            p.precision_m, p.hdop, p.pdop, p.fix_quality, uere, uere_rtk
+            _finite(p.precision_m), _finite(p.hdop), _finite(p.pdop), p.fix_quality, uere, uere_rtk
         )
         grade, flag = classify(sigma, p.fix_quality, p.declared_class)
         rows.append(
@@ -186,12 +187,12 @@ def _point_rows(parsed: ParsedSurvey, uere_m: float | None) -> list[SurveyPoint]
                 kind=p.kind,
                 name=(p.name or "")[:64] or None,
                 track_seq=p.track_seq,
-                elevation_m=p.elevation_m,
+                elevation_m=_finite(p.elevation_m),
                 observed_at=p.observed_at,
                 fix_quality=p.fix_quality,
                 satellites=p.satellites,
-                hdop=p.hdop,
-                pdop=p.pdop,
+                hdop=_finite(p.hdop),
+                pdop=_finite(p.pdop),
                 precision_m=sigma,
                 precision_source=source,
                 declared_class=p.declared_class,
@@ -201,6 +202,11 @@ def _point_rows(parsed: ParsedSurvey, uere_m: float | None) -> list[SurveyPoint]
             )
         )
     return rows
+
+
+def _finite(value: float | None) -> float | None:
+    """A reported number, or None when it is NaN or infinite (files do write ``nan``)."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _line_wkt(parsed: ParsedSurvey, indexes: list[int]) -> str:

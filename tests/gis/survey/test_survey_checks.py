@@ -205,3 +205,35 @@ def test_error_details_name_no_server_folder(client, auth, name, data) -> None:
     assert res.headers["content-type"].startswith("application/problem+json")
     detail = res.json()["detail"]
     assert "/tmp" not in detail and "landgis-" not in detail and "/work" not in detail, detail
+
+
+def test_nan_and_infinite_numbers_are_dropped_not_stored(client, auth) -> None:
+    """gpxpy reads <ele>nan</ele> and <hdop>inf</hdop> as floats; a CSV may say nan: such
+    values become null (a NaN in the report would make its JSON unwritable)."""
+    gpx = (
+        b'<?xml version="1.0"?><gpx version="1.1" creator="x"><wpt lat="23.02" lon="113.75">'
+        b"<ele>nan</ele><hdop>inf</hdop></wpt></gpx>"
+    )
+    body = upload(client, auth, "n.gpx", gpx, boundary_waypoints="true").json()
+    res = read(client, auth, f"/api/v1/surveys/{body['id']}/report")
+    assert res.status_code == 200, res.text
+    (point,) = res.json()["boundary_points"]
+    assert point["elevation_m"] is None and point["hdop"] is None
+    assert point["precision_source"] is None
+    csv = "点号,经度,纬度,精度,高程\nJ1,113.75,23.02,nan,inf\n".encode()
+    body = upload(client, auth, "n.csv", csv).json()
+    res = read(client, auth, f"/api/v1/surveys/{body['id']}/report")
+    assert res.status_code == 200 and res.json()["boundary_points"][0]["precision_m"] is None
+
+
+def test_nmea_lines_without_checksum_are_named_as_such(client, auth) -> None:
+    line = "$GPGGA,020000.00,2301.20000,N,11345.00000,E,4,14,0.8,12.3,M,-5.0,M,,"
+    res = upload(client, auth, "x.nmea", (line + "\n").encode())
+    assert (
+        res.status_code == 422
+        and "no GGA position with a fix (1 lines rejected)" in (res.json()["detail"])
+    )
+    good = "\n".join(_nmea("4", "0.8")) + "\n" + line
+    body = upload(client, auth, "y.nmea", good.encode()).json()
+    assert body["summary"]["bad_checksums"] == 0
+    assert body["summary"]["rejected"][0]["reason"] == "no checksum (*hh): unverified line"
