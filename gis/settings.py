@@ -150,6 +150,17 @@ class Settings(BaseSettings):
     # is journaled. Off by default.
     registry_single_officer: bool = False
 
+    # Surveys (gis.survey). A point with a DOP but no reported σ gets σ = HDOP (else PDOP)
+    # × the receiver's UERE (1σ user equivalent range error, metres): survey_uere_rtk_m for
+    # RTK fixed points, survey_uere_m for the rest, unless the upload states its own.
+    # Points of a survey for a parcel farther than survey_parcel_distance_m from it are a
+    # finding; points farther than survey_district_margin_m outside the district's extent
+    # (its cadastral zones) are refused unless the upload is forced.
+    survey_uere_m: float = Field(3.0, gt=0, le=100)
+    survey_uere_rtk_m: float = Field(0.02, gt=0, le=10)
+    survey_parcel_distance_m: float = Field(50.0, gt=0)
+    survey_district_margin_m: float = Field(5000.0, ge=0)
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

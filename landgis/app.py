@@ -14,6 +14,7 @@ from cadastre import api as cadastre_api
 from cadastre import maps as cadastre_maps
 from cadastre import overview as parcel_overview
 from cadastre.exchange import api as exchange_api
+from cadastre.survey_port import CadastreParcelLookup
 from gis import health, reference_api
 from gis.auth import api as auth_api
 from gis.db import get_session
@@ -79,6 +80,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

@@ -16,7 +16,7 @@ DOMAINS: dict[str, tuple[str, str]] = {
         "The cadastral register: check, verify, certificates, import, export.",
     ),
     "planning": ("gis.planning.cli", "Planning layers: editions, import, compliance."),
-    "survey": ("gis.survey.cli", "Surveys: import GNSS, GPX, NMEA, CSV and vector files."),
+    "survey": ("landgis.survey_cli", "Surveys: import GNSS, GPX, NMEA, CSV and vector files."),
     "raster": ("gis.raster.cli", "Rasters: import, list, change detection, patches."),
     "trading": ("trading.cli", "Land trading: listings, bidding, results."),
 }

@@ -15,6 +15,7 @@ from cadastre import handoff
 from cadastre.exchange.exporter import export_parcels
 from cadastre.exchange.importer import ImportOptions, import_parcels
 from cadastre.exchange.jobs import Job
+from cadastre.survey_port import CadastreParcelLookup
 from gis import collections
 from gis.auth.roles import Role
 from gis.auth.service import Principal
@@ -23,7 +24,7 @@ from gis.exchange.formats import writable_format
 from gis.exchange.layers import export_collection
 from gis.settings import get_settings
 from gis.survey import repository as survey_repo
-from gis.survey.service import survey_or_404, survey_report
+from gis.survey.report import survey_or_404, survey_report
 
 
 def parse_mapping(raw: str | None) -> dict[str, str] | None:
@@ -112,7 +113,7 @@ def open_case_from_survey(
     wkb = survey_repo.boundary_wkb(session, survey_id)
     if wkb is None:
         raise InvalidInput("the survey has no valid boundary polygon", field="survey_id")
-    report = survey_report(session, survey_id)
+    report = survey_report(session, survey_id, CadastreParcelLookup())
     parcel = report["registered_parcel"]
     geometry = shapely.geometry.mapping(shapely.MultiPolygon([shapely.from_wkb(wkb)]))
     source = {

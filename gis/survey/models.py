@@ -57,7 +57,9 @@ class SurveyPoint(Base):
     fix_quality: Mapped[int | None] = mapped_column(Integer)
     satellites: Mapped[int | None] = mapped_column(Integer)
     hdop: Mapped[float | None]
+    pdop: Mapped[float | None]
     precision_m: Mapped[Decimal | None] = mapped_column(Numeric(8, 4))
+    precision_source: Mapped[str | None] = mapped_column(String(16))  # reported|hdop|pdop
     declared_class: Mapped[int | None] = mapped_column(Integer)
     accuracy_class: Mapped[int | None] = mapped_column(Integer)
     flag: Mapped[str | None] = mapped_column(String(200))

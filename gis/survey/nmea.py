@@ -29,37 +29,59 @@ def parse_nmea(data: bytes) -> ParsedSurvey:
             continue
         try:
             msg = pynmea2.parse(line, check=True)
-        except pynmea2.ChecksumError:
-            bad_checksums += 1
-            out.rejected.append(Rejected(number, "bad checksum", line[:120]))
+        except pynmea2.ChecksumError as exc:
+            missing = "missing" in str(exc.args[0] if exc.args else "")
+            bad_checksums += not missing
+            reason = "no checksum (*hh): unverified line" if missing else "bad checksum"
+            out.rejected.append(Rejected(number, reason, line[:120]))
             continue
         except pynmea2.ParseError as exc:
             out.rejected.append(
                 Rejected(number, f"not an NMEA sentence: {exc.args[0]}", line[:120])
             )
             continue
-        kind = type(msg).__name__
-        if kind == "RMC" and msg.datestamp:
-            day = msg.datestamp
-        elif kind == "GSA":
-            mode = str(getattr(msg, "mode_fix_type", "") or "")
-            gsa_modes[mode] = gsa_modes.get(mode, 0) + 1
-        elif kind == "GST" and out.points:
-            _apply_gst(out.points[-1], msg)
-        elif kind == "GGA":
-            point = _from_gga(msg, day, number, out)
-            if point is not None:
-                out.points.append(point)
+        try:
+            day = _apply(msg, number, day, gsa_modes, out)
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            out.rejected.append(
+                Rejected(number, f"unreadable {type(msg).__name__} fields: {exc}", line[:120])
+            )
     out.notes.update(bad_checksums=bad_checksums, gsa_fix_modes=gsa_modes)
     if not out.points:
         raise InvalidInput(
-            f"the NMEA log holds no GGA position with a fix ({len(out.rejected)} lines rejected)",
+            "NMEA 记录中没有带定位解的 GGA 语句 / the NMEA log holds no GGA position with a fix "
+            f"({len(out.rejected)} lines rejected)",
             field="file",
         )
     out.tracks.append(ParsedTrack("track", "NMEA", list(range(len(out.points)))))
     for p in out.points:
         p.track_seq = 0
     return out
+
+
+def _apply(
+    msg: pynmea2.NMEASentence,
+    number: int,
+    day: date | None,
+    gsa_modes: dict[str, int],
+    out: ParsedSurvey,
+) -> date | None:
+    """Use one parsed sentence; returns the current UTC day (RMC carries it)."""
+    kind = type(msg).__name__
+    if kind == "RMC" and msg.datestamp:
+        return msg.datestamp  # type: ignore[no-any-return]
+    if kind == "GSA":
+        mode = str(getattr(msg, "mode_fix_type", "") or "")
+        gsa_modes[mode] = gsa_modes.get(mode, 0) + 1
+        if out.points and msg.pdop:
+            out.points[-1].pdop = float(msg.pdop) if float(msg.pdop) > 0 else None
+    elif kind == "GST" and out.points:
+        _apply_gst(out.points[-1], msg)
+    elif kind == "GGA":
+        point = _from_gga(msg, day, number, out)
+        if point is not None:
+            out.points.append(point)
+    return day
 
 
 def _from_gga(

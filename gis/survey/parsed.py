@@ -19,6 +19,7 @@ class ParsedPoint:
     fix_quality: int | None = None  # NMEA GGA quality: 0 none, 1 GPS, 2 DGPS, 4 RTK fixed, 5 float
     satellites: int | None = None
     hdop: float | None = None
+    pdop: float | None = None
     precision_m: float | None = None  # reported mean square error, metres
     declared_class: int | None = None
     track_seq: int | None = None
@@ -52,3 +53,4 @@ class ParsedSurvey:
     tracks: list[ParsedTrack] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
+    file_time: datetime | None = None  # the file's own time (GPX metadata), timezone-aware

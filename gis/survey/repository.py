@@ -22,7 +22,9 @@ POINT_COLUMNS = [
     "fix_quality",
     "satellites",
     "hdop",
+    "pdop",
     "precision_m",
+    "precision_source",
     "declared_class",
     "accuracy_class",
     "flag",
@@ -61,8 +63,8 @@ def survey_points(session: Session, survey_id: int, kind: str | None = None) -> 
     rows = session.execute(
         text(
             "SELECT seq, kind, name, ST_X(geom) AS lon, ST_Y(geom) AS lat, elevation_m, "
-            "observed_at, fix_quality, satellites, hdop, precision_m, declared_class, "
-            "accuracy_class, flag, track_seq FROM survey_point "
+            "observed_at, fix_quality, satellites, hdop, pdop, precision_m, precision_source, "
+            "declared_class, accuracy_class, flag, track_seq FROM survey_point "
             "WHERE survey_id = :sid AND (CAST(:kind AS text) IS NULL OR kind = :kind) ORDER BY seq"
         ),
         {"sid": survey_id, "kind": kind},
@@ -86,26 +88,3 @@ def boundary_wkb(session: Session, survey_id: int) -> bytes | None:
         text("SELECT ST_AsBinary(boundary) FROM survey WHERE id = :sid"), {"sid": survey_id}
     ).scalar_one_or_none()
     return bytes(value) if value is not None else None
-
-
-# --- The register, read by SQL: gis must not import cadastre, so the comparison of a
-# --- boundary survey with the registered parcel reads the `parcel` table here.
-def registered_parcel(
-    session: Session, boundary_wkb: bytes, unit_code: str | None
-) -> dict[str, Any] | None:
-    """The current parcel a survey belongs to: by unit code, else the one it overlaps most."""
-    if unit_code:
-        sql = (
-            "SELECT id, uid, unit_code, land_use, area_m2, ST_AsBinary(geom) AS wkb FROM parcel "
-            "WHERE end_lifespan IS NULL AND unit_code = :code"
-        )
-        params: dict[str, Any] = {"code": unit_code}
-    else:
-        sql = (
-            "SELECT id, uid, unit_code, land_use, area_m2, ST_AsBinary(geom) AS wkb FROM parcel "
-            "WHERE end_lifespan IS NULL AND ST_Intersects(geom, ST_GeomFromWKB(:wkb, 4490)) "
-            "ORDER BY ST_Area(ST_Intersection(geom, ST_GeomFromWKB(:wkb, 4490))) DESC LIMIT 1"
-        )
-        params = {"wkb": boundary_wkb}
-    row = session.execute(text(sql), params).mappings().first()
-    return dict(row) if row else None

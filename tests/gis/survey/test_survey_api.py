@@ -23,6 +23,11 @@ def upload(client, auth, name: str, data: bytes, **form: str):
     )
 
 
+def read(client, auth, path: str, role: str = "registrar", **params):
+    """GET a survey read as a staff member (reads need a token)."""
+    return client.get(path, params=params, headers=auth(role))
+
+
 def survey_count(db) -> int:
     return db.execute(text("SELECT count(*) FROM survey")).scalar_one()
 
@@ -55,11 +60,11 @@ def test_each_sample_format_is_read(client, auth, db, sample, fmt, points, srid)
 def test_list_of_surveys(client, auth) -> None:
     for name in ("survey.gpx", "rtk_log.nmea"):
         upload(client, auth, name, (SAMPLES / name).read_bytes())
-    page = client.get("/api/v1/surveys", params={"limit": 1}).json()
+    page = read(client, auth, "/api/v1/surveys", limit=1).json()
     assert page["total"] == 2 and len(page["items"]) == 1
     assert page["items"][0]["source_format"] == "nmea"  # newest first
     assert page["items"][0]["summary"] == {"points": 5, "tracks": 1, "rejected_count": 1}
-    res = client.get("/api/v1/surveys", params={"limit": 0})
+    res = read(client, auth, "/api/v1/surveys", limit=0)
     assert res.status_code == 422 and res.json()["field"] == "query.limit"
 
 
@@ -70,9 +75,9 @@ def test_nmea_fix_quality_bad_checksum_and_classes(client, auth) -> None:
     assert summary["bad_checksums"] == 1
     assert summary["rejected"][0]["reason"] == "bad checksum"
     assert summary["time_span"][0].startswith("2026-11-20T02:00:00")
-    report = client.get(f"/api/v1/surveys/{body['id']}/report").json()
+    report = read(client, auth, f"/api/v1/surveys/{body['id']}/report").json()
     assert report["survey"]["id"] == body["id"]
-    rows = client.get(f"/api/v1/surveys/{body['id']}").json()
+    rows = read(client, auth, f"/api/v1/surveys/{body['id']}").json()
     assert rows["summary"]["accuracy_classes"] == {"1": 4, "2": 1, "3": 0}
 
 
@@ -80,7 +85,7 @@ def test_csv_classes_and_flags(client, auth) -> None:
     data = "点号,经度,纬度,精度,解状态\nJ1,113.75,23.0,0.04,4\nJ2,113.7501,23.0,0.04,5\n"
     data += "J3,113.7501,23.0001,0.09,4\nJ4,113.75,23.0001,0.5,4\n"
     body = upload(client, auth, "pts.csv", data.encode()).json()
-    report = client.get(f"/api/v1/surveys/{body['id']}/report").json()
+    report = read(client, auth, f"/api/v1/surveys/{body['id']}/report").json()
     classes = [p["accuracy_class"] for p in report["boundary_points"]]
     assert classes == [1, 2, 3, None]  # J2 is RTK float: never class 1; J4 meets no class
     assert "not RTK fixed" in report["boundary_points"][1]["flag"]
@@ -105,7 +110,7 @@ def _parcel_csv(db, offset_m: float) -> tuple[str, str]:
 def test_boundary_survey_matches_registered_parcel(client, auth, db) -> None:
     code, data = _parcel_csv(db, 0.02)
     body = upload(client, auth, "j.csv", data.encode()).json()
-    report = client.get(f"/api/v1/surveys/{body['id']}/report").json()
+    report = read(client, auth, f"/api/v1/surveys/{body['id']}/report").json()
     assert report["boundary_checks"]["ok"] is True
     assert report["registered_parcel"]["unit_code"] == code
     assert report["verdict"] == "consistent"
@@ -118,13 +123,14 @@ def test_boundary_survey_matches_registered_parcel(client, auth, db) -> None:
 def test_boundary_survey_off_by_a_metre_needs_correction(client, auth, db) -> None:
     code, data = _parcel_csv(db, 1.0)
     body = upload(client, auth, "j.csv", data.encode(), unit_code=code).json()
-    report = client.get(f"/api/v1/surveys/{body['id']}/report").json()
+    report = read(client, auth, f"/api/v1/surveys/{body['id']}/report").json()
     assert report["verdict"] == "correction_needed"
     assert report["comparison"]["points_outside_tolerance"] == report["boundary_checks"]["points"]
     page = client.get(f"/maps/surveys/{body['id']}")
     assert page.status_code == 200
-    assert "界址需更正" in page.text and "/static/vendor/leaflet/leaflet.js" in page.text
+    assert "/static/vendor/leaflet/leaflet.js" in page.text
     assert "cdn" not in page.text.lower()
+    assert "王测量" not in page.text  # the page shell holds no survey data
 
 
 def test_self_intersecting_boundary_is_reported(client, auth) -> None:
@@ -132,7 +138,13 @@ def test_self_intersecting_boundary_is_reported(client, auth) -> None:
     data += "3,113.751,23.0,0.03\n4,113.75,23.001,0.03\n"
     body = upload(client, auth, "bow.csv", data.encode()).json()
     checks = body["summary"]["boundary_checks"]
-    assert checks["ok"] is False and "Self-intersection" in checks["self_intersection"]
+    assert checks["ok"] is False
+    (problem,) = checks["problems"]
+    assert problem["code"] == "self_intersection" and problem["edges"] == ["1–2", "3–4"]
+    assert (problem["lon"], problem["lat"]) == pytest.approx((113.7505, 23.0005), abs=1e-6)
+    assert "界址线自相交" in problem["zh"] and "lon/lat 113.750500, 23.000500" in problem["en"]
+    report = read(client, auth, f"/api/v1/surveys/{body['id']}/report").json()
+    assert report["verdict"] == "boundary_invalid"
 
 
 def test_survey_needs_surveyor_role(client, auth, db) -> None:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from gis.survey.accuracy import classify, tolerance_m
-from gis.survey.cli import app as survey_app
-from tests.gis.survey.test_survey_api import SAMPLES, upload
+from landgis.survey_cli import app as survey_app
+from tests.gis.survey.test_survey_api import SAMPLES, read, upload
 
 app = typer.Typer()
 app.add_typer(survey_app, name="survey")
@@ -66,7 +66,7 @@ def test_gpx_10_with_extensions(client, auth) -> None:
     assert res.status_code == 201, res.text
     body = res.json()
     assert body["summary"]["gpx_version"] == "1.0"
-    report = client.get(f"/api/v1/surveys/{body['id']}/report").json()
+    report = read(client, auth, f"/api/v1/surveys/{body['id']}/report").json()
     (point,) = report["boundary_points"]
     assert point["fix_quality"] == 2 and point["satellites"] == 9 and point["elevation_m"] == 5.0
     assert point["accuracy_class"] is None  # GPX reports no precision

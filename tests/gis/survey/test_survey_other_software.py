@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.gis.survey.test_survey_api import survey_count, upload
+from tests.gis.survey.test_survey_api import read, survey_count, upload
 
 POINTS = [(113.7500, 23.0000), (113.7503, 23.0000), (113.7503, 23.0002), (113.7500, 23.0002)]
 
@@ -42,7 +42,7 @@ def test_gpx_written_by_ogr2ogr_with_extensions(client, auth, tmp_path) -> None:
     assert body["source_format"] == "gpx" and body["summary"]["points"] == 4
     lon0, lat0, lon1, lat1 = body["summary"]["extent"]
     assert (lon0, lat0) == POINTS[0] and (lon1, lat1) == POINTS[2]
-    report = client.get(f"/api/v1/surveys/{body['id']}/report").json()
+    report = read(client, auth, f"/api/v1/surveys/{body['id']}/report").json()
     assert [p["elevation_m"] for p in report["boundary_points"]] == [5.0, 6.0, 7.0, 8.0]
 
 
