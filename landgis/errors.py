@@ -65,23 +65,86 @@ def _server_roots() -> tuple[str, ...]:
     return tuple(str(f) + "/" for f in folders) + ("/tmp/", "/home/", "/root/", "/usr/", "/var/")
 
 
+TITLES_ZH = {
+    400: "请求有误",
+    401: "未登录或凭证无效",
+    403: "无权进行此操作",
+    404: "未找到",
+    405: "不支持此方法",
+    409: "与当前状态冲突",
+    410: "已注销",
+    412: "版本已变更",
+    413: "内容过大",
+    415: "不支持的格式",
+    422: "输入无效",
+    428: "缺少 If-Match 版本",
+    429: "请求过多",
+    500: "服务器内部错误",
+    503: "服务暂不可用",
+}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def language(request: Request) -> str | None:
+    """``en`` or ``zh`` as the caller's Accept-Language prefers; None without the header
+    (the answer then gives both, Chinese first)."""
+    if not request.headers.get("accept-language"):
+        return None
+    ranked = []
+    for i, part in enumerate(request.headers.get("accept-language", "").split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        if tag:
+            ranked.append((-weight, i, tag.lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh") or tag == "*":
+            return "zh"
+    return "zh"
+
+
+def split_detail(detail: str) -> tuple[str, str]:
+    """(Chinese, English) of a detail written "中文；English" or "中文 / English"; a detail
+    in one language only is returned for both."""
+    for sep in ("；", " / "):
+        zh, found, en = detail.partition(sep)
+        if found and _CJK.search(zh) and en.strip() and not _CJK.search(en):
+            return zh.strip(), en.strip()
+    return detail, detail
+
+
 def problem(
     status: int,
     title: str,
     detail: str,
-    instance: str,
+    request: Request,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """An ``application/problem+json`` answer in the caller's language (Accept-Language:
+    ``zh`` or ``en``; without the header both, Chinese first), with each language beside
+    it (``title_zh``/``title_en``, ``detail_zh``/``detail_en``)."""
+    lang = language(request)
+    full = without_server_paths(detail)
+    detail_zh, detail_en = split_detail(full)
+    title_zh = TITLES_ZH.get(status, title)
     body = {
         "type": "about:blank",
-        "title": title,
+        "title": {"zh": title_zh, "en": title}.get(lang or "", title),
         "status": status,
-        "detail": without_server_paths(detail),
-        "instance": instance,
+        "detail": {"zh": detail_zh, "en": detail_en}.get(lang or "", full),
+        "instance": request.url.path,
+        "title_zh": title_zh,
+        "title_en": title,
+        "detail_zh": detail_zh,
+        "detail_en": detail_en,
         **{k: v for k, v in extra.items() if v is not None},
     }
-    headers = dict(headers or {})
+    headers = {**(headers or {}), "Content-Language": lang or "zh, en"}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -96,7 +159,7 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
         status_of(exc),
         exc.title,
         exc.detail,
-        request.url.path,
+        request,
         headers,
         field=exc.field,
         code=type(exc).__name__,
@@ -115,7 +178,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
         422,
         "Invalid input",
         f"{first['field']}: {first['message']}",
-        request.url.path,
+        request,
         field=first["field"],
         errors=errors,
     )
@@ -124,7 +187,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return problem(
-        exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail), request.url.path
+        exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail), request
     )
 
 
@@ -164,7 +227,7 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     """The database refused a value (number out of range, NUL in text): the input's fault."""
     field = _field_at_fault(request)
     detail = "数值超出范围或文本含有非法字符；a value is out of range or holds a NUL character"
-    return problem(422, "Invalid input", detail, request.url.path, field=field)
+    return problem(422, "Invalid input", detail, request, field=field)
 
 
 async def _operational(request: Request, exc: Exception) -> JSONResponse:
@@ -175,7 +238,7 @@ async def _operational(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(orig, psycopg.errors.QueryCanceled):
         detail = "请求超时，请缩小范围后重试；the request took too long, try a smaller one"
         headers = {"Retry-After": str(RETRY_AFTER_TIMEOUT_S)}
-        return problem(503, "Service unavailable", detail, request.url.path, headers)
+        return problem(503, "Service unavailable", detail, request, headers)
     return await _internal(request, exc)
 
 
@@ -183,16 +246,16 @@ async def _unicode(request: Request, exc: Exception) -> JSONResponse:
     """Text that cannot be encoded (a lone surrogate from a JSON escape): 422."""
     if isinstance(exc, UnicodeEncodeError):
         detail = "文本含有非法字符；the text holds a lone surrogate"
-        return problem(422, "Invalid input", detail, request.url.path)
+        return problem(422, "Invalid input", detail, request)
     return await _internal(request, exc)
 
 
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
     """Any other error: logged with its traceback, answered as a problem body without
     details (no server paths, no SQL)."""
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error("unhandled error on %s %s", request.method, request, exc_info=exc)
     detail = "服务器内部错误；internal server error"
-    return problem(500, "Internal server error", detail, request.url.path)
+    return problem(500, "Internal server error", detail, request)
 
 
 def install(app: FastAPI) -> None:
