@@ -3,8 +3,9 @@
 Answered on the event loop, never through the worker-thread pool that pages and API
 calls queue for, from a database connection of its own (one per event loop, autocommit,
 short connect and statement timeouts). One check runs at a time and its answer serves
-every probe for :data:`FRESH_S`, so a crowd of probes costs at most one query a second
-and ``/health`` stays fast while the server is busy.
+every probe for :data:`FRESH_S` (and, while the next check runs, a little longer), so a
+crowd of probes costs at most one query a second and no probe waits for the database
+while the server is busy.
 """
 
 from __future__ import annotations
@@ -57,11 +58,18 @@ class Probe:
         self._running: asyncio.Task[tuple[HealthReport, int]] | None = None
 
     async def report(self) -> tuple[HealthReport, int]:
-        """The latest answer if fresh, else the running check's (started if none runs)."""
-        if self._answer is not None and time.monotonic() - self._answer[0] < FRESH_S:
-            return self._answer[1], self._answer[2]
+        """The latest answer if fresh; past :data:`FRESH_S` a new check starts, and until
+        it ends the latest answer still serves (it is then at most ``FRESH_S`` plus one
+        check old, and a check ends within :data:`TIMEOUT_S`); with no answer yet, the
+        check's own."""
+        answer = self._answer
+        age = time.monotonic() - answer[0] if answer is not None else None
+        if answer is not None and age is not None and age < FRESH_S:
+            return answer[1], answer[2]
         if self._running is None or self._running.done():
             self._running = asyncio.create_task(self._check())
+        if answer is not None and age is not None and age < FRESH_S + TIMEOUT_S + 1:
+            return answer[1], answer[2]
         return await asyncio.shield(self._running)
 
     async def _check(self) -> tuple[HealthReport, int]:
