@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from typing import Any
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import httpx
@@ -13,6 +15,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from gis.settings import Settings, override_settings
+
+T = TypeVar("T")
+
+
+def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(scenario())`` in a thread of its own: the browser tests' Playwright
+    keeps an event loop running in the main thread of the test session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result()
 
 
 def test_health(client: TestClient) -> None:
@@ -65,7 +76,7 @@ def test_health_answers_while_every_worker_thread_is_busy(engine: Engine) -> Non
             await asyncio.gather(*blockers)
             return r.status_code, r.json(), busy, int(limiter.total_tokens)
 
-    status, body, busy, total = asyncio.run(scenario())
+    status, body, busy, total = run_async(scenario)
     assert status == 200 and body["status"] == "ok"
     assert busy == total  # answered while no thread was free
 

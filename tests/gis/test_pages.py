@@ -5,8 +5,20 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from gis.web.pages import PageCache
+
+T = TypeVar("T")
+
+
+def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(scenario())`` in a thread of its own: the browser tests' Playwright
+    keeps an event loop running in the main thread of the test session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result()
 
 
 def test_a_crowd_builds_a_page_once_per_version() -> None:
@@ -38,7 +50,7 @@ def test_a_crowd_builds_a_page_once_per_version() -> None:
         again = await crowd(cache, 2, 50)
         return first, second, again, cache.builds
 
-    first, second, again, built = asyncio.run(scenario())
+    first, second, again, built = run_async(scenario)
     assert builds == [1, 2] and built == 2
     assert len(first) == len(second) == 1 and first != second and again == second
 
@@ -59,7 +71,7 @@ def test_a_failed_build_is_not_kept() -> None:
         results.append(await cache.get("p", 1, lambda: "<p>ok</p>"))
         return results
 
-    results = asyncio.run(scenario())
+    results = run_async(scenario)
     assert all(isinstance(r, RuntimeError) for r in results[:5])
     assert calls == 1 and getattr(results[5], "body", None) == b"<p>ok</p>"
 
@@ -71,5 +83,5 @@ def test_least_recently_used_pages_are_dropped() -> None:
             await cache.get(key, 1, lambda: "<p></p>")
         return cache
 
-    cache = asyncio.run(scenario())
+    cache = run_async(scenario)
     assert cache.peek("a") is None and cache.peek("d") is not None
