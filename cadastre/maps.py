@@ -1,116 +1,140 @@
-"""The landing page: an offline folium map of the district (parcels, plan, roads)."""
+"""The landing page: the district map (parcels by land use, plan layers, roads), drawn
+from this server's vector tiles, so the page is a few kilobytes whatever the register's
+size; works offline. It is built once per committed version of the parcels (the map is
+centred on them) and then served from memory with an ETag (see :mod:`gis.web.pages`)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
 
-import folium
-from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from cadastre import repository
-from gis.basemap.repository import roads_geojson
-from gis.db import get_session
+from cadastre.collections import PARCELS
 from gis.landuse import FIRST_LEVEL
 from gis.planning.models import LAYERS
-from gis.planning.repository import zones_geojson
-from gis.web.maps import LAND_USE_COLOURS, land_use_colour, offline_map, page_root, render
+from gis.tiles import freshness
+from gis.tiles import repository as tiles_repository
+from gis.tiles.api import tile_cache
+from gis.web.maps import LAND_USE_COLOURS
+from gis.web.pages import serve_page
+from gis.web.templating import render_template
+from gis.web.vectorlayers import layer, map_config
 
 router = APIRouter(tags=["maps"])
-LANDING_PARCELS = 6000
+TEMPLATES = Path(__file__).parent / "templates"
+LANDING_ZOOM = 15
 NAV_LINKS = [
     ("/maps/auctions", "土地交易 auctions"),
     ("/maps/planning", "规划 planning"),
     ("/maps/services", "办事指南 services"),
     ("/maps/desk", "办件台 case desk"),
+    ("/maps/parcels", "宗地查询 parcels"),
     ("/maps/quality", "质检 quality"),
     ("/maps/changes", "卫片 changes"),
     ("/maps/trading/statistics", "统计 statistics"),
     ("/ogc", "OGC API"),
     ("/docs", "API"),
 ]
-NAV = "<nav>" + "".join(f'<a href="{href}">{label}</a>' for href, label in NAV_LINKS) + "</nav>"
-
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def landing(session: Session = Depends(get_session)) -> HTMLResponse:
-    """The district map: parcels coloured by land use, plan layers and roads; works offline."""
-    centre = repository.district_centre(session)
-    if centre is None:
-        return HTMLResponse(
-            "<h1>landgis</h1><p>The register is empty: run <code>landgis demo load</code>.</p>"
-        )
-    lon, lat = centre
-    fmap = offline_map((lat, lon), zoom=15)
-    _add_plan_layers(fmap, session)
-    folium.GeoJson(
-        json.loads(roads_geojson(session)),
-        name="道路 roads",
-        style_function=lambda f: {"color": "#ffffff", "weight": 3, "opacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["道路 road"]),
-    ).add_to(fmap)
-    parcels = json.loads(repository.public_parcels_near(session, lon, lat, LANDING_PARCELS))
-    folium.GeoJson(
-        parcels,
-        name="宗地 parcels",
-        style_function=lambda f: {
-            "fillColor": land_use_colour(f["properties"]["land_use"]),
-            "color": "#555555",
-            "weight": 0.6,
-            "fillOpacity": 0.65,
-        },
-        highlight_function=lambda f: {"weight": 2.5, "color": "#d7191c"},
-        popup=folium.GeoJsonPopup(
-            fields=["unit_code", "land_use", "area_m2", "reg_status"],
-            aliases=["不动产单元号 unit code", "地类 land use", "面积 area (m²)", "状态 status"],
-        ),
-    ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    _add_legend(fmap)
-    return HTMLResponse(render(fmap, "东莞示范区 demo district", NAV))
-
-
-def _add_plan_layers(fmap: folium.Map, session: Session) -> None:
-    styles = {
-        "zoning": lambda f: {
-            "fillColor": land_use_colour(f["properties"]["code"]),
-            "color": "#777",
-            "weight": 0.5,
-            "fillOpacity": 0.15,
-        },
-        "farmland": lambda f: {
+PARCEL_POPUP = [
+    ("unit_code", "不动产单元号 unit code"),
+    ("land_use", "地类 land use"),
+    ("area_m2", "面积 area (m²)"),
+    ("reg_status", "状态 status"),
+]
+PARCEL_LINK = "/maps/parcels?unit_code={unit_code}"
+PLAN_STYLES: dict[str, tuple[dict[str, Any], bool]] = {
+    "zoning": ({"fill": True, "color": "#777", "weight": 0.5, "fillOpacity": 0.15}, False),
+    "farmland": (
+        {
+            "fill": True,
             "fillColor": "#2e7d32",
             "color": "#1b5e20",
             "weight": 1.5,
             "fillOpacity": 0.15,
             "dashArray": "4 4",
         },
-        "development_boundary": lambda f: {"fill": False, "color": "#c62828", "weight": 3},
-        "ecological_redline": lambda f: {
-            "fillColor": "#00897b",
-            "color": "#004d40",
-            "weight": 2,
-            "fillOpacity": 0.2,
-        },
-    }
-    for layer, style in styles.items():
-        zh, en = LAYERS[layer]
-        folium.GeoJson(
-            json.loads(zones_geojson(session, layer)),
-            name=f"{zh} {en}",
-            style_function=style,
-            show=layer == "development_boundary",
-        ).add_to(fmap)
+        False,
+    ),
+    "ecological_redline": (
+        {"fill": True, "fillColor": "#00897b", "color": "#004d40", "weight": 2, "fillOpacity": 0.2},
+        False,
+    ),
+    "development_boundary": ({"fill": False, "color": "#c62828", "weight": 3}, True),
+}
 
 
-def _add_legend(fmap: folium.Map) -> None:
-    rows = "".join(
-        f'<div><i style="background:{colour}"></i>{code} {FIRST_LEVEL[code][0]}</div>'
-        for code, colour in LAND_USE_COLOURS.items()
+def parcels_layer(show: bool = True) -> dict[str, Any]:
+    """The clickable parcel layer (public attributes in the popup, a link to the parcel page)."""
+    style = {"fill": True, "color": "#555555", "weight": 0.6, "fillOpacity": 0.65}
+    return layer(
+        PARCELS.id,
+        "宗地 parcels",
+        style,
+        show=show,
+        colour_by="land_use",
+        popup=PARCEL_POPUP,
+        link=PARCEL_LINK,
     )
-    html = (
-        f'<div class="legend" style="position:absolute;bottom:64px;left:10px;z-index:1000">'
-        f"<b>地类 land use</b>{rows}</div>"
+
+
+def district_layers() -> list[dict[str, Any]]:
+    """Plan layers (the development boundary shown), parcels, then roads on top."""
+    plans = [
+        layer(
+            f"plan_{name}",
+            " ".join(LAYERS[name]),
+            style,
+            show=show,
+            colour_by="code" if name == "zoning" else None,
+        )
+        for name, (style, show) in PLAN_STYLES.items()
+        if name != "development_boundary"
+    ]
+    boundary_style, _ = PLAN_STYLES["development_boundary"]
+    return [
+        *plans,
+        parcels_layer(),
+        layer("roads", "道路 roads", {"color": "#ffffff", "weight": 3, "opacity": 0.9}),
+        layer(
+            "plan_development_boundary", " ".join(LAYERS["development_boundary"]), boundary_style
+        ),
+    ]
+
+
+def parcels_centre(session: Session) -> tuple[float, float] | None:
+    """(lon, lat) of the middle of the current parcels, or None for an empty register."""
+    box = tiles_repository.extent(session, PARCELS)
+    return None if box is None else ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+async def parcels_version(request: Request) -> Hashable:
+    """The committed change mark of the parcel table (one shared, batched round trip on
+    the event loop): pages centred on the parcels are rebuilt when it moves."""
+    marks = await freshness.sync_cache(tile_cache(request))
+    return marks.get(PARCELS.table)
+
+
+def build_landing(session: Session) -> str:
+    """The landing page's HTML (no features in it: they come as tiles)."""
+    centre = parcels_centre(session)
+    if centre is None:
+        return render_template("landing_empty.html", TEMPLATES)
+    legend = [(code, colour, FIRST_LEVEL[code][0]) for code, colour in LAND_USE_COLOURS.items()]
+    return render_template(
+        "landing.html",
+        TEMPLATES,
+        title="东莞示范区 demo district",
+        nav=NAV_LINKS,
+        legend=legend,
+        config=map_config(centre, LANDING_ZOOM, district_layers()),
     )
-    page_root(fmap).html.add_child(folium.Element(html))
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def landing(request: Request) -> Response:
+    """The district map: parcels coloured by land use, plan layers and roads; works offline."""
+    return await serve_page(request, "landing", lambda: parcels_version(request), build_landing)

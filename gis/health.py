@@ -1,31 +1,128 @@
-"""GET /health: database reachable, PostGIS version, migration revisions."""
+"""GET /health: database reachable, PostGIS version, migration revisions.
+
+Answered on the event loop, never through the worker-thread pool that pages and API
+calls queue for, from a database connection of its own (one per event loop, autocommit,
+short connect and statement timeouts). One check runs at a time and its answer serves
+every probe for :data:`FRESH_S` (and, while the next check runs, a little longer), so a
+crowd of probes costs at most one query a second and no probe waits for the database
+while the server is busy.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+import asyncio
+import logging
+import time
+import weakref
+from contextlib import suppress
+from typing import Any
+
+import psycopg
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from pydantic import BaseModel
 
-from gis.db import get_session
+from gis.settings import get_settings
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
+FRESH_S = 1.0  # an answer is reused this long
+TIMEOUT_S = 2.0  # a check that takes longer reports the database unavailable
+CHECK_SQL = (
+    "SELECT postgis_lib_version(), "
+    "(SELECT coalesce(array_agg(version_num ORDER BY version_num), '{}') FROM alembic_version)"
+)
 
 
-@router.get("/health")
-def health(session: Session = Depends(get_session)) -> JSONResponse:
+class HealthReport(BaseModel):
+    """Whether the service can do its work (no server paths, no credentials)."""
+
+    status: str
+    database: str
+    postgis: str | None = None
+    migrations: list[str] = []
+    detail: str | None = None
+
+
+def _conninfo() -> str:
+    return get_settings().sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class Probe:
+    """The health checks of one event loop: its own connection, one check at a time,
+    each answer reused for :data:`FRESH_S` seconds."""
+
+    def __init__(self) -> None:
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._answer: tuple[float, HealthReport, int] | None = None
+        self._running: asyncio.Task[tuple[HealthReport, int]] | None = None
+
+    async def report(self) -> tuple[HealthReport, int]:
+        """The latest answer if fresh; past :data:`FRESH_S` a new check starts, and until
+        it ends the latest answer still serves (it is then at most ``FRESH_S`` plus one
+        check old, and a check ends within :data:`TIMEOUT_S`); with no answer yet, the
+        check's own."""
+        answer = self._answer
+        age = time.monotonic() - answer[0] if answer is not None else None
+        if answer is not None and age is not None and age < FRESH_S:
+            return answer[1], answer[2]
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._check())
+        if answer is not None and age is not None and age < FRESH_S + TIMEOUT_S + 1:
+            return answer[1], answer[2]
+        return await asyncio.shield(self._running)
+
+    async def _check(self) -> tuple[HealthReport, int]:
+        try:
+            postgis, revisions = await asyncio.wait_for(self._query(), TIMEOUT_S)
+            answer = (
+                HealthReport(
+                    status="ok", database="ok", postgis=postgis, migrations=list(revisions)
+                ),
+                200,
+            )
+        except (psycopg.Error, OSError, TimeoutError) as exc:
+            log.warning("health check failed: %s", str(exc).splitlines()[0] if str(exc) else exc)
+            await self._drop()
+            reason = "timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
+            answer = HealthReport(status="unavailable", database="unreachable", detail=reason), 503
+        self._answer = (time.monotonic(), *answer)
+        return answer
+
+    async def _query(self) -> tuple[str, list[str]]:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(
+                _conninfo(),
+                autocommit=True,
+                connect_timeout=max(1, int(TIMEOUT_S)),
+                options=f"-c statement_timeout={int(TIMEOUT_S * 1000)}",
+                application_name="landgis-health",
+            )
+        cur = await self._conn.execute(CHECK_SQL)
+        row = await cur.fetchone()
+        assert row is not None
+        return str(row[0]), list(row[1])
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.closed:
+            with suppress(psycopg.Error, OSError, TimeoutError):
+                await asyncio.wait_for(conn.close(), 1)
+
+
+_probes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Probe] = weakref.WeakKeyDictionary()
+
+
+def probe() -> Probe:
+    """The probe of the running event loop."""
+    loop = asyncio.get_running_loop()
+    if loop not in _probes:
+        _probes[loop] = Probe()
+    return _probes[loop]
+
+
+@router.get("/health", response_model=HealthReport, responses={503: {"model": HealthReport}})
+async def health() -> JSONResponse:
     """Report whether the service can do its work; 503 when the database is not usable."""
-    try:
-        postgis = session.execute(text("SELECT postgis_lib_version()")).scalar_one()
-        revisions = sorted(
-            session.execute(text("SELECT version_num FROM alembic_version")).scalars()
-        )
-    except SQLAlchemyError as exc:
-        reason = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
-        return JSONResponse(
-            {"status": "unavailable", "database": "unreachable", "detail": reason}, status_code=503
-        )
-    return JSONResponse(
-        {"status": "ok", "database": "ok", "postgis": postgis, "migrations": revisions}
-    )
+    report, status = await probe().report()
+    return JSONResponse(report.model_dump(exclude_none=True), status_code=status)

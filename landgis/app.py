@@ -25,6 +25,7 @@ from gis.planning import api as planning_api
 from gis.raster import api as raster_api
 from gis.survey import api as survey_api
 from gis.tiles import api as tiles_api
+from gis.web.docs import install_docs
 from gis.web.static import mount_static
 from landgis import errors
 from landgis.collections import register_all
@@ -78,7 +79,10 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="Land-resources GIS: planning, cadastre, trading, GPS and remote sensing.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: gis.web.docs, offline (no CDN)
+        redoc_url=None,
     )
+    install_docs(app)
     errors.install(app)
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
     for router in ROUTERS:

@@ -186,9 +186,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(
-        exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail), request
-    )
+    return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail), request)
 
 
 _TITLES = {

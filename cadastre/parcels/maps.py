@@ -11,18 +11,25 @@ from html import escape
 from typing import Any
 
 import folium
-from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from cadastre.maps import TEMPLATES, parcels_centre, parcels_layer, parcels_version
 from cadastre.parcels import quality, schemas, service
 from cadastre.parcels import repository as repo
 from gis.db import get_session
+from gis.errors import InvalidInput, NotFound
 from gis.web.maps import land_use_colour, offline_map, page_root, render
+from gis.web.pages import serve_page
+from gis.web.templating import render_template
+from gis.web.vectorlayers import map_config
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 KIND_COLOURS = {"overlap": "#d7191c", "gap": "#2b83ba", "invalid": "#7b3294", "sliver": "#fdae61"}
 MAX_MARKERS = 3000
+SEARCH_ZOOM = 15
+DEFAULT_CENTRE = (113.7518, 23.0205)  # lon/lat of Dongguan's demo district, for an empty register
 PANEL = (
     '<div class="legend" style="position:absolute;top:46px;right:10px;z-index:1000;'
     'max-height:70%;overflow:auto;max-width:340px">{}</div>'
@@ -51,8 +58,46 @@ def _timeline(rows: list[repo.ParcelRow], edits: list[dict[str, Any]]) -> str:
 
 
 @router.get("/parcels", response_class=HTMLResponse)
-def parcel_page(unit_code: str, session: Session = Depends(get_session)) -> HTMLResponse:
-    """A parcel, its neighbours (click to open them) and its history timeline."""
+async def parcel_page(request: Request, unit_code: str | None = None) -> Response:
+    """A parcel, its neighbours (click to open them) and its history timeline; without
+    ``unit_code`` a search page (type a unit code, or click a parcel on the map), which
+    also answers an unknown or malformed code (404 / 422, with the reason).
+
+    Pages are kept per committed version of the parcels and revalidated by ETag."""
+    code = (unit_code or "").strip()
+    key = ("maps/parcels", code)
+    return await serve_page(
+        request, key, lambda: parcels_version(request), lambda s: _page_or_search(s, code)
+    )
+
+
+def _page_or_search(session: Session, code: str) -> tuple[str, int]:
+    if not code:
+        return _search_page(session, code, None), 200
+    try:
+        return _parcel_html(session, code), 200
+    except NotFound as exc:
+        return _search_page(session, code, f"未找到该宗地 no such parcel: {exc}"), 404
+    except InvalidInput as exc:
+        return _search_page(session, code, f"单元号格式有误 malformed unit code: {exc}"), 422
+
+
+def _search_page(session: Session, code: str, message: str | None) -> str:
+    """The search form over the clickable parcel tiles (popups link to each parcel page)."""
+    centre = parcels_centre(session) or DEFAULT_CENTRE
+    return render_template(
+        "parcel_search.html",
+        TEMPLATES,
+        title="宗地查询 parcel search",
+        nav=None,
+        code=code,
+        message=message,
+        config=map_config(centre, SEARCH_ZOOM, [parcels_layer()]),
+    )
+
+
+def _parcel_html(session: Session, unit_code: str) -> str:
+    """The parcel page (folium): the parcel, its neighbours and its history."""
     row = service.get(session, unit_code)
     rows, edits = service.history(session, unit_code)
     lon, lat = row.ref_point["coordinates"]
@@ -89,7 +134,7 @@ def parcel_page(unit_code: str, session: Session = Depends(get_session)) -> HTML
     status = "已注销 retired" if row.end_lifespan else schemas.status_of(row.reg_status)["zh"]
     head = f"<b>{escape(row.unit_code)}</b> ({status})<br>"
     page_root(fmap).html.add_child(folium.Element(PANEL.format(head + _timeline(rows, edits))))
-    return HTMLResponse(render(fmap, f"宗地 parcel {row.unit_code}"))
+    return render(fmap, f"宗地 parcel {row.unit_code}")
 
 
 def _bounds(geometry: dict[str, Any]) -> list[list[float]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 
-
 def test_problem_follows_accept_language(client: TestClient) -> None:
     zh = client.get(
         "/ogc/collections/parcels/tiles/WebMercatorQuad/30/0/0",

@@ -1,0 +1,29 @@
+"""Jinja2 pages (autoescape on): each package keeps its templates in its own ``templates/``
+folder and may extend the shared layouts of ``gis/web/templates`` (``vectormap.html``)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+SHARED = Path(__file__).parent / "templates"
+
+
+@cache
+def environment(folder: str | None = None) -> Environment:
+    """The template environment of a package's ``templates`` folder (``None``: only the
+    shared ones); the package's own templates win over the shared ones of the same name."""
+    loaders = [FileSystemLoader(folder)] if folder else []
+    return Environment(
+        loader=ChoiceLoader([*loaders, FileSystemLoader(SHARED)]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_template(name: str, folder: Path | None = None, **context: object) -> str:
+    """Render template ``name`` from ``folder`` (a package's templates folder) or the shared."""
+    return environment(str(folder) if folder else None).get_template(name).render(**context)
