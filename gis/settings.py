@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     # Each server process closes listings past their deadline this often (0: only by hand)
     trading_close_interval_s: float = Field(15, ge=0)
+    # Trading deposits (trading/deposits.py): the HMAC-SHA256 key the bank signs its
+    # deposit notices with (unset: notices are refused; staff confirm by hand), and how
+    # old a notice may be when it arrives (a stale notice is refused, a replayed one too).
+    trading_bank_hmac_key: str | None = None
+    trading_bank_notice_max_age_s: int = Field(900, ge=1)
 
     @property
     def pg_dir(self) -> Path:

@@ -19,7 +19,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from gis.auth.service import Principal
-from gis.db import get_engine, session_factory
+from gis.db import get_engine, session_factory, transaction
 from gis.settings import get_settings
 from trading import bidding, repository
 
@@ -111,5 +111,6 @@ async def place_bid(
 
 
 def _sealed(listing_id: int, amount: Decimal, actor: Principal) -> dict[str, object]:
-    with session_factory()() as session:
+    """A sealed tender bid on the ORM path, as its own unit of work."""
+    with session_factory()() as session, transaction(session):
         return bidding.place_bid(session, listing_id, amount, actor)
