@@ -29,8 +29,7 @@ def _session() -> Iterator[Session]:
     session = session_factory()()
     try:
         yield session
-    except LandgisError as exc:
-        session.rollback()
+    except LandgisError as exc:  # a write's transaction() has rolled back; close() ends reads
         where = f" ({exc.field})" if exc.field else ""
         typer.echo(f"landgis trading: {exc.detail}{where}", err=True)
         raise typer.Exit(1) from None
