@@ -209,3 +209,56 @@ def test_one_id_number_per_account(client, db, person, free_parcels) -> None:  #
         client.post(url.format(three.id), json=bad_code, headers=second.headers), 422, "id_number"
     )
     assert count(db, "trading_registration", f"listing_id = {three.id}") == 0
+
+
+def test_two_accounts_binding_one_id_number_at_once_one_wins(engine) -> None:  # type: ignore[no-untyped-def]
+    """20 trials: two accounts bind the same credit code at the same instant, each in its
+    own transaction; exactly one succeeds, the other gets IdentityTaken (the unique index)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text as sql
+
+    from gis.auth.models import User
+    from gis.auth.roles import Role
+    from gis.auth.service import Principal
+    from gis.db import transaction
+    from trading import identity
+    from trading.errors import IdentityTaken
+    from trading.schemas import RegistrationIn
+
+    with Session(engine, expire_on_commit=False) as s:
+        users = [User(username=f"bindrace-{i}", role="bidder", password_hash="x") for i in (0, 1)]
+        s.add_all(users)
+        s.commit()
+    people = [Principal(u.id, u.username, Role.BIDDER) for u in users]
+    try:
+        for trial in range(20):
+            party = RegistrationIn(
+                kind="legal", name="同一公司", id_number=company_code(900 + trial)
+            )
+            start = threading.Barrier(2)
+
+            def bind(who: Principal, party: RegistrationIn = party, start=start) -> str:  # type: ignore[no-untyped-def]
+                with Session(engine) as s:
+                    start.wait()
+                    try:
+                        with transaction(s):
+                            identity.bind(s, who, party, clock.now())
+                        return "bound"
+                    except IdentityTaken:
+                        return "taken"
+
+            with ThreadPoolExecutor(2) as pool:
+                outcomes = sorted(pool.map(bind, people))
+            assert outcomes == ["bound", "taken"], (trial, outcomes)
+            with Session(engine) as s:  # unbind for the next trial
+                s.execute(
+                    sql("DELETE FROM trading_bidder_identity WHERE user_id = ANY(:ids)"),
+                    {"ids": [p.user_id for p in people]},
+                )
+                s.commit()
+    finally:
+        with Session(engine) as s:
+            s.execute(sql("DELETE FROM app_user WHERE username LIKE 'bindrace-%'"))
+            s.commit()
