@@ -26,6 +26,7 @@ from trading.models import Listing
 from trading.schemas import ListingCreate
 
 URL = "/api/v1/trading"
+FORGED_KEY = "a forged key that is not the server secret, 32+ bytes"
 ROLES = ("admin", "cashier", "registrar", "bidder", "planner", "anonymous", "forged")
 
 
@@ -49,7 +50,7 @@ class World:
             bidder = self.people["bidder"].principal
             claims = {"sub": str(bidder.user_id), "name": bidder.username, "role": "bidder"}
             claims["exp"] = 4102444800  # 2100: only the signature is wrong
-            return {"Authorization": "Bearer " + jwt.encode(claims, "not-the-key", ALGORITHM)}
+            return {"Authorization": "Bearer " + jwt.encode(claims, FORGED_KEY, ALGORITHM)}
         return self.people[role].headers
 
     def draft(self, **over: Any) -> Listing:
