@@ -41,7 +41,6 @@ from gis.db import dispose_engines, engine_for
 from gis.settings import REPO_ROOT, Settings, get_settings, override_settings
 
 RESULTS = Path(__file__).parent / "results"
-COMPANY = "91441900MA4UABCD1W"
 
 
 def build(settings: Settings, parcels: int) -> Engine:
@@ -125,15 +124,25 @@ def open_listing(
             "bid_end": (start + timedelta(days=11)).isoformat(),
         }
     )
-    with Session(engine, expire_on_commit=False) as session:
+    from cadastre.registry.validation import credit_code_check_char
+    from gis.db import transaction
+    from trading import deposits
+
+    with Session(engine, expire_on_commit=False) as session, transaction(session):
         registrar = Principal(registrar_id, "bench-registrar", Role.REGISTRAR)
+        cashier = Principal(registrar_id, "bench-registrar", Role.REGISTRAR)  # confirms deposits
         listing = service.create_listing(session, data, registrar)
         service.publish_listing(session, listing.id, now=announced)
-        party = RegistrationIn(kind="legal", name="竞买公司", id_number=COMPANY)
         for uid, name, _ in bidders:
+            code = f"91441900{uid:09d}"  # one credit code per bidder account
+            party = RegistrationIn(
+                kind="legal", name=f"竞买公司{uid}", id_number=code + credit_code_check_char(code)
+            )
             who = Principal(uid, name, Role.BIDDER)
-            bidding.register(session, listing.id, party, who)
-            bidding.pay_deposit(session, listing.id, Decimal("100000.00"), who)
+            reg = bidding.register(session, listing.id, party, who)
+            deposits.confirm_by_staff(
+                session, listing.id, reg.id, Decimal("100000.00"), f"BENCH-{reg.id}", cashier
+            )
         return listing.id
 
 
@@ -349,15 +358,28 @@ def run_direct(
     users: tuple[int, list[tuple[int, str, str]]],
     bids: int,
     threads: int,
+    autocommit: bool = False,
 ) -> dict[str, Any]:
     """The same bidding with no HTTP: ``threads`` threads call the bid service directly
-    (one session per bid), to show what the database side decides per second."""
+    (one session per bid), to show what the database side decides per second.
+
+    ``autocommit`` runs the decision as one self-committing statement (as the server's hot
+    path, trading/live_bids.py, does); otherwise each bid is a unit of work (BEGIN,
+    statement, COMMIT: the listing row lock is held over the COMMIT round trip)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from gis.auth.roles import Role
     from gis.auth.service import Principal
+    from gis.db import transaction
     from gis.errors import LandgisError
     from trading import bidding
+
+    def place(session: Session, amount: Decimal, who: Principal) -> dict[str, object]:
+        if autocommit:
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            return bidding.place_bid(session, listing_id, amount, who)
+        with transaction(session):
+            return bidding.place_bid(session, listing_id, amount, who)
 
     registrar_id, bidders = users
     listing_id = open_listing(engine, registrar_id, parcel, bidders)
@@ -372,7 +394,7 @@ def run_direct(
             t0 = time.perf_counter()
             with Session(engine) as session:
                 try:
-                    body = bidding.place_bid(session, listing_id, amount, people[i % len(people)])
+                    body = place(session, amount, people[i % len(people)])
                     load.accepted.append((int(str(body["seq"])), amount))
                     load.minimum = max(load.minimum, amount + load.increment)
                     code = 201
@@ -387,7 +409,9 @@ def run_direct(
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(work, range(threads)))
     seconds = time.perf_counter() - t0
-    return summary(engine, listing_id, load, seconds, {"setup": f"direct, {threads} threads"})
+    mode = "one self-committing statement" if autocommit else "transaction per bid"
+    head = {"setup": f"direct, {threads} threads, {mode}"}
+    return summary(engine, listing_id, load, seconds, head)
 
 
 def summary(
@@ -424,11 +448,13 @@ def main() -> None:
     engine = build(settings, args.parcels)
     setups = [int(w) for w in args.workers.split(",") if w]
     with Session(engine) as session:
-        parcels = compliant_parcels(session, len(setups) + 1)
+        parcels = compliant_parcels(session, len(setups) + 2)
     users = make_users(engine, args.bidders)
     runs = []
-    if args.direct_threads:
-        result = run_direct(engine, parcels.pop(), users, args.bids, args.direct_threads)
+    for autocommit in (False, True) if args.direct_threads else ():
+        result = run_direct(
+            engine, parcels.pop(), users, args.bids, args.direct_threads, autocommit
+        )
         print(json.dumps(result, ensure_ascii=False))
         runs.append(result)
     for workers, parcel in zip(setups, parcels, strict=False):

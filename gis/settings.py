@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     survey_parcel_distance_m: float = Field(50.0, gt=0)
     survey_district_margin_m: float = Field(5000.0, ge=0)
 
+    # Trading deposits (trading/deposits.py): the HMAC-SHA256 key the bank signs its
+    # deposit notices with (unset: notices are refused; staff confirm by hand), and how
+    # old a notice may be when it arrives (a stale notice is refused, a replayed one too).
+    trading_bank_hmac_key: str | None = None
+    trading_bank_notice_max_age_s: int = Field(900, ge=1)
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

@@ -2,6 +2,9 @@
 
 Reads are public and never carry the reserve price or a bidder's identity before the
 result is published; writes need a registrar (listings) or a bidder (bids) token.
+Registration, bids and on-site requests are for the bidder role itself: an admin is not
+a bidder (403). Deposits are confirmed by staff or the bank (trading/api_deposits.py).
+Each write opens the unit of work (``with transaction(session):``); services only flush.
 """
 
 from __future__ import annotations
@@ -18,15 +21,25 @@ from cadastre.parcels.service import parse_if_match
 from gis.auth.deps import oauth2_scheme, principal_on_loop, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_session
+from gis.db import get_session, transaction
 from gis.errors import NotAuthenticated, PermissionDenied
-from trading import bidding, clock, live_bids, pages, repository, service, stats, views
-from trading.schemas import BidIn, DepositIn, ListingCreate, ListingUpdate, RegistrationIn
+from trading import (
+    api_deposits,
+    bidding,
+    clock,
+    live_bids,
+    pages,
+    repository,
+    service,
+    stats,
+    views,
+)
+from trading.schemas import BidIn, ListingCreate, ListingUpdate, RegistrationIn, RegistrationView
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/trading", tags=["trading"])
 staff = require_role(Role.REGISTRAR)
-bidder = require_role(Role.BIDDER)
+bidder = require_role(Role.BIDDER, admin=False)
 
 
 @api.get("/listings")
@@ -58,7 +71,8 @@ def create_listing(
     actor: Principal = Depends(staff),
 ) -> dict[str, Any]:
     """Record a draft listing (registrar). The answer carries its ETag."""
-    listing = service.create_listing(session, body, actor)
+    with transaction(session):
+        listing = service.create_listing(session, body, actor)
     _tagged(session, listing.id, response)
     return views.listing_staff(session, listing)
 
@@ -75,7 +89,8 @@ def update_draft(
     """Change a draft's terms (registrar; If-Match with the ETag of .../staff). Checked as
     at creation; 428 without If-Match, 412 if stale, 409 once published."""
     tags = parse_if_match(if_match)
-    listing = service.update_draft(session, listing_id, body, tags)
+    with transaction(session):
+        listing = service.update_draft(session, listing_id, body, tags)
     _tagged(session, listing.id, response)
     return views.listing_staff(session, listing)
 
@@ -110,7 +125,8 @@ def get_listing_staff(
 def delete_draft(
     listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
 ) -> Response:
-    service.delete_draft(session, listing_id)
+    with transaction(session):
+        service.delete_draft(session, listing_id)
     return Response(status_code=204)
 
 
@@ -119,7 +135,9 @@ def publish(
     listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
 ) -> dict[str, Any]:
     """Announce a draft after the period, seizure and planning checks (registrar)."""
-    return views.listing_staff(session, service.publish_listing(session, listing_id))
+    with transaction(session):
+        listing = service.publish_listing(session, listing_id)
+    return views.listing_staff(session, listing)
 
 
 @api.post("/listings/{listing_id}/close")
@@ -127,7 +145,9 @@ def close(
     listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
 ) -> dict[str, Any]:
     """Close bidding after the deadline: sold, no sale, or on to an on-site auction."""
-    return views.listing_staff(session, service.close_listing(session, listing_id))
+    with transaction(session):
+        listing = service.close_listing(session, listing_id)
+    return views.listing_staff(session, listing)
 
 
 @api.post("/listings/{listing_id}/result")
@@ -135,7 +155,9 @@ def publish_result(
     listing_id: int, session: Session = Depends(get_session), actor: Principal = Depends(staff)
 ) -> dict[str, Any]:
     """Publish the result: deposits settled, record, contract and cadastre case (registrar)."""
-    return views.listing_staff(session, service.publish_result(session, listing_id, actor))
+    with transaction(session):
+        listing = service.publish_result(session, listing_id, actor)
+    return views.listing_staff(session, listing)
 
 
 @api.get("/listings/{listing_id}/bids")
@@ -144,41 +166,35 @@ def list_bids(listing_id: int, session: Session = Depends(get_session)) -> list[
     return views.bids_public(session, listing, bidding.bids_of(session, listing_id))
 
 
-@api.post("/listings/{listing_id}/registrations", status_code=201)
+@api.post("/listings/{listing_id}/registrations", status_code=201, response_model=RegistrationView)
 def register(
     listing_id: int,
     body: RegistrationIn,
     session: Session = Depends(get_session),
     actor: Principal = Depends(bidder),
 ) -> dict[str, Any]:
-    """Register the caller (as the person or company that would buy) for the listing."""
-    return views.registration(bidding.register(session, listing_id, body, actor))
+    """Register the caller (as the person or company that would buy) for the listing.
+    The first registration binds that identity to the account (one ID number each)."""
+    with transaction(session):
+        reg = bidding.register(session, listing_id, body, actor)
+    return views.registration(reg)
 
 
-@api.get("/listings/{listing_id}/registrations/me")
+@api.get("/listings/{listing_id}/registrations/me", response_model=RegistrationView)
 def my_registration(
     listing_id: int, session: Session = Depends(get_session), actor: Principal = Depends(bidder)
 ) -> dict[str, Any]:
     return views.registration(bidding.own_registration(session, listing_id, actor))
 
 
-@api.post("/listings/{listing_id}/registrations/me/deposit")
-def pay_deposit(
-    listing_id: int,
-    body: DepositIn,
-    session: Session = Depends(get_session),
-    actor: Principal = Depends(bidder),
-) -> dict[str, Any]:
-    """Record the caller's deposit payment (the whole deposit)."""
-    return views.registration(bidding.pay_deposit(session, listing_id, body.amount, actor))
-
-
-@api.post("/listings/{listing_id}/onsite-requests")
+@api.post("/listings/{listing_id}/onsite-requests", response_model=RegistrationView)
 def request_onsite(
     listing_id: int, session: Session = Depends(get_session), actor: Principal = Depends(bidder)
 ) -> dict[str, Any]:
     """Declare that the caller still wants to bid at the listing's deadline (挂牌 only)."""
-    return views.registration(bidding.request_onsite(session, listing_id, actor))
+    with transaction(session):
+        reg = bidding.request_onsite(session, listing_id, actor)
+    return views.registration(reg)
 
 
 # Bids are the hot path: the caller is checked on the event loop from a cache of decoded
@@ -188,15 +204,23 @@ def request_onsite(
 
 
 async def bidder_on_loop(request: Request, token: str | None = Depends(oauth2_scheme)) -> Principal:
-    """The same check as ``require_role(Role.BIDDER)``, run on the event loop."""
+    """The same check as ``require_role(Role.BIDDER, admin=False)``, run on the event loop."""
     principal = await principal_on_loop(request, token)  # token and user state (identity)
     if principal is None:
         raise NotAuthenticated(
             "sign in first: send 'Authorization: Bearer <token>'", field="Authorization"
         )
-    if principal.role not in (Role.BIDDER, Role.ADMIN):
+    if principal.role != Role.BIDDER:
         raise PermissionDenied(f"role {principal.role.value!r} may not do this; needs bidder")
     return principal
+
+
+def bid_in_session(
+    session: Session, listing_id: int, amount: Any, actor: Principal
+) -> dict[str, object]:
+    """One bid on a caller's session, as its own unit of work (tests, sealed bids)."""
+    with transaction(session):
+        return bidding.place_bid(session, listing_id, amount, actor)
 
 
 @api.post("/listings/{listing_id}/bids", status_code=201, response_model=None)
@@ -215,7 +239,7 @@ async def place_bid(
         result = await live_bids.place_bid(listing_id, body.amount, actor)
     else:
         result = await anyio.to_thread.run_sync(
-            bidding.place_bid, session_override(), listing_id, body.amount, actor
+            bid_in_session, session_override(), listing_id, body.amount, actor
         )
     return Response(json.dumps(result), status_code=201, media_type="application/json")
 
@@ -261,5 +285,6 @@ def statistics(
     return _csv(stats.to_csv(rows), "statistics") if format == "csv" else rows
 
 
+api.include_router(api_deposits.api)
 router.include_router(api)
 router.include_router(pages.router)

@@ -1,9 +1,12 @@
-"""Bidders and bids: registration, deposit, open bids serialized by the database, sealed bids.
+"""Bidders and bids: registration, open bids serialized by the database, sealed bids.
 
 The listing row lock (``SELECT ... FOR UPDATE``) orders every bid on one listing: each
 accepted bid is checked against the price left by the one before it, so accepted bids
 strictly rise by at least the increment and none is lost. A unique index on
 (listing, amount) of open bids is the last line of defence.
+
+Nothing here commits: the entry point (router, CLI, demo) opens ``transaction(session)``.
+Deposits are confirmed by staff or the bank (trading/deposits.py), never here.
 """
 
 from __future__ import annotations
@@ -12,13 +15,11 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.auth.service import Principal
-from gis.errors import InvalidInput
 from gis.settings import get_settings
-from trading import clock, repository, rules
+from trading import clock, identity, repository, rules
 from trading.errors import (
     AlreadyDone,
     BiddingNotOpen,
@@ -48,6 +49,7 @@ def register(
         raise BiddingNotOpen("registration is closed for this listing", field="listing_id")
     if repository.registration(session, listing_id, actor.user_id) is not None:
         raise AlreadyDone("you are registered for this listing already", field="listing_id")
+    identity.bind(session, actor, party, now)
     taken = repository.bidder_numbers(session, listing_id)
     number = next(
         n for n in iter(lambda: f"{secrets.randbelow(9000) + 1000}", None) if n not in taken
@@ -64,7 +66,7 @@ def register(
         wants_onsite=False,
     )
     session.add(reg)
-    session.commit()
+    session.flush()
     return reg
 
 
@@ -72,32 +74,6 @@ def own_registration(session: Session, listing_id: int, actor: Principal) -> Reg
     reg = repository.registration(session, listing_id, actor.user_id)
     if reg is None:
         raise NotRegistered("register for this listing first", field="registration")
-    return reg
-
-
-def pay_deposit(
-    session: Session,
-    listing_id: int,
-    amount: Decimal,
-    actor: Principal,
-    now: datetime | None = None,
-) -> Registration:
-    """Record the bidder's deposit payment (the whole deposit, once)."""
-    now = now or clock.now()
-    listing = repository.listing(session, listing_id)
-    if listing is None or listing.status == "draft":
-        raise ListingNotFound(f"no listing {listing_id}", field="listing_id")
-    reg = own_registration(session, listing_id, actor)
-    if reg.deposit_status != "unpaid":
-        raise AlreadyDone(f"the deposit is {reg.deposit_status} already", field="amount")
-    if listing.status != "published" or now >= listing.deadline:
-        raise BiddingNotOpen("deposits are no longer taken for this listing", field="listing_id")
-    if amount != listing.deposit:
-        raise InvalidInput(f"the deposit is {fmt(listing.deposit)} yuan", field="amount")
-    reg.deposit_status = "paid"
-    reg.deposit_amount = amount
-    reg.deposit_paid_at = now
-    session.commit()
     return reg
 
 
@@ -117,7 +93,7 @@ def request_onsite(
         raise BiddingNotOpen("outside the bidding window", field="listing_id")
     reg = own_registration(session, listing_id, actor)
     reg.wants_onsite = True
-    session.commit()
+    session.flush()
     return reg
 
 
@@ -152,16 +128,6 @@ def _check_amount(
         )
 
 
-def _bid_in_autocommit(session: Session) -> None:
-    """A session that owns its connection runs the bid as one self-committing statement,
-    so the listing lock is held for the statement and its commit only (never while this
-    process waits for its turn to run Python). A session inside a caller's transaction
-    (tests, scripts) keeps that transaction and commits at the end.
-    """
-    if isinstance(session.get_bind(), Engine) and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 def place_bid(
     session: Session, listing_id: int, amount: Decimal, actor: Principal
 ) -> dict[str, object]:
@@ -170,12 +136,11 @@ def place_bid(
     A refused bid lost to a concurrent one costs a second, lock-free read of the listing
     to say by how much (see :func:`answer`). Tenders take the sealed-bid path.
     """
-    _bid_in_autocommit(session)
+    session.flush()  # the statement below reads with plain SQL: pending ORM changes first
     params = repository.decision_params(
         listing_id, actor.user_id, amount, get_settings().countdown_seconds
     )
     row = repository.decide_bid(session, params)
-    session.commit()
     if row is not None and row.method == "tender" and row.status != "draft":
         check_bidder(row, listing_id)
         return _sealed_bid(session, listing_id, row, amount, clock.now())
@@ -238,21 +203,17 @@ def _sealed_bid(
     amount: Decimal,
     now: datetime,
 ) -> dict[str, object]:
-    """A tender's sealed bid: one per bidder, at least the start price, hidden until opening."""
-    session.commit()  # leave the read-only autocommit use: the lock below needs a transaction
+    """A tender's sealed bid: one per bidder, at least the start price, hidden until opening.
+    The listing row lock (held to the entry point's commit) orders sealed bids."""
     locked = repository.lock_for_bid(session, listing_id)
-    try:
-        _check_open(locked.method, locked.status, locked.bid_start, locked.deadline, now, None)
-        if amount < locked.start_price:
-            raise BidTooLow(
-                f"the lowest acceptable bid is {fmt(locked.start_price)} yuan", field="amount"
-            )
-        assert ctx.registration_id is not None
-        if repository.sealed_bid_of(session, ctx.registration_id) is not None:
-            raise AlreadyDone("a sealed bid is final; you have bid already", field="amount")
-    except Exception:
-        session.rollback()
-        raise
+    _check_open(locked.method, locked.status, locked.bid_start, locked.deadline, now, None)
+    if amount < locked.start_price:
+        raise BidTooLow(
+            f"the lowest acceptable bid is {fmt(locked.start_price)} yuan", field="amount"
+        )
+    assert ctx.registration_id is not None
+    if repository.sealed_bid_of(session, ctx.registration_id) is not None:
+        raise AlreadyDone("a sealed bid is final; you have bid already", field="amount")
     seq = locked.bid_count + 1
     repository.record_sealed_bid(
         session,
@@ -262,7 +223,6 @@ def _sealed_bid(
         amount=amount,
         placed_at=now,
     )
-    session.commit()
     return {"seq": seq, "sealed": True, "placed_at": now.isoformat()}
 
 

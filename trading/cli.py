@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import session_factory
+from gis.db import session_factory, transaction
 from gis.errors import LandgisError
-from trading import clock, repository, service, views
+from trading import clock, closer, repository, service, views
 from trading.money import parse_money
 from trading.schemas import ListingCreate
 
@@ -29,8 +29,7 @@ def _session() -> Iterator[Session]:
     session = session_factory()()
     try:
         yield session
-    except LandgisError as exc:
-        session.rollback()
+    except LandgisError as exc:  # a write's transaction() has rolled back; close() ends reads
         where = f" ({exc.field})" if exc.field else ""
         typer.echo(f"landgis trading: {exc.detail}{where}", err=True)
         raise typer.Exit(1) from None
@@ -136,7 +135,7 @@ def create(
         err = exc.errors()[0]
         typer.echo(f"landgis trading: {err['loc'][0]}: {err['msg']}", err=True)
         raise typer.Exit(1) from None
-    with _session() as session:
+    with _session() as session, transaction(session):
         listing = service.create_listing(session, data, _actor(session, as_user))
         typer.echo(f"draft {listing.id} {listing.code}")
 
@@ -144,7 +143,7 @@ def create(
 @app.command("publish")
 def publish(listing_id: int) -> None:
     """Announce a draft (periods, seizure and planning checks)."""
-    with _session() as session:
+    with _session() as session, transaction(session):
         listing = service.publish_listing(session, listing_id)
         typer.echo(f"published {listing.id} {listing.code}; bidding opens {listing.bid_start}")
 
@@ -158,10 +157,11 @@ def close(
     with _session() as session:
         failed: list[int] = []
         if due:
-            closing = service.close_due(session)
+            closing = closer.close_due(session)  # one transaction per listing
             done, failed = closing.closed, closing.failed
         elif listing_id is not None:
-            done = [service.close_listing(session, listing_id)]
+            with transaction(session):
+                done = [service.close_listing(session, listing_id)]
         else:
             raise typer.BadParameter("give a listing id or --due")
         for listing in done:
@@ -176,6 +176,6 @@ def result(
     listing_id: int, as_user: str = typer.Option(..., "--as", help="Registrar publishing it.")
 ) -> None:
     """Publish the result: deposits settled; a sale makes record, contract and cadastre case."""
-    with _session() as session:
+    with _session() as session, transaction(session):
         listing = service.publish_result(session, listing_id, _actor(session, as_user))
         typer.echo(f"result published {listing.id} {listing.code}: {listing.outcome}")

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user
+from gis.db import transaction
 from gis.planning import compliance
-from trading import bidding, clock, service
+from trading import bidding, clock, deposits, service
 from trading.models import Listing
 from trading.schemas import ListingCreate, RegistrationIn
 
@@ -85,18 +86,30 @@ def _publish(session: Session, registrar: Principal, body: dict[str, Any]) -> Li
     return service.publish_listing(session, listing.id, now=announced)
 
 
-def _bidders(session: Session, listing: Listing, people: list[Principal]) -> None:
+def _bidders(
+    session: Session, listing: Listing, people: list[Principal], cashier: Principal
+) -> None:
+    """Register the demo companies; the demo cashier confirms their deposits."""
     for who, (name, code) in zip(people, COMPANIES, strict=True):
         party = RegistrationIn(kind="legal", name=name, id_number=code)
-        bidding.register(session, listing.id, party, who)
-        bidding.pay_deposit(session, listing.id, Decimal(listing.deposit), who)
+        reg = bidding.register(session, listing.id, party, who)
+        reference = f"DEMO-{listing.code}-{reg.bidder_no}"
+        deposits.confirm_by_staff(
+            session, listing.id, reg.id, Decimal(listing.deposit), reference, cashier
+        )
 
 
 def load_demo_listings(session: Session) -> list[str]:
-    """Add the demo listings; returns their codes. Commits (through the services)."""
+    """Add the demo listings; returns their codes. One unit of work: commits at the end."""
+    with transaction(session):
+        return _load(session)
+
+
+def _load(session: Session) -> list[str]:
     now = clock.now()
     registrar = _user(session, "demo-registrar", "registrar")
     people = [_user(session, f"demo-bidder-{i}", "bidder") for i in (1, 2)]
+    cashier = _user(session, "demo-cashier", "cashier")
     parcels = _free_parcels(session, 4)
     if len(parcels) < 4:
         return []
@@ -110,7 +123,7 @@ def load_demo_listings(session: Session) -> list[str]:
         registrar,
         _terms(parcels[1], "listing", now - timedelta(days=2), timedelta(days=10)),
     )
-    _bidders(session, open_listing, people)
+    _bidders(session, open_listing, people, cashier)
     bidding.place_bid(session, open_listing.id, Decimal("8000000.00"), people[0])
     bidding.place_bid(session, open_listing.id, Decimal("8200000.00"), people[1])
     auction = _publish(
@@ -118,13 +131,13 @@ def load_demo_listings(session: Session) -> list[str]:
         registrar,
         _terms(parcels[2], "auction", now - timedelta(hours=1), timedelta(days=3)),
     )
-    _bidders(session, auction, people)
+    _bidders(session, auction, people, cashier)
     sold = _publish(
         session,
         registrar,
         _terms(parcels[3], "auction", now - timedelta(hours=1), timedelta(minutes=90)),
     )
-    _bidders(session, sold, people)
+    _bidders(session, sold, people, cashier)
     bidding.place_bid(session, sold.id, Decimal("8600000.00"), people[1])
     service.close_listing(session, sold.id, now=sold.deadline + timedelta(seconds=1))
     service.publish_result(session, sold.id, registrar)

@@ -43,3 +43,27 @@ class BidTooLow(Conflict):
 
 class AlreadyDone(Conflict):
     """Registered, paid, or sealed-bid already."""
+
+
+class IdentityMismatch(Conflict):
+    """The account is bound to another person or company than the one it registers as."""
+
+
+class IdentityTaken(Conflict):
+    """The ID number is bound to another account (one account per person or company)."""
+
+
+class SelfConfirmation(PermissionDenied):
+    """A bidder tried to confirm its own deposit: staff or the bank confirm deposits."""
+
+
+class BadSignature(PermissionDenied):
+    """A bank notice whose signature does not verify (forged, altered, or no key set)."""
+
+
+class NoticeReplayed(Conflict):
+    """A bank notice that was applied already, or too old to be applied."""
+
+
+class NoticeMismatch(InvalidInput):
+    """A bank notice whose amount, payer or bidder does not match the registration."""

@@ -19,7 +19,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from gis.auth.service import Principal
-from gis.db import get_engine, session_factory
+from gis.db import get_engine, session_factory, transaction
 from gis.settings import get_settings
 from trading import bidding, repository
 
@@ -96,6 +96,13 @@ async def place_bid(
     params = repository.decision_params(
         listing_id, actor.user_id, amount, get_settings().countdown_seconds
     )
+    # The one documented exception to the unit of work (gis.db.transaction): the decision
+    # commits itself, as one statement on an autocommit connection, so the listing row lock
+    # is never held across a client round trip (a BEGIN/statement/COMMIT transaction holds
+    # it over the COMMIT's). benchmarks/bench_bidding.py, direct mode, 8 threads on one
+    # listing, 2 cores at load 12-17 (results/bidding-20261202-1901.json and -1903.json):
+    # a transaction per bid decided 112.8 and 79.3 bids/s (p50 67 / 95 ms), one
+    # self-committing statement 153.5 and 135.9 bids/s (p50 48 / 55 ms): 1.4-1.7x.
     found = await conns.fetch(repository.DECIDE_BID_SQL, params)
     row = None if found is None else repository.BidDecision(*found)
     if row is not None and row.method == "tender" and row.status != "draft":
@@ -111,5 +118,6 @@ async def place_bid(
 
 
 def _sealed(listing_id: int, amount: Decimal, actor: Principal) -> dict[str, object]:
-    with session_factory()() as session:
+    """A sealed tender bid on the ORM path, as its own unit of work."""
+    with session_factory()() as session, transaction(session):
         return bidding.place_bid(session, listing_id, amount, actor)

@@ -109,12 +109,52 @@ class Registration(Base):
     deposit_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     deposit_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deposit_settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # who confirmed the deposit: "staff" (a cashier or the centre's registrar, named by
+    # deposit_confirmed_by) or "bank" (a signed bank notice); "self" marks deposits
+    # self-declared by bidders before migration 0019. Never the bidder from now on.
+    deposit_source: Mapped[str | None] = mapped_column(String(8))
+    deposit_reference: Mapped[str | None] = mapped_column(String(64))
+    deposit_confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     wants_onsite: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         UniqueConstraint("listing_id", "user_id"),
         UniqueConstraint("listing_id", "bidder_no", name="uq_trading_registration_bidder_no"),
     )
+
+
+class BidderIdentity(Base):
+    """The one person or company an account bids as (bound at its first registration).
+
+    One ID number per account and one account per ID number: a second account giving
+    the same number is refused, so nobody bids against itself under two accounts.
+    """
+
+    __tablename__ = "trading_bidder_identity"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    party_kind: Mapped[str] = mapped_column(String(8))
+    party_name: Mapped[str] = mapped_column(String(200))
+    id_number: Mapped[str] = mapped_column(String(32), unique=True)
+    bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BankNotice(Base):
+    """A signed deposit notice of the bank, kept so that a replayed notice is refused."""
+
+    __tablename__ = "trading_bank_notice"
+
+    notice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("trading_registration.id", ondelete="CASCADE")
+    )
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body_sha256: Mapped[str] = mapped_column(String(64))
 
 
 class Bid(Base):

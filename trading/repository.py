@@ -137,7 +137,8 @@ SEALED_SQL = text(
 # accepted bid is compared with the price of the one accepted just before it. The
 # conditions are trading.rules written in SQL: a paid-up registration, the window (server
 # clock), who may bid on-site, and amount >= current + increment (or >= start price for
-# the first bid). The countdown restarts for auctions and on-site auctions. ``bid``
+# the first bid). The countdown restarts for auctions and on-site auctions, from the very
+# instant recorded as the bid's time (one clock read: rules.deadline_after_bid). ``bid``
 # records the accepted bid. The row back always carries ``ctx`` (to explain a refusal)
 # and, if accepted, the bid; no row means no such listing. Parameters are in the
 # driver's %(name)s style, so the same text runs on a Session (exec_driver_sql) and on
@@ -155,11 +156,12 @@ moved AS (
   UPDATE trading_listing AS l
      SET current_price = %(amount)s,
          bid_count = l.bid_count + 1,
-         last_bid_at = clock_timestamp(),
-         deadline = CASE
-           WHEN l.method = 'auction' OR l.status = 'onsite'
-           THEN greatest(l.deadline, clock_timestamp() + make_interval(secs => %(countdown)s))
-           ELSE l.deadline END
+         (last_bid_at, deadline) = (
+           SELECT c.t, CASE
+             WHEN l.method = 'auction' OR l.status = 'onsite'
+             THEN greatest(l.deadline, c.t + make_interval(secs => %(countdown)s))
+             ELSE l.deadline END
+             FROM (SELECT clock_timestamp() AS t) c)
     FROM ctx
    WHERE l.id = ctx.id
      AND ctx.deposit_status = 'paid'

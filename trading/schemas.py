@@ -6,9 +6,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from cadastre.registry.validation import valid_party_number
+from cadastre.registry.validation import credit_code_check_char, valid_party_number
 from trading import clock
 from trading.money import Money, MoneyOrZero
 
@@ -95,8 +103,18 @@ class ListingUpdate(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
+def party_number_ok(kind: str, number: str) -> bool:
+    """An ID-card number with its GB 11643 check character, or a unified social credit
+    code with its GB 32100 check character (the cadastre's own checks)."""
+    if not valid_party_number(kind, number):
+        return False
+    return kind == "natural" or credit_code_check_char(number[:17]) == number[17]
+
+
 class RegistrationIn(BaseModel):
-    """Who bids: a natural or legal person, as the buyer will be registered in the cadastre."""
+    """Who bids: a natural or legal person, as the buyer will be registered in the cadastre.
+
+    The first registration binds this identity to the account (trading/identity.py)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -104,13 +122,20 @@ class RegistrationIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     id_number: str = Field(min_length=18, max_length=18)
 
-    @model_validator(mode="after")
-    def _id_number(self) -> RegistrationIn:
-        """ID-card number or unified social credit code, by the cadastre's own check."""
-        if not valid_party_number(self.kind, self.id_number):
-            what = "ID-card number" if self.kind == "natural" else "unified social credit code"
-            raise ValueError(f"id_number is not an 18-character {what}")
-        return self
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, number: str, info: ValidationInfo) -> str:
+        """ID-card number or unified social credit code, check character included."""
+        kind = info.data.get("kind")
+        if kind is not None and not party_number_ok(kind, number):
+            what = (
+                "身份证号码（GB 11643 校验码）/ ID-card number (GB 11643 check character)"
+                if kind == "natural"
+                else "统一社会信用代码（GB 32100 校验码）/ unified social credit code "
+                "(GB 32100 check character)"
+            )
+            raise ValueError(f"id_number is not a valid 18-character {what}")
+        return number
 
 
 class BidIn(BaseModel):
@@ -127,3 +152,54 @@ class DepositIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: MoneyOrZero
+
+
+Reference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+
+
+class DepositConfirmIn(BaseModel):
+    """Staff confirm a deposit that reached the centre's account (bank serial number)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: MoneyOrZero
+    reference: Reference
+
+
+class BankNoticeIn(BaseModel):
+    """A deposit notice signed by the bank (HMAC-SHA256 of the raw body, X-Bank-Signature).
+
+    ``notice_id`` is unique per notice (a replay is refused); ``sent_at`` says when the
+    bank sent it (a stale notice is refused); the notice names the registration by the
+    listing code and the bidder number, and the payer by its ID number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notice_id: Reference
+    listing_code: str = Field(min_length=1, max_length=24)
+    bidder_no: str = Field(min_length=1, max_length=8)
+    payer_id_number: str = Field(min_length=18, max_length=18)
+    amount: MoneyOrZero
+    reference: Reference
+    paid_at: BidTime
+    sent_at: BidTime
+
+
+class RegistrationView(BaseModel):
+    """A registration as its bidder and the centre's staff see it (never public)."""
+
+    id: int
+    listing_id: int
+    user_id: int
+    bidder_no: str
+    party_kind: str
+    party_name: str
+    id_number: str
+    registered_at: str | None
+    deposit_status: str
+    deposit_amount: str | None
+    deposit_paid_at: str | None
+    deposit_settled_at: str | None
+    deposit_source: str | None
+    deposit_reference: str | None
+    wants_onsite: bool

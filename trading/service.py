@@ -1,13 +1,12 @@
 """Listing lifecycle: draft -> published -> (bidding) -> closed | on-site -> result published.
 
-Each function owns its transaction (commits on success) and raises domain errors.
+Each function flushes and raises domain errors; none commits. The entry point (router,
+CLI command, the closer loop in trading/closer.py) opens ``with transaction(session):``.
 ``now`` defaults to server time (Asia/Shanghai); tests pass their own instant.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,8 +29,6 @@ from trading.errors import (
 )
 from trading.models import Listing, ListingParcel
 from trading.schemas import ListingCreate, ListingUpdate
-
-log = logging.getLogger(__name__)
 
 
 def get_listing(session: Session, listing_id: int, *, drafts: bool = False) -> Listing:
@@ -65,7 +62,7 @@ def create_listing(session: Session, data: ListingCreate, actor: Principal) -> L
         created_by=actor.user_id,
     )
     _set_terms(session, listing, data)
-    session.commit()
+    session.flush()
     return listing
 
 
@@ -100,7 +97,7 @@ def update_draft(
         err = exc.errors()[0]
         raise InvalidInput(str(err["msg"]), field=".".join(map(str, err["loc"]))) from None
     _set_terms(session, listing, data)
-    session.commit()
+    session.flush()
     return listing
 
 
@@ -213,7 +210,7 @@ def publish_listing(session: Session, listing_id: int, now: datetime | None = No
     _check_parcels(session, listing)
     listing.status = "published"
     listing.published_at = now
-    session.commit()
+    session.flush()
     return listing
 
 
@@ -222,7 +219,7 @@ def delete_draft(session: Session, listing_id: int) -> None:
     if listing.status != "draft":
         raise ListingStateError("only drafts can be deleted", field="status")
     session.delete(listing)
-    session.commit()
+    session.flush()
 
 
 def close_listing(session: Session, listing_id: int, now: datetime | None = None) -> Listing:
@@ -254,7 +251,7 @@ def close_listing(session: Session, listing_id: int, now: datetime | None = None
             allow_onsite=listing.method == "listing" and listing.status == "published",
         )
     _apply(listing, decision, now)
-    session.commit()
+    session.flush()
     return listing
 
 
@@ -269,39 +266,6 @@ def _apply(listing: Listing, decision: rules.CloseDecision, now: datetime) -> No
     if decision.winner is not None:
         listing.winner_registration_id = decision.winner.registration_id
         listing.final_price = decision.winner.amount
-
-
-@dataclass
-class DueClosing:
-    """What one pass over the due listings did."""
-
-    closed: list[Listing] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)  # ids; each failure is logged
-
-
-def close_due(session: Session, now: datetime | None = None) -> DueClosing:
-    """Close every listing whose deadline has passed, each in its own transaction.
-
-    Safe to run in several processes at once (uvicorn workers, the CLI): a listing is
-    claimed with SELECT ... FOR UPDATE SKIP LOCKED, so one that another closer (or a
-    bid) holds is skipped for now, and a listing is never closed twice. A listing that
-    fails to close is rolled back and logged; the others still close.
-    """
-    now = now or clock.now()
-    done = DueClosing()
-    for listing_id in repository.listings_due(session, now):
-        try:
-            if repository.claim_due(session, listing_id, now):
-                listing = close_listing(session, listing_id, now)
-                session.expunge(listing)  # a later rollback in this pass must not expire it
-                done.closed.append(listing)
-            else:
-                session.rollback()
-        except Exception:
-            session.rollback()
-            log.exception("could not close listing %s", listing_id)
-            done.failed.append(listing_id)
-    return done
 
 
 def publish_result(
@@ -319,5 +283,5 @@ def publish_result(
     records.settle(session, listing, actor, now)
     listing.status = "result_published"
     listing.result_published_at = now
-    session.commit()
+    session.flush()
     return listing

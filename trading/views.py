@@ -113,6 +113,8 @@ def registration(reg: Registration) -> dict[str, Any]:
         "deposit_amount": fmt(reg.deposit_amount),
         "deposit_paid_at": _iso(reg.deposit_paid_at),
         "deposit_settled_at": _iso(reg.deposit_settled_at),
+        "deposit_source": reg.deposit_source,
+        "deposit_reference": reg.deposit_reference,
         "wants_onsite": reg.wants_onsite,
     }
 

@@ -149,9 +149,16 @@ class Client:
         proposed_land_use: str,
         geometry: Any = None,
         unit_code: str | None = None,
+        edition: int | None = None,
     ) -> dict[str, Any]:
-        """Verdict, conflicts and zones for one site (shapely geometry, GeoJSON or unit code)."""
-        body: dict[str, Any] = {"proposed_land_use": proposed_land_use, "unit_code": unit_code}
+        """Verdict, conflicts and zones for one site (shapely geometry, GeoJSON or unit code),
+        against the plan edition in force or the ``edition`` chosen; the answer names the
+        edition judged against (``edition_id``, ``edition_name``, ``edition_in_force``)."""
+        body: dict[str, Any] = {
+            "proposed_land_use": proposed_land_use,
+            "unit_code": unit_code,
+            "edition_id": edition,
+        }
         if geometry is not None:
             body["geometry"] = _geojson(geometry)
         return self._json(self.http.post("/api/v1/planning/compliance", json=body))

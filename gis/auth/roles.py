@@ -13,6 +13,7 @@ class Role(StrEnum):
     PLANNER = "planner"
     INSPECTOR = "inspector"
     BIDDER = "bidder"
+    CASHIER = "cashier"
     ADMIN = "admin"
 
 
@@ -23,5 +24,6 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     Role.PLANNER: ("规划员", "planner"),
     Role.INSPECTOR: ("执法监察员", "land-enforcement inspector"),
     Role.BIDDER: ("竞买人", "bidder"),
+    Role.CASHIER: ("出纳（交易中心财务）", "cashier (trading centre finance)"),
     Role.ADMIN: ("管理员", "administrator"),
 }

@@ -12,13 +12,16 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_session
+from gis.db import get_session, transaction
 from gis.exchange.archive import save_stream
 from gis.limits import check_batch
-from gis.planning import repository, service
+from gis.planning import activation, repository, service
 from gis.planning.maps import router as maps_router
 from gis.planning.models import LAYERS
 from gis.planning.schemas import (
+    ActivationPublic,
+    ActivationRequest,
+    ApprovalFile,
     BatchRequest,
     ComplianceRequest,
     EditionCreate,
@@ -59,15 +62,60 @@ def create_edition(
     session: Session = Depends(get_session),
     who: Principal = Depends(planner),
 ) -> dict[str, int]:
-    return {"id": service.create_edition(session, data)}
+    with transaction(session):
+        edition = service.create_edition(session, data)
+    return {"id": edition}
 
 
-@api.post("/editions/{edition_id}/activate", status_code=204, summary="Put an edition in force")
+@api.post(
+    "/editions/{edition_id}/activate",
+    response_model=ActivationPublic,
+    summary="Put a complete, approved edition in force (journaled with who and why)",
+)
 def activate(
-    edition_id: int, session: Session = Depends(get_session), who: Principal = Depends(planner)
-) -> Response:
-    service.activate(session, edition_id)
-    return Response(status_code=204)
+    edition_id: int,
+    body: ActivationRequest,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(planner),
+) -> ActivationPublic:
+    """409 naming every missing part when a layer is empty or invalid or no approval is on
+    file; the activation journal records the actor, the reason and the approval."""
+    with transaction(session):
+        entry = activation.activate(session, edition_id, who, body.reason)
+        return ActivationPublic.model_validate(entry, from_attributes=True)
+
+
+@api.get(
+    "/activations",
+    response_model=list[ActivationPublic],
+    summary="The journal of edition activations, newest first (planner)",
+)
+def activations(
+    edition_id: int | None = None,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(planner),
+) -> list[ActivationPublic]:
+    rows = repository.activations(session, edition_id)
+    return [ActivationPublic.model_validate(r._asdict()) for r in rows]
+
+
+@api.post(
+    "/editions/{edition_id}/approval",
+    response_model=ApprovalFile,
+    summary="Upload the approval document of an edition (PDF, OFD or a scan)",
+)
+def upload_approval(
+    edition_id: int,
+    file: UploadFile = File(...),
+    session: Session = Depends(get_session),
+    who: Principal = Depends(planner),
+) -> ApprovalFile:
+    name = Path(file.filename or "approval").name
+    with tempfile.TemporaryDirectory() as tmp, transaction(session):
+        dest = Path(tmp) / "upload"
+        save_stream(file.file, dest, get_settings().upload_max_bytes)
+        digest = service.attach_approval(session, edition_id, dest, name)
+    return ApprovalFile(edition_id=edition_id, file_sha256=digest)
 
 
 @api.get("/editions/{edition_id}/zones", summary="One layer of any edition as GeoJSON")
@@ -99,7 +147,10 @@ def import_zones(
     with tempfile.TemporaryDirectory() as tmp:
         dest = Path(tmp) / Path(file.filename or "upload").name
         save_stream(file.file, dest, settings.upload_max_bytes)
-        return service.import_zones(session, edition_id, layer, dest, srid, code_field, name_field)
+        with transaction(session):
+            return service.import_zones(
+                session, edition_id, layer, dest, srid, code_field, name_field
+            )
 
 
 router.include_router(api)

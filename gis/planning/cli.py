@@ -7,9 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from gis.db import session_factory
-from gis.errors import LandgisError
+from gis.auth.models import User
+from gis.auth.roles import Role
+from gis.auth.service import Principal
+from gis.db import session_factory, transaction
+from gis.errors import LandgisError, PermissionDenied
 
 app = typer.Typer(help="Planning layers: import, editions, compliance.", no_args_is_help=True)
 
@@ -34,7 +39,8 @@ def editions() -> None:
 def new_edition(
     name: str = typer.Argument(...),
     approved_on: str = typer.Option(..., "--approved-on", help="YYYY-MM-DD"),
-    document: str = typer.Option("", "--document", help="approval document number"),
+    document: str = typer.Option("", "--document", help="approval document number (文号)"),
+    authority: str = typer.Option("", "--authority", help="approving authority (批准机关)"),
 ) -> None:
     """Register a new plan edition (not in force until 'activate')."""
     from gis.planning import service
@@ -42,26 +48,41 @@ def new_edition(
 
     try:
         data = EditionCreate(
-            name=name, approved_on=date.fromisoformat(approved_on), document=document
+            name=name,
+            approved_on=date.fromisoformat(approved_on),
+            document=document,
+            approval_authority=authority,
         )
     except ValueError as exc:
         typer.echo(f"error (approved_on): {exc}", err=True)
         raise typer.Exit(2) from None
-    with session_factory()() as session:
+    with session_factory()() as session, transaction(session):
         typer.echo(service.create_edition(session, data))
 
 
 @app.command("activate")
-def activate(edition_id: int) -> None:
-    """Put an edition in force; the previous one stays queryable."""
-    from gis.planning import service
+def activate(
+    edition_id: int,
+    as_user: str = typer.Option(..., "--as", help="the planner who puts it in force"),
+    reason: str = typer.Option(..., "--reason", help="why (journaled)"),
+) -> None:
+    """Put a complete, approved edition in force (journaled); the previous stays queryable."""
+    from gis.planning import activation
 
     try:
-        with session_factory()() as session:
-            service.activate(session, edition_id)
+        with session_factory()() as session, transaction(session):
+            activation.activate(session, edition_id, _planner(session, as_user), reason)
     except LandgisError as exc:
         raise _fail(exc) from None
     typer.echo(f"edition {edition_id} is in force")
+
+
+def _planner(session: Session, username: str) -> Principal:
+    """The active planner (or admin) named by ``--as``."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None or user.role not in (Role.PLANNER, Role.ADMIN):
+        raise PermissionDenied(f"{username!r} is not an active planner", field="as")
+    return Principal(user.id, user.username, Role(user.role))
 
 
 @app.command("import")
@@ -80,7 +101,7 @@ def import_layer(
     from gis.planning import service
 
     try:
-        with session_factory()() as session:
+        with session_factory()() as session, transaction(session):
             result = service.import_zones(
                 session, edition_id, layer, file, parse_crs(crs), code_field, name_field
             )

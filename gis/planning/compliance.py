@@ -83,7 +83,8 @@ class Finding:
 
 @dataclass
 class ComplianceResult:
-    """The verdict ("compliant" | "conflict"), what is wrong, and the zones touched."""
+    """The verdict ("compliant" | "conflict"), what is wrong, the zones touched, and the
+    edition it was judged against (id, name, whether it is the one in force)."""
 
     verdict: str
     proposed_land_use: str
@@ -91,6 +92,8 @@ class ComplianceResult:
     proposed_en: str
     area_m2: float
     edition_id: int
+    edition_name: str  # the edition judged against, always named (in force or chosen)
+    edition_in_force: bool
     conflicts: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     zones: list[ZoneShare] = field(default_factory=list)
@@ -180,6 +183,7 @@ def check(
     landuse.check(proposed_land_use, field="proposed_land_use")
     validate_geometry(geom)
     edition = repository.edition_for_check(session, edition_id)
+    named = repository.edition_row(session, edition)
     total, rows = repository.zone_overlaps(session, geom.wkb, edition)
     conflicts: list[Finding] = []
     if landuse.is_construction(proposed_land_use):
@@ -194,6 +198,8 @@ def check(
         proposed_en=en,
         area_m2=round(total, 2),
         edition_id=edition,
+        edition_name=named.name,
+        edition_in_force=bool(named.in_force),
         conflicts=conflicts,
         warnings=warnings,
         zones=_zone_shares(rows, total),

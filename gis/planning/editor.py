@@ -2,7 +2,10 @@
 
 Implements :class:`gis.collections.CollectionEditor` for one layer. The feature id is
 the zone id; the ETag is a hash of the zone's code, name and geometry. Replace, update
-and delete need ``If-Match`` (428 without it, 412 when stale). Each method commits.
+and delete need ``If-Match`` (428 without it, 412 when stale). The CollectionEditor
+contract makes each write its own unit of work, so each runs in ``transaction(session)``:
+it commits when the OGC router calls it bare, and is a savepoint of the router's
+transaction once the router opens one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from gis import landuse
+from gis.db import transaction
 from gis.errors import InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from gis.planning import repository
 from gis.planning.compliance import validate_geometry
@@ -73,9 +77,11 @@ class ZoneEditor:
     def create(self, session: Session, feature: dict[str, Any], actor: Any) -> str:
         code, name = self._props(feature, partial=False)
         wkb = _wkb(feature.get("geometry"))
-        edition = repository.edition_for_check(session, None)
-        zone_id = repository.insert_zone(session, edition, self.layer, code or "", name or "", wkb)
-        session.commit()
+        with transaction(session):
+            edition = repository.edition_for_check(session, None)
+            zone_id = repository.insert_zone(
+                session, edition, self.layer, code or "", name or "", wkb
+            )
         return str(zone_id)
 
     def replace(
@@ -83,9 +89,9 @@ class ZoneEditor:
     ) -> str:
         code, name = self._props(feature, partial=False)
         wkb = _wkb(feature.get("geometry"))
-        zone_id = self._locked(session, fid, etag)
-        repository.update_zone(session, zone_id, code, name, wkb)
-        session.commit()
+        with transaction(session):
+            zone_id = self._locked(session, fid, etag)
+            repository.update_zone(session, zone_id, code, name, wkb)
         return fid
 
     def update(
@@ -93,15 +99,15 @@ class ZoneEditor:
     ) -> str:
         code, name = self._props(patch, partial=True)
         wkb = _wkb(patch["geometry"]) if patch.get("geometry") is not None else None
-        zone_id = self._locked(session, fid, etag)
-        repository.update_zone(session, zone_id, code, name, wkb)
-        session.commit()
+        with transaction(session):
+            zone_id = self._locked(session, fid, etag)
+            repository.update_zone(session, zone_id, code, name, wkb)
         return fid
 
     def delete(self, session: Session, fid: str, etag: str | None, actor: Any) -> None:
-        zone_id = self._locked(session, fid, etag)
-        repository.delete_zone(session, zone_id)
-        session.commit()
+        with transaction(session):
+            zone_id = self._locked(session, fid, etag)
+            repository.delete_zone(session, zone_id)
 
     def etag(self, session: Session, fid: str) -> str:
         found = repository.zone_etag(session, _zone_id(fid), self.layer)

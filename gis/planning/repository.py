@@ -115,7 +115,7 @@ def delete_zone(session: Session, zone_id: int) -> None:
 
 def list_editions(session: Session) -> list[Any]:
     sql = """
-    SELECT e.id, e.name, e.approved_on, e.document, e.in_force,
+    SELECT e.id, e.name, e.approved_on, e.document, e.approval_authority, e.in_force,
            coalesce(json_object_agg(z.layer, z.n) FILTER (WHERE z.layer IS NOT NULL), '{}') AS zones
     FROM plan_edition e
     LEFT JOIN (SELECT edition_id, layer, count(*) AS n FROM plan_zone GROUP BY 1, 2) z
@@ -125,12 +125,15 @@ def list_editions(session: Session) -> list[Any]:
     return list(session.execute(text(sql)).all())
 
 
-def insert_edition(session: Session, name: str, approved_on: Any, document: str) -> int:
+def insert_edition(
+    session: Session, name: str, approved_on: Any, document: str, authority: str = ""
+) -> int:
     sql = text(
-        "INSERT INTO plan_edition (name, approved_on, document, in_force) "
-        "VALUES (:n, :a, :d, false) RETURNING id"
+        "INSERT INTO plan_edition (name, approved_on, document, approval_authority, in_force) "
+        "VALUES (:n, :a, :d, :auth, false) RETURNING id"
     )
-    return int(session.execute(sql, {"n": name, "a": approved_on, "d": document}).scalar_one())
+    params = {"n": name, "a": approved_on, "d": document, "auth": authority}
+    return int(session.execute(sql, params).scalar_one())
 
 
 def put_in_force(session: Session, edition: int) -> None:
@@ -151,3 +154,57 @@ def current_geometry_wkb(
     sql = f'SELECT ST_AsBinary(t.geom) FROM "{table}" t WHERE ({where}) AND t."{id_column}" = :fid'
     found = session.execute(text(sql), {"fid": fid}).scalar()
     return None if found is None else bytes(found)
+
+
+LAYER_HEALTH = text("""
+SELECT z.layer, count(*) AS zones,
+       count(*) FILTER (WHERE ST_IsEmpty(z.geom) OR NOT ST_IsValid(z.geom)) AS invalid,
+       array_agg(DISTINCT z.code) FILTER (WHERE z.layer = 'zoning') AS codes
+FROM plan_zone z WHERE z.edition_id = :e GROUP BY z.layer
+""")
+
+
+@dataclass(frozen=True)
+class LayerHealth:
+    """How many zones a layer of an edition holds, how many are invalid, its zoning codes."""
+
+    zones: int
+    invalid: int
+    codes: list[str]
+
+
+def layer_health(session: Session, edition: int) -> dict[str, LayerHealth]:
+    """Per layer of ``edition``: zone count, invalid or empty geometries, zoning codes."""
+    rows = session.execute(LAYER_HEALTH, {"e": edition}).all()
+    return {r.layer: LayerHealth(int(r.zones), int(r.invalid), list(r.codes or [])) for r in rows}
+
+
+def edition_row(session: Session, edition: int, lock: bool = False) -> Any:
+    """One edition with its approval (None if absent); ``lock`` takes its row lock."""
+    sql = (
+        "SELECT id, name, approved_on, document, approval_authority, approval_file_name, "
+        "approval_file_sha256, in_force FROM plan_edition WHERE id = :id"
+    )
+    return session.execute(text(sql + (" FOR UPDATE" if lock else "")), {"id": edition}).first()
+
+
+def set_approval_file(session: Session, edition: int, name: str, sha256: str) -> None:
+    sql = text(
+        "UPDATE plan_edition SET approval_file_name = :n, approval_file_sha256 = :h WHERE id = :id"
+    )
+    session.execute(sql, {"id": edition, "n": name, "h": sha256})
+
+
+def lock_in_force(session: Session) -> int | None:
+    """Lock the edition row in force (activations queue behind each other); its id."""
+    return session.execute(text("SELECT id FROM plan_edition WHERE in_force FOR UPDATE")).scalar()
+
+
+def activations(session: Session, edition: int | None = None) -> list[Any]:
+    """The activation journal, newest first (of one edition if given)."""
+    sql = (
+        "SELECT id, edition_id, previous_edition_id, actor_name, reason, approval, zones, "
+        "activated_at FROM plan_activation "
+        "WHERE CAST(:e AS int) IS NULL OR edition_id = :e ORDER BY id DESC"
+    )
+    return list(session.execute(text(sql), {"e": edition}).all())

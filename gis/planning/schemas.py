@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -30,9 +30,12 @@ class BatchRequest(BaseModel):
 
 
 class EditionCreate(BaseModel):
+    """A new edition and its approval reference: number (文号), date and authority."""
+
     name: str = Field(..., min_length=1, max_length=200)
     approved_on: date
-    document: str = Field("", max_length=300)
+    document: str = Field("", max_length=300, description="approval number (批准文号)")
+    approval_authority: str = Field("", max_length=200, description="approving authority")
 
 
 class EditionPublic(BaseModel):
@@ -40,8 +43,33 @@ class EditionPublic(BaseModel):
     name: str
     approved_on: date
     document: str
+    approval_authority: str = ""
     in_force: bool
     zones: dict[str, int] = Field(default_factory=dict)
+
+
+class ActivationRequest(BaseModel):
+    """Why the edition is put in force (journaled with who did it)."""
+
+    reason: str = Field(..., min_length=1, max_length=1000)
+
+
+class ActivationPublic(BaseModel):
+    """One entry of the activation journal."""
+
+    id: int
+    edition_id: int
+    previous_edition_id: int | None
+    actor_name: str
+    reason: str
+    approval: dict[str, Any]
+    zones: dict[str, int]
+    activated_at: datetime
+
+
+class ApprovalFile(BaseModel):
+    edition_id: int
+    file_sha256: str
 
 
 class ImportResult(BaseModel):

@@ -1,7 +1,13 @@
-"""Planning rules and transactions: editions, zone import from files, compliance requests."""
+"""Planning rules: editions, zone import from files, approval files, compliance requests.
+
+Nothing here commits: the entry point (router, CLI command) opens ``transaction(session)``.
+Activation lives in gis/planning/activation.py (complete editions only, journaled).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -76,16 +82,32 @@ def check_batch(session: Session, items: list[BatchItem], edition_id: int | None
 
 
 def create_edition(session: Session, data: EditionCreate) -> int:
-    edition = repository.insert_edition(session, data.name, data.approved_on, data.document)
-    session.commit()
-    return edition
+    """Register an edition (not in force) with its approval reference, if known yet."""
+    return repository.insert_edition(
+        session, data.name, data.approved_on, data.document, data.approval_authority
+    )
 
 
-def activate(session: Session, edition: int) -> None:
-    """Put ``edition`` in force; the previous one stays queryable."""
+APPROVAL_SUFFIXES = frozenset({".pdf", ".ofd", ".jpg", ".jpeg", ".png", ".tif", ".tiff"})
+
+
+def attach_approval(session: Session, edition: int, upload: Path, filename: str) -> str:
+    """Keep the approval document of ``edition`` (under files/planning, named by its
+    SHA-256) and record it on the edition; returns the digest."""
     repository.edition_for_check(session, edition)
-    repository.put_in_force(session, edition)
-    session.commit()
+    suffix = Path(filename).suffix.lower()
+    if suffix not in APPROVAL_SUFFIXES:
+        raise InvalidInput(
+            f"批准文件应为 {', '.join(sorted(APPROVAL_SUFFIXES))}；the approval document must "
+            f"be one of {', '.join(sorted(APPROVAL_SUFFIXES))}",
+            field="file",
+        )
+    digest = hashlib.sha256(upload.read_bytes()).hexdigest()
+    folder = get_settings().files_dir / "planning"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(upload, folder / f"{digest}{suffix}")
+    repository.set_approval_file(session, edition, Path(filename).name[:200], digest)
+    return digest
 
 
 def check_layer(layer: str) -> str:
@@ -122,7 +144,8 @@ def import_zones(
     name_field: str = "name",
     replace: bool = True,
 ) -> ImportResult:
-    """Load a layer of ``edition`` from a vector file; all or nothing (one transaction)."""
+    """Load a layer of ``edition`` from a vector file; all or nothing (the caller's
+    transaction rolls back on any error)."""
     check_layer(layer)
     repository.edition_for_check(session, edition)
     settings = get_settings()
@@ -132,15 +155,10 @@ def import_zones(
         src = open_source(locate_dataset(source, Path(work), settings.upload_max_bytes), crs)
         replaced = repository.delete_layer(session, edition, layer) if replace else 0
         count = 0
-        try:
-            for frame in iter_frames(src):
-                for code, name, wkb in _rows(frame, layer, code_field, name_field, count):
-                    repository.insert_zone(session, edition, layer, code, name, wkb)
-                    count += 1
-        except Exception:
-            session.rollback()
-            raise
-    session.commit()
+        for frame in iter_frames(src):  # an error aborts the caller's transaction: all or nothing
+            for code, name, wkb in _rows(frame, layer, code_field, name_field, count):
+                repository.insert_zone(session, edition, layer, code, name, wkb)
+                count += 1
     return ImportResult(edition_id=edition, layer=layer, imported=count, replaced=replaced)
 
 

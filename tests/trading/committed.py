@@ -33,20 +33,29 @@ class Market:
 def open_market(
     engine: Engine, parcel: tuple[str, str], bidders: int, tag: str, **over: Any
 ) -> Market:
-    """Commit a registrar, ``bidders`` paid-up bidders and an open listing of ``parcel``."""
+    """Commit a registrar, a cashier, ``bidders`` paid-up bidders and an open listing of
+    ``parcel``."""
     with Session(engine, expire_on_commit=False) as session:
         users = [add_user(session, f"{tag}-reg", "correct horse battery", "registrar")]
         registrar = Principal(users[0].id, users[0].username, Role.REGISTRAR)
         listing = published(session, registrar, terms([parcel[0]], parcel[1], **over))
         tokens = []
         hashed = users[0].password_hash  # one argon2 hash for all: quick set-up
+        cashier_user = User(username=f"{tag}-cashier", role="cashier", password_hash=hashed)
+        session.add(cashier_user)
+        session.flush()
+        cashier = Principal(cashier_user.id, cashier_user.username, Role.CASHIER)
         for i in range(bidders):
             user = User(username=f"{tag}-b{i}", role="bidder", password_hash=hashed)
             session.add(user)
             session.flush()
             users.append(user)
-            registered(session, listing, Principal(user.id, user.username, Role.BIDDER))
+            registered(
+                session, listing, Principal(user.id, user.username, Role.BIDDER), cashier=cashier
+            )
             tokens.append(issue_token(user))
+        users.append(cashier_user)  # last: user_ids[1:] start with the bidders
+        session.commit()  # the services only flush: this set-up is the unit of work
         return Market(
             listing.id,
             Decimal(listing.increment),

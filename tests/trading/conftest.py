@@ -13,14 +13,40 @@ from shapely import wkb
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from cadastre.registry.validation import credit_code_check_char, id_card_check_char
+from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user, issue_token
+from gis.db import transaction
 from gis.planning import compliance
-from trading import bidding, clock, service
+from trading import bidding, clock, deposits, service
 from trading.models import Listing
 from trading.schemas import ListingCreate, RegistrationIn
 
 COMPANY_CODE = "91441900MA4UABCD1W"
+
+
+def company_code(serial: int) -> str:
+    """A valid unified social credit code (GB 32100 check character) made from ``serial``."""
+    first17 = f"91441900{serial % 10**9:09d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def id_card(serial: int) -> str:
+    """A valid resident ID-card number (GB 11643 check character) made from ``serial``."""
+    first17 = f"44190019800101{serial % 1000:03d}"
+    return first17 + id_card_check_char(first17)
+
+
+def staff(session: Session, role: str = "cashier") -> Principal:
+    """The test cashier (or other staff member), made once per session's transaction."""
+    name = f"t-staff-{role}"
+    user = session.query(User).filter_by(username=name).one_or_none()
+    if user is None:
+        user = User(username=name, role=role, password_hash="x", full_name=name)
+        session.add(user)
+        session.flush()
+    return Principal(user.id, user.username, Role(user.role))
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +91,13 @@ def person(db: Session) -> Callable[[str, str], Person]:
     return make
 
 
+def act(db: Session, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a trading service as an entry point would: in its own unit of work (services
+    only flush; in the rolled-back test session the commit releases a savepoint)."""
+    with transaction(db):
+        return fn(db, *args, **kwargs)
+
+
 def terms(
     unit_codes: list[str],
     land_use: str,
@@ -102,19 +135,38 @@ def terms(
 
 def published(db: Session, registrar: Principal, body: dict[str, Any]) -> Listing:
     """Create and publish a listing as of its announcement day (so it may open in the past)."""
-    listing = service.create_listing(db, ListingCreate.model_validate(body), registrar)
     announced = datetime.fromisoformat(body["announcement_date"] + "T09:00:00").replace(
         tzinfo=clock.zone()
     )
-    return service.publish_listing(db, listing.id, now=announced)
+    with transaction(db):
+        listing = service.create_listing(db, ListingCreate.model_validate(body), registrar)
+        return service.publish_listing(db, listing.id, now=announced)
 
 
 def registered(
-    db: Session, listing: Listing, bidder: Principal, pay: bool = True, at: datetime | None = None
+    db: Session,
+    listing: Listing,
+    bidder: Principal,
+    pay: bool = True,
+    at: datetime | None = None,
+    cashier: Principal | None = None,
 ) -> None:
-    """Register ``bidder`` (as a company) for ``listing`` and pay the deposit."""
-    party = RegistrationIn(kind="legal", name=f"{bidder.username} 有限公司", id_number=COMPANY_CODE)
+    """Register ``bidder`` (as a company with its own credit code) for ``listing``; with
+    ``pay`` the cashier confirms the deposit (a bidder cannot confirm its own)."""
+    party = RegistrationIn(
+        kind="legal", name=f"{bidder.username} 有限公司", id_number=company_code(bidder.user_id)
+    )
     when = at or min(clock.now(), listing.deadline - timedelta(seconds=1))
-    bidding.register(db, listing.id, party, bidder, now=when)
+    with transaction(db):
+        reg = bidding.register(db, listing.id, party, bidder, now=when)
     if pay:
-        bidding.pay_deposit(db, listing.id, Decimal(listing.deposit), bidder, now=when)
+        act(
+            db,
+            deposits.confirm_by_staff,
+            listing.id,
+            reg.id,
+            Decimal(listing.deposit),
+            f"T-{listing.id}-{reg.bidder_no}",
+            cashier or staff(db),
+            now=when,
+        )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from tests.trading.conftest import COMPANY_CODE, published, registered, terms
+from tests.trading.conftest import COMPANY_CODE, act, published, registered, terms
 from tests.trading.test_listings import count, problem
 from trading import clock, service
 
@@ -32,14 +32,16 @@ def test_register_pay_and_bid_through_the_api(client, db, person, free_parcels) 
         409,
         "deposit",
     )
-    wrong = client.post(
-        f"{base}/registrations/me/deposit", json={"amount": "1"}, headers=bidder.headers
-    )
+    problem(client.post(f"{base}/registrations/me/deposit", headers=bidder.headers), 403, "deposit")
+    cashier = person("cashier", "cash")
+    confirm = f"{base}/registrations/{reg.json()['id']}/deposit"
+    wrong = client.post(confirm, json={"amount": "1", "reference": "BK-1"}, headers=cashier.headers)
     problem(wrong, 422, "amount")
     paid = client.post(
-        f"{base}/registrations/me/deposit", json={"amount": "200000.00"}, headers=bidder.headers
+        confirm, json={"amount": "200000.00", "reference": "BK-1"}, headers=cashier.headers
     )
     assert paid.status_code == 200 and paid.json()["deposit_status"] == "paid"
+    assert paid.json()["deposit_source"] == "staff"
     first = client.post(f"{base}/bids", json={"amount": "1000000.00"}, headers=bidder.headers)
     assert first.status_code == 201, first.text
     assert first.json()["seq"] == 1
@@ -115,8 +117,8 @@ def test_single_bidder_at_reserve_wins_listing(db, person, free_parcels) -> None
     code, land_use = free_parcels[10]
     listing = published(db, registrar.principal, terms([code], land_use))
     registered(db, listing, bidder.principal)
-    bidding.place_bid(db, listing.id, Decimal("1050000.00"), bidder.principal)
-    closed = service.close_listing(db, listing.id, now=listing.deadline + timedelta(seconds=1))
+    act(db, bidding.place_bid, listing.id, Decimal("1050000.00"), bidder.principal)
+    closed = act(db, service.close_listing, listing.id, now=listing.deadline + timedelta(seconds=1))
     assert closed.outcome == "sold" and closed.final_price == Decimal("1050000.00")
 
 
@@ -127,8 +129,8 @@ def test_listing_under_reserve_is_no_sale(db, person, free_parcels) -> None:  # 
     code, land_use = free_parcels[11]
     listing = published(db, registrar.principal, terms([code], land_use))
     registered(db, listing, bidder.principal)
-    bidding.place_bid(db, listing.id, Decimal("1040000.00"), bidder.principal)
-    closed = service.close_listing(db, listing.id, now=listing.deadline + timedelta(seconds=1))
+    act(db, bidding.place_bid, listing.id, Decimal("1040000.00"), bidder.principal)
+    closed = act(db, service.close_listing, listing.id, now=listing.deadline + timedelta(seconds=1))
     assert closed.outcome == "no_sale" and closed.winner_registration_id is None
 
 
@@ -150,13 +152,13 @@ def test_two_bidders_at_deadline_go_to_onsite_auction(client, db, person, free_p
     listing = published(db, registrar.principal, terms([code], land_use))
     for who in (a, b, c):
         registered(db, listing, who.principal)
-    bidding.place_bid(db, listing.id, Decimal("1000000.00"), a.principal)
-    bidding.place_bid(db, listing.id, Decimal("1100000.00"), b.principal)
+    act(db, bidding.place_bid, listing.id, Decimal("1000000.00"), a.principal)
+    act(db, bidding.place_bid, listing.id, Decimal("1100000.00"), b.principal)
     for who in (a, b):
         resp = client.post(f"{URL}/{listing.id}/onsite-requests", headers=who.headers)
         assert resp.status_code == 200 and resp.json()["wants_onsite"] is True
     after = listing.deadline + timedelta(seconds=1)
-    onsite = service.close_listing(db, listing.id, now=after)
+    onsite = act(db, service.close_listing, listing.id, now=after)
     assert onsite.status == "onsite" and onsite.outcome == "onsite"
     public = client.get(f"{URL}/{listing.id}").json()
     assert public["phase"]["code"] == "onsite" and public["next_minimum"] == "1110000.00"
@@ -169,7 +171,7 @@ def test_two_bidders_at_deadline_go_to_onsite_auction(client, db, person, free_p
     )
     won = client.post(f"{URL}/{listing.id}/bids", json={"amount": "1110000"}, headers=a.headers)
     assert won.status_code == 201, won.text
-    done = service.close_listing(db, listing.id, now=onsite.deadline + timedelta(seconds=400))
+    done = act(db, service.close_listing, listing.id, now=onsite.deadline + timedelta(seconds=400))
     assert done.status == "closed" and done.outcome == "sold"
     assert done.final_price == Decimal("1110000.00")
 
@@ -189,7 +191,7 @@ def test_auction_countdown_restarts_with_each_bid(db, person, free_parcels) -> N
     listing = published(db, registrar.principal, body)
     registered(db, listing, bidder.principal)
     before = listing.deadline
-    result = bidding.place_bid(db, listing.id, Decimal("1000000.00"), bidder.principal)
+    result = act(db, bidding.place_bid, listing.id, Decimal("1000000.00"), bidder.principal)
     db.refresh(listing)
     assert listing.deadline > before
     assert str(result["deadline"]) == listing.deadline.astimezone(clock.zone()).isoformat()
@@ -219,7 +221,7 @@ def test_tender_bids_are_sealed_until_opening(client, db, person, free_parcels) 
     public = client.get(base).json()
     assert public["current_price"] is None and "1200000" not in str(public)
     assert client.get(f"{base}/bids").json() == []
-    closed = service.close_listing(db, listing.id, now=listing.deadline + timedelta(seconds=1))
+    closed = act(db, service.close_listing, listing.id, now=listing.deadline + timedelta(seconds=1))
     assert closed.outcome == "sold" and closed.final_price == Decimal("1200000.00")
     opened = client.get(f"{base}/bids").json()
     assert sorted(x["amount"] for x in opened) == ["1100000.00", "1200000.00"]
@@ -232,8 +234,8 @@ def test_bid_after_close_is_refused(client, db, person, free_parcels) -> None:  
     code, land_use = free_parcels[23]
     listing = published(db, registrar.principal, terms([code], land_use))
     registered(db, listing, bidder.principal)
-    bidding.place_bid(db, listing.id, Decimal("1100000.00"), bidder.principal)
-    service.close_listing(db, listing.id, now=listing.deadline + timedelta(seconds=1))
+    act(db, bidding.place_bid, listing.id, Decimal("1100000.00"), bidder.principal)
+    act(db, service.close_listing, listing.id, now=listing.deadline + timedelta(seconds=1))
     resp = client.post(
         f"{URL}/{listing.id}/bids", json={"amount": "2000000"}, headers=bidder.headers
     )

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user
+from gis.db import transaction
 from gis.settings import REPO_ROOT, Settings
 from tests.conftest import _wait_healthy, free_port, server_env, server_log
 from tests.trading.conftest import published, registered, terms
@@ -47,7 +48,7 @@ class Due:
 
 
 def _due_listings(engine: Engine, parcels: list[tuple[str, str]], tag: str) -> Due:
-    """Commit one listing per parcel, all bidding ending 3 s from now; bid on the first
+    """Commit one listing per parcel, all bidding ending 8 s from now; bid on the first
     at once (the others may be due by the time they are published: that is fine)."""
     from trading import clock
 
@@ -55,24 +56,30 @@ def _due_listings(engine: Engine, parcels: list[tuple[str, str]], tag: str) -> D
     window: dict[str, Any] = {
         "now": now,
         "opens_in": -timedelta(days=11),
-        "runs": timedelta(days=11, seconds=3),
+        "runs": timedelta(days=11, seconds=8),  # set-up under load takes seconds
     }
     with Session(engine, expire_on_commit=False) as session:
         reg = add_user(session, f"{tag}-reg", "correct horse battery", "registrar")
         buyer = User(username=f"{tag}-b", role="bidder", password_hash=reg.password_hash)
-        session.add(buyer)
+        teller = User(username=f"{tag}-c", role="cashier", password_hash=reg.password_hash)
+        session.add_all([buyer, teller])
         session.commit()
         registrar = Principal(reg.id, reg.username, Role.REGISTRAR)
         bidder = Principal(buyer.id, buyer.username, Role.BIDDER)
-        first = published(session, registrar, terms([parcels[0][0]], parcels[0][1], **window))
-        registered(session, first, bidder)
-        bidding.place_bid(session, first.id, WINNING_BID, bidder)
+        cashier = Principal(teller.id, teller.username, Role.CASHIER)
+        with transaction(session):
+            first = published(session, registrar, terms([parcels[0][0]], parcels[0][1], **window))
+            registered(session, first, bidder, cashier=cashier)
+            bidding.place_bid(session, first.id, WINNING_BID, bidder)
         winner = session.execute(
             text("SELECT id FROM trading_registration WHERE listing_id = :id"), {"id": first.id}
         ).scalar_one()
-        rest = [published(session, registrar, terms([c], lu, **window)) for c, lu in parcels[1:]]
+        with transaction(session):
+            rest = [
+                published(session, registrar, terms([c], lu, **window)) for c, lu in parcels[1:]
+            ]
     ids = [first.id, *(x.id for x in rest)]
-    return Due(ids, [reg.id, buyer.id], int(winner), first.deadline)
+    return Due(ids, [reg.id, buyer.id, teller.id], int(winner), first.deadline)
 
 
 def _remove(engine: Engine, due: Due) -> None:
@@ -157,7 +164,7 @@ def test_two_closers_at_once_close_each_listing_exactly_once(  # type: ignore[no
         _wait_until_due(due)
         start = threading.Barrier(2)
 
-        def one_closer() -> service.DueClosing:
+        def one_closer() -> closer.DueClosing:
             start.wait()
             return closer.close_pass()
 
@@ -226,15 +233,15 @@ def test_closer_loop_survives_a_failed_pass(  # type: ignore[no-untyped-def]
 ) -> None:
     due = _due_listings(engine, free_parcels[30:32], "closeloop")
     calls: list[int] = []
-    real = service.close_due
+    real = closer.close_due
 
-    def flaky(session: Session, now: Any = None) -> service.DueClosing:
+    def flaky(session: Session, now: Any = None) -> closer.DueClosing:
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("database went away")
         return real(session, now)
 
-    monkeypatch.setattr(service, "close_due", flaky)
+    monkeypatch.setattr(closer, "close_due", flaky)
     try:
         _wait_until_due(due)
         _run_loop(0.05, lambda: set(_closings_or_status(engine, due.ids)) == {"closed"})

@@ -89,7 +89,10 @@ def test_async_path_checks_the_bidder(engine: Engine, free_parcels) -> None:  # 
     stranger = Principal(market.user_ids[0], "livechk-reg", Role.BIDDER)  # not registered
     with Session(engine) as session:
         session.execute(
-            text("UPDATE trading_registration SET deposit_status = 'unpaid' WHERE user_id = :u"),
+            text(
+                "UPDATE trading_registration SET deposit_status = 'unpaid', deposit_source = NULL "
+                "WHERE user_id = :u"
+            ),
             {"u": paid.user_id},
         )
         session.commit()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from cadastre import handoff
-from tests.trading.conftest import Person, published, registered, terms
+from tests.trading.conftest import Person, act, published, registered, terms
 from tests.trading.test_listings import count, problem
 from trading import bidding, service
 from trading.models import Contract, Listing, Registration, TransactionRecord
@@ -25,9 +25,9 @@ def sold_listing(db: Session, person, parcel: tuple[str, str]) -> tuple[Listing,
     listing = published(db, registrar.principal, terms([parcel[0]], parcel[1]))
     registered(db, listing, winner.principal)
     registered(db, listing, loser.principal)
-    bidding.place_bid(db, listing.id, Decimal("1000000.00"), loser.principal)
-    bidding.place_bid(db, listing.id, Decimal("1250000.00"), winner.principal)
-    service.close_listing(db, listing.id, now=listing.deadline + timedelta(seconds=1))
+    act(db, bidding.place_bid, listing.id, Decimal("1000000.00"), loser.principal)
+    act(db, bidding.place_bid, listing.id, Decimal("1250000.00"), winner.principal)
+    act(db, service.close_listing, listing.id, now=listing.deadline + timedelta(seconds=1))
     return listing, registrar, winner
 
 
@@ -76,8 +76,8 @@ def test_no_sale_refunds_every_deposit(db, person, free_parcels) -> None:  # typ
     registrar, bidder = person("registrar", "reg"), person("bidder", "b")
     listing = published(db, registrar.principal, terms([free_parcels[17][0]], free_parcels[17][1]))
     registered(db, listing, bidder.principal)
-    service.close_listing(db, listing.id, now=listing.deadline + timedelta(seconds=1))
-    service.publish_result(db, listing.id, registrar.principal)
+    act(db, service.close_listing, listing.id, now=listing.deadline + timedelta(seconds=1))
+    act(db, service.publish_result, listing.id, registrar.principal)
     reg = db.query(Registration).filter_by(listing_id=listing.id).one()
     assert reg.deposit_status == "refunded" and reg.deposit_settled_at is not None
     assert count(db, "trading_record", f"listing_id = {listing.id}") == 0
@@ -85,7 +85,7 @@ def test_no_sale_refunds_every_deposit(db, person, free_parcels) -> None:  # typ
 
 def test_history_and_statistics_with_filters(client, db, person, free_parcels) -> None:  # type: ignore[no-untyped-def]
     listing, registrar, _ = sold_listing(db, person, free_parcels[18])
-    service.publish_result(db, listing.id, registrar.principal)
+    act(db, service.publish_result, listing.id, registrar.principal)
     rows = client.get("/api/v1/trading/records").json()
     mine = [r for r in rows if r["listing_id"] == listing.id]
     assert mine and mine[0]["price"] == "1250000.00" and mine[0]["land_use_zh"]

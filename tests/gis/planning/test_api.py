@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.db import transaction
+
 API = "/api/v1/planning"
 
 
@@ -116,13 +118,43 @@ def _zoning_file(client: TestClient, path: Path, code: str) -> Path:
     return path
 
 
+def copy_layers(db: Session, source: int, target: int, skip: str = "") -> None:
+    """Copy the zones of ``source`` (but ``skip``) into ``target``, plus one red-line zone.
+    Committed as its own unit of work (a refused request later rolls back only its own)."""
+    with transaction(db):
+        _copy(db, source, target, skip)
+
+
+def _copy(db: Session, source: int, target: int, skip: str) -> None:
+    db.execute(
+        text(
+            "INSERT INTO plan_zone (edition_id, layer, code, name, geom) "
+            "SELECT :t, layer, code, name, geom FROM plan_zone WHERE edition_id = :s "
+            "AND layer <> :skip"
+        ),
+        {"s": source, "t": target, "skip": skip},
+    )
+    db.execute(  # the demo plan has no red line: give the new edition one small zone
+        text(
+            "INSERT INTO plan_zone (edition_id, layer, code, name, geom) "
+            "SELECT :t, 'ecological_redline', '', '红线', "
+            "ST_Multi(ST_Buffer(ST_PointOnSurface(geom), 0.0005)) "
+            "FROM plan_zone WHERE edition_id = :s AND layer = 'farmland' LIMIT 1"
+        ),
+        {"s": source, "t": target},
+    )
+
+
 def test_edition_lifecycle_import_activate_and_query_old(
     client: TestClient, auth: Callable[[str], dict[str, str]], db: Session, tmp_path: Path
 ) -> None:
     h = auth("planner")
     old = next(e for e in client.get(f"{API}/editions").json() if e["in_force"])
+    approval = {"document": "东府函〔2026〕1号", "approval_authority": "东莞市人民政府"}
     r = client.post(
-        f"{API}/editions", json={"name": "2026 修编", "approved_on": "2026-10-01"}, headers=h
+        f"{API}/editions",
+        json={"name": "2026 修编", "approved_on": "2026-10-01", **approval},
+        headers=h,
     )
     assert r.status_code == 201
     new = r.json()["id"]
@@ -136,7 +168,9 @@ def test_edition_lifecycle_import_activate_and_query_old(
         )
     assert r.status_code == 200, r.text
     assert r.json()["imported"] == old["zones"]["zoning"]
-    assert client.post(f"{API}/editions/{new}/activate", headers=h).status_code == 204
+    copy_layers(db, old["id"], new, skip="zoning")
+    r = client.post(f"{API}/editions/{new}/activate", json={"reason": "2026 修编批复"}, headers=h)
+    assert r.status_code == 200, r.text
     eds = {e["id"]: e for e in client.get(f"{API}/editions").json()}
     assert eds[new]["in_force"] and not eds[old["id"]]["in_force"]
     codes = {

@@ -37,8 +37,10 @@ def test_cli_refusals_name_the_field(engine: Engine) -> None:
         editions = conn.execute(text("SELECT count(*) FROM plan_edition")).scalar_one()
     bad_use = _run(["check", "441900001001GB00001W00000000", "--use", "99"])
     assert bad_use.exit_code == 2 and "proposed_land_use" in bad_use.output
-    missing = _run(["activate", "987654"])
-    assert missing.exit_code == 2 and "edition_id" in missing.output
+    unsigned = _run(["activate", "987654"])
+    assert unsigned.exit_code == 2 and "--as" in unsigned.output  # who and why are required
+    stranger = _run(["activate", "987654", "--as", "nobody-here", "--reason", "r"])
+    assert stranger.exit_code == 2 and "(as)" in stranger.output
     bad_date = _run(["new-edition", "x", "--approved-on", "someday"])
     assert bad_date.exit_code == 2 and "approved_on" in bad_date.output
     with engine.connect() as conn:
