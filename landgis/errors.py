@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis import errors as e
+from gis.edge import is_staff
 
 STATUS: list[tuple[type[e.LandgisError], int]] = [
     (e.InvalidInput, 422),
@@ -76,7 +77,7 @@ def problem(
         "type": "about:blank",
         "title": title,
         "status": status,
-        "detail": without_server_paths(detail),
+        "detail": detail,
         "instance": instance,
         **{k: v for k, v in extra.items() if v is not None},
     }
@@ -91,10 +92,13 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     headers = None
     if isinstance(exc, e.TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
+    detail = exc.detail
+    if not is_staff(request.headers.get("authorization")):
+        detail = without_server_paths(detail)  # staff may need the folder (import root)
     return problem(
         status_of(exc),
         exc.title,
-        exc.detail,
+        detail,
         request.url.path,
         headers,
         field=exc.field,
