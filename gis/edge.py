@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -78,6 +79,8 @@ async def send_problem(
     send: Send, scope: Scope, status: int, title: str, detail: str, **extra: Any
 ) -> None:
     headers = [(b"content-type", b"application/problem+json")]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
     retry = extra.pop("retry_after", None)
     if retry is not None:
         headers.append((b"retry-after", str(retry).encode()))
@@ -95,8 +98,15 @@ def _too_large(limit: int) -> str:
 class EdgeMiddleware:
     """Pure ASGI middleware (streams are counted, never buffered unless bounded JSON/form)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, token_routes: Sequence[tuple[frozenset[str], re.Pattern[str]]] = ()
+    ) -> None:
         self.app = app
+        self.token_routes = list(token_routes)  # routes that need a token whatever the body
+
+    def needs_token(self, scope: Scope) -> bool:
+        path, method = scope["path"], scope["method"]
+        return any(method in m and p.match(path) for m, p in self.token_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,6 +122,12 @@ class EdgeMiddleware:
             return
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > budget.body_bytes):
+            if not staff and self.needs_token(scope):  # the answer it gets with a small body
+                detail = "请先登录；sign in first: send 'Authorization: Bearer <token>'"
+                await send_problem(
+                    send, scope, 401, "Not authenticated", detail, field="Authorization"
+                )
+                return
             await send_problem(send, scope, 413, "Payload too large", _too_large(budget.body_bytes))
             return
         if not staff and await self._rate_limited(scope, send):

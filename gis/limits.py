@@ -182,10 +182,14 @@ def district_extent(session: Session | None) -> list[float] | None:
         return extent(own, c)
 
 
-def check_geometry(geojson: Any, field: str = "geometry", session: Session | None = None) -> None:
+def check_geometry(
+    geojson: Any, field: str = "geometry", session: Session | None = None, extent: bool = True
+) -> None:
     """The one validator of user-sent GeoJSON geometries (lon/lat): at most
     ``limit_geometry_vertices`` vertices (counted before any parsing), at most
-    ``limit_geometry_area_km2``, and inside the district's extent plus a margin."""
+    ``limit_geometry_area_km2``, and (``extent``) inside the district's extent plus a
+    margin. Staff edits pass ``extent=False``: their own placement rules (subzone,
+    topology) name the field at fault more precisely."""
     if not isinstance(geojson, dict):
         return  # the caller's own parser says what is wrong with it
     s = get_settings()
@@ -204,7 +208,7 @@ def check_geometry(geojson: Any, field: str = "geometry", session: Session | Non
             f"几何图形范围过大；the geometry spans more than {s.limit_geometry_area_km2:g} km²",
             field=field,
         )
-    ext = district_extent(session)
+    ext = district_extent(session) if extent else None
     if ext is None:
         return
     m = s.limit_extent_margin_deg

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -198,10 +199,34 @@ def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
+def _token_routes(app: FastAPI) -> list[tuple[frozenset[str], re.Pattern[str]]]:
+    """(methods, path pattern) of the routes that need a signed-in caller: an anonymous
+    upload to them is a 401 before its body is read, not a 413."""
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import APIRoute
+
+    flat: Callable[[Any], Any] = list  # older FastAPI lists every route
+    with suppress(ImportError):  # FastAPI >= 0.16x nests included routers; flatten them
+        from fastapi.routing import _iter_included_route_candidates
+
+        flat = _iter_included_route_candidates
+
+    from gis.auth.deps import current_principal
+
+    def needs(d: Dependant) -> bool:
+        return d.call is current_principal or any(needs(sub) for sub in d.dependencies)
+
+    return [
+        (frozenset(r.methods or ()), r.path_regex)
+        for r in flat(app.routes)
+        if isinstance(r, APIRoute) and needs(r.dependant)
+    ]
+
+
 def install_limits(app: FastAPI) -> None:
     """The edge (gis.edge: body limits, rate limits, text checks, statement timeouts),
     security headers and the OpenAPI's problem responses."""
     install_statement_timeout()
-    app.add_middleware(EdgeMiddleware)
+    app.add_middleware(EdgeMiddleware, token_routes=_token_routes(app))
     app.add_middleware(SecurityHeaders)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]

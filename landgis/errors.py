@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis import errors as e
+from gis.edge import is_staff
 
 STATUS: list[tuple[type[e.LandgisError], int]] = [
     (e.InvalidInput, 422),
@@ -129,7 +130,7 @@ def problem(
     ``zh`` or ``en``; without the header both, Chinese first), with each language beside
     it (``title_zh``/``title_en``, ``detail_zh``/``detail_en``)."""
     lang = language(request)
-    full = without_server_paths(detail)
+    full = detail  # server paths are cut by the caller (kept for staff: see _domain)
     detail_zh, detail_en = split_detail(full)
     title_zh = TITLES_ZH.get(status, title)
     body = {
@@ -155,10 +156,13 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     headers = None
     if isinstance(exc, e.TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
+    detail = exc.detail
+    if not is_staff(request.headers.get("authorization")):
+        detail = without_server_paths(detail)  # staff may need the folder (import root)
     return problem(
         status_of(exc),
         exc.title,
-        exc.detail,
+        detail,
         request,
         headers,
         field=exc.field,
