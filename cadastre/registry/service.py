@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from cadastre.registry import certificates, journal
+from cadastre.registry import basis, certificates, entry, journal
 from cadastre.registry import repository as repo
-from cadastre.registry.entry import enter_case
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
 from cadastre.registry.holidays import work_calendar
 from cadastre.registry.models import CaseStep, RegCase
@@ -134,12 +133,10 @@ def take_step(
         raise Conflict(f"a {case.case_type} case issues no certificate", field="step")
     now = clock(session)
     event: dict[str, Any] = {"step": step, "status": target, "role": role}
+    if step == "accept":
+        basis.record(session, case, now)  # the rights the case acts on, re-checked at entry
     if step == "enter":
-        with session.begin_nested():
-            if case.unit_code:
-                repo.lock_unit(session, case.unit_code)
-            check_register(session, case.case_type, case.unit_code, now)
-            event["changes"] = enter_case(session, case, now)
+        event["changes"], now = entry.enter(session, case)  # locks the unit, then re-checks
         case.entered_at = now
     case.status = target
     case.updated_at = now
