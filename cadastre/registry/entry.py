@@ -57,11 +57,9 @@ def _check_one_owner(session: Session, code: str | None) -> None:
     try:
         session.execute(text("SET CONSTRAINTS rrr_one_owner IMMEDIATE"))
     except IntegrityError as exc:
+        said = getattr(getattr(exc.orig, "diag", None), "message_primary", None) or str(exc.orig)
         raise RightChanged(
-            f"不动产单元{code}登簿后将有不止一个现行权利（份额之和不为1），不予登簿 / entering "
-            f"this case would leave unit {code} with current shares not adding up to 1",
-            field="unit_code",
-            unit_code=code,
+            f"不动产单元{code}不予登簿：{said}", field="unit_code", unit_code=code
         ) from exc
     session.execute(text("SET CONSTRAINTS rrr_one_owner DEFERRED"))
 

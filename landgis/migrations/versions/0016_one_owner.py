@@ -5,12 +5,15 @@
   each sum is 0 (nothing registered) or 1. It first takes the transaction advisory lock
   the entry path takes (``unit:<code>``), so two transactions cannot both check before
   either commits.
+  It also checks that the unit's current parcel shows the status the register gives it.
 - ``rrr_one_owner``: a constraint trigger, ``DEFERRABLE INITIALLY DEFERRED``, running
   that check for every unit whose rights a transaction inserted, changed or deleted, at
-  commit: no code path, raw SQL included, can commit two sole owners.
+  commit: no code path, raw SQL included, can commit two sole owners, or register a
+  right without the map saying so.
 - ``register_status(code)``: the registration status of a unit as the register says
   it (cancelled, registered, unregistered): the one fact the parcel's public
-  ``reg_status`` must agree with (``landgis cadastre check`` reports disagreements).
+  ``reg_status`` must agree with (``landgis cadastre check`` reports disagreements
+  that arose some other way, e.g. a parcel imported as registered with no right).
 - ``reg_case.basis`` / ``basis_at``: the rights (uid, version, type) a case acts on,
   recorded at acceptance; entry refuses the case when they changed since. Open
   accepted or reviewed cases get the unit's current rights as their basis.
@@ -37,6 +40,8 @@ DECLARE
   n numeric;
   d numeric;
   g numeric;
+  shown text;
+  truth text;
 BEGIN
   IF code IS NULL THEN
     RETURN;
@@ -63,6 +68,16 @@ BEGIN
           'up to %s/%s, not to 1', code, t, n, d, t, code, n, d);
     END IF;
   END LOOP;
+  SELECT reg_status INTO shown FROM parcel WHERE unit_code = code AND end_lifespan IS NULL;
+  truth := register_status(code);
+  IF shown IS NOT NULL AND shown <> truth AND NOT (truth = 'registered' AND shown = 'seized') THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'check_violation',
+      CONSTRAINT = 'rrr_one_owner',
+      MESSAGE = format(
+        '宗地%s公示的登记状态为%s，登记簿为%s / parcel %s shows status %s but the register '
+        'says %s', code, shown, truth, code, shown, truth);
+  END IF;
 END $$
 """
 
@@ -114,10 +129,10 @@ WHERE c.status IN ('accepted', 'reviewed') AND c.unit_code IS NOT NULL
 def upgrade() -> None:
     op.add_column("reg_case", sa.Column("basis", JSONB, nullable=True))
     op.add_column("reg_case", sa.Column("basis_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute(REGISTER_STATUS)
     op.execute(CHECK_UNIT)
     op.execute(TRIGGER_FN)
     op.execute(TRIGGER)
-    op.execute(REGISTER_STATUS)
     op.execute(BACKFILL)
 
 

@@ -104,10 +104,22 @@ def test_shares_must_add_up_to_exactly_one(
     from sqlalchemy.exc import IntegrityError
 
     conn = db.connection()
+    shown = "UPDATE parcel SET reg_status = 'registered' WHERE unit_code = :c"
+    conn.execute(text(shown), {"c": unit_codes[5]})  # what the map shows must hold too
     for num, den in shares:
         _right(conn, unit_codes[5], num, den, "use_right")
     if ok:
         db.execute(text("SET CONSTRAINTS rrr_one_owner IMMEDIATE"))
         return
     with pytest.raises(IntegrityError, match="份额之和"), db.begin_nested():
+        db.execute(text("SET CONSTRAINTS rrr_one_owner IMMEDIATE"))
+
+
+def test_a_right_the_map_does_not_show_is_refused(db: Session, unit_codes: list[str]) -> None:
+    """The parcel's public status is the register's: a right written on a parcel the map
+    shows as 未登记 (raw SQL, no first registration) cannot be committed."""
+    from sqlalchemy.exc import IntegrityError
+
+    _right(db.connection(), unit_codes[6], 1, 1, "use_right")
+    with pytest.raises(IntegrityError, match="登记簿为registered"), db.begin_nested():
         db.execute(text("SET CONSTRAINTS rrr_one_owner IMMEDIATE"))
