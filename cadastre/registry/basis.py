@@ -50,6 +50,8 @@ WHERE r.unit_code = :c AND r.end_lifespan IS NULL AND r.rrr_type = ANY(:t)
 UNION ALL
 SELECT 1, public_number, entered_at FROM reg_case
 WHERE unit_code = :c AND id <> :id AND entered_at >= :since
+  AND case_type IN ('transfer', 'correction', 'cancellation', 'mortgage_discharge',
+                    'seizure_release')
 ORDER BY prio, at DESC LIMIT 1
 """
 

@@ -123,3 +123,22 @@ def test_a_right_the_map_does_not_show_is_refused(db: Session, unit_codes: list[
     _right(db.connection(), unit_codes[6], 1, 1, "use_right")
     with pytest.raises(IntegrityError, match="登记簿为registered"), db.begin_nested():
         db.execute(text("SET CONSTRAINTS rrr_one_owner IMMEDIATE"))
+
+
+def test_mortgage_by_the_former_owner_is_refused_after_a_transfer(
+    db: Session, unit_codes: list[str]
+) -> None:
+    """A mortgage accepted while X held the unit is not entered on the buyer's right;
+    an objection (which names no right) still is."""
+    code = unit_codes[7]
+    run_case(db, "first_registration", unit_code=code, holders=SOLE)
+    mortgage = {"amount": "500000", "creditor": "中国银行东莞分行", "term_end": "2031-01-01"}
+    stale = _reviewed(db, "mortgage", unit_code=code, mortgage=mortgage)
+    objection = _reviewed(db, "objection", unit_code=code, holders=[dict(BOB, share="1")])
+    transfer = run_case(db, "transfer", unit_code=code, holders=[CORP])
+    with pytest.raises(RightChanged) as err:
+        service.take_step(db, stale, "enter", actor="r3", role="registrar")
+    assert transfer in str(err.value) and err.value.extra["changed_by"] == transfer
+    assert service.restrictions_as_of(db, code) == set()
+    service.take_step(db, objection, "enter", actor="r3", role="registrar")
+    assert service.restrictions_as_of(db, code) == {"objection"}
