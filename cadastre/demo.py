@@ -2,10 +2,17 @@
 
 Streams block by block in chunks, so a million parcels load in bounded memory.
 Runs in the caller's transaction: an interrupted load leaves nothing behind.
+
+What the map shows must be what the register says (one fact: ``register_status``).
+Parcels the demo marks 已登记 are registered: each gets its BAUnit and one right (the
+ownership or use right its unit code names, share 1) held by the demo's land reserve
+centre. One street block in three (chosen by its code) is newly surveyed and awaits
+first registration: its parcels are 未登记 and have nothing in the register.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 
 import numpy as np
@@ -34,6 +41,21 @@ PARCEL_COLUMNS = [
 ]
 
 Progress = Callable[[int], None]
+DEMO_HOLDER = ("东莞市土地储备中心（演示）", "12441900MB2C9165XD")
+REGISTER_SQL = (
+    "INSERT INTO baunit (unit_code, parcel_uid, status, begin_lifespan) "
+    "SELECT unit_code, uid, 'active', begin_lifespan FROM parcel "
+    "WHERE end_lifespan IS NULL AND reg_status = 'registered'",
+    "INSERT INTO rrr (unit_code, kind, rrr_type, party_uid, share_num, share_den, begin_lifespan) "
+    "SELECT unit_code, 'right', CASE substr(unit_code, 14, 1) WHEN 'A' THEN 'ownership' "
+    "ELSE 'use_right' END, :party, 1, 1, begin_lifespan FROM parcel "
+    "WHERE end_lifespan IS NULL AND reg_status = 'registered'",
+)
+
+
+def demo_status(block_code: str) -> str:
+    """One block in three awaits first registration; the others are registered."""
+    return "unregistered" if zlib.crc32(block_code.encode()) % 3 == 0 else "registered"
 
 
 def register_is_empty(session: Session) -> bool:
@@ -83,8 +105,25 @@ def load_demo(session: Session, parcels: int, seed: int, progress: Progress | No
     total += _flush(session, blocks, chunk)
     if progress:
         progress(total)
+    _register(session)
     session.execute(text("ANALYZE parcel"))
     return total
+
+
+def _register(session: Session) -> None:
+    """The rights behind every parcel marked registered (see the module's docstring).
+
+    The one-owner trigger is off for this bulk insert (each unit gets exactly one right
+    of share 1): checking a million units at commit would take a lock per unit."""
+    name, number = DEMO_HOLDER
+    party = session.execute(
+        text("INSERT INTO party (kind, name, id_number) VALUES ('legal', :n, :i) RETURNING uid"),
+        {"n": name, "i": number},
+    ).scalar_one()
+    session.execute(text("ALTER TABLE rrr DISABLE TRIGGER rrr_one_owner"))
+    for sql in REGISTER_SQL:
+        session.execute(text(sql), {"party": party})
+    session.execute(text("ALTER TABLE rrr ENABLE TRIGGER rrr_one_owner"))
 
 
 def _flush(session: Session, blocks: list, parcels: list[DemoParcel]) -> int:
@@ -123,7 +162,7 @@ def _flush(session: Session, blocks: list, parcels: list[DemoParcel]) -> int:
                 p.block_code,
                 p.land_use,
                 f"{areas[i]:.2f}",
-                "registered",
+                demo_status(p.block_code),
                 ref_hex[i],
                 geom_hex[i],
             )

@@ -1,4 +1,4 @@
-"""landgis cadastre check [--zone CODE]: the register's quality report, with a progress bar."""
+"""landgis cadastre check [--zone CODE]: the register's quality and consistency report."""
 
 from __future__ import annotations
 
@@ -23,11 +23,14 @@ def check(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON report here."),
     workers: int = typer.Option(2, "--workers", min=1, max=16, help="Database connections."),
 ) -> None:
-    """Check overlaps, gaps inside street blocks, invalid geometries and slivers.
+    """Check overlaps, gaps inside street blocks, invalid geometries and slivers, and the
+    register's consistency (shares per unit, rights on retired units, restrictions without
+    a right, public status against the register).
 
     Exit status 0 when the register is clean, 2 when anything was found.
     """
     from cadastre.parcels import quality
+    from cadastre.registry import consistency
     from gis.db import get_engine
 
     with _bar() as bar:
@@ -43,12 +46,21 @@ def check(
         table.add_column(col)
     for kind, (zh, en) in quality.KINDS.items():
         table.add_row(en, zh, str(len(report.findings[kind])))
+    for kind, (zh, en) in consistency.KINDS.items():
+        table.add_row(f"register: {en}", f"登记簿：{zh}", str(len(report.register[kind])))
     Console().print(table)
+    for kind, items in report.register.items():
+        for f in items[:20]:
+            console.print(f"{kind}: {', '.join(f['unit_codes'])} {_detail(f)}")
     if output:
         output.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
         console.print(f"report written to {output}")
     if report.total:
         raise typer.Exit(2)
+
+
+def _detail(finding: dict[str, object]) -> str:
+    return " ".join(f"{k}={v}" for k, v in finding.items() if k not in ("unit_codes", "location"))
 
 
 def _bar() -> Progress:

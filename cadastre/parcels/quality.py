@@ -1,5 +1,8 @@
 """Quality report of the register: overlaps, gaps inside street blocks, invalid geometries
-and slivers, each with a location (lon/lat, EPSG:4490) and areas in m² (EPSG:4547).
+and slivers, each with a location (lon/lat, EPSG:4490) and areas in m² (EPSG:4547);
+and the register's own consistency (shares, rights on retired units, restrictions
+without a right, public status against the register: :mod:`cadastre.registry.consistency`),
+reported under ``register``.
 
 The checks are PostGIS SQL run one cadastral subzone at a time, so progress can be
 reported and memory stays bounded. The overlap self-join is written ``a.id + 0 < b.id + 0``
@@ -92,6 +95,7 @@ class Report:
     findings: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {k: [] for k in KINDS}
     )
+    register: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         s = get_settings()
@@ -108,11 +112,33 @@ class Report:
             "counts": {k: len(v) for k, v in self.findings.items()},
             "kinds": {k: {"zh": zh, "en": en} for k, (zh, en) in KINDS.items()},
             "findings": self.findings,
+            "register": _register_part(self.register),
         }
 
     @property
     def total(self) -> int:
-        return sum(len(v) for v in self.findings.values())
+        """Every finding, geometric and of the register (the CLI exits 2 when any)."""
+        return sum(len(v) for v in self.findings.values()) + sum(
+            len(v) for v in self.register.values()
+        )
+
+
+def _register_part(found: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    from cadastre.registry.consistency import KINDS as REGISTER_KINDS
+
+    found = found or {k: [] for k in REGISTER_KINDS}
+    return {
+        "counts": {k: len(v) for k, v in found.items()},
+        "kinds": {k: {"zh": zh, "en": en} for k, (zh, en) in REGISTER_KINDS.items()},
+        "findings": found,
+    }
+
+
+def _check_register(session: Session, report: Report) -> None:
+    """The register's consistency in the zone (lazy import: the registry's checks)."""
+    from cadastre.registry import consistency
+
+    report.register = consistency.check(session, report.zone)
 
 
 def _q(sql: str) -> Any:
@@ -194,6 +220,7 @@ def run(session: Session, zone: str | None = None, progress: Progress | None = N
     session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     bad = _invalid(session, report, set(codes))
     report.parcels = int(session.execute(text(COUNT_SQL), {"zone": zone}).scalar_one())
+    _check_register(session, report)
     for i, sz in enumerate(codes, 1):
         check_subzone(session, sz, report, seen, bad)
         if progress:
@@ -221,6 +248,7 @@ def run_parallel(
         report = Report(zone, subzones=len(codes))
         bad = _invalid(lead, report, set(codes))
         report.parcels = int(lead.execute(text(COUNT_SQL), {"zone": zone}).scalar_one())
+        _check_register(lead, report)
         todo = iter(codes)
         lock = threading.Lock()
         parts = [Report(zone) for _ in range(workers)]

@@ -1,6 +1,10 @@
 """Entering a case in the register (登簿): what each case type changes.
 
-Called by the service inside a savepoint: every change of one case lands, or none.
+:func:`enter` is what the service calls: inside a savepoint it locks the unit, reads
+the clock, re-checks the register and the rights the case acts on (both may have
+changed since acceptance), applies the case, and has the database check its one-owner
+constraint right away (so a breach is a 409 naming the unit, not a failed commit).
+Every change of one case lands, or none.
 Each change closes current versions (``end_lifespan = at``) and opens new ones
 (``begin_lifespan = at``). Returns a summary for the journal: unit codes, party uids
 and shares, never names or ID numbers.
@@ -13,18 +17,52 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cadastre.registry import basis, spatial
 from cadastre.registry import repository as repo
-from cadastre.registry import spatial
+from cadastre.registry.errors import RightChanged
 from cadastre.registry.models import RRR, BAUnit, CaseDocument, Party, PartyMember, RegCase
 from cadastre.registry.rules import ADVANCE_NOTICE_LAPSE_DAYS, OBJECTION_LAPSE_DAYS
+from cadastre.registry.validation import check_holder_names, check_register
 from cadastre.unit_code import parse_unit_code
 from gis.errors import InvalidInput
 
 RIGHT_TYPES = {"ownership", "use_right"}
 LAPSE_DAYS = {"objection": OBJECTION_LAPSE_DAYS, "advance_notice": ADVANCE_NOTICE_LAPSE_DAYS}
+
+
+def enter(session: Session, case: RegCase) -> tuple[dict[str, Any], datetime]:
+    """Enter ``case`` in the register, serialised with every other change of its unit;
+    returns the journal summary and the instant of entry.
+
+    The clock is read after the lock is granted: a case that waited for a competing one
+    then sees what that one entered (reading the register as of an instant taken before
+    the wait would not, which is how two sole owners were once both entered)."""
+    with session.begin_nested():
+        if case.unit_code:
+            repo.lock_unit(session, case.unit_code)
+        at: datetime = session.execute(text("SELECT clock_timestamp()")).scalar_one()
+        basis.check(session, case)  # first: it names the case that got there first
+        check_register(session, case.case_type, case.unit_code, at)
+        check_holder_names(session, case.case_type, case.payload.get("holders", []))
+        changes = enter_case(session, case, at)
+        _check_one_owner(session, changes.get("unit_code"))
+    return changes, at
+
+
+def _check_one_owner(session: Session, code: str | None) -> None:
+    """Run the deferred one-owner constraint now (a breach: 409 naming the unit)."""
+    try:
+        session.execute(text("SET CONSTRAINTS rrr_one_owner IMMEDIATE"))
+    except IntegrityError as exc:
+        said = getattr(getattr(exc.orig, "diag", None), "message_primary", None) or str(exc.orig)
+        raise RightChanged(
+            f"不动产单元{code}不予登簿：{said}", field="unit_code", unit_code=code
+        ) from exc
+    session.execute(text("SET CONSTRAINTS rrr_one_owner DEFERRED"))
 
 
 def enter_case(session: Session, case: RegCase, at: datetime) -> dict[str, Any]:

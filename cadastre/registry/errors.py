@@ -59,3 +59,8 @@ class NothingToRelease(Conflict):
 
 class HoldersDiffer(Conflict):
     """Parcels to merge whose live rights differ in holders or shares (``unit_codes``)."""
+
+
+class RightChanged(Conflict):
+    """The right a case acts on changed after the case was accepted (``changed_by`` names
+    the case that changed it): a stale case never overwrites a newer register."""

@@ -182,6 +182,9 @@ class RegCase(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the rights the case acts on, as accepted: [{uid, version, type}] (cadastre.registry.basis)
+    basis: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    basis_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_reg_case_unit_code", "unit_code"),

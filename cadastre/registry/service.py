@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from cadastre.registry import certificates, duties, journal, notices
+from cadastre.registry import basis, certificates, duties, entry, journal, notices
 from cadastre.registry import repository as repo
-from cadastre.registry.entry import enter_case
 from cadastre.registry.errors import CaseNotFound, UnitNotFound
 from cadastre.registry.holidays import work_calendar
 from cadastre.registry.models import CaseStep, RegCase
@@ -138,17 +137,13 @@ def take_step(
     event.update(duties.check_four_eyes(session, case, step, actor))
     if step == "accept":
         duties.check_materials(session, case)
+        basis.record(session, case, now)  # the rights the case acts on, re-checked at entry
     if step == "review" and notices.needs_notice(case):
         event["notice_ends_at"] = notices.publish(session, case, now, actor).ends_at.isoformat()
     if step == "enter":
         if notices.needs_notice(case):
             event["notice"] = notices.check_entry(session, case, now, reason)
-        with session.begin_nested():
-            if case.unit_code:
-                repo.lock_unit(session, case.unit_code)
-            check_register(session, case.case_type, case.unit_code, now)
-            check_holder_names(session, case.case_type, case.payload.get("holders", []))
-            event["changes"] = enter_case(session, case, now)
+        event["changes"], now = entry.enter(session, case)  # locks the unit, then re-checks
         case.entered_at = now
     case.status = target
     case.updated_at = now

@@ -15,6 +15,7 @@ PAIR_SQL = """
 SELECT a.unit_code AS a, b.unit_code AS b
 FROM parcel a JOIN parcel b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)
 WHERE a.end_lifespan IS NULL AND b.end_lifespan IS NULL
+  AND a.reg_status = 'unregistered' AND b.reg_status = 'unregistered'
   AND a.subzone_code = b.subzone_code AND substr(a.unit_code, 13, 2) = substr(b.unit_code, 13, 2)
   AND ST_Dimension(ST_Intersection(a.geom, b.geom)) = 1
   AND ST_NumGeometries(a.geom) = 1 AND ST_NumGeometries(b.geom) = 1
@@ -23,7 +24,8 @@ ORDER BY a.id, b.id LIMIT 1 OFFSET :n
 
 
 def touching_pair(db: Session, n: int = 0) -> tuple[str, str]:
-    """Two current single-polygon parcels of one subzone that share a boundary line."""
+    """Two current single-polygon parcels of one subzone that share a boundary line, both
+    awaiting first registration (nothing in the register to carry)."""
     row = db.execute(text(PAIR_SQL), {"n": n}).one()
     return row.a, row.b
 

@@ -35,7 +35,11 @@ def test_read_parcel_public_attributes_and_etag(client: TestClient, pair: tuple[
     props = body["properties"]
     assert set(props) == PUBLIC_KEYS
     assert props["land_use"]["zh"] and props["land_use"]["en"]
-    assert props["reg_status"] == {"code": "registered", "zh": "已登记", "en": "registered"}
+    assert props["reg_status"] == {
+        "code": "unregistered",
+        "zh": "未登记",
+        "en": "not yet registered",
+    }
     assert props["area_m2"] > 0 and props["retired"] is False
     assert r.headers["ETag"] == props["etag"] and r.headers["ETag"].startswith('"')
     again = client.get(f"/api/v1/parcels/{pair[0]}", headers={"If-None-Match": r.headers["ETag"]})

@@ -16,11 +16,12 @@ PERSONAL = [ALICE["name"], ALICE["id_number"], BOB["name"], BOB["id_number"]]
 
 @pytest.fixture
 def unit_codes(db: Session) -> list[str]:
-    """Unit codes of a few current demo parcels nothing was registered on (even by others)."""
+    """Unit codes of a few current demo parcels awaiting first registration (nothing was
+    registered on them, even by others)."""
     rows = db.execute(
         text(
             "SELECT p.unit_code FROM parcel p WHERE p.end_lifespan IS NULL "
-            "AND p.reg_status = 'registered' "
+            "AND p.reg_status = 'unregistered' "
             "AND NOT EXISTS (SELECT 1 FROM baunit b WHERE b.unit_code = p.unit_code) "
             "AND NOT EXISTS (SELECT 1 FROM reg_case c WHERE c.unit_code = p.unit_code) "
             "ORDER BY p.id LIMIT 12"

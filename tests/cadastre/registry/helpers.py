@@ -119,12 +119,33 @@ def cleanup_unit(session: Session, code: str, seq: int, id_numbers: list[str]) -
         "DELETE FROM journal WHERE seq > :s",
     ):
         session.execute(text(sql), params)
+    revert_parcels(session, [code])
     session.commit()
+
+
+EDITS_SQL = """
+SELECT DISTINCT l.edit_id FROM parcel_lineage l JOIN parcel p ON p.id = l.child_id
+WHERE p.unit_code = ANY(:u) AND p.version > 1
+"""
+
+
+def revert_parcels(session: Session, codes: list[str]) -> None:
+    """Put the parcels ``codes`` back to their first (demo) version: entering a first
+    registration or a cancellation made new versions (the status follows the register)."""
+    edits = list(session.execute(text(EDITS_SQL), {"u": codes}).scalars())
+    p: dict[str, Any] = {"u": codes, "e": edits}
+    for sql in (
+        "DELETE FROM parcel_lineage WHERE edit_id = ANY(:e)",
+        "DELETE FROM parcel_edit WHERE id = ANY(:e)",
+        "DELETE FROM parcel WHERE unit_code = ANY(:u) AND version > 1",
+        "UPDATE parcel SET end_lifespan = NULL WHERE unit_code = ANY(:u) AND version = 1",
+    ):
+        session.execute(text(sql), p)
 
 
 UNTOUCHED_SQL = """
 SELECT p.unit_code FROM parcel p
-WHERE p.end_lifespan IS NULL AND p.reg_status = 'registered'
+WHERE p.end_lifespan IS NULL AND p.reg_status = 'unregistered'
   AND NOT EXISTS (SELECT 1 FROM baunit b WHERE b.unit_code = p.unit_code)
   AND NOT EXISTS (SELECT 1 FROM reg_case c WHERE c.unit_code = p.unit_code)
 ORDER BY p.id DESC OFFSET :k LIMIT 1
@@ -132,7 +153,7 @@ ORDER BY p.id DESC OFFSET :k LIMIT 1
 
 
 def untouched_unit(session: Session, k: int) -> str:
-    """The unit code of a current demo parcel nothing was registered on (for committed tests)."""
+    """The unit code of a current demo parcel awaiting first registration (for committed tests)."""
     code: str = session.execute(text(UNTOUCHED_SQL), {"k": k}).scalar_one()
     return code
 

@@ -1,0 +1,110 @@
+"""Consistency of the register: the checks ``landgis cadastre check`` and the quality
+report run besides the geometric ones.
+
+- ``shares``: a unit whose current shares of an exclusive right (ownership, use right)
+  add up to something other than 1 (the ``rrr_one_owner`` trigger forbids committing
+  that; this finds what was written with the trigger off, or before it existed);
+- ``retired_rights``: a right or restriction still in force on a unit whose parcel was
+  retired (split, merged) or whose registration was cancelled;
+- ``orphan_restriction``: a mortgage, seizure, objection or advance notice in force on
+  a unit that has no current right;
+- ``status``: a current parcel whose public status (the map's 已登记 / 未登记 / 已注销)
+  contradicts the register (``register_status(unit_code)``, migration 0016).
+
+Each finding names the unit codes (no holders); read-only, one query per kind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+KINDS = {
+    "shares": ("份额之和不为1", "shares of an exclusive right not adding up to 1"),
+    "retired_rights": ("已灭失单元上的权利", "rights in force on a retired or cancelled unit"),
+    "orphan_restriction": ("无权利的限制", "restriction without a right in force"),
+    "status": ("登记状态与登记簿不符", "public status contradicting the register"),
+}
+IN_ZONE = "(CAST(:zone AS text) IS NULL OR left({col}, 9) = :zone)"
+LIVE = "r.end_lifespan IS NULL AND (r.expires_at IS NULL OR r.expires_at > now())"
+
+SHARES_SQL = f"""
+SELECT r.unit_code, r.rrr_type, array_agg(r.share_num || '/' || r.share_den ORDER BY r.uid) AS s
+FROM rrr r WHERE r.kind = 'right' AND r.end_lifespan IS NULL
+  AND {IN_ZONE.format(col="r.unit_code")}
+GROUP BY r.unit_code, r.rrr_type ORDER BY r.unit_code
+"""
+RETIRED_SQL = f"""
+SELECT r.unit_code, array_agg(DISTINCT r.rrr_type) AS types,
+       bool_or(b.status = 'cancelled') AS cancelled
+FROM rrr r LEFT JOIN baunit b ON b.unit_code = r.unit_code AND b.end_lifespan IS NULL
+WHERE {LIVE} AND {IN_ZONE.format(col="r.unit_code")}
+  AND (b.status = 'cancelled' OR NOT EXISTS (
+       SELECT 1 FROM parcel p WHERE p.unit_code = r.unit_code AND p.end_lifespan IS NULL))
+GROUP BY r.unit_code ORDER BY r.unit_code
+"""
+ORPHAN_SQL = f"""
+SELECT r.unit_code, array_agg(DISTINCT r.rrr_type) AS types FROM rrr r
+WHERE r.kind = 'restriction' AND {LIVE} AND {IN_ZONE.format(col="r.unit_code")}
+  AND NOT EXISTS (SELECT 1 FROM rrr o WHERE o.unit_code = r.unit_code AND o.kind = 'right'
+                  AND o.end_lifespan IS NULL)
+GROUP BY r.unit_code ORDER BY r.unit_code
+"""
+STATUS_SQL = f"""
+SELECT unit_code, reg_status, truth, ST_X(ref_point) AS x, ST_Y(ref_point) AS y FROM (
+  SELECT p.unit_code, p.reg_status, register_status(p.unit_code) AS truth, p.ref_point
+  FROM parcel p WHERE p.end_lifespan IS NULL AND {IN_ZONE.format(col="p.subzone_code")}) s
+WHERE CASE truth WHEN 'registered' THEN reg_status NOT IN ('registered', 'seized')
+                 ELSE reg_status <> truth END
+ORDER BY unit_code
+"""
+
+
+def _fraction_sum(shares: list[str]) -> tuple[int, int]:
+    from fractions import Fraction
+
+    total = sum((Fraction(s) for s in shares if s), Fraction(0))
+    return total.numerator, total.denominator
+
+
+def check(session: Session, zone: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Findings by kind over the register (or the units of one 9-digit zone)."""
+    p = {"zone": zone}
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+    for r in session.execute(text(SHARES_SQL), p):
+        num, den = _fraction_sum(list(r.s))
+        if num != den:
+            out["shares"].append(
+                {
+                    "unit_codes": [r.unit_code],
+                    "right": r.rrr_type,
+                    "shares": list(r.s),
+                    "total": f"{num}/{den}",
+                    "location": None,
+                }
+            )
+    for r in session.execute(text(RETIRED_SQL), p):
+        out["retired_rights"].append(
+            {
+                "unit_codes": [r.unit_code],
+                "types": sorted(r.types),
+                "unit": "cancelled" if r.cancelled else "retired",
+                "location": None,
+            }
+        )
+    for r in session.execute(text(ORPHAN_SQL), p):
+        out["orphan_restriction"].append(
+            {"unit_codes": [r.unit_code], "types": sorted(r.types), "location": None}
+        )
+    for r in session.execute(text(STATUS_SQL), p):
+        out["status"].append(
+            {
+                "unit_codes": [r.unit_code],
+                "shown": r.reg_status,
+                "register": r.truth,
+                "location": [round(r.x, 8), round(r.y, 8)] if r.x is not None else None,
+            }
+        )
+    return out
