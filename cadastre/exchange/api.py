@@ -17,7 +17,7 @@ from cadastre.exchange.importer import ImportOptions
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_session
+from gis.db import get_session, transaction
 from gis.errors import NotFound
 from gis.exchange.archive import save_stream
 from gis.exchange.formats import FORMATS, writable_format
@@ -122,6 +122,13 @@ def case_from_survey(
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
     """Open a registration case from a survey (new parcel or boundary correction)."""
-    return service.open_case_from_survey(
-        session, survey_id, body.kind, body.land_use, principal.username, body.note, body.holders
-    )
+    with transaction(session):
+        return service.open_case_from_survey(
+            session,
+            survey_id,
+            body.kind,
+            body.land_use,
+            principal.username,
+            body.note,
+            body.holders,
+        )

@@ -106,7 +106,7 @@ def open_case_from_survey(
     note: str = "",
     holders: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Open a registration case from a survey's boundary; commits. Returns the case number."""
+    """Open a registration case from a survey's boundary (flushes; the caller commits)."""
     if kind not in CASE_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(CASE_KINDS)}", field="kind")
     survey = survey_or_404(session, survey_id)
@@ -137,7 +137,6 @@ def open_case_from_survey(
             geometry_geojson=geometry, land_use=land_use, source=source, holders=holders,
             note=note or "新宗地首次登记 new parcel from survey",
         )  # fmt: skip
-    session.commit()
     return {
         "case_number": number,
         "case_type": CASE_KINDS[kind],

@@ -8,8 +8,6 @@ transaction (:func:`cadastre.handoff.carry_rrrs`). Knows nothing of HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +19,7 @@ from cadastre.parcels import repository as repo
 from cadastre.parcels.repository import ParcelRow
 from cadastre.unit_code import parse_unit_code
 from gis import landuse
+from gis.db import transaction
 from gis.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 
 FROZEN_STATUSES = {"seized": ("查封", "seized by a court")}
@@ -46,16 +45,6 @@ def parse_if_match(header: str | None) -> list[str]:
         tag = tag[2:] if tag.startswith("W/") else tag
         tags.append(tag.strip('"'))
     return [t for t in tags if t]
-
-
-@contextmanager
-def _transaction(session: Session) -> Iterator[None]:
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def get(session: Session, code: str, at: datetime | None = None) -> ParcelRow:
@@ -201,7 +190,7 @@ def split(
     """Split a parcel by a cutting line or into given parts that cover it exactly."""
     if (line is None) == (parts is None):
         raise InvalidInput("give either a cutting line or the parts", field="line")
-    with _transaction(session):
+    with transaction(session):
         (parent,) = _locked(session, [code], if_match, "split")
         if line is not None:
             geoms = topology.split_by_line(session, parent.ewkb, line)
@@ -232,7 +221,7 @@ def merge(
         raise InvalidInput("a merge needs at least two parcels", field="unit_codes")
     if land_use is not None:
         landuse.check(land_use)
-    with _transaction(session):
+    with transaction(session):
         parents = _locked(session, sorted(unit_codes), if_match, "merge")
         kinds = {(p.subzone_code, p.unit_code[12:14]) for p in parents}
         if len(kinds) > 1:
@@ -260,7 +249,7 @@ def adjust(
     """Move the boundary shared by ``code`` and ``neighbour``: ``code`` takes ``geometry``,
     the neighbour keeps the rest of the two; both get new unit codes."""
     new_a = topology.ewkb_from_geojson(geometry)
-    with _transaction(session):
+    with transaction(session):
         rows = {
             r.unit_code: r for r in _locked(session, sorted([code, neighbour]), if_match, "adjust")
         }
@@ -292,7 +281,7 @@ def create(
     template = codes.template_for(subzone_code, ownership, right_type)
     landuse.check(land_use)
     g = topology.ewkb_from_geojson(geometry)
-    with _transaction(session):
+    with transaction(session):
         codes.check_subzone(session, subzone_code)
         topology.check_valid(session, g)
         repo.lock_geometry_writes(session)
@@ -321,7 +310,7 @@ def change(
     if land_use is not None:
         landuse.check(land_use)
     g = topology.ewkb_from_geojson(geometry) if geometry is not None else None
-    with _transaction(session):
+    with transaction(session):
         (old,) = _locked(session, [code], if_match, "change")
         if g is not None:
             topology.check_valid(session, g)
@@ -344,7 +333,7 @@ def change(
 
 def retire(session: Session, code: str, *, if_match: list[str], actor: str) -> EditResult:
     """Close a parcel with no successor (注销); its unit code is never handed out again."""
-    with _transaction(session):
+    with transaction(session):
         (old,) = _locked(session, [code], if_match, "retire")
         at = repo.clock(session)
         repo.close_versions(session, [old.id], at)

@@ -42,16 +42,6 @@ MAX_ONLINE_FILES = 10
 CaseSort = Literal["due_date", "-due_date", "submitted_at", "-submitted_at"]
 
 
-def _commit(session: Session) -> None:
-    """Commit for ``submit_online`` only (its upload handling is being rewritten; every
-    other route opens ``with transaction(session):``)."""
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-
-
 @router.get("/cases/{public_number}", response_model=CaseStatusPublic)
 def public_case_status(public_number: str, session: Session = Depends(get_session)) -> Any:
     """Status and dates of a case, for the applicant (no personal data)."""

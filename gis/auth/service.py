@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth.models import User
 from gis.auth.roles import Role
+from gis.db import transaction
 from gis.errors import Conflict, InvalidInput, NotAuthenticated
 from gis.settings import get_settings
 
@@ -48,7 +49,8 @@ def parse_role(value: str) -> Role:
 def add_user(
     session: Session, username: str, password: str, role: str, full_name: str = ""
 ) -> User:
-    """Create a user with an argon2-hashed password; commits (callers rely on it)."""
+    """Create a user with an argon2-hashed password, in the caller's unit of work or, when
+    none is open, in its own (committed: scripts and tests rely on that)."""
     parsed = parse_role(role)
     if len(password) < 8:
         raise InvalidInput("password must be at least 8 characters", field="password")
@@ -60,8 +62,8 @@ def add_user(
         role=parsed.value,
         password_hash=_hasher.hash(password),
     )
-    session.add(user)
-    session.commit()
+    with transaction(session):
+        session.add(user)
     return user
 
 

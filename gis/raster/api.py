@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_session
+from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.raster import (
     changes,
@@ -309,7 +309,8 @@ def field_check(
     if photo is not None:
         photo_path = uploads.save_photo(photo.file, photo.filename or "")
     try:
-        body = changes.field_check(session, patch_id, status, note, photo_path, who.username)
+        with transaction(session):
+            body = changes.field_check(session, patch_id, status, note, photo_path, who.username)
     except BaseException:
         if photo_path:
             (get_settings().files_dir / photo_path).unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gis.db import transaction
 from gis.errors import InvalidInput, NotFound
 from gis.raster import change, overlay, repository
 from gis.raster.models import FIELD_STATUSES, VERDICTS, ChangePatch, ChangeRun
@@ -75,12 +76,8 @@ def run_changes(session: Session, req: ChangeRequest, stage: Stage | None = None
         get_settings().raster_max_pixels,
         lambda d, t: report("comparing", d, t),
     )
-    try:
+    with transaction(session):  # the entry point's unit of work, or its own
         run = _store(session, req, measure.method, threshold, grid, patches, report)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return run
 
 
@@ -226,5 +223,5 @@ def field_check(
     if photo:
         patch.photo = photo
     patch.checked_at = datetime.now(UTC)
-    session.commit()
+    session.flush()
     return get_patch(session, patch_id)

@@ -18,6 +18,7 @@ from typing import Any
 import rasterio
 from sqlalchemy.orm import Session
 
+from gis.db import transaction
 from gis.errors import InvalidInput, NotFound
 from gis.raster import cog, reading, repository
 from gis.raster.models import Raster
@@ -67,10 +68,9 @@ def import_raster(session: Session, req: ImportRequest, stage: Stage | None = No
         cog.remove_quietly(path)
         raise
     try:
-        raster = _catalogue(session, req, info, path)
-        session.commit()
+        with transaction(session):  # the entry point's unit of work, or its own
+            raster = _catalogue(session, req, info, path)
     except BaseException:
-        session.rollback()
         cog.remove_quietly(path)
         raise
     report("done", 1, 1)
@@ -183,6 +183,6 @@ def delete(session: Session, raster_id: int) -> None:
     raster = get_raster(session, raster_id)
     path = cog_path(raster)
     _tile_sources.pop(raster_id, None)
-    repository.delete_raster(session, raster)
-    session.commit()
+    with transaction(session):
+        repository.delete_raster(session, raster)
     cog.remove_quietly(path)
