@@ -124,7 +124,7 @@ def open_listing(
             "bid_end": (start + timedelta(days=11)).isoformat(),
         }
     )
-    from cadastre.registry.validation import credit_code_check_char
+    from cadastre.registry.identity import credit_code_check_char
     from gis.db import transaction
     from trading import deposits
 

@@ -33,7 +33,7 @@ STEPS = ("accept", "review", "enter")
 
 def holder(i: int) -> dict[str, str]:
     """A synthetic natural person with a valid 18-character ID-card number."""
-    from cadastre.registry.validation import id_card_check_char
+    from cadastre.registry.identity import id_card_check_char
 
     first17 = f"44190019{i % 10**9:09d}"
     return {

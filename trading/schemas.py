@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from cadastre.registry.validation import credit_code_check_char, valid_party_number
+from cadastre.registry.identity import credit_code_check_char, valid_party_number
 from trading import clock
 from trading.money import Money, MoneyOrZero
 

@@ -27,7 +27,6 @@ from cadastre.registry.errors import (
     UnitNotFound,
     UnitSeized,
 )
-from cadastre.registry.identity import credit_code_check_char, valid_party_number
 from cadastre.registry.rules import BLOCKED_WHILE_SEIZED, CaseType, check_shares
 from cadastre.registry.schemas import HolderIn, MortgageIn
 from cadastre.registry.sources import check_source
@@ -35,7 +34,6 @@ from cadastre.unit_code import parse_unit_code
 from gis import landuse, limits
 from gis.errors import InvalidInput
 
-__all__ = ["credit_code_check_char", "valid_party_number"]  # re-exported (trading, tests)
 _HOLDERS: TypeAdapter[list[HolderIn]] = TypeAdapter(list[HolderIn])
 _MORTGAGE: TypeAdapter[MortgageIn] = TypeAdapter(MortgageIn)
 SHARED_RIGHT_CASES = frozenset({"first_registration", "transfer", "change", "correction"})

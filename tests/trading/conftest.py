@@ -13,7 +13,7 @@ from shapely import wkb
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from cadastre.registry.validation import credit_code_check_char, id_card_check_char
+from cadastre.registry.identity import credit_code_check_char, id_card_check_char
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user, issue_token

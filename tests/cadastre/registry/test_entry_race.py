@@ -23,7 +23,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from cadastre.registry import journal, service
-from cadastre.registry.validation import id_card_check_char
+from cadastre.registry.identity import id_card_check_char
 from gis.auth.service import add_user, issue_token
 from tests.cadastre.registry.helpers import revert_parcels
 

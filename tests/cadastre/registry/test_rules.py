@@ -102,7 +102,7 @@ def test_holder_checks() -> None:
 
 
 def test_credit_code_check_character() -> None:
-    from cadastre.registry.validation import credit_code_check_char
+    from cadastre.registry.identity import credit_code_check_char
 
     assert credit_code_check_char("91441900MA4UQ2K8A") == "N"
     assert credit_code_check_char("91350100M000100Y4") == "3"
