@@ -114,6 +114,14 @@ def sortables(
     return _json(documents.sortables(_base(request), c), "application/schema+json")
 
 
+@router.get("/collections/{collection_id}/schema", summary="Properties a feature carries")
+def schema(
+    collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
+) -> Response:
+    c = service.readable(collection_id, who)
+    return _json(documents.returnables(_base(request), c), "application/schema+json")
+
+
 def _page_links(request: Request, limit: int, offset: int, more: bool) -> list[dict[str, Any]]:
     url = f"{_base(request)}{request.url.path}"
     args = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}

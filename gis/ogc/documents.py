@@ -131,6 +131,26 @@ def queryables(base: str, c: Collection) -> dict[str, Any]:
     return _schema(base, c, "queryables", {"geometry": geometry})
 
 
+def returnables(base: str, c: Collection) -> dict[str, Any]:
+    """Part 5: every property a feature carries (a versioned collection's valid_from and
+    valid_to too), and the geometry."""
+    props: dict[str, Any] = {
+        "geometry": {
+            "$ref": f"https://geojson.org/schema/{c.geometry_type}.json",
+            "x-ogc-role": "primary-geometry",
+        }
+    }
+    doc = _schema(base, c, "schema", props)
+    if c.lifespan is not None:
+        for name in ("valid_from", "valid_to"):
+            doc["properties"][name] = {
+                "title": name,
+                "type": ["string", "null"],
+                "format": "date-time",
+            }
+    return doc
+
+
 def sortables(base: str, c: Collection) -> dict[str, Any]:
     """Part 5: the properties ``sortby`` accepts (every published one; not the geometry)."""
     return _schema(base, c, "sortables", {})

@@ -193,3 +193,10 @@ def http_steps(client: Any, db: Session, number: str, *steps: str) -> Any:
         r = client.post(f"/api/v1/cases/{number}/steps", json={"step": step}, headers=headers)
         assert r.status_code == 200, r.text
     return r
+
+
+# The one-owner constraint trigger off for the rest of a transaction (owner's DDL, no
+# superuser needed): to plant a defect on purpose, or to clean up around one. Turn it on
+# again (TRIGGER_ON) before that transaction commits, or it stays off for everyone.
+TRIGGER_OFF = "ALTER TABLE rrr DISABLE TRIGGER rrr_one_owner"
+TRIGGER_ON = "ALTER TABLE rrr ENABLE TRIGGER rrr_one_owner"

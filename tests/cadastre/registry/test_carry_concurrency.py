@@ -20,6 +20,7 @@ from cadastre.parcels import service as parcels
 from cadastre.registry import journal, service
 from tests.cadastre.parcels.conftest import committed, touching_pair
 from tests.cadastre.registry.conftest import ALICE, BOB
+from tests.cadastre.registry.helpers import TRIGGER_OFF, TRIGGER_ON
 from tests.cadastre.registry.test_concurrency import _reviewed, _wait_for_lock_waiter
 
 COURT = {"kind": "court_order", "title": "(2026)粤1971执88号"}
@@ -71,10 +72,11 @@ def registered(committed: Engine) -> Iterator[str]:
         with Session(committed) as s:
             # the parts' parcels still show the rights removed here until the parcels'
             # fixture removes them next: the one-owner trigger stays off for this cleanup
-            s.execute(text("SET LOCAL session_replication_role = replica"))
+            s.execute(text(TRIGGER_OFF))  # on again before the commit (see TRIGGER_ON)
             params = {**marks, "t0": t0, "ids": [ALICE["id_number"], BOB["id_number"]]}
             for sql in CLEANUP:
                 s.execute(text(sql), params)
+            s.execute(text(TRIGGER_ON))
             s.commit()
 
 

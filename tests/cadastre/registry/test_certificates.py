@@ -16,7 +16,7 @@ from cadastre.registry import certificates, service, signing
 from cadastre.registry.errors import CertificateNotFound
 from gis.errors import InvalidInput
 from gis.settings import Settings, override_settings
-from tests.cadastre.registry.helpers import run_case
+from tests.cadastre.registry.helpers import end_notice, required_source, run_case
 from tests.conftest import free_port
 
 runner = CliRunner()
@@ -153,8 +153,11 @@ def test_another_domain_states_the_grant_terms(
         unit_code=unit_codes[7],
         holders=holders,
         right_terms=terms,
+        source=required_source("first_registration"),  # the sale's contract
     )
     for step, actor in (("accept", "li.wei"), ("review", "zhang.min"), ("enter", "wang.fang")):
+        if step == "enter":
+            end_notice(db, number)
         service.take_step(db, number, step, actor=actor, role="registrar")
     service.take_step(db, number, "issue", actor="li.wei", role="registrar")
     page = certificates.page_for_case(db, number)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from cadastre.cli import app as cadastre_cli
 from cadastre.registry import consistency
+from tests.cadastre.registry.helpers import TRIGGER_OFF, TRIGGER_ON
 
 REGISTERED_SQL = """
 SELECT p.unit_code FROM parcel p WHERE p.end_lifespan IS NULL AND p.reg_status = 'registered'
@@ -44,7 +45,7 @@ def _zone(db: Session) -> str:
 
 def _plant(s: Session, zone: str) -> dict[str, str]:
     """One of each inconsistency, the one-owner trigger off for this transaction only."""
-    s.execute(text("SET LOCAL session_replication_role = replica"))
+    s.execute(text(TRIGGER_OFF))  # on again before the commit (see TRIGGER_ON)
     doubled, retired = s.execute(text(REGISTERED_SQL), {"zone": zone, "n": 2}).scalars()
     bare, lying = s.execute(text(UNREGISTERED_SQL), {"zone": zone, "n": 2}).scalars()
     s.execute(text(SECOND_OWNER), {"c": doubled})
@@ -53,6 +54,7 @@ def _plant(s: Session, zone: str) -> dict[str, str]:
     s.execute(
         text("UPDATE parcel SET reg_status = 'registered' WHERE unit_code = :c"), {"c": lying}
     )
+    s.execute(text(TRIGGER_ON))  # the rows above were written without it
     return {
         "shares": doubled,
         "retired_rights": retired,
@@ -117,7 +119,7 @@ def planted(engine: Engine) -> Iterator[tuple[str, dict[str, str]]]:
         yield zone, made
     finally:
         with Session(engine) as s:
-            s.execute(text("SET LOCAL session_replication_role = replica"))
+            s.execute(text(TRIGGER_OFF))  # on again before the commit (see TRIGGER_ON)
             s.execute(
                 text("DELETE FROM rrr WHERE id = (SELECT max(id) FROM rrr WHERE unit_code = :c)"),
                 {"c": made["shares"]},
@@ -133,6 +135,7 @@ def planted(engine: Engine) -> Iterator[tuple[str, dict[str, str]]]:
                 text("UPDATE parcel SET reg_status = 'unregistered' WHERE unit_code = :c"),
                 {"c": made["status"]},
             )
+            s.execute(text(TRIGGER_ON))
             s.commit()
 
 

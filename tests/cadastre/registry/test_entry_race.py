@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from cadastre.registry import journal, service
 from cadastre.registry.identity import id_card_check_char
 from gis.auth.service import add_user, issue_token
-from tests.cadastre.registry.helpers import revert_parcels
+from tests.cadastre.registry.helpers import end_notice, required_source, revert_parcels
 
 TRIALS = 50
 # first registrations race on these (fresh) units; one more unit takes the transfers
@@ -69,7 +69,9 @@ class Desk:
 
 def ready_to_enter(session: Session, desk: Desk, case_type: str, request: dict[str, Any]) -> str:
     """Bring a case to the state where it can be entered (submitted, accepted, reviewed,
-    each by a different registrar); returns its number. The caller commits."""
+    each by a different registrar, with the case type's required document attached and a
+    first registration's public notice ended); returns its number. The caller commits."""
+    request = {"source": required_source(case_type), **request}
     case = service.open_case(
         session,
         case_type_code=case_type,
@@ -80,6 +82,8 @@ def ready_to_enter(session: Session, desk: Desk, case_type: str, request: dict[s
     number = case.public_number
     service.take_step(session, number, "accept", actor=desk.accepter, role="registrar")
     service.take_step(session, number, "review", actor=desk.reviewer, role="registrar")
+    if case_type == "first_registration":
+        end_notice(session, number)
     return number
 
 
@@ -117,6 +121,9 @@ def _remove(s: Session, units: list[str], seq: int, users: list[str]) -> None:
     for sql in (
         f"DELETE FROM certificate WHERE case_id IN ({cases})",
         f"DELETE FROM case_step WHERE case_id IN ({cases})",
+        "DELETE FROM reg_notice_objection WHERE notice_id IN "
+        f"(SELECT id FROM reg_notice WHERE case_id IN ({cases}))",
+        f"DELETE FROM reg_notice WHERE case_id IN ({cases})",
         f"DELETE FROM case_document WHERE case_id IN ({cases})",
         "DELETE FROM rrr WHERE unit_code = ANY(:u)",
         "DELETE FROM reg_case WHERE unit_code = ANY(:u)",

@@ -128,11 +128,11 @@ class Client:
 
     def _empty(self, collection: str, properties: Iterable[str] | None) -> gpd.GeoDataFrame:
         """An empty frame with the columns a non-empty answer would have (the collection's
-        queryables, or the ``properties`` asked for), so column code still runs."""
+        schema, or the ``properties`` asked for), so column code still runs."""
         if properties is not None:
             columns = list(properties)
         else:
-            schema = self._get(f"/ogc/collections/{collection}/queryables")
+            schema = self._get(f"/ogc/collections/{collection}/schema")
             columns = [
                 name
                 for name, spec in schema.get("properties", {}).items()
