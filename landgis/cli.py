@@ -15,7 +15,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from gis import cluster
 from gis.errors import LandgisError
-from gis.jobs.store import recover_dead
 from gis.settings import SettingsError, get_settings
 from landgis import logs, setup
 
@@ -194,6 +193,8 @@ def serve(demo: bool = typer.Option(True, help="Load the demo district if empty.
     _check_port_free(settings.host, settings.port)
     log_config = logs.configure(settings.log_level, uvicorn.config.LOGGING_CONFIG)
     _prepare(demo)
+    from gis.jobs.store import recover_dead
+
     interrupted = recover_dead()  # jobs whose server process died: failed, not running
     if interrupted:
         log.warning("%d unfinished job(s) of stopped servers marked interrupted", interrupted)

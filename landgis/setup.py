@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from gis import cluster
@@ -17,7 +16,11 @@ from gis.settings import Settings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(settings: Settings, database: str | None = None) -> Config:
+def alembic_config(settings: Settings, database: str | None = None) -> Any:
+    """Alembic's configuration for this project (alembic is imported here, not at start-up:
+    a command whose database is current never needs it)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     url = settings.admin_url(database)  # migrations run as the cluster's superuser
@@ -37,6 +40,8 @@ def start_database(settings: Settings, database: str | None = None, fresh: bool 
 def migrate(settings: Settings, database: str | None = None) -> None:
     """Apply every migration of every domain (all heads); never drops data. On the local
     cluster the app's own role then owns the project's tables (it is not a superuser)."""
+    from alembic import command
+
     command.upgrade(alembic_config(settings, database), "heads")
     cluster.grant_app(settings, database)
 

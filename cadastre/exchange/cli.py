@@ -9,15 +9,13 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from cadastre.exchange.exporter import export_parcels
-from cadastre.exchange.importer import ImportOptions, import_parcels
 from gis import collections
 from gis.db import session_factory
 from gis.errors import LandgisError
-from gis.exchange.formats import writable_format
-from gis.exchange.layers import export_collection
-from gis.exchange.read import parse_crs
 from gis.settings import get_settings
+
+# The readers and writers (geopandas, pyogrio, ezdxf) are imported by the commands that
+# use them, so that every other ``landgis cadastre`` command starts without them.
 
 
 def _progress() -> Progress:
@@ -49,6 +47,9 @@ def import_command(
     ),
 ) -> None:
     """Validate and import parcels into the register in one transaction (all or nothing)."""
+    from cadastre.exchange.importer import ImportOptions, import_parcels
+    from gis.exchange.read import parse_crs
+
     try:
         options = ImportOptions(
             parse_crs(crs),
@@ -101,6 +102,11 @@ def export_command(
     ),
 ) -> None:
     """Export the current parcels of the register (or any feature collection with --layer)."""
+    from cadastre.exchange.exporter import export_parcels
+    from gis.exchange.formats import writable_format
+    from gis.exchange.layers import export_collection
+    from gis.exchange.read import parse_crs
+
     try:
         writable_format(fmt)
         srid = parse_crs(crs) or 4490
