@@ -41,13 +41,21 @@ def _user(session: Session, name: str, role: str) -> Principal:
 
 
 def _free_parcels(session: Session, wanted: int) -> list[tuple[str, str]]:
-    """Compliant construction parcels not offered by any listing yet."""
+    """Compliant state-owned construction parcels not offered by any listing yet.
+
+    Only land the state may sell at a public land auction: state ownership with a
+    construction-land use right (宗地特征码 ``GB``), and no rural homestead (0702, which
+    is collective land and never goes to auction). Uses alternate between commerce (05),
+    industry (06) and housing (07), so the demo shows each kind of sale."""
     rows = session.execute(
         text(
             "SELECT unit_code, land_use, ST_AsBinary(geom) FROM parcel p "
             "WHERE end_lifespan IS NULL AND left(land_use, 2) IN ('05', '06', '07') "
+            "AND substr(unit_code, 13, 2) = 'GB' AND land_use <> '0702' "
             "AND NOT EXISTS (SELECT 1 FROM trading_listing_parcel t "
-            "WHERE t.unit_code = p.unit_code) ORDER BY id LIMIT 400"
+            "WHERE t.unit_code = p.unit_code) "
+            "ORDER BY row_number() OVER (PARTITION BY left(land_use, 2) ORDER BY id), "
+            "left(land_use, 2) LIMIT 400"
         )
     ).all()
     found: list[tuple[str, str]] = []

@@ -18,6 +18,14 @@ from trading.demo import load_demo_listings
 def test_demo_listings_cover_every_phase(client, db) -> None:  # type: ignore[no-untyped-def]
     codes = load_demo_listings(db)
     assert len(codes) == 4
+    offered = db.execute(  # only state land with a construction right; no homestead (0702)
+        text(
+            "SELECT p.unit_code, p.land_use FROM trading_listing_parcel t "
+            "JOIN parcel p ON p.unit_code = t.unit_code AND p.end_lifespan IS NULL"
+        )
+    ).all()
+    assert offered and all(c[12:14] == "GB" and use != "0702" for c, use in offered)
+    assert len({use[:2] for _, use in offered}) >= 2  # more than one kind of land is sold
     listed = {x["code"]: x for x in client.get("/api/v1/trading/listings").json()}
     phases = {listed[c]["phase"]["code"] for c in codes}
     assert phases == {"upcoming", "open", "result_published"}
