@@ -29,7 +29,7 @@ from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session, transaction
-from gis.errors import InvalidInput, PayloadTooLarge
+from gis.errors import InvalidInput
 from gis.limits import bad_json_text, bad_text, check_text
 from gis.settings import get_settings
 from gis.uploads import Received, receive
@@ -162,12 +162,21 @@ async def attach_document(
     session: Session = Depends(get_session),
     who: Principal = Depends(officer),
 ) -> dict[str, Any]:
-    """Add a document (scanned contract, court order, ...) to an open case."""
-    ((_, data),) = await _read_uploads([file])
-    with transaction(session):
-        doc_id = svc.attach_document(
-            session, public_number, kind=kind, title=title, data=data, actor=who.username
-        )
+    """Add a document (scanned contract, court order, ...) to an open case; the file is
+    streamed to a temporary file (never wholly into memory), up to upload_max_bytes."""
+    limit = get_settings().upload_max_bytes
+    async with receive(
+        [file], max_files=1, file_bytes=limit, request_bytes=limit, field="file"
+    ) as docs:
+        with transaction(session):
+            doc_id = svc.attach_document(
+                session,
+                public_number,
+                kind=kind,
+                title=title,
+                path=docs[0].path,
+                actor=who.username,
+            )
     return {"public_number": public_number, "document_id": doc_id}
 
 
@@ -288,19 +297,6 @@ def _parse_holders(raw: str | None) -> list[dict[str, Any]] | None:
     if not isinstance(value, list) or not all(isinstance(h, dict) for h in value):
         raise InvalidInput("holders must be a JSON list of objects", field="holders")
     return value
-
-
-async def _read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
-    if len(files) > MAX_ONLINE_FILES:
-        raise InvalidInput(f"at most {MAX_ONLINE_FILES} documents", field="files")
-    limit = get_settings().upload_max_bytes
-    out = []
-    for f in files:
-        data = await f.read(limit + 1)
-        if len(data) > limit:
-            raise PayloadTooLarge(f"{f.filename} is over {limit} bytes", field="files")
-        out.append(((f.filename or "document")[:300], data))
-    return out
 
 
 @router.get("/cases/{public_number}/documents/{source_id}", dependencies=[Depends(registrar)])

@@ -8,6 +8,7 @@ a case runs in a savepoint, so the register changes all together or not at all.
 from __future__ import annotations
 
 from datetime import datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -199,9 +200,17 @@ def amend_holders(
 
 
 def attach_document(
-    session: Session, public_number: str, *, kind: str, title: str, data: bytes, actor: str
+    session: Session,
+    public_number: str,
+    *,
+    kind: str,
+    title: str,
+    actor: str,
+    data: bytes | None = None,
+    path: Path | None = None,
 ) -> int:
-    """Keep a document for an open case (before entry); journal its SHA-256. Returns its id."""
+    """Keep a document (its bytes, or an uploaded file streamed to ``path``) for an open
+    case before entry; journal its SHA-256. Returns its id."""
     case = repo.case_for_update(session, public_number)
     if case is None:
         raise CaseNotFound(f"no case has number {public_number}", field="public_number")
@@ -209,15 +218,21 @@ def attach_document(
         raise Conflict(f"a {case.status} case takes no more documents", field="public_number")
     if kind not in SOURCE_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(SOURCE_KINDS)}", field="kind")
-    if not title.strip() or not data:
+    empty = not data if path is None else path.stat().st_size == 0
+    if not title.strip() or empty:
         raise InvalidInput(
-            "a document needs a title and content", field="title" if data else "file"
+            "a document needs a title and content", field="file" if empty else "title"
         )
-    source = add_upload(session, kind, title.strip()[:300], data, case.id)
+    name = title.strip()[:300]
+    if path is not None:
+        source = add_source(session, {"kind": kind, "title": name, "path": path}, case.id)
+    else:
+        assert data is not None
+        source = add_upload(session, kind, name, data, case.id)
     journal.append(
         session,
         "document_attached",
-        {"kind": kind, "sha256": source.sha256, "size_bytes": len(data), "by": actor},
+        {"kind": kind, "sha256": source.sha256, "size_bytes": source.size_bytes, "by": actor},
         public_number=public_number,
         unit_code=case.unit_code,
     )
