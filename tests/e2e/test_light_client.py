@@ -5,6 +5,7 @@ real server: it brings none of the server's packages, and empty results keep col
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -37,9 +38,13 @@ def test_light_client_in_its_own_venv(tmp_path: Path, live_server: str) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
+    source = tmp_path / "client"  # a copy: pip builds in the source folder
+    shutil.copytree(
+        REPO_ROOT / "client", source, ignore=shutil.ignore_patterns("build", "*.egg-info")
+    )
     started = time.monotonic()
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", str(REPO_ROOT / "client")],
+        [str(python), "-m", "pip", "install", "-q", str(source)],
         check=True,
         timeout=600,
         capture_output=True,
