@@ -157,7 +157,9 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
     log = open(server_log(settings), "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "landgis", "serve"],
-        env=server_env(settings, port),
+        # no listing closer here: tests that need one start their own server, and this one
+        # must not close their listings first (it did, now and then, in the two-worker test)
+        env=server_env(settings, port, LANDGIS_TRADING_CLOSE_INTERVAL_S="0"),
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO_ROOT,
