@@ -123,9 +123,7 @@ def user_add(
     from gis.auth.service import add_user
     from gis.db import session_factory
 
-    settings = get_settings()
-    setup.start_database(settings)
-    setup.migrate(settings)
+    setup.ensure_ready(get_settings())
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with session_factory()() as session:
@@ -139,9 +137,7 @@ def _change_user(name: str, change: str, *args: str) -> str:
     from gis.auth import accounts
     from gis.db import session_factory, transaction
 
-    settings = get_settings()
-    setup.start_database(settings)
-    setup.migrate(settings)
+    setup.ensure_ready(get_settings())  # one query when the database is up and current
     with session_factory()() as session, transaction(session):
         user = getattr(accounts, change)(session, accounts.find(session, name), *args)
         return f"user {user.username}: role {user.role}, {'active' if user.active else 'inactive'}"

@@ -66,7 +66,7 @@ def database_is_current(settings: Settings) -> bool:
 
 
 _REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.MULTILINE)
+_PARENTS = re.compile(r"^(?:down_revision|depends_on)\s*=\s*(.+)$", re.MULTILINE)
 
 
 def migration_heads() -> set[str]:
@@ -80,9 +80,9 @@ def migration_heads() -> set[str]:
         if found is None:
             continue
         revisions.add(found.group(1))
-        down = _DOWN.search(source)
-        if down is not None:
-            parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+        for found_parents in _PARENTS.finditer(source):
+            # alembic stores neither a revision's parent nor what it depends on as a head
+            parents.update(re.findall(r"[\"']([^\"']+)[\"']", found_parents.group(1)))
     return revisions - parents
 
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import io
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import segno
-from pypdf import PdfReader
 
 from cadastre.registry.certificate_page import map_frame, payload, view
 from cadastre.registry.pdf_canvas import Canvas, Colour, SubsetFont
+
+if TYPE_CHECKING:  # pypdf is read only when a PDF is checked, not on every import
+    from pypdf import PdfReader
 
 ATTACHMENT = "landgis-certificate.json"
 QR_PT = 185.0  # printed width of the payload's QR code (about 65 mm)
@@ -227,6 +229,8 @@ def printed_text(pdf: bytes) -> str:
 
 
 def _reader(pdf: bytes) -> PdfReader:
+    from pypdf import PdfReader
+
     if not pdf.startswith(b"%PDF-"):
         raise NotAPdf("not a PDF file")
     try:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from gis.db import session_factory
 from gis.errors import InvalidInput
-from gis.raster import changes, export, service
+from gis.raster import service
 from gis.raster.schemas import parse_bbox, parse_date
 
 app = typer.Typer(help="Rasters: import, list, change detection.", no_args_is_help=True)
@@ -116,6 +116,8 @@ def changes_command(
     export_to: Annotated[Path | None, typer.Option("--export", help=".gpkg or .csv")] = None,
 ) -> None:
     """Detect changed patches between two rasters and print the enforcement list."""
+    from gis.raster import changes  # geopandas and the overlay load only for this command
+
     req = changes.ChangeRequest(before, after, threshold, min_area, "cli")
     with session_factory()() as session:
         with _progress() as progress:
@@ -137,6 +139,8 @@ def patches_command(
     export_to: Annotated[Path | None, typer.Option("--export", help=".gpkg or .csv")] = None,
 ) -> None:
     """Print (and optionally export) the enforcement list."""
+    from gis.raster import changes
+
     with session_factory()() as session:
         collection = changes.list_patches(session, run, verdict, status, limit=1_000_000)
     _print_patches(collection)
@@ -162,6 +166,8 @@ def _print_patches(collection: dict) -> None:
 
 
 def _export(collection: dict, path: Path) -> None:
+    from gis.raster import export
+
     suffix = path.suffix.lower()
     if suffix == ".csv":
         path.write_text(export.to_csv(collection), encoding="utf-8-sig")
