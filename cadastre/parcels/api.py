@@ -16,7 +16,7 @@ from cadastre.unit_code import FIXTURE, OWNERSHIP, RIGHT_TYPE
 from gis.auth.deps import optional_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_session
+from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
 
@@ -237,6 +237,15 @@ def explain_unit_code(code: str, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/cadastre/quality")
-def quality_report(session: SessionDep, zone: str | None = None) -> dict[str, Any]:
-    """Overlaps, gaps inside street blocks, invalid geometries and slivers, with locations."""
+def quality_report(
+    session: SessionDep, zone: str | None = None, incremental: bool = False
+) -> dict[str, Any]:
+    """Overlaps, gaps inside street blocks, invalid geometries and slivers, with locations.
+    ``incremental=true`` reads the kept per-subzone state, checking again only what edits
+    touched since (:mod:`cadastre.parcels.quality_state`); else a full check."""
+    if incremental:
+        from cadastre.parcels import quality_state
+
+        with transaction(session):
+            return quality_state.report(session, zone).as_dict()
     return quality.run(session, zone).as_dict()

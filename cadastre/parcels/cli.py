@@ -22,6 +22,12 @@ def check(
     zone: str | None = typer.Option(None, "--zone", help="9-digit cadastral zone, e.g. 441900001"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON report here."),
     workers: int = typer.Option(2, "--workers", min=1, max=16, help="Database connections."),
+    since: bool = typer.Option(
+        False,
+        "--since",
+        help="Check again only what changed since the last check (kept per subzone), "
+        "then report from the kept state: a read when little changed.",
+    ),
 ) -> None:
     """Check overlaps, gaps inside street blocks, invalid geometries and slivers, and the
     register's consistency (shares per unit, rights on retired units, restrictions without
@@ -35,12 +41,18 @@ def check(
 
     with _bar() as bar:
         task = bar.add_task(f"checking {zone or 'the whole register'}", total=None)
-        report = quality.run_parallel(
-            get_engine(),
-            zone,
-            lambda done, total: bar.update(task, completed=done, total=total),
-            workers,
-        )
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        if since:
+            from cadastre.parcels import quality_state
+            from gis.db import session_factory, transaction
+
+            with session_factory()() as session, transaction(session):
+                report = quality_state.report(session, zone, step)
+        else:
+            report = quality.run_parallel(get_engine(), zone, step, workers)
     table = Table(title=f"quality of {zone or 'the register'}: {report.parcels} parcels")
     for col in ("check", "检查", "findings"):
         table.add_column(col)

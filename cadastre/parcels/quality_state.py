@@ -1,0 +1,149 @@
+"""The incremental quality check: each cadastral subzone's findings are kept in
+``quality_subzone`` and only the subzones an edit touched are checked again, so the
+bureau-wide report is a read (``landgis cadastre check --since``, ``GET
+/api/v1/cadastre/quality?incremental=true``).
+
+What an edit touched comes from the tile change log, as for the parcel overview
+(:mod:`cadastre.overview`): the subzones of every parcel (any version, so a retired one
+counts) whose box meets a logged box since the position the state reflects. An overlap
+needs two parcels whose boxes meet, so the subzone of the other parcel of a pair an edit
+made or unmade is checked again too. A whole-table change (a bulk load) or a log pruned
+past that position checks everything. The findings equal a full check's
+(:func:`cadastre.parcels.quality.run`); ``tests/cadastre/parcels/test_quality_state.py``
+proves it after random edits. Functions take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from cadastre.parcels import quality
+from cadastre.parcels.quality import COUNT_SQL, KINDS, Progress, Report
+
+STATE = "parcel_quality"
+CHECKED_PER_SUBZONE = ("overlap", "gap", "sliver")  # and "invalid", stored first
+
+
+def refresh(session: Session, progress: Progress | None = None) -> int:
+    """Check again the subzones touched since the state's log position (all of them the
+    first time or after a bulk load); returns how many were checked. One refresh runs at a
+    time: a second waits for the first and then finds little or nothing to do."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('landgis.parcel_quality'))"))
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    after = session.execute(
+        text("SELECT seq FROM overview_state WHERE name = :n"), {"n": STATE}
+    ).scalar()
+    upto = int(session.execute(text(_LATEST)).scalar_one())
+    whole = after is None or bool(
+        session.execute(text(_WHOLE_OR_PRUNED), {"a": after, "u": upto}).scalar_one()
+    )
+    if whole:
+        todo = list(session.execute(text(_ALL_SUBZONES)).scalars())
+        session.execute(text("DELETE FROM quality_subzone"))
+    else:
+        todo = list(session.execute(text(_TOUCHED), {"a": after, "u": upto}).scalars())
+    for sz in todo:  # first every touched subzone's invalid parcels: the others skip them
+        _store_invalid(session, sz)
+    bad = list(session.execute(text(_ALL_BAD)).scalars())
+    for i, sz in enumerate(todo, 1):
+        part = Report(None)
+        quality.check_subzone(session, sz, part, set(), bad)
+        session.execute(
+            text(_SAVE_FINDINGS),
+            {"sz": sz, "f": json.dumps({k: part.findings[k] for k in CHECKED_PER_SUBZONE})},
+        )
+        if progress:
+            progress(i, len(todo))
+    session.execute(text(_SAVE_STATE), {"n": STATE, "seq": upto})
+    return len(todo)
+
+
+def report(session: Session, zone: str | None = None, progress: Progress | None = None) -> Report:
+    """The quality report of a zone (or the whole register) from the kept state, after
+    checking again what changed since; the register's consistency is checked live."""
+    started = time.perf_counter()
+    codes = quality.subzones(session, zone)  # validates the zone code
+    refresh(session, progress)
+    out = Report(zone, subzones=len(codes))
+    out.parcels = int(session.execute(text(COUNT_SQL), {"zone": zone}).scalar_one())
+    parts = []
+    rows = session.execute(
+        text(_READ).bindparams(bindparam("codes", expanding=True)), {"codes": codes or [""]}
+    )
+    for findings in rows.scalars():
+        part = Report(zone)
+        for kind in KINDS:
+            part.findings[kind] = list(findings.get(kind, []))
+        parts.append(part)
+    quality._merge(out, parts)
+    quality._check_register(session, out)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def comparable(report_: Report) -> dict[str, Any]:
+    """The findings of a report in an order-free form (to compare two reports)."""
+    return {
+        kind: sorted(json.dumps(f, sort_keys=True) for f in items)
+        for kind, items in report_.findings.items()
+    }
+
+
+def _store_invalid(session: Session, sz: str) -> None:
+    rows = session.execute(text(_INVALID_IN), {"sz": sz}).all()
+    findings = [
+        {"unit_codes": [r.unit_code], "reason": r.reason, "location": quality._xy(r.x, r.y)}
+        for r in rows
+    ]
+    session.execute(
+        text(_SAVE_INVALID),
+        {"sz": sz, "ids": [r.id for r in rows], "f": json.dumps({"invalid": findings})},
+    )
+
+
+_ALL_SUBZONES = "SELECT code FROM cadastral_subzone ORDER BY code"
+_LATEST = (
+    "SELECT coalesce((SELECT seq FROM tile_change WHERE table_name = 'parcel' "
+    "ORDER BY seq DESC LIMIT 1), 0)"
+)
+_WHOLE_OR_PRUNED = """
+SELECT EXISTS (SELECT 1 FROM tile_change WHERE table_name = 'parcel'
+               AND seq > :a AND seq <= :u AND west IS NULL)
+    OR EXISTS (SELECT 1 FROM tile_change_pruned WHERE table_name = 'parcel' AND upto > :a)
+"""
+# the subzones of any version of a parcel in a logged box, and those never checked
+_TOUCHED = """
+SELECT DISTINCT p.subzone_code FROM tile_change c
+JOIN parcel p ON p.geom && ST_MakeEnvelope(c.west, c.south, c.east, c.north, 4490)
+WHERE c.table_name = 'parcel' AND c.seq > :a AND c.seq <= :u
+UNION
+SELECT s.code FROM cadastral_subzone s
+WHERE NOT EXISTS (SELECT 1 FROM quality_subzone q WHERE q.subzone_code = s.code)
+ORDER BY 1
+"""
+_INVALID_IN = """
+SELECT p.id, p.unit_code, d.reason, ST_X(d.location) AS x, ST_Y(d.location) AS y
+FROM parcel p CROSS JOIN LATERAL ST_IsValidDetail(p.geom) d
+WHERE p.end_lifespan IS NULL AND p.subzone_code = :sz AND NOT ST_IsValid(p.geom)
+ORDER BY p.unit_code
+"""
+_SAVE_INVALID = """
+INSERT INTO quality_subzone (subzone_code, invalid_ids, findings, checked_at)
+VALUES (:sz, :ids, CAST(:f AS jsonb), now())
+ON CONFLICT (subzone_code) DO UPDATE
+SET invalid_ids = excluded.invalid_ids, findings = excluded.findings, checked_at = now()
+"""
+_ALL_BAD = "SELECT unnest(invalid_ids) FROM quality_subzone"
+_SAVE_FINDINGS = """
+UPDATE quality_subzone SET findings = findings || CAST(:f AS jsonb) WHERE subzone_code = :sz
+"""
+_SAVE_STATE = (
+    "INSERT INTO overview_state (name, seq) VALUES (:n, :seq) "
+    "ON CONFLICT (name) DO UPDATE SET seq = excluded.seq"
+)
+_READ = "SELECT findings FROM quality_subzone WHERE subzone_code IN :codes ORDER BY subzone_code"

@@ -1,0 +1,110 @@
+"""The incremental quality state equals a full check after random edits, and re-checks
+only the subzones the edits touched (:mod:`cadastre.parcels.quality_state`)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from cadastre.cli import app as cadastre_cli
+from cadastre.parcels import quality, quality_state
+from tests.cadastre.parcels.test_quality import COPY_SQL
+
+PICK_SQL = """
+SELECT unit_code FROM parcel
+WHERE end_lifespan IS NULL AND GeometryType(geom) = 'MULTIPOLYGON' AND ST_NumGeometries(geom) = 1
+ORDER BY md5(unit_code || :salt) LIMIT 1
+"""
+EDITS = {
+    # an overlap with a new parcel: a copy shifted by about 3 m
+    "copy": COPY_SQL.format(geom="ST_Translate(geom, 0.00003, 0)"),
+    # an overlap (and a gap) by moving a parcel by about 2 m
+    "move": "UPDATE parcel SET geom = ST_Translate(geom, 0.00002, 0.00001) "
+    "WHERE unit_code = :c AND end_lifespan IS NULL",
+    # a gap in the block
+    "retire": "UPDATE parcel SET end_lifespan = now() "
+    "WHERE unit_code = :c AND end_lifespan IS NULL",
+    # an invalid bow-tie where the parcel was
+    "bowtie": "UPDATE parcel SET geom = ST_Multi(ST_SetSRID(ST_MakePolygon(ST_MakeLine(ARRAY["
+    "ST_Translate(ref_point, -1e-4, -1e-4), ST_Translate(ref_point, 1e-4, 1e-4), "
+    "ST_Translate(ref_point, 1e-4, -1e-4), ST_Translate(ref_point, -1e-4, 1e-4), "
+    "ST_Translate(ref_point, -1e-4, -1e-4)])), 4490)) "
+    "WHERE unit_code = :c AND end_lifespan IS NULL",
+    # a sliver
+    "thin": "UPDATE parcel SET geom = ST_Multi(ST_MakeEnvelope(ST_X(ref_point), ST_Y(ref_point), "
+    "ST_X(ref_point) + 0.0003, ST_Y(ref_point) + 0.000003, 4490)) "
+    "WHERE unit_code = :c AND end_lifespan IS NULL",
+    # a parcel removed outright (a mistaken import undone)
+    "delete": "DELETE FROM parcel WHERE unit_code = :c AND end_lifespan IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM parcel_lineage l JOIN parcel p ON p.id IN (l.parent_id, "
+    "l.child_id) WHERE p.unit_code = :c)",
+}
+
+
+def _random_edit(db: Session, rng: random.Random) -> str:
+    """One random defect-making edit (a parcel the register refers to is not deleted:
+    its foreign keys refuse, and another kind of edit is made instead)."""
+    while True:
+        kind = rng.choice(sorted(EDITS))
+        code = db.execute(text(PICK_SQL), {"salt": str(rng.random())}).scalar_one()
+        try:
+            with db.begin_nested():
+                db.execute(text(EDITS[kind]), {"c": code})
+        except IntegrityError:
+            continue
+        return kind
+
+
+def _forget_state(db: Session) -> int:
+    """Start from no kept state (another test may have committed one); the subzone count."""
+    db.execute(text("DELETE FROM overview_state WHERE name = :n"), {"n": quality_state.STATE})
+    return int(db.execute(text("SELECT count(*) FROM cadastral_subzone")).scalar_one())
+
+
+def test_incremental_state_equals_a_full_check_after_random_edits(db: Session) -> None:
+    subzones = _forget_state(db)
+    assert quality_state.refresh(db) == subzones  # the first pass checks everything
+    assert quality_state.refresh(db) == 0  # nothing changed since
+    rng = random.Random(20261202)
+    kinds: set[str] = set()
+    for _ in range(6):
+        kinds.update(_random_edit(db, rng) for _ in range(rng.randint(1, 3)))
+        touched = quality_state.refresh(db)
+        assert 0 < touched < subzones  # only what the edits reached was checked again
+        kept = quality_state.report(db)
+        full = quality.run(db)
+        assert quality_state.comparable(kept) == quality_state.comparable(full)
+        assert kept.parcels == full.parcels
+    assert len(kinds) >= 4, kinds
+    assert sum(len(v) for v in full.findings.values()) > 0
+
+
+def test_a_bulk_change_checks_everything_again(db: Session) -> None:
+    subzones = _forget_state(db)
+    quality_state.refresh(db)
+    db.execute(text("INSERT INTO tile_change (table_name) VALUES ('parcel')"))  # as a bulk load
+    assert quality_state.refresh(db) == subzones
+
+
+def test_cli_and_api_read_the_kept_state(client: TestClient, db: Session, tmp_path: Path) -> None:
+    zone = db.execute(text("SELECT min(zone_code) FROM cadastral_subzone")).scalar_one()
+    # the CLI first: it commits the state through its own connection, which must not wait
+    # for this test's transaction (an API refresh holds the state's lock until rollback)
+    out = tmp_path / "q.json"
+    result = CliRunner().invoke(cadastre_cli, ["check", "--since", "--zone", zone, "-o", str(out)])
+    assert result.exit_code in (0, 2), result.output
+    assert json.loads(out.read_text())["zone"] == zone
+    _random_edit(db, random.Random(7))
+    full = client.get("/api/v1/cadastre/quality", params={"zone": zone}).json()
+    kept = client.get("/api/v1/cadastre/quality", params={"zone": zone, "incremental": True})
+    assert kept.status_code == 200
+    assert kept.json()["counts"] == full["counts"]
+    bad = client.get("/api/v1/cadastre/quality", params={"zone": "12", "incremental": True})
+    assert bad.status_code == 422 and "zone" in bad.text
