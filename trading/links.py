@@ -36,12 +36,14 @@ def open_registration(
     holder: dict[str, Any],
     source: dict[str, Any],
     submitted_by: str,
+    right_terms: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """Open the buyer's registration case of ``unit_code`` in the cadastre; never commits.
 
     A unit with no registered right gets a first registration (首次登记); one whose
     right is registered already (e.g. land taken back and re-offered) gets a transfer
-    (转移登记). Returns the unit code, the case type and the case's public number.
+    (转移登记). ``right_terms`` (the contract's 出让 and its term) are printed on the
+    certificate. Returns the unit code, the case type and the case's public number.
     """
     for case_type in ("first_registration", "transfer"):
         try:
@@ -53,6 +55,7 @@ def open_registration(
                     holders=[holder],
                     source={"kind": "contract", **source},
                     submitted_by=submitted_by,
+                    right_terms=right_terms,
                 )
             return {"unit_code": unit_code, "case_type": case_type, "case_number": number}
         except AlreadyRegistered:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -109,8 +109,24 @@ def make_contract(
         "title": f"国有建设用地使用权出让合同 {contract.contract_no} ({listing.code})",
         "sha256": digest,
     }
+    signed = clock.local_date(now)
+    right_terms = {  # 出让: the use right's term runs from the contract's signature
+        "nature": "grant",
+        "term_start": signed.isoformat(),
+        "term_end": years_after(signed, listing.term_years).isoformat(),
+    }
     contract.cadastre_cases = [
-        links.open_registration(session, p.unit_code, holder, source, actor.username)
+        links.open_registration(
+            session, p.unit_code, holder, source, actor.username, right_terms=right_terms
+        )
         for p in repository.listing_parcels(session, listing.id)
     ]
     return contract
+
+
+def years_after(day: date, years: int) -> date:
+    """``day`` moved ``years`` years on (29 February becomes 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

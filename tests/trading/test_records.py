@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cadastre import handoff
 from tests.trading.conftest import Person, act, published, registered, terms
 from tests.trading.test_listings import count, problem
-from trading import bidding, service
+from trading import bidding, clock, service
 from trading.models import Contract, Listing, Registration, TransactionRecord
+from trading.records import years_after
 
 URL = "/api/v1/trading/listings"
 
@@ -62,6 +64,16 @@ def test_result_makes_record_contract_and_registration_case(
     assert case["unit_code"] == free_parcels[16][0]
     status = handoff.case_status(db, case["case_number"])
     assert status["status"] == "submitted"
+    stated = db.execute(
+        text("SELECT payload -> 'right_terms' FROM reg_case WHERE public_number = :n"),
+        {"n": case["case_number"]},
+    ).scalar_one()
+    signed = clock.local_date(contract.signed_at)
+    assert stated == {
+        "nature": "grant",
+        "term_start": signed.isoformat(),
+        "term_end": years_after(signed, listing.term_years).isoformat(),
+    }
     deposits = {
         r.user_id: r.deposit_status for r in db.query(Registration).filter_by(listing_id=listing.id)
     }
@@ -118,3 +130,9 @@ def test_history_and_statistics_with_filters(client, db, person, free_parcels) -
     page = client.get("/maps/trading/statistics")
     assert page.status_code == 200 and "<svg" in page.text and "rect" in page.text
     assert "http://" not in page.text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_years_after_keeps_the_day_or_ends_february() -> None:
+    assert years_after(date(2026, 12, 3), 70) == date(2096, 12, 3)
+    assert years_after(date(2028, 2, 29), 50) == date(2078, 2, 28)
+    assert years_after(date(2028, 2, 29), 40) == date(2068, 2, 29)
