@@ -82,8 +82,8 @@ FREE_PARCELS_SQL = text(
     "WHERE p.end_lifespan IS NULL AND left(p.land_use, 2) IN ('05', '06', '07') "
     "AND substr(p.unit_code, 13, 2) = 'GB' AND p.land_use <> '0702' "
     "AND NOT EXISTS (SELECT 1 FROM trading_listing_parcel t WHERE t.unit_code = p.unit_code) "
-    "ORDER BY row_number() OVER (PARTITION BY left(p.land_use, 2) ORDER BY p.id), "
-    "left(p.land_use, 2) LIMIT 400"
+    "ORDER BY row_number() OVER (PARTITION BY z.code, left(p.land_use, 2) ORDER BY p.id), "
+    "z.code, left(p.land_use, 2) LIMIT 400"
 )
 
 
@@ -93,7 +93,8 @@ def _free_parcels(session: Session, wanted: int) -> list[Parcel]:
     Only land the state may sell at a public land auction: state ownership with a
     construction-land use right (宗地特征码 ``GB``), and no rural homestead (0702, which
     is collective land and never goes to auction). Uses alternate between commerce (05),
-    industry (06) and housing (07), so the demo shows each kind of sale."""
+    industry (06) and housing (07), and towns take turns, so the demo shows each kind of
+    sale all over the district."""
     found: list[Parcel] = []
     for code, use, area, geom, zone, road in session.execute(FREE_PARCELS_SQL):
         if compliance.check(session, wkb.loads(bytes(geom)), use).verdict == "compliant":
