@@ -1,87 +1,103 @@
-"""Small SVG bar charts drawn here (no chart library, nothing from a CDN)."""
+"""Geometry of the statistics page's SVG charts (drawn by ``templates/charts.html``; no
+chart library, nothing from a CDN). Made to read well with little data: bars keep a
+modest width whatever their number, every bar carries its value as text, empty periods
+stay on the axis (a zero is shown, not skipped), and no data says so in words.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 from gis.web.maps import land_use_colour
+from trading.stats import Group
 
-WIDTH, HEIGHT, PAD = 720, 260, 40
+WIDTH = 680
+LABEL_W, ROW, PAD = 150, 30, 24
+COL_H, COL_MAX_W = 180, 46
+METHOD_COLOURS = {"listing": "#2b83ba", "auction": "#d7191c", "tender": "#fdae61"}
+WAN = Decimal(10000)
 
 
-def bars(
-    title: str, labels: list[str], values: list[Decimal], colours: list[str], unit: str
-) -> str:
-    """A vertical bar chart as an <svg> element; each bar has a <title> with its value."""
-    if not values:
-        return f"<h2>{escape(title)}</h2><p>暂无数据 no data</p>"
-    top = max(values) or Decimal(1)
-    step = (WIDTH - 2 * PAD) / len(values)
-    parts = [
-        f'<svg class="chart" width="{WIDTH}" height="{HEIGHT + 40}" role="img" '
-        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f'<line x1="{PAD}" y1="{HEIGHT}" x2="{WIDTH - PAD}" y2="{HEIGHT}" stroke="#333"/>',
+@dataclass(frozen=True)
+class Bar:
+    """One bar in SVG user units: ``x``/``y`` its top left corner, ``w``/``h`` its size."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    label: str
+    value: str
+    note: str
+    colour: str
+
+
+def _wan(total: Decimal) -> str:
+    return f"{(total / WAN).quantize(Decimal('0.01')):,.2f}"
+
+
+def hbars(title: str, groups: list[Group], colours: list[str]) -> dict[str, Any]:
+    """Horizontal bars of total price (万元), one row per group, labelled left, valued right."""
+    top = max((g.total for g in groups), default=Decimal(0)) or Decimal(1)
+    span = WIDTH - LABEL_W - 170
+    bars = [
+        Bar(
+            LABEL_W,
+            PAD + i * ROW,
+            float(g.total / top) * span if g.total else 0.0,
+            ROW * 0.62,
+            g.label,
+            f"{_wan(g.total)} 万元",
+            f"{g.count} 宗 sales",
+            colour,
+        )
+        for i, (g, colour) in enumerate(zip(groups, colours, strict=True))
     ]
-    for i, (label, value, colour) in enumerate(zip(labels, values, colours, strict=True)):
-        h = float(value / top) * (HEIGHT - PAD)
-        x = PAD + i * step + step * 0.1
-        parts.append(
-            f'<rect class="bar" x="{x:.1f}" y="{HEIGHT - h:.1f}" width="{step * 0.8:.1f}" '
-            f'height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {value} {escape(unit)}'
-            "</title></rect>"
-        )
-        parts.append(
-            f'<text x="{x + step * 0.4:.1f}" y="{HEIGHT + 16}" font-size="11" '
-            f'text-anchor="middle">{escape(label)}</text>'
-        )
-    parts.append(f'<text x="{PAD}" y="14" font-size="12">max {top} {escape(unit)}</text></svg>')
-    return f"<h2>{escape(title)}</h2>" + "".join(parts)
+    height = PAD * 2 + ROW * len(bars)
+    return {"kind": "hbar", "title": title, "width": WIDTH, "height": height, "bars": bars}
 
 
-def monthly_chart(rows: list[dict[str, Any]]) -> str:
-    """Number of sales per month (all classes)."""
-    by_month: dict[str, Decimal] = defaultdict(Decimal)
-    for r in rows:
-        by_month[r["month"]] += r["count"]
-    months = sorted(by_month)
-    return bars(
-        "每月成交宗数 sales per month",
-        months,
-        [by_month[m] for m in months],
-        ["#2b83ba"] * len(months),
-        "sales",
-    )
+def columns(title: str, groups: list[Group], colour: str) -> dict[str, Any]:
+    """Vertical columns of sales count per period; the total (万元) is written above."""
+    top = max((g.count for g in groups), default=0) or 1
+    step = (WIDTH - 2 * PAD) / max(1, len(groups))
+    width = min(COL_MAX_W, step * 0.7)
+    bars = []
+    for i, g in enumerate(groups):
+        h = COL_H * g.count / top
+        x = PAD + i * step + (step - width) / 2
+        bars.append(Bar(x, PAD + COL_H - h, width, h, g.label, f"{g.count}", _wan(g.total), colour))
+    return {
+        "kind": "column",
+        "title": title,
+        "width": WIDTH,
+        "height": COL_H + PAD * 2 + 30,
+        "base": PAD + COL_H,
+        "bars": bars,
+    }
 
 
-def class_chart(rows: list[dict[str, Any]]) -> str:
-    """Total price per first-level land-use class, in 10,000 yuan (万元)."""
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    names: dict[str, str] = {}
-    for r in rows:
-        totals[r["land_class"]] += Decimal(r["total_price"])
-        names[r["land_class"]] = f"{r['land_class']} {r['land_class_zh']}"
-    classes = sorted(totals)
-    return bars(
-        "按用途成交总价 total price by land use (万元)",
-        [names[c] for c in classes],
-        [(totals[c] / 10000).quantize(Decimal("0.01")) for c in classes],
-        [land_use_colour(c) for c in classes],
-        "万元",
-    )
-
-
-def table(rows: list[dict[str, Any]]) -> str:
-    head = (
-        "<tr><th>月份 month</th><th>用途 class</th><th>宗数 count</th><th>面积 area m²</th>"
-        "<th>总价 total ¥</th><th>单价中位数 median ¥/m²</th></tr>"
-    )
-    body = "".join(
-        f"<tr><td>{r['month']}</td><td>{r['land_class']} {escape(r['land_class_zh'])} "
-        f"{escape(r['land_class_en'])}</td><td>{r['count']}</td><td>{r['area_m2']}</td>"
-        f"<td>{r['total_price']}</td><td>{r['median_price_per_m2']}</td></tr>"
-        for r in rows
-    )
-    return f'<h2>明细 details</h2><table class="stats">{head}{body}</table>'
+def summary_charts(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The four charts of the statistics page: by quarter, year, use and method."""
+    uses = summary["by_use"]
+    methods = summary["by_method"]
+    return [
+        columns(
+            "每季度成交宗数 sales per quarter (宗 count; 万元 total)",
+            summary["by_quarter"],
+            "#2b83ba",
+        ),
+        hbars(
+            "按年度成交总价 total by year",
+            summary["by_year"],
+            ["#4d9221"] * len(summary["by_year"]),
+        ),
+        hbars("按用途成交总价 total by land use", uses, [land_use_colour(g.key) for g in uses]),
+        hbars(
+            "按出让方式成交总价 total by method",
+            methods,
+            [METHOD_COLOURS.get(g.key, "#777") for g in methods],
+        ),
+    ]

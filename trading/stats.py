@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,7 @@ from gis import landuse
 from gis.errors import InvalidInput
 from trading import repository
 from trading.money import fmt
+from trading.rules import METHODS
 
 CENT = Decimal("0.01")
 
@@ -103,3 +105,76 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
         writer.writeheader()
         writer.writerows(rows)
     return "\ufeff" + buf.getvalue()
+
+
+@dataclass(frozen=True)
+class Group:
+    """Sales of one year, quarter, use or method: count, land area (m²), total (yuan)."""
+
+    key: str
+    label: str
+    count: int
+    area_m2: Decimal
+    total: Decimal
+
+    @property
+    def price_per_m2(self) -> Decimal | None:
+        return (self.total / self.area_m2).quantize(CENT) if self.area_m2 else None
+
+
+def _groups(
+    sales: list[Any], key: Callable[[Any], str], keys: list[str], label: Callable[[str], str]
+) -> list[Group]:
+    """One group per key of ``keys`` (in that order, empty ones too) and any other key met."""
+    found: dict[str, list[Any]] = {k: [] for k in keys}
+    for sale in sales:
+        found.setdefault(key(sale), []).append(sale)
+    return [
+        Group(
+            k,
+            label(k),
+            len(rows),
+            sum((Decimal(r.area_m2) for r in rows), Decimal(0)),
+            sum((Decimal(r.price) for r in rows), Decimal(0)),
+        )
+        for k, rows in found.items()
+    ]
+
+
+def _quarter(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def _quarters(first: date, last: date) -> list[str]:
+    """Every quarter from ``first``'s to ``last``'s, as "2025Q3"."""
+    out, (year, q) = [], (first.year, (first.month - 1) // 3)
+    while (year, q) <= (last.year, (last.month - 1) // 3):
+        out.append(f"{year}Q{q + 1}")
+        year, q = (year + 1, 0) if q == 3 else (year, q + 1)
+    return out
+
+
+def summary(session: Session, filters: Filters, today: date) -> dict[str, Any]:
+    """Published sales by year, quarter (at least the last eight, empty ones included, so a
+    few sales still read as a time line), first-level use and method."""
+    sales = repository.records(session, filters.params(), 100_000, 0)
+    first = min([s.deal_date for s in sales] + [date(today.year - 2, today.month, 1)])
+    years = [str(y) for y in range(first.year, today.year + 1)]
+    uses = sorted({s.land_use[:2] for s in sales})
+    return {
+        "count": len(sales),
+        "total": sum((Decimal(s.price) for s in sales), Decimal(0)),
+        "area_m2": sum((Decimal(s.area_m2) for s in sales), Decimal(0)),
+        "first": min((s.deal_date for s in sales), default=None),
+        "last": max((s.deal_date for s in sales), default=None),
+        "by_year": _groups(sales, lambda s: str(s.deal_date.year), years, lambda k: f"{k}年"),
+        "by_quarter": _groups(
+            sales, lambda s: _quarter(s.deal_date), _quarters(first, today), lambda k: k
+        ),
+        "by_use": _groups(
+            sales, lambda s: s.land_use[:2], uses, lambda k: f"{k} {landuse.names(k)[0]}"
+        ),
+        "by_method": _groups(
+            sales, lambda s: s.method, list(METHODS), lambda k: f"{METHODS[k][0]} {METHODS[k][1]}"
+        ),
+    }

@@ -12,12 +12,12 @@ from gis.auth.service import add_user
 from tests.trading.conftest import terms
 from trading import clock
 from trading.cli import app
-from trading.demo import load_demo_listings
+from trading.demo import demo_sales, load_demo_listings
 
 
 def test_demo_listings_cover_every_phase(client, db) -> None:  # type: ignore[no-untyped-def]
     codes = load_demo_listings(db)
-    assert len(codes) == 4
+    assert 15 <= len(codes) <= 30
     offered = db.execute(  # only state land with a construction right; no homestead (0702)
         text(
             "SELECT p.unit_code, p.land_use FROM trading_listing_parcel t "
@@ -25,12 +25,22 @@ def test_demo_listings_cover_every_phase(client, db) -> None:  # type: ignore[no
         )
     ).all()
     assert offered and all(c[12:14] == "GB" and use != "0702" for c, use in offered)
-    assert len({use[:2] for _, use in offered}) >= 2  # more than one kind of land is sold
+    assert {use[:2] for _, use in offered} == {"05", "06", "07"}  # 商服, 工业, 住宅
     listed = {x["code"]: x for x in client.get("/api/v1/trading/listings").json()}
     phases = {listed[c]["phase"]["code"] for c in codes}
-    assert phases == {"upcoming", "open", "result_published"}
+    assert phases == {"upcoming", "open", "awaiting_close", "onsite", "closed", "result_published"}
     assert client.get("/maps/auctions").status_code == 200
-    assert len(client.get("/api/v1/trading/records").json()) >= 1
+    sales = demo_sales(db)
+    years = {s.deal_date.year for s in sales}
+    assert len(sales) >= 8 and len(years) >= 2  # statistics over two years
+    assert (clock.local_date(clock.now()) - sales[0].deal_date).days >= 365  # for monitoring
+    assert all(s.unit_codes for s in sales)
+    records = client.get("/api/v1/trading/records", params={"limit": 100}).json()
+    assert {r["listing_code"] for r in records} >= {s.code for s in sales}
+    closed = [c for c in codes if listed[c]["phase"]["code"] in ("closed", "result_published")]
+    for code in closed:  # a bid history on the closed ones (but the no-sale without bids)
+        bids = client.get(f"/api/v1/trading/listings/{listed[code]['id']}/bids").json()
+        assert bids or listed[code]["outcome"]["code"] == "no_sale", code
 
 
 def test_cli_drafts_publishes_lists_and_closes(engine: Engine, free_parcels) -> None:  # type: ignore[no-untyped-def]

@@ -71,7 +71,7 @@ def _secret_free(text: str) -> None:
 
 def test_auction_map_shows_listings_offline_with_popups(live_server, browser, market) -> None:  # type: ignore[no-untyped-def]
     _bid(live_server, market, 0, Decimal("1000000.00"))
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page = browser.new_page(viewport={"width": 1400, "height": 800})
     hosts, bodies = _watch(page)
     page.goto(live_server + "/maps/auctions")
     page.wait_for_selector(".leaflet-container")
@@ -85,7 +85,7 @@ def test_auction_map_shows_listings_offline_with_popups(live_server, browser, ma
     popup = page.wait_for_selector(".leaflet-popup-content")
     assert popup is not None
     text = popup.inner_text()
-    assert "起始价" in text and "1000000.00" in text and "当前价" in text and "截止" in text
+    assert "起始价" in text and "100.00 万元" in text and "当前价" in text and "截止" in text
     assert "竞价中" in text
     _secret_free(page.content())
     for body in bodies:
@@ -109,7 +109,7 @@ def test_listing_page_updates_price_without_reload(live_server, browser, market)
     _bid(live_server, market, 1, current)
     page.wait_for_function(
         "expected => document.getElementById('current-price').textContent === expected",
-        arg=str(current.quantize(Decimal("0.01"))),
+        arg=f"{current / 10000:,.2f} 万元",
     )
     assert page.inner_text("#current-price") != before
     assert page.evaluate("window.__sameDocument") is True  # no reload happened

@@ -39,14 +39,16 @@ def test_result_makes_record_contract_and_registration_case(
     listing, registrar, winner = sold_listing(db, person, free_parcels[16])
     before = client.get(f"{URL}/{listing.id}").json()
     page = client.get(f"/maps/auctions/{listing.id}").text
-    assert "1250000.00" in page and "1050000" not in page and "有限公司" not in page
+    assert "125.00 万元" in page and "105.00 万元" not in page and "有限公司" not in page
+    assert "1050000" not in page and "1,050,000" not in page
     assert before["outcome"]["code"] == "sold"
     assert "reserve_price" not in before and "winner" not in before and "1050000" not in str(before)
     resp = client.post(f"{URL}/{listing.id}/result", headers=registrar.headers)
     assert resp.status_code == 200, resp.text
     public = client.get(f"{URL}/{listing.id}").json()
     page = client.get(f"/maps/auctions/{listing.id}").text
-    assert "底价 reserve" in page and "1050000.00" in page and "t-w 有限公司" in page
+    assert "底价 reserve" in page and "105.00 万元" in page and "t-w 有限公司" in page
+    assert "1,250,000.00 元" in page
     bids = client.get(f"{URL}/{listing.id}/bids").json()
     assert all("bidder_no" in b for b in bids)
     assert public["reserve_price"] == "1050000.00" and public["final_price"] == "1250000.00"
