@@ -136,7 +136,7 @@ def test_changes_page_swipes_between_the_images_with_patches_on_top(
     html = page.text
     for raster_id in (body["before_id"], body["after_id"]):
         assert f"/api/v1/rasters/{raster_id}/tiles/" in html
-    assert 'id="landgis-swipe"' in html and "style.clip" in html
+    assert 'id="landgis-swipe"' in html and '<script src="/static/changes.js">' in html
     assert "suspected_illegal" in html and "change patches" in html
     assert "cdn" not in html.lower()
     assert client.get("/maps/changes", params={"run_id": 55555}).status_code == 404
