@@ -21,6 +21,14 @@ def vector(collection_id: str, name: str, style: dict[str, Any], **options: Any)
     }
 
 
+def multi_vector(
+    layer_id: str, name: str, url: str, styles: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """MVT tiles holding several layers (the base map): ``styles`` maps each MVT layer to
+    ``{"style": {...}, "colour_by": property}``; not clickable."""
+    return {"kind": "vector", "id": layer_id, "name": name, "url": url, "styles": styles}
+
+
 def raster(
     layer_id: str, name: str, url: str, show: bool = True, opacity: float = 1.0
 ) -> dict[str, Any]:

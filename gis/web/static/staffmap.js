@@ -1,7 +1,8 @@
 /* Staff map pages (staffmap.html), configured by the JSON in <script id="map-config">:
  * {centre: [lat, lon], zoom, bounds: [[s, w], [n, e]] | null, colours, control_collapsed,
  *  layers: [{id, kind: "vector" (the default) | "raster" | "geojson", name, show, ...}]}.
- * vector: MVT tiles of this server (url, layer, style, colour_by, popup, link);
+ * vector: MVT tiles of this server (url, layer, style, colour_by, popup, link; or styles:
+ *   {mvt layer: {style, colour_by}} for tiles holding several layers);
  * raster: PNG tiles of this server (url, opacity);
  * geojson: features in the page (data, style, style_by, radius, popup, link).
  * Popups are built with textContent (never innerHTML); nothing is loaded from elsewhere.
@@ -50,7 +51,11 @@
 
   function vectorLayer(def) {
     var styles = {};
-    styles[def.layer] = styleOf(def);
+    if (def.styles) {  // several MVT layers in one tile (the base map): a style for each
+      Object.keys(def.styles).forEach(function (name) { styles[name] = styleOf(def.styles[name]); });
+    } else {
+      styles[def.layer] = styleOf(def);
+    }
     var layer = L.vectorGrid.protobuf(def.url, {
       vectorTileLayerStyles: styles, interactive: !!(def.popup && def.popup.length),
       maxNativeZoom: 18, maxZoom: 22, attribution: "landgis"
