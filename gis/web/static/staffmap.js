@@ -1,5 +1,6 @@
 /* Staff map pages (staffmap.html), configured by the JSON in <script id="map-config">:
- * {centre: [lat, lon], zoom, bounds: [[s, w], [n, e]] | null, colours, control_collapsed,
+ * {centre: [lat, lon], zoom, bounds: [[s, w], [n, e]] | null, fit: id of a geojson layer
+ *  to zoom to, colours, control_collapsed,
  *  layers: [{id, kind: "vector" (the default) | "raster" | "geojson", name, show, ...}]}.
  * vector: MVT tiles of this server (url, layer, style, colour_by, popup, link; or styles:
  *   {mvt layer: {style, colour_by}} for tiles holding several layers);
@@ -100,5 +101,8 @@
     collapsed: !!cfg.control_collapsed, position: "bottomleft"
   }).addTo(map);
   if (cfg.bounds) { map.fitBounds(cfg.bounds); }
+  if (cfg.fit && layers[cfg.fit] && layers[cfg.fit].getBounds().isValid()) {
+    map.fitBounds(layers[cfg.fit].getBounds(), { maxZoom: 18 });  // the features in the page
+  }
   window.landgis = { map: map, layers: layers, control: control, config: cfg };
 })();
