@@ -141,4 +141,3 @@ def _bounds(geometry: dict[str, Any]) -> list[list[float]]:
             xs.append(x)
             ys.append(y)
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
-
