@@ -159,3 +159,20 @@ def _compare(committed: Engine, made: dict[str, str]) -> None:
             serial["findings"][kind], key=key
         )
     assert [made["invalid"]] in [f["unit_codes"] for f in parallel["findings"]["invalid"]]
+
+
+def test_quality_page_tells_nothing_checked_from_nothing_found(
+    client: TestClient, db: Session
+) -> None:
+    zone = touching_pair(db, 0)[0][:9]
+    clean = client.get("/maps/quality", params={"zone": zone}).text
+    assert "未发现问题" in clean and "nothing found" in clean  # the demo register is clean
+    db.execute(
+        text(
+            "UPDATE parcel SET end_lifespan = now() WHERE end_lifespan IS NULL AND subzone_code LIKE :z"
+        ),
+        {"z": f"{zone}%"},
+    )
+    empty = client.get("/maps/quality", params={"zone": zone}).text
+    assert "没有现行宗地" in empty and "nothing was checked" in empty
+    assert "未发现问题" not in empty
