@@ -1,5 +1,5 @@
 """Registrars' pages (offline folium): a parcel with its neighbours and history timeline
-(``/maps/parcels``), and the quality report as a map (``/maps/quality``).
+(``/maps/parcels``); the quality map is :mod:`cadastre.parcels.quality_page`.
 
 Only public attributes appear: no names of persons, staff included.
 """
@@ -11,14 +11,13 @@ from html import escape
 from typing import Any
 
 import folium
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from cadastre.maps import TEMPLATES, parcels_centre, parcels_layer, parcels_version
-from cadastre.parcels import quality, schemas, service
 from cadastre.parcels import repository as repo
-from gis.db import get_session
+from cadastre.parcels import schemas, service
 from gis.errors import InvalidInput, NotFound
 from gis.web.maps import land_use_colour, offline_map, page_root, render
 from gis.web.pages import serve_page
@@ -26,8 +25,6 @@ from gis.web.templating import render_template
 from gis.web.vectorlayers import map_config
 
 router = APIRouter(prefix="/maps", tags=["maps"])
-KIND_COLOURS = {"overlap": "#d7191c", "gap": "#2b83ba", "invalid": "#7b3294", "sliver": "#fdae61"}
-MAX_MARKERS = 3000
 SEARCH_ZOOM = 15
 DEFAULT_CENTRE = (113.7518, 23.0205)  # lon/lat of Dongguan's demo district, for an empty register
 PANEL = (
@@ -144,37 +141,3 @@ def _bounds(geometry: dict[str, Any]) -> list[list[float]]:
             xs.append(x)
             ys.append(y)
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
-
-
-@router.get("/quality", response_class=HTMLResponse)
-def quality_page(zone: str | None = None, session: Session = Depends(get_session)) -> HTMLResponse:
-    """The quality report of a zone (or the register) as markers at each finding."""
-    report = quality.run(session, zone)
-    centre = repo.centre(session, zone)
-    fmap = offline_map((centre[1], centre[0]), zoom=15 if zone else 13)
-    shown = 0
-    for kind, (zh, en) in quality.KINDS.items():
-        group = folium.FeatureGroup(name=f"{zh} {en} ({len(report.findings[kind])})")
-        for f in report.findings[kind]:
-            if f["location"] is None or shown >= MAX_MARKERS:
-                continue
-            shown += 1
-            label = ", ".join(f.get("unit_codes") or [f.get("block_code", "")])
-            folium.CircleMarker(
-                [f["location"][1], f["location"][0]],
-                radius=7,
-                color=KIND_COLOURS[kind],
-                fill=True,
-                fill_opacity=0.8,
-                popup=f"{zh} {en}: {label} {f.get('area_m2', f.get('reason', ''))}",
-            ).add_to(group)
-        group.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    rows = "".join(
-        f'<div><i style="background:{KIND_COLOURS[k]}"></i>{zh} {en}: '
-        f"{len(report.findings[k])}</div>"
-        for k, (zh, en) in quality.KINDS.items()
-    )
-    summary = f"<b>质量检查 quality</b> · {report.parcels} parcels{rows}"
-    page_root(fmap).html.add_child(folium.Element(PANEL.format(summary)))
-    return HTMLResponse(render(fmap, f"质量检查 quality report {zone or ''}"))

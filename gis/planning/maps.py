@@ -1,10 +1,11 @@
-"""The planners' map: the layers of the plan in force and a compliance form (offline folium)."""
+"""The planners' map (``/maps/planning``): the layers of the plan in force drawn from this
+server's vector tiles, the edition named in the heading, a legend, and a compliance form
+whose verdict is drawn on the map (the parcel outlined in the verdict's colour)."""
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
-import folium
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
@@ -14,76 +15,86 @@ from gis.db import get_session
 from gis.landuse import FIRST_LEVEL
 from gis.planning import repository
 from gis.planning.models import LAYERS
-from gis.web.maps import land_use_colour, offline_map, render
+from gis.web import staffmaps
+from gis.web.maps import LAND_USE_COLOURS
+from gis.web.templating import render_template
 
 router = APIRouter(tags=["maps"])
-STYLES = {
-    "farmland": {"color": "#b8860b", "fillColor": "#f2e35c", "fillOpacity": 0.35, "weight": 2},
-    "development_boundary": {"color": "#d62728", "fill": False, "weight": 3, "dashArray": "6 4"},
-    "ecological_redline": {"color": "#2ca02c", "fillColor": "#2ca02c", "fillOpacity": 0.3},
+COMPLIANCE_API = "/api/v1/planning/compliance"
+ZONE_POPUP = [("code", "用途 code"), ("name", "名称 name")]
+STYLES: dict[str, dict[str, Any]] = {
+    "zoning": {"fill": True, "color": "#555", "weight": 1, "fillOpacity": 0.5},
+    "farmland": {
+        "fill": True,
+        "color": "#b8860b",
+        "fillColor": "#f2e35c",
+        "fillOpacity": 0.35,
+        "weight": 2,
+    },
+    "ecological_redline": {
+        "fill": True,
+        "color": "#2ca02c",
+        "fillColor": "#2ca02c",
+        "fillOpacity": 0.3,
+        "weight": 2,
+    },
+    "development_boundary": {"fill": False, "color": "#d62728", "weight": 3, "dashArray": "6 4"},
 }
-FORM = """
-<div class="landgis-panel" style="position:absolute;bottom:30px;left:10px;z-index:1100;
- background:#fff;padding:8px;max-width:320px;font:13px sans-serif">
-<b>合规性检查 compliance check</b><br>
-<input id="uc" placeholder="不动产单元代码 unit code (28)" size="30"><br>
-<select id="cls">{options}</select>
-<button id="go">检查 check</button>
-<div id="out"></div></div>
-<script>
-document.getElementById('go').onclick = async () => {{
-  const body = {{unit_code: document.getElementById('uc').value.trim(),
-                proposed_land_use: document.getElementById('cls').value}};
-  const r = await fetch('/api/v1/planning/compliance', {{method: 'POST',
-    headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify(body)}});
-  const d = await r.json();
-  const out = document.getElementById('out');
-  if (!r.ok) {{ out.textContent = d.detail; return; }}
-  out.innerHTML = '<b id="verdict">' + d.verdict + '</b><ul>' + d.conflicts.map(
-    c => '<li>' + c.message_zh + ' ' + c.message_en + ': ' + c.area_m2 + ' m²</li>').join('')
-    + d.warnings.map(w => '<li>⚠ ' + w.message_zh + ' ' + w.message_en + '</li>').join('')
-    + '</ul>';
-}};
-</script>
-"""
 
 
 def _centre(session: Session) -> tuple[float, float]:
+    """(lon, lat) of the middle of the plan's zones (the demo district when there are none)."""
     row = session.execute(
         text(
-            "SELECT ST_Y(c), ST_X(c) FROM (SELECT ST_Centroid(ST_Extent(geom)) c FROM plan_zone) s"
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)) c FROM plan_zone) s"
         )
     ).one()
-    return (row[0] or 23.0, row[1] or 113.75)
+    return (row[0] or 113.75, row[1] or 23.0)
+
+
+def plan_layers() -> list[dict[str, Any]]:
+    """One vector layer per planning layer (the zones clickable), then the roads."""
+    layers = [
+        staffmaps.vector(
+            f"plan_{name}",
+            f"{zh} {en}",
+            STYLES[name],
+            colour_by="code" if name == "zoning" else None,
+            popup=ZONE_POPUP,
+        )
+        for name, (zh, en) in LAYERS.items()
+    ]
+    road = {"color": "#ffffff", "weight": 3, "opacity": 0.9}
+    return [*layers, staffmaps.vector("roads", "道路 roads", road, show=False)]
+
+
+def edition_in_force(session: Session) -> Any:
+    """The edition in force (id, name, approved_on, ...), or None."""
+    edition = repository.in_force_id(session)
+    return None if edition is None else repository.edition_row(session, edition)
 
 
 @router.get("/maps/planning", response_class=HTMLResponse, include_in_schema=False)
 def planning_map(session: Session = Depends(get_session)) -> HTMLResponse:
     """The zoning, farmland, boundary and red-line layers of the edition in force."""
-    fmap = offline_map(_centre(session), zoom=14)
-    for layer, (zh, en) in LAYERS.items():
-        data = json.loads(repository.zones_geojson(session, layer))
-        if not data["features"]:
-            continue
-        style = STYLES.get(layer)
-        folium.GeoJson(
-            data,
-            name=f"{zh} {en}",
-            style_function=(lambda f, s=style: s)
-            if style
-            else (
-                lambda f: {
-                    "fillColor": land_use_colour(f["properties"]["code"]),
-                    "color": "#555",
-                    "weight": 1,
-                    "fillOpacity": 0.5,
-                }
-            ),
-            tooltip=folium.GeoJsonTooltip(fields=["code", "name"], aliases=["code", zh]),
-        ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    options = "".join(
-        f'<option value="{k}">{k} {zh} {en}</option>' for k, (zh, en) in FIRST_LEVEL.items()
+    edition = edition_in_force(session)
+    subtitle = (
+        f"现行规划 plan in force: {edition.name}（批准 approved {edition.approved_on}）"
+        if edition
+        else "无现行规划 no plan in force"
     )
-    fmap.get_root().html.add_child(folium.Element(FORM.format(options=options)))  # type: ignore[attr-defined]
-    return HTMLResponse(render(fmap, "规划图层 planning layers"))
+    legend = [
+        (code, LAND_USE_COLOURS.get(code, "#ccc"), zh, en) for code, (zh, en) in FIRST_LEVEL.items()
+    ]
+    return HTMLResponse(
+        render_template(
+            "planning.html",
+            title="规划图层 planning layers",
+            subtitle=subtitle,
+            edition=edition,
+            legend=legend,
+            classes=list(FIRST_LEVEL.items()),
+            api=COMPLIANCE_API,
+            config=staffmaps.config(_centre(session), 14, plan_layers()),
+        )
+    )

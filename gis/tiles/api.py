@@ -24,7 +24,9 @@ from gis.tiles.cache import CachedTile, TileCache
 from gis.tiles.matrix import TileAddress, check_tile, check_tms
 from gis.tiles.repository import Marks
 from gis.tiles.tilesets import Tileset
-from gis.web.maps import add_vector_basemap, offline_map, render
+from gis.web import staffmaps
+from gis.web.maps import BASEMAP_TILES
+from gis.web.templating import render_template
 
 router = APIRouter(tags=["OGC API Tiles"])
 CONFORMANCE = [
@@ -225,7 +227,12 @@ async def collection_tile(
 def basemap_page(request: Request, session: Session = Depends(get_session)) -> HTMLResponse:
     """A preview of the vector base map (all public collections), drawn from this server only."""
     tileset = tilesets.basemap()
-    lon, lat = service.centre(session, tileset)
-    fmap = offline_map((lat, lon), zoom=15)
-    add_vector_basemap(fmap, service.default_styles(tileset))
-    return HTMLResponse(render(fmap, "矢量底图 vector base map"))
+    styles = service.default_styles(tileset)
+    layer = staffmaps.multi_vector("basemap", "底图 base map", BASEMAP_TILES, styles)
+    page = render_template(
+        "tiles.html",
+        title="矢量底图 vector base map",
+        collections=list({c.id: c.title for c in tileset.layers}.items()),
+        config=staffmaps.config(service.centre(session, tileset), 15, [layer]),
+    )
+    return HTMLResponse(page)

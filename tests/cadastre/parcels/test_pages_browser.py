@@ -28,7 +28,7 @@ def test_parcel_page_and_quality_map_draw_offline(
     assert code in page.locator(".legend").inner_text()
     page.goto(f"{live_server}/maps/quality?zone={code[:9]}")
     page.wait_for_selector(".leaflet-container")
-    assert "质量检查 quality" in page.locator(".legend").inner_text()
+    assert "质量检查 quality" in page.locator("#side").inner_text()
     assert hosts == {"127.0.0.1"}, hosts
     page.close()
     assert neighbour != code

@@ -4,6 +4,7 @@ locations as JSON, on the /maps/quality page and by `landgis cadastre check`."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,16 @@ def test_quality_json_and_page(client: TestClient, db: Session) -> None:
     assert bad.status_code == 422 and bad.json()["field"] == "zone"
     page = client.get("/maps/quality", params={"zone": zone})
     assert page.status_code == 200 and "重叠 overlap" in page.text
-    assert "circleMarker" in page.text and "https://" not in _script_sources(page.text)
+    assert "https://" not in _script_sources(page.text)
+    config = json.loads(re.search(r'id="map-config">(.*?)</script>', page.text, re.S)[1])
+    parcels, findings = config["layers"]
+    assert parcels["url"].startswith("/ogc/collections/parcels/tiles/")  # parcels under
+    counts = r.json()["counts"]
+    kinds = [f["properties"]["kind"] for f in findings["data"]["features"]]
+    assert {k: kinds.count(k) for k in quality.KINDS} == counts
+    for kind, n in counts.items():  # the panel counts each kind
+        assert re.search(rf'data-kind="{kind}">.*?class="count">{n}<', page.text, re.S)
+    assert f"发现 {sum(counts.values())} 处问题" in page.text
 
 
 def test_parcel_page_with_neighbours_and_timeline(
@@ -116,8 +126,6 @@ def test_cli_check(tmp_path: Path, engine: Any, db: Session) -> None:
 
 
 def _script_sources(html: str) -> str:
-    import re
-
     return " ".join(re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html))
 
 
@@ -151,3 +159,20 @@ def _compare(committed: Engine, made: dict[str, str]) -> None:
             serial["findings"][kind], key=key
         )
     assert [made["invalid"]] in [f["unit_codes"] for f in parallel["findings"]["invalid"]]
+
+
+def test_quality_page_tells_nothing_checked_from_nothing_found(
+    client: TestClient, db: Session
+) -> None:
+    zone = touching_pair(db, 0)[0][:9]
+    clean = client.get("/maps/quality", params={"zone": zone}).text
+    assert "未发现问题" in clean and "nothing found" in clean  # the demo register is clean
+    db.execute(
+        text(
+            "UPDATE parcel SET end_lifespan = now() WHERE end_lifespan IS NULL AND subzone_code LIKE :z"
+        ),
+        {"z": f"{zone}%"},
+    )
+    empty = client.get("/maps/quality", params={"zone": zone}).text
+    assert "没有现行宗地" in empty and "nothing was checked" in empty
+    assert "未发现问题" not in empty

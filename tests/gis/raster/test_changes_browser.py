@@ -96,9 +96,9 @@ def _look(browser, url: str) -> None:  # type: ignore[no-untyped-def]
     first = page.evaluate(clip)
     page.locator("#landgis-swipe").fill("20")
     page.wait_for_function(f"{clip} !== {first!r}")
-    page.locator("path.leaflet-interactive").first.hover(force=True)
-    page.wait_for_selector(".leaflet-tooltip")
-    assert "verdict" in page.locator(".leaflet-tooltip").inner_text()
+    page.locator("path.leaflet-interactive").first.click(force=True)
+    page.wait_for_selector(".leaflet-popup-content")
+    assert "verdict" in page.locator(".leaflet-popup-content").inner_text()
     assert hosts == {"127.0.0.1"}, hosts
     page.close()
 

@@ -125,6 +125,13 @@ def test_exports_csv_and_geopackage(
     assert bad.status_code == 422 and bad.json()["field"] == "verdict"
 
 
+def test_changes_page_without_a_run_says_so(client: TestClient, db: Session) -> None:
+    db.execute(text("DELETE FROM change_run"))  # rolled back after the test
+    page = client.get("/maps/changes")
+    assert page.status_code == 200 and "no change run yet" in page.text
+    assert 'id="landgis-swipe"' not in page.text and 'id="map-config"' in page.text
+
+
 def test_changes_page_swipes_between_the_images_with_patches_on_top(
     client: TestClient,
     auth: Headers,
@@ -136,7 +143,7 @@ def test_changes_page_swipes_between_the_images_with_patches_on_top(
     html = page.text
     for raster_id in (body["before_id"], body["after_id"]):
         assert f"/api/v1/rasters/{raster_id}/tiles/" in html
-    assert 'id="landgis-swipe"' in html and "style.clip" in html
+    assert 'id="landgis-swipe"' in html and '<script src="/static/changes.js">' in html
     assert "suspected_illegal" in html and "change patches" in html
     assert "cdn" not in html.lower()
     assert client.get("/maps/changes", params={"run_id": 55555}).status_code == 404
