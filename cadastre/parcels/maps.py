@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from cadastre.maps import TEMPLATES, parcels_centre, parcels_layer, parcels_version
-from cadastre.parcels import quality, schemas, service
+from cadastre.parcels import quality, schemas, service, timeline
 from cadastre.parcels import repository as repo
 from gis.db import get_session
 from gis.errors import InvalidInput, NotFound
@@ -93,6 +93,7 @@ def _search_page(session: Session, code: str, message: str | None) -> str:
         code=code,
         message=message,
         config=map_config(centre, SEARCH_ZOOM, [parcels_layer()]),
+        timeline=timeline.slider_config(session),  # the time slider (parcel_timeslider.html)
     )
 
 
