@@ -32,6 +32,8 @@ from landgis import errors
 from landgis.collections import register_all
 from trading import api as trading_api
 from trading import closer as trading_closer
+from trading.monitoring import api as monitoring_api
+from trading.monitoring import pages as monitoring_pages
 
 ROUTERS = [
     health.router,
@@ -47,6 +49,8 @@ ROUTERS = [
     survey_api.router,
     raster_api.router,
     trading_api.router,
+    monitoring_api.router,  # 批后监管 (trading.monitoring)
+    monitoring_pages.router,
 ]
 
 # Coroutines each server process runs for as long as it serves (cancelled at shutdown).

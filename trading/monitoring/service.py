@@ -66,8 +66,17 @@ def update(session: Session, as_of: date, record_id: int | None = None) -> list[
     return [follow(session, p, as_of) for p in repository.sold_parcels(session, record_id)]
 
 
-def follow(session: Session, parcel: SoldParcel, as_of: date) -> ParcelState:
-    """One sold parcel: measure its new scenes, judge it, open its finding if due."""
+def report(session: Session, as_of: date, record_id: int | None = None) -> list[ParcelState]:
+    """Each sold parcel's state on ``as_of`` without writing: scenes not yet stored are
+    measured in memory, no finding is opened (those already opened are shown)."""
+    return [
+        follow(session, p, as_of, write=False) for p in repository.sold_parcels(session, record_id)
+    ]
+
+
+def follow(session: Session, parcel: SoldParcel, as_of: date, write: bool = True) -> ParcelState:
+    """One sold parcel: measure its new scenes, judge it, open its finding if due
+    (``write`` False: store nothing, open nothing)."""
     (row,) = parcels.by_ids(session, [parcel.parcel_id])
     geom = shapely.from_wkb(row.ewkb)
     scenes = [s for s in scenes_over(session, geom) if s.acquired_on <= as_of]
@@ -79,11 +88,11 @@ def follow(session: Session, parcel: SoldParcel, as_of: date) -> ParcelState:
     before_contract = None
     if scenes:
         oldest = scenes[0]
-        early = _measure(session, parcel, geom, oldest, pre[1:], stored)
+        early = _measure(session, parcel, geom, oldest, pre[1:], stored, write)
         before_contract = next((p.seen for p in early if p.seen.status != "not_started"), None)
         reference = oldest if before_contract else (pre[-1] if pre else post[0])
         later = [s for s in post if s.id != reference.id]
-        late = _measure(session, parcel, geom, reference, later, stored)
+        late = _measure(session, parcel, geom, reference, later, stored, write)
         timeline = [ScenePoint(oldest, rules.Seen(oldest.acquired_on, 0.0, None), True)]
         timeline += [p for p in early if p.scene.id != reference.id or before_contract]
         if reference.id != oldest.id:
@@ -97,7 +106,7 @@ def follow(session: Session, parcel: SoldParcel, as_of: date) -> ParcelState:
     judged = rules.verdict(parcel.sale_date, start, seen_after, as_of, before_contract)
     status = seen_after[-1].status if seen_after else "not_started"
     state = ParcelState(parcel, row.geometry, start, completion, status, judged, timeline)
-    state.finding = _open_finding(session, state, as_of)
+    state.finding = _open_finding(session, state, as_of, write)
     return state
 
 
@@ -108,6 +117,7 @@ def _measure(
     reference: Scene,
     scenes: list[Scene],
     stored: dict[int, Observation],
+    write: bool,
 ) -> list[ScenePoint]:
     """Each scene against ``reference``, oldest first: stored ones reused, new ones
     measured and stored (a stored one of another reference is measured again)."""
@@ -128,7 +138,8 @@ def _measure(
             change = built_up_change(reference, scene, geom)
             status = rules.scene_status(change.share, change.footprint, previous)
             seen = rules.Seen(scene.acquired_on, change.share, change.footprint, status, scene.id)
-            _store(session, parcel, reference, scene, seen, obs)
+            if write:
+                _store(session, parcel, reference, scene, seen, obs)
         points.append(ScenePoint(scene, seen))
         previous = seen
     return points
@@ -164,7 +175,7 @@ FINDING_OF_VERDICT = {
 }
 
 
-def _open_finding(session: Session, state: ParcelState, as_of: date) -> Finding | None:
+def _open_finding(session: Session, state: ParcelState, as_of: date, write: bool) -> Finding | None:
     """The parcel's finding: opened once when its verdict calls for one, else the one
     opened before (kept for the inspector even if the verdict has moved on)."""
     p, kind = state.parcel, FINDING_OF_VERDICT.get(state.verdict.code)
@@ -175,7 +186,7 @@ def _open_finding(session: Session, state: ParcelState, as_of: date) -> Finding 
         return None
     old = repository.finding(session, p.record_id, p.unit_code, kind)
     evidence = state.verdict.evidence
-    if old is not None or evidence is None:
+    if old is not None or evidence is None or not write:
         return old
     made = Finding(
         case_no=repository.next_case_no(session, as_of.year),
