@@ -34,6 +34,7 @@ from trading import api as trading_api
 from trading import closer as trading_closer
 from trading.monitoring import api as monitoring_api
 from trading.monitoring import pages as monitoring_pages
+from trading.monitoring import watch as monitoring_watch
 
 ROUTERS = [
     health.router,
@@ -57,6 +58,7 @@ ROUTERS = [
 BACKGROUND: list[Callable[[], Coroutine[Any, Any, None]]] = [
     trading_closer.run,
     parcel_overview.run,
+    monitoring_watch.run,  # 批后监管: new scenes update the sold parcels' statuses
 ]
 
 

@@ -70,6 +70,14 @@ def scenes_over(session: Session, geom: shapely.Geometry) -> list[Scene]:
     return [Scene(r.id, r.name, r.acquired_on, root / r.path, list(r.bands)) for r in rows]
 
 
+def newest_scene_id(session: Session) -> int | None:
+    """The id of the newest dated scene in the catalogue (None: none), to notice imports."""
+    value = session.execute(
+        text("SELECT max(id) FROM raster WHERE acquired_on IS NOT NULL")
+    ).scalar()
+    return None if value is None else int(value)
+
+
 def _window(src: Any, geom: Any) -> Window:
     """The raster window holding ``geom`` (in the raster's CRS), one pixel of margin."""
     left, bottom, right, top = shapely.bounds(shape(geom)).tolist()

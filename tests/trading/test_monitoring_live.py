@@ -24,14 +24,17 @@ from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import transaction
+from gis.raster.parcel_change import newest_scene_id
 from gis.settings import get_settings
 from tests.trading.conftest import published, registered, terms
 from tests.trading.test_monitoring import ROLES, START_AFTER, _geometry, _scenes
 from trading import bidding, records, service
 from trading.cli import app
 from trading.models import Registration
+from trading.monitoring.watch import watch_pass
 
 TAG = "t-mon-live"
+_ENGINE: list[Engine] = []  # the committed fixture's engine, for counting rows
 
 
 @dataclass
@@ -91,6 +94,7 @@ def committed(
 ) -> Iterator[Committed]:
     parcels = free_parcels[30:34]
     raster_ids: list[int] = []
+    _ENGINE[:] = [engine]
     try:
         with Session(engine, expire_on_commit=False) as s:
             registrar = _user(s, "reg", "registrar")
@@ -127,6 +131,7 @@ def test_cli_report_then_update(committed: Committed) -> None:
     assert "逾期开工" in lines[committed.codes["late"]]
     assert "未开工/not started" in lines[committed.codes["idle"]]
     assert "疑似闲置土地" in lines[committed.codes["idle"]] and "案件" not in dry.output
+    assert _count(committed, "trading_monitor_observation") == 0  # a dry run stores nothing
     run = runner.invoke(app, ["monitor", "--as-of", as_of])
     assert run.exit_code == 0, run.output
     assert run.output.count("案件 case PHJG-") == 2  # idle land, built before the contract
@@ -136,6 +141,13 @@ def test_cli_report_then_update(committed: Committed) -> None:
     bad = runner.invoke(app, ["monitor", "--as-of", "last year"])
     assert bad.exit_code == 2
     assert len(bad.output.strip().splitlines()) == 1 and "--as-of" in bad.output
+
+
+def _count(committed: Committed, table: str) -> int:
+    codes = list(committed.codes.values())
+    with Session(_ENGINE[0]) as s:
+        sql = text(f"SELECT count(*) FROM {table} WHERE unit_code = ANY(:c)")
+        return int(s.execute(sql, {"c": codes}).scalar_one())
 
 
 def test_monitoring_page_in_chromium(live_server: str, browser, committed: Committed) -> None:  # type: ignore[no-untyped-def]
@@ -164,3 +176,20 @@ def test_monitoring_page_in_chromium(live_server: str, browser, committed: Commi
     assert hosts == {"127.0.0.1"}, hosts
     assert not errors, errors
     page.close()
+
+
+def test_watcher_updates_on_a_new_scene(committed: Committed) -> None:
+    """The background watcher's pass: nothing when no scene is new; an update when the
+    catalogue's newest scene is one it has not seen (as of today: the pre-sale scenes)."""
+    with Session(_ENGINE[0]) as s:
+        s.execute(
+            text("DELETE FROM trading_monitor_observation WHERE unit_code = ANY(:c)"),
+            {"c": list(committed.codes.values())},
+        )
+        s.commit()
+        newest = newest_scene_id(s)
+    assert newest is not None
+    assert watch_pass(newest) == newest  # nothing new: no update
+    assert _count(committed, "trading_monitor_observation") == 0
+    assert watch_pass(newest - 1) == newest  # a scene not seen yet: the update runs
+    assert _count(committed, "trading_monitor_observation") >= 1
