@@ -35,7 +35,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
-    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/datetime",
 ]
 DATETIME = Query(
     None,

@@ -8,8 +8,9 @@ present) are left out of a past tile, so a past tile never mixes two dates.
 
 The instant is part of the tileset id (``parcels@20250101T000000.000000Z``), so the cache
 keeps each instant's tiles apart; the instant itself reaches the SQL as the bound
-parameter ``:at`` (:attr:`PastTileset.at`). Only instants are accepted (OGC API Tiles
-also allows intervals; a tile of "valid at any time in" would overlay versions).
+parameter ``:at`` (:attr:`Tileset.at`). Only instants are accepted (OGC API Tiles'
+DateTime class also allows intervals, so its conformance is not declared: a tile "valid
+at any time in" an interval would draw overlapping versions).
 """
 
 from __future__ import annotations
