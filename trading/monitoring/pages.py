@@ -57,7 +57,7 @@ def monitoring_page(
     """Sold parcels coloured by status, with each parcel's timeline of scenes."""
     when = as_of or clock.local_date(clock.now())
     states = service.report(session, when)
-    parcels = [parcel_out(s) for s in states]
+    parcels = [parcel_out(s, when) for s in states]
     features = [_feature(p, s.geometry) for p, s in zip(parcels, states, strict=True)]
     layer = parcels_layer()
     layer["style"] = {**layer["style"], "fillOpacity": 0.25}

@@ -87,6 +87,11 @@ def idle_deadline(agreed_start: date) -> date:
         return agreed_start.replace(year=agreed_start.year + IDLE_AFTER_YEARS, day=28)
 
 
+def completion_overdue(agreed_completion: date, status: str, as_of: date) -> bool:
+    """逾期未竣工: the agreed completion date has passed and the building is not finished."""
+    return as_of > agreed_completion and status != "completed"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A parcel's verdict, the scene that is its evidence (None: no scene) and the date

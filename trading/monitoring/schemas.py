@@ -64,6 +64,7 @@ class ParcelMonitorOut(BaseModel):
     status: Label
     verdict: Label
     started_on: date | None
+    completion_overdue: bool  # 逾期未竣工: past the agreed completion date, not finished
     evidence: SceneOut | None
     timeline: list[SceneOut]
     finding: FindingOut | None
@@ -135,7 +136,7 @@ def finding_out(f: Finding) -> FindingOut:
     )
 
 
-def parcel_out(state: ParcelState) -> ParcelMonitorOut:
+def parcel_out(state: ParcelState, as_of: date) -> ParcelMonitorOut:
     p, v = state.parcel, state.verdict
     evidence = None
     if v.evidence is not None:
@@ -154,6 +155,7 @@ def parcel_out(state: ParcelState) -> ParcelMonitorOut:
         status=label(state.status, rules.STATUSES),
         verdict=label(v.code, rules.VERDICTS),
         started_on=v.started_on,
+        completion_overdue=rules.completion_overdue(state.agreed_completion, state.status, as_of),
         evidence=evidence,
         timeline=[scene_out(t) for t in state.timeline],
         finding=None if state.finding is None else finding_out(state.finding),
@@ -168,7 +170,7 @@ def report_out(as_of: date, states: list[ParcelState]) -> MonitoringReport:
         by_verdict[s.verdict.code] += 1
     return MonitoringReport(
         as_of=as_of,
-        parcels=[parcel_out(s) for s in states],
+        parcels=[parcel_out(s, as_of) for s in states],
         by_status=by_status,
         by_verdict=by_verdict,
     )
