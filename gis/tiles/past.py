@@ -44,7 +44,12 @@ def parse_instant(value: str) -> datetime:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00
+        raise InvalidInstant(
+            f"datetime 超出范围；{text[:40]!r} is out of range", field="datetime"
+        ) from None
 
 
 def _as_of(c: Collection) -> Collection:
