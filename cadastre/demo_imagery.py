@@ -11,11 +11,16 @@ start. Each planted change stands for a case inspectors meet:
 - ``filled_pond``: a pond filled in (suspected illegal).
 
 The sites are chosen from the register deterministically (lowest ids that qualify).
+
+Other demos may add ``extra`` plants (e.g. sold parcels being built on, for 批后监管,
+``trading.monitoring.demo``) and a ``baseline`` date: a third, earlier scene then shows
+every extra site as vacant land (grassland), as it was when sold.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,12 +39,14 @@ SITE_M = 0.00045  # half the side of a planted building site, degrees (about 45 
 
 @dataclass(frozen=True)
 class DemoImagery:
-    """What was made: the two raster ids, the change run and the planted changes."""
+    """What was made: the two raster ids, the change run and the planted changes (and the
+    baseline scene's id when one was asked for)."""
 
     before_id: int
     after_id: int
     run_id: int
     plants: tuple[Plant, ...]
+    baseline_id: int | None = None
 
 
 def _site(session: Session, sql: str) -> shapely.Geometry | None:
@@ -101,25 +108,45 @@ def covers(session: Session) -> list[tuple[shapely.Geometry, str]]:
     return [(shapely.from_wkb(bytes(wkb)), cover_of(use)) for wkb, use in rows]
 
 
-def load_demo_imagery(session: Session, seed: int, actor: str = "demo") -> DemoImagery:
-    """Generate, import and compare the two demo scenes (commits, as imports do)."""
+VACANT = "grassland"  # a sold site not yet built on, seen from above
+
+
+def _import(session: Session, path: Path, when: date, actor: str) -> int:
+    raster = import_raster(
+        session,
+        ImportRequest(
+            source=path,
+            name=f"示范区影像 demo scene {when.isoformat()}",
+            sensor="generated (landgis demo)",
+            acquired_on=when,
+            band_names=["blue", "green", "red", "nir"],
+            actor=actor,
+        ),
+    )
+    return raster.id
+
+
+def load_demo_imagery(
+    session: Session,
+    seed: int,
+    actor: str = "demo",
+    extra: Sequence[Plant] = (),
+    baseline: date | None = None,
+) -> DemoImagery:
+    """Generate, import and compare the two demo scenes (commits, as imports do); with
+    ``baseline`` also an earlier scene showing the ``extra`` sites vacant."""
     land = covers(session)
     planted = plants(session)
+    painted = (*planted, *extra)
+    base_id = None
     with tempfile.TemporaryDirectory(prefix="landgis-demo-imagery-") as tmp:
+        if baseline is not None:
+            vacant = [*planted, *(Plant(p.kind, p.geom, VACANT, VACANT) for p in extra)]
+            path = write_scene(Path(tmp) / f"scene-{baseline}.tif", land, vacant, False, seed + 2)
+            base_id = _import(session, path, baseline, actor)
         ids = []
         for second, when in ((False, SPRING), (True, AUTUMN)):
-            path = write_scene(Path(tmp) / f"scene-{when}.tif", land, planted, second, seed)
-            raster = import_raster(
-                session,
-                ImportRequest(
-                    source=path,
-                    name=f"示范区影像 demo scene {when.isoformat()}",
-                    sensor="generated (landgis demo)",
-                    acquired_on=when,
-                    band_names=["blue", "green", "red", "nir"],
-                    actor=actor,
-                ),
-            )
-            ids.append(raster.id)
+            path = write_scene(Path(tmp) / f"scene-{when}.tif", land, painted, second, seed)
+            ids.append(_import(session, path, when, actor))
     run = run_changes(session, ChangeRequest(ids[0], ids[1], actor=actor))
-    return DemoImagery(ids[0], ids[1], run.id, planted)
+    return DemoImagery(ids[0], ids[1], run.id, planted, base_id)

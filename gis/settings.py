@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     # Each server process closes listings past their deadline this often (0: only by hand)
     trading_close_interval_s: float = Field(15, ge=0)
+    # 批后监管 (trading.monitoring.watch): each server process looks this often for a new
+    # imagery scene and then updates the sold parcels' statuses (0: only by hand / CLI)
+    trading_monitor_interval_s: float = Field(300, ge=0)
     # City-wide tiles (z10-z12): each server process brings the parcel overview up to date
     # with the tile change log this often (0: never; then tiles z10-z12 stay as they are)
     overview_refresh_interval_s: float = Field(5, ge=0)

@@ -32,6 +32,9 @@ from landgis import errors
 from landgis.collections import register_all
 from trading import api as trading_api
 from trading import closer as trading_closer
+from trading.monitoring import api as monitoring_api
+from trading.monitoring import pages as monitoring_pages
+from trading.monitoring import watch as monitoring_watch
 
 ROUTERS = [
     health.router,
@@ -47,12 +50,15 @@ ROUTERS = [
     survey_api.router,
     raster_api.router,
     trading_api.router,
+    monitoring_api.router,  # 批后监管 (trading.monitoring)
+    monitoring_pages.router,
 ]
 
 # Coroutines each server process runs for as long as it serves (cancelled at shutdown).
 BACKGROUND: list[Callable[[], Coroutine[Any, Any, None]]] = [
     trading_closer.run,
     parcel_overview.run,
+    monitoring_watch.run,  # 批后监管: new scenes update the sold parcels' statuses
 ]
 
 

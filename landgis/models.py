@@ -11,5 +11,6 @@ from gis.planning import models as planning_models  # noqa: F401
 from gis.raster import models as raster_models  # noqa: F401
 from gis.survey import models as survey_models  # noqa: F401
 from trading import models as trading_models  # noqa: F401
+from trading.monitoring import models as monitoring_models  # noqa: F401
 
 metadata = Base.metadata

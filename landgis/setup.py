@@ -121,6 +121,7 @@ def load_demo_if_empty(
     from cadastre.demo_imagery import load_demo_imagery
     from landgis.collections import register_all
     from trading.demo import load_demo_listings
+    from trading.monitoring.demo import BASELINE, follow_demo, load_demo_sales
 
     with session_factory()() as session:
         if not register_is_empty(session):
@@ -134,9 +135,15 @@ def load_demo_if_empty(
         session.commit()
     with session_factory()() as session:
         load_demo_listings(session)  # commits through the trading services
+    with session_factory()() as session:
+        sold = load_demo_sales(session)  # 批后监管: sold sites the imagery paints
     register_all()  # the approval sources the change run's verdicts read
     with session_factory()() as session:
-        load_demo_imagery(session, settings.demo_seed if seed is None else seed)
+        load_demo_imagery(
+            session, settings.demo_seed if seed is None else seed, extra=sold, baseline=BASELINE
+        )
+    with session_factory()() as session:
+        follow_demo(session)  # each sold parcel's status from the scenes
     return n
 
 

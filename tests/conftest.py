@@ -159,7 +159,12 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
         [sys.executable, "-m", "landgis", "serve"],
         # no listing closer here: tests that need one start their own server, and this one
         # must not close their listings first (it did, now and then, in the two-worker test)
-        env=server_env(settings, port, LANDGIS_TRADING_CLOSE_INTERVAL_S="0"),
+        env=server_env(
+            settings,
+            port,
+            LANDGIS_TRADING_CLOSE_INTERVAL_S="0",
+            LANDGIS_TRADING_MONITOR_INTERVAL_S="0",  # 批后监管 tests run the monitor themselves
+        ),
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO_ROOT,

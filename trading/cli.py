@@ -19,9 +19,11 @@ from gis.db import session_factory, transaction
 from gis.errors import LandgisError
 from trading import clock, closer, repository, service, views
 from trading.money import parse_money
+from trading.monitoring.cli import monitor
 from trading.schemas import ListingCreate
 
 app = typer.Typer(help="Land trading: listings, bidding, records.", no_args_is_help=True)
+app.command("monitor")(monitor)  # 批后监管 (trading.monitoring)
 
 
 @contextmanager

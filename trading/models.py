@@ -207,6 +207,9 @@ class TransactionRecord(Base):
     price_per_floor_m2: Mapped[Decimal] = mapped_column(MONEY)
     deal_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # 批后监管 (trading.monitoring): the contract's 约定开工日期 and 约定竣工日期
+    agreed_start_date: Mapped[date | None] = mapped_column(Date)
+    agreed_completion_date: Mapped[date | None] = mapped_column(Date)
 
 
 class Contract(Base):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cadastre.maps import TEMPLATES, parcels_centre, parcels_layer, parcels_version
 from cadastre.parcels import repository as repo
-from cadastre.parcels import schemas, service
+from cadastre.parcels import schemas, service, timeline
 from gis.errors import InvalidInput, NotFound
 from gis.web.maps import land_use_colour, offline_map, page_root, render
 from gis.web.pages import serve_page
@@ -90,6 +90,7 @@ def _search_page(session: Session, code: str, message: str | None) -> str:
         code=code,
         message=message,
         config=map_config(centre, SEARCH_ZOOM, [parcels_layer()]),
+        timeline=timeline.slider_config(session),  # the time slider (parcel_timeslider.html)
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from gis.auth.deps import oauth2_scheme, optional_principal, principal_on_loop
 from gis.auth.service import Principal
 from gis.db import get_session
 from gis.settings import get_settings
-from gis.tiles import freshness, service, tilesets
+from gis.tiles import freshness, past, service, tilesets
 from gis.tiles.cache import CachedTile, TileCache
 from gis.tiles.matrix import TileAddress, check_tile, check_tms
 from gis.tiles.repository import Marks
@@ -38,6 +38,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
+DATETIME = Query(
+    None,
+    alias="datetime",
+    description="RFC 3339 instant: versioned layers (parcels) drawn as valid then",
+)
 
 
 def tile_cache(request: Request) -> TileCache:
@@ -215,9 +220,11 @@ async def collection_tile(
     tileRow: int,  # noqa: N803
     tileCol: int,  # noqa: N803
     token: str | None = Depends(oauth2_scheme),
+    at: str | None = DATETIME,
 ) -> Response:
-    """An MVT tile of one collection (one layer named after the collection)."""
-    tileset = tilesets.for_collection(collectionId)
+    """An MVT tile of one collection (one layer named after the collection); with
+    ``datetime`` a versioned collection as it was at that instant (gis.tiles.past)."""
+    tileset = past.at_instant(tilesets.for_collection(collectionId), at)
     check_tms(tileMatrixSetId)
     service.check_access(tileset, await principal_on_loop(request, token))
     return await _serve(request, tileset, tileMatrix, tileCol, tileRow)

@@ -166,6 +166,8 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
         "tol": tile_width_m(tile.z) / EXTENT,
         "tables": sorted(tileset.tables),
     }
+    if tileset.at is not None:  # a past instant (gis.tiles.past)
+        params["at"] = tileset.at
     for i, c in enumerate(layers):
         params[f"name{i}"] = layer_name(c)
         params[f"lim{i}"] = feature_limit(c)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from gis import collections
 from gis.collections import Collection
@@ -24,6 +25,7 @@ class Tileset:
     id: str
     title: str
     layers: tuple[Collection, ...]
+    at: datetime | None = None  # a past instant (gis.tiles.past): the SQL's bound ``:at``
 
     @property
     def tables(self) -> frozenset[str]:

@@ -61,4 +61,5 @@
   });
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
   window.landgisMap = map;
+  window.landgisOverlays = overlays; // e.g. for the time slider (timeslider.js)
 })();
