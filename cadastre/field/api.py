@@ -3,23 +3,31 @@ the sync report (JSON and page) and conflicts (list, resolve)."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadastre.exchange import jobs
-from cadastre.field import schemas, service
+from cadastre.field import report_page, resolve, schemas, service, sync
+from cadastre.field.models import FieldSync
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session, transaction
 from gis.errors import NotFound
 from gis.jobs import store
+from gis.settings import get_settings
+from gis.uploads import receive
 
 router = APIRouter(prefix="/api/v1/field", tags=["field packages 外业包"])
 FIELD = require_role(Role.SURVEYOR, Role.INSPECTOR)
+RESOLVER = require_role(Role.REGISTRAR, Role.INSPECTOR)
 KIND = "cadastre.field_checkout"
 
 
@@ -61,3 +69,80 @@ def checkout_file(job_id: str, who: Principal = Depends(current_principal)) -> F
             field="job_id",
         )
     return FileResponse(job.file, media_type="application/zip", filename=job.file.name)
+
+
+@router.post("/packages/{package_id}/sync", response_model=schemas.SyncReport)
+async def check_in(
+    package_id: str,
+    file: UploadFile = File(..., description="the edited .gpkg, or the package folder zipped"),
+    who: Principal = Depends(FIELD),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    """Check in an edited package: changes applied in one transaction, conflicts kept with
+    both versions, refusals with reasons; the same upload twice changes nothing."""
+    limit = get_settings().upload_max_bytes
+    async with receive([file], max_files=1, file_bytes=limit, request_bytes=limit,
+                       field="file") as got:  # fmt: skip
+        return await run_in_threadpool(_check_in, session, package_id, who, got[0].path)
+
+
+def _check_in(session: Session, package_id: str, who: Principal, path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    workdir = path.parent / "unpacked"
+    workdir.mkdir()
+    with transaction(session):
+        return sync.sync(session, package_id, who, path, digest.hexdigest(), workdir)
+
+
+def _report(session: Session, sync_id: int, who: Principal) -> FieldSync:
+    row = session.scalar(select(FieldSync).where(FieldSync.id == sync_id))
+    if row is not None:
+        service.package_for(session, row.package_id, who)  # NotFound unless owner or admin
+        return row
+    raise NotFound(f"没有同步记录 {sync_id}；no sync {sync_id}", field="sync_id")
+
+
+@router.get("/syncs/{sync_id}", response_model=schemas.SyncReport)
+def sync_report(
+    sync_id: int, who: Principal = Depends(FIELD), session: Session = Depends(get_session)
+) -> dict[str, Any]:
+    """A sync's report (applied, conflicts, refused with reasons in Chinese and English)."""
+    return _report(session, sync_id, who).report
+
+
+@router.get("/syncs/{sync_id}/page", response_class=HTMLResponse)
+def sync_report_page(
+    sync_id: int, who: Principal = Depends(FIELD), session: Session = Depends(get_session)
+) -> HTMLResponse:
+    """The sync report as a page; each conflict drawn with both versions."""
+    row = _report(session, sync_id, who)
+    ids = {o["conflict_id"] for o in row.report.get("conflicts", [])}
+    conflicts = [c for c in resolve.of_package(session, row.package_id) if c.id in ids]
+    return HTMLResponse(report_page.render(row.report, conflicts))
+
+
+@router.get("/packages/{package_id}/conflicts", response_model=list[schemas.ConflictPublic])
+def conflicts(
+    package_id: str,
+    who: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    """The conflicts kept for a package (its owner, a registrar, an inspector or admin)."""
+    if who.role not in (Role.REGISTRAR, Role.INSPECTOR, Role.ADMIN):
+        service.package_for(session, package_id, who)
+    return [resolve.public(c) for c in resolve.of_package(session, package_id)]
+
+
+@router.post("/conflicts/{conflict_id}/resolve", response_model=schemas.ConflictPublic)
+def resolve_conflict(
+    conflict_id: int,
+    body: schemas.ResolveBody,
+    who: Principal = Depends(RESOLVER),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    """Take mine (apply the field's version now) or take theirs (keep the server's)."""
+    with transaction(session):
+        return resolve.resolve(session, conflict_id, body.take, who)

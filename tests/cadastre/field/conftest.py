@@ -55,3 +55,76 @@ def checkout(
         archive.extractall(folder)
     result = job["result"]
     return result, folder / result["gpkg"]
+
+
+def zip_folder(folder: Path) -> bytes:
+    """The package folder zipped the way a phone's file manager does it."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(folder))
+    return buf.getvalue()
+
+
+def upload(
+    client: TestClient, headers: dict[str, str], package_id: str, data: bytes, name: str
+) -> Any:
+    return client.post(
+        f"/api/v1/field/packages/{package_id}/sync",
+        files={"file": (name, data, "application/octet-stream")},
+        headers=headers,
+    )
+
+
+def photo(path: Path, lon: float, lat: float, taken: str) -> None:
+    """A JPEG with EXIF GPS position and time, as a phone camera writes it (Pillow)."""
+    from PIL import Image
+    from PIL.TiffImagePlugin import IFDRational
+
+    def dms(v: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+        d = int(v)
+        m = int((v - d) * 60)
+        s = (v - d - m / 60) * 3600
+        return IFDRational(d, 1), IFDRational(m, 1), IFDRational(round(s * 10000), 10000)
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: dms(lat), 3: "E", 4: dms(lon)})
+    exif.get_ifd(0x8769)[36867] = taken
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (48, 32), (110, 150, 90)).save(path, exif=exif)
+
+
+def register_state(db: Session) -> dict[str, int]:
+    """Counts that must not move when a sync changes nothing."""
+    sql = {
+        "parcel_versions": "SELECT count(*) FROM parcel",
+        "cases": "SELECT count(*) FROM reg_case",
+        "surveys": "SELECT count(*) FROM survey",
+        "observations": "SELECT count(*) FROM field_observation",
+        "conflicts": "SELECT count(*) FROM field_conflict",
+        "checked": "SELECT count(*) FROM change_patch WHERE checked_at IS NOT NULL",
+        "journal": "SELECT count(*) FROM journal",
+    }
+    return {k: int(db.execute(text(q)).scalar_one()) for k, q in sql.items()}
+
+
+def findings(db: Session) -> dict[str, Any]:
+    """The register's own checks (as ``landgis cadastre verify`` and ``check`` run them):
+    the journal's hash chain, consistency findings and overlapping current parcels."""
+    from cadastre.registry import consistency
+    from cadastre.registry.journal import verify
+
+    overlaps = db.execute(
+        text(
+            "SELECT count(*) FROM parcel a JOIN parcel b ON a.id < b.id "
+            "AND a.end_lifespan IS NULL AND b.end_lifespan IS NULL "
+            "AND ST_Overlaps(a.geom, b.geom) AND ST_Area(ST_Intersection(a.geom, b.geom)) > 1e-12"
+        )
+    ).scalar_one()
+    found = consistency.check(db)
+    return {
+        "journal_ok": verify(db).ok,
+        "overlaps": overlaps,
+        "consistency": {k: len(v) for k, v in found.items()},
+    }

@@ -22,8 +22,14 @@ def test_checkout_by_codes_writes_a_complete_geopackage(
     codes = some_codes(db, 3)
     result, gpkg = checkout(field_client, auth("surveyor"), tmp_path, unit_codes=codes)
     layers = dict(pyogrio.list_layers(gpkg))
-    for name in ("parcels", "boundary_points", "plan_zones", "change_patches", "observations",
-                 "manifest"):  # fmt: skip
+    for name in (
+        "parcels",
+        "boundary_points",
+        "plan_zones",
+        "change_patches",
+        "observations",
+        "manifest",
+    ):
         assert name in layers
     parcels = pyogrio.read_dataframe(gpkg, layer="parcels")
     assert sorted(parcels["unit_code"]) == sorted(codes)
@@ -68,11 +74,13 @@ def test_checkout_refuses_other_roles_and_empty_input(
     field_client: TestClient, db: Session, auth: Headers
 ) -> None:
     codes = some_codes(db, 1)
-    r = field_client.post("/api/v1/field/packages", json={"unit_codes": codes},
-                          headers=auth("bidder"))  # fmt: skip
+    r = field_client.post(
+        "/api/v1/field/packages", json={"unit_codes": codes}, headers=auth("bidder")
+    )
     assert r.status_code == 403
     r = field_client.post("/api/v1/field/packages", json={}, headers=auth("surveyor"))
     assert r.status_code == 422
-    r = field_client.post("/api/v1/field/packages", json={"patch_ids": [1]},
-                          headers=auth("surveyor"))  # fmt: skip
+    r = field_client.post(
+        "/api/v1/field/packages", json={"patch_ids": [1]}, headers=auth("surveyor")
+    )
     assert r.status_code == 403
