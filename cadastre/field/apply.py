@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from cadastre.exchange.service import open_case_from_survey
 from cadastre.field import evidence
 from cadastre.field import repository as repo
-from cadastre.field.diff import RowChange, UnitEdit
+from cadastre.field.diff import RowChange, UnitEdit, same_shape
 from cadastre.field.models import FieldObservation
 from cadastre.field.reader import Upload
 from cadastre.parcels import service as parcels
@@ -154,7 +154,7 @@ def apply_patch(session: Session, ch: RowChange, upload: Upload, actor: str) -> 
     if (
         ch.row.get("geom") is not None
         and ch.base["geom"]
-        and not shapely.equals_exact(ch.row["geom"], shapely.from_wkb(ch.base["geom"]), 1e-9)
+        and not same_shape(ch.row["geom"], shapely.from_wkb(ch.base["geom"]))
     ):
         raise Refusal(
             "变化图斑的范围不能在外业修改", "a change patch's outline cannot be edited in the field"

@@ -33,6 +33,14 @@ def wkb_hex(geom: shapely.Geometry | None) -> str | None:
     return str(shapely.to_wkb(shapely.set_precision(geom, 1e-9), hex=True))
 
 
+def same_shape(a: shapely.Geometry | None, b: shapely.Geometry | None) -> bool:
+    """Whether two geometries (EPSG:4490) are the same shape within 1e-8 degrees (about
+    1 mm), whatever their vertex order or ring orientation."""
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(shapely.hausdorff_distance(a, b) < 1e-8)
+
+
 def from_hex(value: str | None) -> shapely.Geometry | None:
     return shapely.from_wkb(value) if value else None
 
@@ -93,7 +101,7 @@ def _differs(now: dict[str, Any], base: dict[str, Any]) -> bool:
     a, b = from_hex(now["geom"]), from_hex(base["geom"])
     if a is None or b is None:
         return (a is None) != (b is None)
-    return not shapely.equals_exact(a, b, tolerance=1e-9)
+    return not same_shape(a, b)
 
 
 @dataclass
@@ -147,7 +155,7 @@ def unit_edits(
         if _norm(ch.row.get("land_use")) != ch.base["values"]["land_use"]:
             e.land_use = str(ch.row.get("land_use") or "")
         geom = ch.row.get("geom")
-        if geom is not None and not shapely.equals_exact(geom, from_hex(ch.base["geom"]), 1e-9):
+        if geom is not None and not same_shape(geom, from_hex(ch.base["geom"])):
             e.geometry = geom
     by_unit: dict[str, list[RowChange]] = {}
     for ch in points:

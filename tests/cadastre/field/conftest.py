@@ -28,6 +28,22 @@ def field_client(client: TestClient, db: Session) -> Iterator[TestClient]:
     client.app.dependency_overrides.pop(field_api.get_runner, None)  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _remove_photos(db: Session) -> Iterator[None]:
+    """Photos a test's sync stored under files_dir are removed with the test's rows."""
+    yield
+    from gis.settings import get_settings
+
+    kept = db.execute(
+        text(
+            "SELECT photo FROM field_observation WHERE photo <> '' UNION "
+            "SELECT photo FROM change_patch WHERE photo <> '' AND checked_by LIKE 'test-%'"
+        )
+    ).scalars()
+    for relative in kept:
+        (get_settings().files_dir / relative).unlink(missing_ok=True)
+
+
 def some_codes(db: Session, n: int, status: str = "registered") -> list[str]:
     """``n`` current parcels of one status that lie side by side (one block)."""
     rows = db.execute(
