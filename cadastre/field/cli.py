@@ -61,8 +61,8 @@ def checkout(
             who = service.field_user(session, as_user)
         except LandgisError as exc:
             raise _fail(exc) from None
-        session.rollback()
-        job = store.create(KIND, who.username)
+    job = store.create(KIND, who.username)
+    with session_factory()() as session:
         run(job, session, service.checkout_work(req, who))
     if job.status != "done" or job.file is None:
         typer.echo(f"error: {(job.error or {}).get('detail')}", err=True)
