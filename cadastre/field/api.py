@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import select
@@ -29,6 +30,9 @@ router = APIRouter(prefix="/api/v1/field", tags=["field packages 外业包"])
 FIELD = require_role(Role.SURVEYOR, Role.INSPECTOR)
 RESOLVER = require_role(Role.REGISTRAR, Role.INSPECTOR)
 KIND = "cadastre.field_checkout"
+PACKAGE_ID = PathParam(..., pattern=r"^[0-9a-f]{32}$", description="the package id")
+ROW_ID = PathParam(..., ge=1, le=2**63 - 1)
+JOB_ID = PathParam(..., min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
 
 
 def get_runner() -> jobs.ThreadRunner:
@@ -54,13 +58,17 @@ def checkout(
 
 
 @router.get("/jobs/{job_id}", response_model=schemas.CheckoutJob)
-def checkout_status(job_id: str, who: Principal = Depends(current_principal)) -> dict[str, Any]:
+def checkout_status(
+    job_id: str = JOB_ID, who: Principal = Depends(current_principal)
+) -> dict[str, Any]:
     """Status and progress of a checkout job (its owner's or an admin's token)."""
     return jobs.public(store.get(job_id, (KIND,), who))
 
 
 @router.get("/jobs/{job_id}/file", response_class=FileResponse)
-def checkout_file(job_id: str, who: Principal = Depends(current_principal)) -> FileResponse:
+def checkout_file(
+    job_id: str = JOB_ID, who: Principal = Depends(current_principal)
+) -> FileResponse:
     """The package as a zip: the folder with the .gpkg, the .qgs and DCIM/ for photos."""
     job = store.get(job_id, (KIND,), who)
     if job.status != "done" or job.file is None:
@@ -73,7 +81,7 @@ def checkout_file(job_id: str, who: Principal = Depends(current_principal)) -> F
 
 @router.post("/packages/{package_id}/sync", response_model=schemas.SyncReport)
 async def check_in(
-    package_id: str,
+    package_id: str = PACKAGE_ID,
     file: UploadFile = File(..., description="the edited .gpkg, or the package folder zipped"),
     who: Principal = Depends(FIELD),
     session: Session = Depends(get_session),
@@ -107,7 +115,7 @@ def _report(session: Session, sync_id: int, who: Principal) -> FieldSync:
 
 @router.get("/syncs/{sync_id}", response_model=schemas.SyncReport)
 def sync_report(
-    sync_id: int, who: Principal = Depends(FIELD), session: Session = Depends(get_session)
+    sync_id: int = ROW_ID, who: Principal = Depends(FIELD), session: Session = Depends(get_session)
 ) -> dict[str, Any]:
     """A sync's report (applied, conflicts, refused with reasons in Chinese and English)."""
     return _report(session, sync_id, who).report
@@ -115,7 +123,7 @@ def sync_report(
 
 @router.get("/syncs/{sync_id}/page", response_class=HTMLResponse)
 def sync_report_page(
-    sync_id: int, who: Principal = Depends(FIELD), session: Session = Depends(get_session)
+    sync_id: int = ROW_ID, who: Principal = Depends(FIELD), session: Session = Depends(get_session)
 ) -> HTMLResponse:
     """The sync report as a page; each conflict drawn with both versions."""
     row = _report(session, sync_id, who)
@@ -126,7 +134,7 @@ def sync_report_page(
 
 @router.get("/packages/{package_id}/conflicts", response_model=list[schemas.ConflictPublic])
 def conflicts(
-    package_id: str,
+    package_id: str = PACKAGE_ID,
     who: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
 ) -> list[dict[str, Any]]:
@@ -138,8 +146,8 @@ def conflicts(
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=schemas.ConflictPublic)
 def resolve_conflict(
-    conflict_id: int,
     body: schemas.ResolveBody,
+    conflict_id: int = ROW_ID,
     who: Principal = Depends(RESOLVER),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:

@@ -37,15 +37,15 @@ def area_of_patches(session: Session, ids: list[int]) -> str | None:
     ).scalar_one()
 
 
-def area_from_geojson(session: Session, geojson: str) -> str:
-    """A GeoJSON (Multi)Polygon in EPSG:4490 as hex EWKB multipolygon (made valid)."""
+def area_from_wkb(session: Session, wkb: bytes) -> str:
+    """A (Multi)Polygon given as WKB in EPSG:4490, made valid, as hex EWKB multipolygon."""
     return str(
         session.execute(
             text(
                 "SELECT encode(ST_AsEWKB(ST_Multi(ST_CollectionExtract(ST_MakeValid("
-                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4490)), 3))), 'hex')"
+                "ST_SetSRID(ST_GeomFromWKB(:g), 4490)), 3))), 'hex')"
             ),
-            {"g": geojson},
+            {"g": wkb},
         ).scalar_one()
     )
 

@@ -4,7 +4,6 @@ entry points (router, CLI, job runner) open the transaction."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import uuid
@@ -21,11 +20,13 @@ from sqlalchemy.orm import Session
 from cadastre.field import diff, qgs, writer
 from cadastre.field import repository as repo
 from cadastre.field.models import FieldPackage
+from gis import limits
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.errors import InvalidInput, NotFound, PermissionDenied
 from gis.jobs.store import Job
+from gis.limits import check_text
 from gis.settings import get_settings
 
 FIELD_ROLES = (Role.SURVEYOR, Role.INSPECTOR)
@@ -53,10 +54,10 @@ def area_of(session: Session, req: CheckoutRequest, role: str) -> str:
             "只有执法监察员可按图斑签出；only inspectors check out patches", field="patch_ids"
         )
     if req.polygon:
-        if req.polygon.get("type") not in ("Polygon", "MultiPolygon"):
-            raise InvalidInput("范围须为多边形；the area must be a Polygon", field="polygon")
-        area = repo.area_from_geojson(session, json.dumps(req.polygon))
+        area = repo.area_from_wkb(session, _polygon(session, req.polygon))
     elif req.unit_codes:
+        for i, code in enumerate(req.unit_codes):
+            check_text(code, f"unit_codes.{i}")
         area = repo.area_of_codes(session, req.unit_codes)  # type: ignore[assignment]
     else:
         area = repo.area_of_patches(session, req.patch_ids or [])  # type: ignore[assignment]
@@ -68,6 +69,22 @@ def area_of(session: Session, req: CheckoutRequest, role: str) -> str:
             f"范围内宗地超过 {limit} 宗；more than {limit} parcels in the area", field="polygon"
         )
     return area
+
+
+def _polygon(session: Session, geojson: dict[str, Any]) -> bytes:
+    """A user's area (GeoJSON Polygon/MultiPolygon, EPSG:4490) checked by the house's
+    geometry limits and parsed here, never by PostGIS, so bad input is a 422."""
+    if geojson.get("type") not in ("Polygon", "MultiPolygon"):
+        raise InvalidInput("范围须为多边形；the area must be a Polygon", field="polygon")
+    limits.check_geometry(geojson, "polygon", session)
+    try:
+        geom = shapely.geometry.shape(geojson)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the caller's input
+        raise InvalidInput(f"范围无法解析；the polygon cannot be read ({exc})",
+                           field="polygon") from None  # fmt: skip
+    if geom.is_empty or not bool(shapely.is_valid_input(geom)):
+        raise InvalidInput("范围为空；the polygon is empty", field="polygon")
+    return bytes(shapely.to_wkb(geom))
 
 
 def checkout_work(req: CheckoutRequest, who: Principal):  # type: ignore[no-untyped-def]

@@ -84,3 +84,33 @@ def test_checkout_refuses_other_roles_and_empty_input(
         "/api/v1/field/packages", json={"patch_ids": [1]}, headers=auth("surveyor")
     )
     assert r.status_code == 403
+
+
+def test_checkout_by_polygon_and_bad_polygons_are_422(
+    field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    codes = some_codes(db, 2)
+    box = json.loads(
+        db.execute(
+            text(
+                "SELECT ST_AsGeoJSON(ST_Envelope(ST_Union(geom))) FROM parcel "
+                "WHERE unit_code = ANY(:c) AND end_lifespan IS NULL"
+            ),
+            {"c": codes},
+        ).scalar_one()
+    )
+    result, gpkg = checkout(field_client, auth("inspector"), tmp_path, polygon=box)
+    parcels = set(pyogrio.read_dataframe(gpkg, layer="parcels")["unit_code"])
+    assert set(codes) <= parcels and result["parcels"] == len(parcels)
+    surveyor = auth("surveyor")
+    for polygon in (
+        {"type": "Polygon", "coordinates": [[["a", 1], [2, 3]]]},
+        {"type": "Polygon", "coordinates": [[[-170, -80], [170, -80], [170, 80], [-170, -80]]]},
+        {"type": "Point", "coordinates": [113.7, 23.0]},
+        {"type": "Polygon", "coordinates": []},
+    ):
+        r = field_client.post("/api/v1/field/packages", json={"polygon": polygon}, headers=surveyor)
+        assert r.status_code == 422, (polygon, r.text)
+        assert r.json()["field"] == "polygon"
