@@ -46,8 +46,19 @@ def land_use_map() -> list[tuple[str, str]]:
     return [(f"{c} {zh}", c) for c, (zh, _en) in sorted(codes.items())]
 
 
-def layers(gpkg_name: str) -> list[Layer]:
-    """The project's layers, top first, each pointing into ``gpkg_name`` (relative)."""
+def layers(gpkg_name: str, parcels_editable: bool = True) -> list[Layer]:
+    """The project's layers, top first, each pointing into ``gpkg_name`` (relative);
+    parcels and boundary points are read only unless ``parcels_editable`` (a surveyor)."""
+    out = _layers(gpkg_name)
+    for layer in out:
+        if layer.id in ("parcels", "boundary_points") and not parcels_editable:
+            layer.read_only = True
+            for f in layer.fields:
+                f.editable = False
+    return out
+
+
+def _layers(gpkg_name: str) -> list[Layer]:
     src = f"./{gpkg_name}|layername="
     status = [(f"{zh} {k}", k) for k, (zh, _en) in FIELD_STATUSES.items()]
     version = Field("_row_version", "版本 row version")
@@ -123,7 +134,6 @@ def layers(gpkg_name: str) -> list[Layer]:
                 Field("land_use_zh", "地类名称 land-use name"),
                 Field("reg_status", "登记状态 status"),
                 Field("area_m2", "面积 m²"),
-                Field("note", "说明 note", editable=True),
                 version,
             ],
         ),
@@ -154,7 +164,9 @@ def layers(gpkg_name: str) -> list[Layer]:
     ]
 
 
-def write_project(dest: Path, gpkg_name: str, title: str) -> None:
+def write_project(dest: Path, gpkg_name: str, title: str, parcels_editable: bool = True) -> None:
     """Write the ``.qgs`` XML (UTF-8) for the GeoPackage ``gpkg_name`` in the same folder."""
-    xml = render_template("field_project.qgs", TEMPLATES, title=title, layers=layers(gpkg_name))
+    xml = render_template(
+        "field_project.qgs", TEMPLATES, title=title, layers=layers(gpkg_name, parcels_editable)
+    )
     dest.write_text(xml, encoding="utf-8")

@@ -113,7 +113,8 @@ def build(
     if job:
         job.progress(1, 3, "geopackage")
     writer.write(rows, pkg / f"{name}.gpkg")
-    qgs.write_project(pkg / f"{name}.qgs", f"{name}.gpkg", f"外业包 field package {name}")
+    editable = who.role != Role.INSPECTOR
+    qgs.write_project(pkg / f"{name}.qgs", f"{name}.gpkg", f"外业包 field package {name}", editable)
     if job:
         job.progress(2, 3, "zip")
     zip_path = folder / f"{name}.zip"

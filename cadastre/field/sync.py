@@ -28,9 +28,13 @@ from cadastre.field import repository as repo
 from cadastre.field.diff import RowChange, UnitEdit
 from cadastre.field.models import FieldChange, FieldConflict, FieldPackage, FieldSync
 from cadastre.field.service import package_for
+from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import transaction
 from gis.errors import InvalidInput, LandgisError
+
+INSPECTOR_ZH = "执法监察员的外业包中宗地和界址点只读"
+INSPECTOR_EN = "parcels and boundary points are read only in an inspector's package"
 
 
 class Run:
@@ -103,6 +107,9 @@ def sync(
         diff.changes("boundary_points", snap["boundary_points"], layers["boundary_points"])
     )
     units, refused = diff.unit_edits(parcels, points, layers["boundary_points"], snap)
+    if who.role == Role.INSPECTOR:  # parcels are read only in an inspector's package
+        refused += [(ch, INSPECTOR_ZH, INSPECTOR_EN) for u in units for ch in u.rows]
+        units = []
     for ch, zh, en in refused:
         run.outcome("refused", ch.layer, ch.key, zh, en)
         run.ledger([ch], "refused", {"zh": zh, "en": en})

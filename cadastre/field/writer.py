@@ -1,6 +1,6 @@
 """The GeoPackage of a field package, written with pyogrio and rasterio (GDAL).
 
-Layers (EPSG:4490): ``parcels`` (public attributes, editable ``land_use`` and ``note``),
+Layers (EPSG:4490): ``parcels`` (public attributes, editable ``land_use``),
 ``boundary_points`` (the parcels' exterior vertices, movable), ``plan_zones`` (read only),
 ``change_patches`` (editable ``status``, ``note``, ``photo``), ``observations`` (empty:
 points added in the field with a photo), ``manifest`` (no geometry) and the raster
@@ -93,7 +93,6 @@ def write(rows: PackageRows, gpkg: Path) -> None:
             "land_use_zh": landuse.names(p["land_use"])[0],
             "reg_status": p["reg_status"],
             "area_m2": float(p["area_m2"]),
-            "note": "",
             "_row_version": p["version"],
             "geom": p["geom"],
         }

@@ -79,6 +79,7 @@ def test_inspector_checks_patches_and_photos_outside_or_too_early_are_refused(
     field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
 ) -> None:
     before = findings(db)
+    codes = some_codes(db, 3)
     centres = [
         tuple(
             json.loads(
@@ -88,7 +89,7 @@ def test_inspector_checks_patches_and_photos_outside_or_too_early_are_refused(
                 ).scalar_one()
             )["coordinates"]
         )
-        for c in some_codes(db, 3)
+        for c in codes
     ]
     good, far, early = plant_patches(db, centres, imagery="2026-10-15")  # type: ignore[arg-type]
     inspector = auth("inspector")
@@ -113,6 +114,14 @@ def test_inspector_checks_patches_and_photos_outside_or_too_early_are_refused(
                 },
             }
             for pid, name in ((good, "good"), (far, "far"), (early, "early"))
+        ]
+        + [  # parcels are read only for an inspector: refused, not applied
+            {
+                "op": "set",
+                "layer": "parcels",
+                "where": f"unit_code = '{codes[0]}'",
+                "values": {"land_use": "0603"},
+            }
         ],
     )
     state = register_state(db)
@@ -127,7 +136,10 @@ def test_inspector_checks_patches_and_photos_outside_or_too_early_are_refused(
         report["already_synced"],
     )
     refused = {o["key"]: o for o in report["refused"]}
-    assert set(refused) == {str(far), str(early)}
+    assert set(refused) == {str(far), str(early), codes[0]}
+    assert "只读" in refused[codes[0]]["zh"] and "read only" in refused[codes[0]]["en"]
+    project = (gpkg.parent / (gpkg.stem + ".qgs")).read_text(encoding="utf-8")
+    assert '<field name="land_use" editable="0"/>' in project
     assert "超过容差" in refused[str(far)]["zh"] and "tolerance" in refused[str(far)]["en"]
     assert "早于影像日期" in refused[str(early)]["zh"]
     assert "before the imagery" in refused[str(early)]["en"]
