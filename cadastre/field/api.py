@@ -29,10 +29,20 @@ from gis.uploads import receive
 router = APIRouter(prefix="/api/v1/field", tags=["field packages 外业包"])
 FIELD = require_role(Role.SURVEYOR, Role.INSPECTOR)
 RESOLVER = require_role(Role.REGISTRAR, Role.INSPECTOR)
+STAFF = (Role.REGISTRAR, Role.INSPECTOR, Role.ADMIN)  # see every package's syncs and conflicts
 KIND = "cadastre.field_checkout"
-PACKAGE_ID = PathParam(..., pattern=r"^[0-9a-f]{32}$", description="the package id")
-ROW_ID = PathParam(..., ge=1, le=2**63 - 1)
-JOB_ID = PathParam(..., min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
+
+
+def _package_id() -> Any:  # a fresh Path() per route: FastAPI keeps state on the object
+    return PathParam(..., pattern=r"^[0-9a-f]{32}$", description="the package id")
+
+
+def _row_id() -> Any:
+    return PathParam(..., ge=1, le=2**63 - 1)
+
+
+def _job_id() -> Any:
+    return PathParam(..., min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
 
 
 def get_runner() -> jobs.ThreadRunner:
@@ -59,7 +69,7 @@ def checkout(
 
 @router.get("/jobs/{job_id}", response_model=schemas.CheckoutJob)
 def checkout_status(
-    job_id: str = JOB_ID, who: Principal = Depends(current_principal)
+    job_id: str = _job_id(), who: Principal = Depends(current_principal)
 ) -> dict[str, Any]:
     """Status and progress of a checkout job (its owner's or an admin's token)."""
     return jobs.public(store.get(job_id, (KIND,), who))
@@ -67,7 +77,7 @@ def checkout_status(
 
 @router.get("/jobs/{job_id}/file", response_class=FileResponse)
 def checkout_file(
-    job_id: str = JOB_ID, who: Principal = Depends(current_principal)
+    job_id: str = _job_id(), who: Principal = Depends(current_principal)
 ) -> FileResponse:
     """The package as a zip: the folder with the .gpkg, the .qgs and DCIM/ for photos."""
     job = store.get(job_id, (KIND,), who)
@@ -81,7 +91,7 @@ def checkout_file(
 
 @router.post("/packages/{package_id}/sync", response_model=schemas.SyncReport)
 async def check_in(
-    package_id: str = PACKAGE_ID,
+    package_id: str = _package_id(),
     file: UploadFile = File(..., description="the edited .gpkg, or the package folder zipped"),
     who: Principal = Depends(FIELD),
     session: Session = Depends(get_session),
@@ -106,16 +116,20 @@ def _check_in(session: Session, package_id: str, who: Principal, path: Path) -> 
 
 
 def _report(session: Session, sync_id: int, who: Principal) -> FieldSync:
+    """A sync record: its package's owner sees it, and the staff who resolve conflicts."""
     row = session.scalar(select(FieldSync).where(FieldSync.id == sync_id))
     if row is not None:
-        service.package_for(session, row.package_id, who)  # NotFound unless owner or admin
+        if who.role not in STAFF:
+            service.package_for(session, row.package_id, who)  # NotFound unless the owner
         return row
     raise NotFound(f"没有同步记录 {sync_id}；no sync {sync_id}", field="sync_id")
 
 
 @router.get("/syncs/{sync_id}", response_model=schemas.SyncReport)
 def sync_report(
-    sync_id: int = ROW_ID, who: Principal = Depends(FIELD), session: Session = Depends(get_session)
+    sync_id: int = _row_id(),
+    who: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
 ) -> dict[str, Any]:
     """A sync's report (applied, conflicts, refused with reasons in Chinese and English)."""
     return _report(session, sync_id, who).report
@@ -123,7 +137,9 @@ def sync_report(
 
 @router.get("/syncs/{sync_id}/page", response_class=HTMLResponse)
 def sync_report_page(
-    sync_id: int = ROW_ID, who: Principal = Depends(FIELD), session: Session = Depends(get_session)
+    sync_id: int = _row_id(),
+    who: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
 ) -> HTMLResponse:
     """The sync report as a page; each conflict drawn with both versions."""
     row = _report(session, sync_id, who)
@@ -134,12 +150,12 @@ def sync_report_page(
 
 @router.get("/packages/{package_id}/conflicts", response_model=list[schemas.ConflictPublic])
 def conflicts(
-    package_id: str = PACKAGE_ID,
+    package_id: str = _package_id(),
     who: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
 ) -> list[dict[str, Any]]:
     """The conflicts kept for a package (its owner, a registrar, an inspector or admin)."""
-    if who.role not in (Role.REGISTRAR, Role.INSPECTOR, Role.ADMIN):
+    if who.role not in STAFF:
         service.package_for(session, package_id, who)
     return [resolve.public(c) for c in resolve.of_package(session, package_id)]
 
@@ -147,7 +163,7 @@ def conflicts(
 @router.post("/conflicts/{conflict_id}/resolve", response_model=schemas.ConflictPublic)
 def resolve_conflict(
     body: schemas.ResolveBody,
-    conflict_id: int = ROW_ID,
+    conflict_id: int = _row_id(),
     who: Principal = Depends(RESOLVER),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:

@@ -65,7 +65,15 @@ def test_server_edit_between_checkout_and_checkin_is_kept_as_a_conflict(
     assert mine_b["mine"]["geometry"]["type"] == "MultiPolygon"
     assert mine_b["theirs"]["geometry"] != mine_b["mine"]["geometry"]
 
-    page = field_client.get(f"/api/v1/field/syncs/{report['sync_id']}/page", headers=surveyor)
+    stored = field_client.get(f"/api/v1/field/syncs/{report['sync_id']}", headers=surveyor)
+    assert stored.json() == report
+    assert (
+        field_client.get(
+            f"/api/v1/field/syncs/{report['sync_id']}", headers=auth("bidder")
+        ).status_code
+        == 404
+    )
+    page = field_client.get(f"/api/v1/field/syncs/{report['sync_id']}/page", headers=registrar)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     for c in listed:  # each conflict drawn: the field's and the server's version
         section = page.text.split(f'id="conflict-{c["id"]}"')[1].split("</section>")[0]
