@@ -159,17 +159,7 @@ def apply_patch(session: Session, ch: RowChange, upload: Upload, actor: str) -> 
         raise Refusal(
             "变化图斑的范围不能在外业修改", "a change patch's outline cannot be edited in the field"
         )
-    relative = str(ch.row.get("photo") or "")
-    saved = ""
-    if relative and relative != ch.base["values"]["photo"]:
-        path, facts = _photo_facts(upload, relative)
-        if facts.lon is None or facts.lat is None:
-            raise Refusal("照片没有 GPS 位置", "the photo carries no GPS position (EXIF)")
-        far = repo.within_m(session, facts.lon, facts.lat, current["wkb"].hex(), 0)
-        evidence.check_distance(far, get_settings().field_photo_tolerance_m, "图斑", "patch")
-        evidence.check_time(facts, current["acquired_on"], None)
-        with path.open("rb") as f:
-            saved = save_photo(f, path.name)
+    saved = patch_photo(session, ch, upload, current)
     try:
         patch_service.field_check(
             session,
@@ -189,6 +179,23 @@ def apply_patch(session: Session, ch: RowChange, upload: Upload, actor: str) -> 
         "zh": f"图斑 {ch.key} 核查已记录",
         "en": f"field check of patch {ch.key} recorded",
     }
+
+
+def patch_photo(session: Session, ch: RowChange, upload: Upload, current: dict[str, Any]) -> str:
+    """A new photo of a patch row, checked as evidence and stored; its path under
+    files_dir ("" when the row names no new photo). Refusal when it fails the checks."""
+    assert ch.row is not None and ch.base is not None
+    relative = str(ch.row.get("photo") or "")
+    if not relative or relative == ch.base["values"]["photo"]:
+        return ""
+    path, facts = _photo_facts(upload, relative)
+    if facts.lon is None or facts.lat is None:
+        raise Refusal("照片没有 GPS 位置", "the photo carries no GPS position (EXIF)")
+    far = repo.within_m(session, facts.lon, facts.lat, current["wkb"].hex(), 0)
+    evidence.check_distance(far, get_settings().field_photo_tolerance_m, "图斑", "patch")
+    evidence.check_time(facts, current["acquired_on"], None)
+    with path.open("rb") as f:
+        return save_photo(f, path.name)
 
 
 def apply_observation(

@@ -87,8 +87,9 @@ def _take_mine(session: Session, c: FieldConflict, who: Principal, owner: str) -
         return {"done": apply.apply_unit(session, edit, who.username, c.package_id)}
     values = c.mine["values"]
     status, note = str(values.get("status") or "pending"), str(values.get("note") or "")
-    patch_service.field_check(session, int(c.row_key), status, note, "", who.username)
-    return {"done": [{"what": "field_check", "status": status}]}
+    photo = str(c.mine.get("photo_saved") or "")
+    patch_service.field_check(session, int(c.row_key), status, note, photo, who.username)
+    return {"done": [{"what": "field_check", "status": status, "photo": photo}]}
 
 
 def _follow_server(session: Session, pkg: FieldPackage, c: FieldConflict) -> None:

@@ -200,7 +200,7 @@ def _patch(run: Run, ch: RowChange, who: Principal) -> None:
             "change_patches",
             ch.key,
             ch.base["version"],
-            patch_mine(ch),
+            patch_mine(ch) | _conflict_photo(run, ch, current),
             patch_theirs(current),
         )
         run.outcome(
@@ -227,6 +227,18 @@ def _patch(run: Run, ch: RowChange, who: Principal) -> None:
     now = repo.patch_current(run.session, int(ch.key))
     assert now is not None and ch.row is not None
     run.snapshot["change_patches"][ch.key] = diff.entry(ch.row, "change_patches", now["version"])
+
+
+def _conflict_photo(run: Run, ch: RowChange, current: dict[str, Any] | None) -> dict[str, Any]:
+    """A conflicting patch row's photo is not lost: checked as evidence and kept now
+    (``photo_saved``, used when the field's version is taken), or its refusal noted."""
+    if current is None or ch.row is None:
+        return {}
+    try:
+        return {"photo_saved": apply.patch_photo(run.session, ch, run.upload, current)}
+    except (apply.Refusal, LandgisError) as exc:
+        zh, en = _reason(exc)
+        return {"photo_refused": {"zh": zh, "en": en}}
 
 
 def _observation(run: Run, ch: RowChange, who: Principal) -> None:

@@ -37,7 +37,8 @@ def _remove_photos(db: Session) -> Iterator[None]:
     kept = db.execute(
         text(
             "SELECT photo FROM field_observation WHERE photo <> '' UNION "
-            "SELECT photo FROM change_patch WHERE photo <> '' AND checked_by LIKE 'test-%'"
+            "SELECT photo FROM change_patch WHERE photo <> '' AND checked_by LIKE 'test-%' UNION "
+            "SELECT mine->>'photo_saved' FROM field_conflict WHERE mine->>'photo_saved' <> ''"
         )
     ).scalars()
     for relative in kept:

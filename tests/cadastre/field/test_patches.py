@@ -171,3 +171,44 @@ def test_a_surveyor_gets_no_patches_and_cannot_check_them_out(
     plant_patches(db, [tuple(centre)], imagery="2026-10-15")  # type: ignore[list-item]
     result, _ = checkout(field_client, auth("surveyor"), tmp_path, unit_codes=[code])
     assert result["change_patches"] == 0
+
+
+def test_a_patch_checked_by_another_inspector_meanwhile_is_a_conflict_photo_kept(
+    field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
+) -> None:
+    from gis.auth.service import add_user, issue_token
+
+    (code,) = some_codes(db, 1)
+    x, y = json.loads(db.execute(text(CENTRE_SQL), {"c": code}).scalar_one())["coordinates"]
+    (pid,) = plant_patches(db, [(x, y)], imagery="2026-10-15")
+    mine_user = auth("inspector")
+    other = {"Authorization": "Bearer " + issue_token(
+        add_user(db, "test-inspector-2", "correct horse battery", "inspector"))}  # fmt: skip
+    result, gpkg = checkout(field_client, mine_user, tmp_path, patch_ids=[pid])
+    r = field_client.patch(
+        f"/api/v1/change-patches/{pid}",
+        data={"status": "dismissed", "note": "已批准 approved"},
+        headers=other,
+    )
+    assert r.status_code == 200, r.text
+    photo(gpkg.parent / "DCIM" / "p.jpg", x, y, "2026:11:21 08:00:00")
+    edit(gpkg, [{"op": "set", "layer": "change_patches", "where": f"patch_id = {pid}",
+                 "values": {"status": "confirmed", "note": "违法建设 illegal building",
+                            "photo": "DCIM/p.jpg"}}])  # fmt: skip
+    report = upload(field_client, mine_user, result["package_id"],
+                    zip_folder(gpkg.parent.parent), "p.zip").json()  # fmt: skip
+    assert [c["key"] for c in report["conflicts"]] == [str(pid)], report
+    status = db.execute(text("SELECT status FROM change_patch WHERE id = :i"), {"i": pid})
+    assert status.scalar_one() == "dismissed"  # the other inspector's check stands
+    (conflict,) = field_client.get(f"/api/v1/field/packages/{result['package_id']}/conflicts",
+                                   headers=mine_user).json()  # fmt: skip
+    assert conflict["mine"]["photo_saved"].startswith("change_photos/")  # the photo is kept
+    assert conflict["theirs"]["values"]["status"] == "dismissed"
+    url = f"/api/v1/field/conflicts/{conflict['id']}/resolve"
+    assert (
+        field_client.post(url, json={"take": "mine"}, headers=auth("registrar")).status_code == 403
+    )
+    done = field_client.post(url, json={"take": "mine"}, headers=mine_user)
+    assert done.status_code == 200, done.text
+    row = db.execute(text("SELECT status, photo FROM change_patch WHERE id = :i"), {"i": pid}).one()
+    assert row.status == "confirmed" and row.photo == conflict["mine"]["photo_saved"]
