@@ -99,8 +99,9 @@ async def check_in(
     """Check in an edited package: changes applied in one transaction, conflicts kept with
     both versions, refusals with reasons; the same upload twice changes nothing."""
     limit = get_settings().upload_max_bytes
-    async with receive([file], max_files=1, file_bytes=limit, request_bytes=limit,
-                       field="file") as got:  # fmt: skip
+    async with receive(
+        [file], max_files=1, file_bytes=limit, request_bytes=limit, field="file"
+    ) as got:
         return await run_in_threadpool(_check_in, session, package_id, who, got[0].path)
 
 

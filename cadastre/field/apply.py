@@ -26,6 +26,7 @@ from cadastre.field.models import FieldObservation
 from cadastre.field.reader import Upload
 from cadastre.parcels import service as parcels
 from cadastre.survey_port import CadastreParcelLookup
+from gis import landuse
 from gis.raster import changes as patch_service
 from gis.raster.uploads import save_photo
 from gis.settings import get_settings
@@ -103,6 +104,46 @@ def apply_unit(session: Session, e: UnitEdit, actor: str, package_id: str) -> li
     return done
 
 
+def apply_new_parcel(
+    session: Session, ch: RowChange, actor: str, package_id: str
+) -> list[dict[str, Any]]:
+    """A parcel drawn in the field: a survey of its vertices and a first-registration case
+    (the register gets the parcel when the case is entered, never from the field)."""
+    row = ch.row or {}
+    geom = row.get("geom")
+    if (
+        geom is None
+        or len(shapely.get_parts(geom)) != 1
+        or geom.geom_type not in ("Polygon", "MultiPolygon")
+    ):
+        raise Refusal("新宗地须为一个多边形", "a new parcel must be one polygon")
+    land_use = landuse.check(str(row.get("land_use") or ""))
+    edit = UnitEdit("", "", geometry=shapely.MultiPolygon(shapely.get_parts(geom)))
+    survey_id = _survey(session, edit, actor, package_id)
+    case = open_case_from_survey(
+        session,
+        survey_id,
+        "new_parcel",
+        land_use,
+        actor,
+        note=f"外业包 {package_id} 新宗地 new parcel drawn in the field",
+    )
+    return [
+        {
+            "what": "survey",
+            "survey_id": survey_id,
+            "zh": f"新宗地测量成果 {survey_id}",
+            "en": f"new parcel kept as survey {survey_id}",
+        },
+        {
+            "what": "case",
+            "case_number": case["case_number"],
+            "zh": f"已开立首次登记案件 {case['case_number']}",
+            "en": f"first-registration case {case['case_number']} opened",
+        },
+    ]
+
+
 def _survey(session: Session, e: UnitEdit, actor: str, package_id: str) -> int:
     """The moved boundary as a survey record (CSV of 界址点 through the survey importer)."""
     assert e.geometry is not None
@@ -116,7 +157,7 @@ def _survey(session: Session, e: UnitEdit, actor: str, package_id: str) -> int:
             "boundary moves of a multi-part parcel are not taken from the field",
         )
     with tempfile.TemporaryDirectory(prefix="landgis-field-") as tmp:
-        path = Path(tmp) / f"field_{package_id}_{e.unit_code}.csv"
+        path = Path(tmp) / f"field_{package_id}_{e.unit_code or 'new'}.csv"
         with path.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["点号", "经度", "纬度", "精度", "等级"])
@@ -130,7 +171,7 @@ def _survey(session: Session, e: UnitEdit, actor: str, package_id: str) -> int:
                         "" if p["class"] is None else int(p["class"]),
                     ]
                 )
-        meta = SurveyMeta(surveyor=actor, instrument="field package", unit_code=e.unit_code)
+        meta = SurveyMeta(surveyor=actor, instrument="field package", unit_code=e.unit_code or None)
         survey = import_survey(session, path, path.name, meta, actor, CadastreParcelLookup())
     return int(survey.id)
 

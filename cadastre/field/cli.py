@@ -71,8 +71,10 @@ def checkout(
     with zipfile.ZipFile(job.file) as z:
         z.extractall(out)
     result = job.result or {}
-    typer.echo(f"package {result['package_id']}: {result['parcels']} parcels, "
-               f"{result['change_patches']} patches")  # fmt: skip
+    typer.echo(
+        f"package {result['package_id']}: {result['parcels']} parcels, "
+        f"{result['change_patches']} patches"
+    )
     typer.echo(f"open in QField: {out / result['qgs']}")
 
 

@@ -44,12 +44,19 @@ def conflict_view(c: FieldConflict) -> dict[str, Any]:
     )
     names = sorted({*c.mine.get("values", {}), *c.theirs.get("values", {})})
     return {
-        "id": c.id, "layer": c.layer, "key": c.row_key, "status": c.status, "names": names,
+        "id": c.id,
+        "layer": c.layer,
+        "key": c.row_key,
+        "status": c.status,
+        "names": names,
         "mine": {n: c.mine.get("values", {}).get(n, "") for n in names},
         "theirs": {n: c.theirs.get("values", {}).get(n, "—") for n in names}
-        if not c.theirs.get("retired") else {n: "已注销 retired" for n in names},
-        "mine_path": mine_path, "theirs_path": theirs_path, "base": base_path,
-    }  # fmt: skip
+        if not c.theirs.get("retired")
+        else {n: "已注销 retired" for n in names},
+        "mine_path": mine_path,
+        "theirs_path": theirs_path,
+        "base": base_path,
+    }
 
 
 def render(report: dict[str, Any], conflicts: list[FieldConflict]) -> str:

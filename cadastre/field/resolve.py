@@ -35,10 +35,17 @@ def get(session: Session, conflict_id: int, lock: bool = False) -> FieldConflict
 
 def public(c: FieldConflict) -> dict[str, Any]:
     return {
-        "id": c.id, "package_id": c.package_id, "layer": c.layer, "key": c.row_key,
-        "base_version": c.base_version, "mine": c.mine, "theirs": c.theirs, "status": c.status,
-        "resolved_by": c.resolved_by, "result": c.result,
-    }  # fmt: skip
+        "id": c.id,
+        "package_id": c.package_id,
+        "layer": c.layer,
+        "key": c.row_key,
+        "base_version": c.base_version,
+        "mine": c.mine,
+        "theirs": c.theirs,
+        "status": c.status,
+        "resolved_by": c.resolved_by,
+        "result": c.result,
+    }
 
 
 def of_package(session: Session, package_id: str) -> list[FieldConflict]:
@@ -56,8 +63,10 @@ def resolve(session: Session, conflict_id: int, take: str, who: Principal) -> di
             field="conflict_id",
         )
     if c.status != "open":
-        raise Conflict(f"冲突 {c.id} 已处理（{c.status}）；conflict {c.id} is already resolved",
-                       field="conflict_id")  # fmt: skip
+        raise Conflict(
+            f"冲突 {c.id} 已处理（{c.status}）；conflict {c.id} is already resolved",
+            field="conflict_id",
+        )
     pkg = session.get(FieldPackage, c.package_id, with_for_update=True)
     assert pkg is not None
     result: dict[str, Any] = {}
@@ -73,17 +82,21 @@ def resolve(session: Session, conflict_id: int, take: str, who: Principal) -> di
 def _take_mine(session: Session, c: FieldConflict, who: Principal, owner: str) -> dict[str, Any]:
     """Apply the field's version on top of the server's current one."""
     if c.mine.get("deleted"):
-        raise Conflict("外业删除不能直接采用；a deletion in the field cannot be taken as is",
-                       field="take")  # fmt: skip
+        raise Conflict(
+            "外业删除不能直接采用；a deletion in the field cannot be taken as is", field="take"
+        )
     if c.layer == "parcels":
         current = repo.parcel_current(session, c.row_key)
         if current is None:
-            raise Conflict(f"宗地 {c.row_key} 已注销；parcel {c.row_key} was retired",
-                           field="take")  # fmt: skip
+            raise Conflict(f"宗地 {c.row_key} 已注销；parcel {c.row_key} was retired", field="take")
         geom = shapely.geometry.shape(c.mine["geometry"]) if c.mine.get("geometry") else None
-        edit = UnitEdit(c.row_key, current["version"], land_use=c.mine["values"]["land_use"]
-                        if c.mine.get("land_use_changed") else None, geometry=geom,
-                        points=c.mine.get("points") or [])  # fmt: skip
+        edit = UnitEdit(
+            c.row_key,
+            current["version"],
+            land_use=c.mine["values"]["land_use"] if c.mine.get("land_use_changed") else None,
+            geometry=geom,
+            points=c.mine.get("points") or [],
+        )
         return {"done": apply.apply_unit(session, edit, who.username, c.package_id)}
     values = c.mine["values"]
     status, note = str(values.get("status") or "pending"), str(values.get("note") or "")

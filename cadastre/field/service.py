@@ -80,8 +80,9 @@ def _polygon(session: Session, geojson: dict[str, Any]) -> bytes:
     try:
         geom = shapely.geometry.shape(geojson)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the caller's input
-        raise InvalidInput(f"范围无法解析；the polygon cannot be read ({exc})",
-                           field="polygon") from None  # fmt: skip
+        raise InvalidInput(
+            f"范围无法解析；the polygon cannot be read ({exc})", field="polygon"
+        ) from None
     if geom.is_empty or not bool(shapely.is_valid_input(geom)):
         raise InvalidInput("范围为空；the polygon is empty", field="polygon")
     return bytes(shapely.to_wkb(geom))

@@ -106,15 +106,21 @@ def sync(
     points = run.fresh(
         diff.changes("boundary_points", snap["boundary_points"], layers["boundary_points"])
     )
+    added = [ch for ch in parcels if ch.kind == "added"]
+    parcels = [ch for ch in parcels if ch.kind != "added"]
     units, refused = diff.unit_edits(parcels, points, layers["boundary_points"], snap)
     if who.role == Role.INSPECTOR:  # parcels are read only in an inspector's package
         refused += [(ch, INSPECTOR_ZH, INSPECTOR_EN) for u in units for ch in u.rows]
         units = []
+        refused += [(ch, INSPECTOR_ZH, INSPECTOR_EN) for ch in added]
+        added = []
     for ch, zh, en in refused:
         run.outcome("refused", ch.layer, ch.key, zh, en)
         run.ledger([ch], "refused", {"zh": zh, "en": en})
     for unit in units:
         _unit(run, unit, layers, who)
+    for ch in added:
+        _new_parcel(run, ch, who)
     for ch in run.fresh(
         diff.changes("change_patches", snap["change_patches"], layers["change_patches"])
     ):
@@ -227,6 +233,28 @@ def _patch(run: Run, ch: RowChange, who: Principal) -> None:
     now = repo.patch_current(run.session, int(ch.key))
     assert now is not None and ch.row is not None
     run.snapshot["change_patches"][ch.key] = diff.entry(ch.row, "change_patches", now["version"])
+
+
+def _new_parcel(run: Run, ch: RowChange, who: Principal) -> None:
+    try:
+        with transaction(run.session):
+            done = apply.apply_new_parcel(run.session, ch, who.username, run.pkg.id)
+    except (apply.Refusal, LandgisError) as exc:
+        zh, en = _reason(exc)
+        run.outcome("refused", ch.layer, ch.key, zh, en)
+        run.ledger([ch], "refused", {"zh": zh, "en": en})
+        return
+    run.outcome(
+        "applied",
+        ch.layer,
+        ch.key,
+        "；".join(d["zh"] for d in done),
+        "; ".join(d["en"] for d in done),
+        detail=done,
+    )
+    run.ledger([ch], "applied", {"done": done})
+    assert ch.row is not None
+    run.snapshot["parcels"][ch.key] = diff.entry(ch.row, "parcels", "new")
 
 
 def _conflict_photo(run: Run, ch: RowChange, current: dict[str, Any] | None) -> dict[str, Any]:

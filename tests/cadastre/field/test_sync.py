@@ -26,6 +26,7 @@ from tests.cadastre.field.conftest import (
     zip_folder,
 )
 from tests.cadastre.field.qfield import edit
+from tests.cadastre.registry.helpers import free_square
 
 
 def inward(gpkg: Path, code: str, seq: int = 0, share: float = 0.15) -> tuple[str, float, float]:
@@ -63,9 +64,11 @@ def test_field_edits_are_applied_kept_or_refused_and_nothing_twice(
     wu, xu, yu = inward(gpkg, u1, seq=1)
     centre = shapely.from_wkt(old[u1].wkt).representative_point()
     photo(gpkg.parent / "DCIM" / "obs1.jpg", centre.x, centre.y, "2026:11:30 09:15:00")
+    drawn = shapely.geometry.shape(free_square(db, 0.0002))
     edit(
         gpkg,
         [
+            {"op": "add", "layer": "parcels", "wkt": drawn.wkt, "values": {"land_use": "0701"}},
             {
                 "op": "set",
                 "layer": "parcels",
@@ -94,7 +97,13 @@ def test_field_edits_are_applied_kept_or_refused_and_nothing_twice(
     assert r.status_code == 200, r.text
     report = r.json()
     applied = {o["key"]: o for o in report["applied"]}
-    assert set(applied) == {r1, r2, u1, "new/1"}, report
+    new_parcel = [o for o in report["applied"] if o["layer"] == "parcels" and "/" in o["key"]]
+    assert set(applied) == {r1, r2, u1, "new/1", new_parcel[0]["key"]}, report
+    first = next(d for d in new_parcel[0]["detail"] if d["what"] == "case")
+    kind = db.execute(
+        text("SELECT case_type FROM reg_case WHERE public_number = :n"), {"n": first["case_number"]}
+    ).scalar_one()
+    assert kind == "first_registration"  # a drawn parcel: a case, not a parcel
     assert [o["key"] for o in report["refused"]] == [r3]
     assert "注销" in report["refused"][0]["zh"] and "cancellation" in report["refused"][0]["en"]
     assert report["conflicts"] == []
