@@ -44,11 +44,13 @@ def apply_unit(session: Session, e: UnitEdit, actor: str, package_id: str) -> li
         )
     current = repo.parcel_current(session, e.unit_code)
     assert current is not None
+    version = e.base_version  # the ETag the field's change was made against, never a re-read
     done: list[dict[str, Any]] = []
     if e.land_use is not None:
-        parcels.change(
-            session, e.unit_code, if_match=[current["version"]], actor=actor, land_use=e.land_use
+        result = parcels.change(
+            session, e.unit_code, if_match=[version], actor=actor, land_use=e.land_use
         )
+        version = result.opened[0].etag
         done.append(
             {
                 "what": "land_use",
@@ -90,7 +92,7 @@ def apply_unit(session: Session, e: UnitEdit, actor: str, package_id: str) -> li
             parcels.change(
                 session,
                 e.unit_code,
-                if_match=[current["version"]],
+                if_match=[version],
                 actor=actor,
                 geometry=shapely.geometry.mapping(e.geometry),
             )

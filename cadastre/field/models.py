@@ -48,8 +48,9 @@ class FieldSync(Base):
 
 
 class FieldChange(Base):
-    """The ledger: one field change (layer, row key, checked-out version, digest of the
-    field values) and what became of it; a change seen again is not handled twice."""
+    """The ledger: one field change (layer, row key, the version it was made against,
+    digest of the field values) and what became of it; a change seen again against the
+    same version is not handled twice."""
 
     __tablename__ = "field_change"
 
@@ -64,7 +65,15 @@ class FieldChange(Base):
     sync_id: Mapped[int] = mapped_column(ForeignKey("field_sync.id"))
 
     __table_args__ = (
-        Index("uq_field_change_seen", "package_id", "layer", "row_key", "digest", unique=True),
+        Index(
+            "uq_field_change_seen",
+            "package_id",
+            "layer",
+            "row_key",
+            "base_version",
+            "digest",
+            unique=True,
+        ),
     )
 
 

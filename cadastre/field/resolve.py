@@ -10,13 +10,14 @@ from typing import Any
 
 import shapely
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from cadastre.field import apply
 from cadastre.field import repository as repo
 from cadastre.field.diff import UnitEdit
-from cadastre.field.models import FieldConflict, FieldPackage
+from cadastre.field.models import FieldChange, FieldConflict, FieldPackage
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.errors import Conflict, NotFound, PermissionDenied
@@ -123,3 +124,30 @@ def _follow_server(session: Session, pkg: FieldPackage, c: FieldConflict) -> Non
                 if key.startswith(f"{c.row_key}/"):
                     point["version"] = now["version"]
     flag_modified(pkg, "rows")
+    _remember(session, c, now["version"] if now else c.base_version)
+
+
+def _remember(session: Session, c: FieldConflict, version: str) -> None:
+    """The conflict's field rows count as handled against the server's version too, so
+    the same (stale) upload sent again does not re-apply what was resolved."""
+    rows = session.scalars(
+        select(FieldChange).where(
+            FieldChange.package_id == c.package_id,
+            FieldChange.detail["conflict_id"].as_integer() == c.id,
+        )
+    ).all()
+    for r in rows:
+        session.execute(
+            insert(FieldChange)
+            .values(
+                package_id=r.package_id,
+                layer=r.layer,
+                row_key=r.row_key,
+                base_version=version,
+                digest=r.digest,
+                outcome=f"resolved_{c.status}",
+                detail=r.detail,
+                sync_id=r.sync_id,
+            )
+            .on_conflict_do_nothing()
+        )

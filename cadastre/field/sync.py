@@ -31,7 +31,7 @@ from cadastre.field.service import package_for
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import transaction
-from gis.errors import InvalidInput, LandgisError
+from gis.errors import InvalidInput, LandgisError, PreconditionFailed
 
 INSPECTOR_ZH = "执法监察员的外业包中宗地和界址点只读"
 INSPECTOR_EN = "parcels and boundary points are read only in an inspector's package"
@@ -45,9 +45,12 @@ class Run:
         self.snapshot: dict[str, Any] = copy.deepcopy(pkg.rows)
         self.seen = set(
             session.execute(
-                select(FieldChange.layer, FieldChange.row_key, FieldChange.digest).where(
-                    FieldChange.package_id == pkg.id
-                )
+                select(
+                    FieldChange.layer,
+                    FieldChange.row_key,
+                    FieldChange.base_version,
+                    FieldChange.digest,
+                ).where(FieldChange.package_id == pkg.id)
             ).all()
         )
         self.report: dict[str, Any] = {
@@ -59,13 +62,13 @@ class Run:
 
     def fresh(self, rows: list[RowChange]) -> list[RowChange]:
         """The changes not handled by an earlier sync (counting the others)."""
-        out = [r for r in rows if (r.layer, r.key, r.digest) not in self.seen]
+        out = [r for r in rows if (r.layer, r.key, _base(r), r.digest) not in self.seen]
         self.report["already_synced"] += len(rows) - len(out)
         return out
 
     def ledger(self, rows: list[RowChange], outcome: str, detail: dict[str, Any]) -> None:
         for r in rows:
-            base = (r.base or {}).get("version", "")
+            base = _base(r)
             self.session.execute(
                 insert(FieldChange)
                 .values(
@@ -83,6 +86,11 @@ class Run:
 
     def outcome(self, kind: str, layer: str, key: str, zh: str, en: str, **more: Any) -> None:
         self.report[kind].append({"layer": layer, "key": key, "zh": zh, "en": en, **more})
+
+
+def _base(r: RowChange) -> str:
+    """The version a change was made against ("" for a new row)."""
+    return str((r.base or {}).get("version", ""))
 
 
 def sync(
@@ -138,28 +146,14 @@ def sync(
 def _unit(run: Run, e: UnitEdit, layers: dict[str, list[dict[str, Any]]], who: Principal) -> None:
     current = repo.parcel_current(run.session, e.unit_code)
     if current is None or current["version"] != e.base_version:
-        cid = keep_conflict(
-            run.session,
-            run.pkg.id,
-            "parcels",
-            e.unit_code,
-            e.base_version,
-            unit_mine(e, run.snapshot),
-            unit_theirs(current),
-        )
-        run.outcome(
-            "conflicts",
-            "parcels",
-            e.unit_code,
-            "宗地在签出后已在服务器上被修改：两个版本均已保留，待处理",
-            "the parcel changed on the server since checkout: both versions kept for resolution",
-            conflict_id=cid,
-        )
-        run.ledger(e.rows, "conflict", {"conflict_id": cid})
+        _unit_conflict(run, e, current)
         return
     try:
         with transaction(run.session):
             done = apply.apply_unit(run.session, e, who.username, run.pkg.id)
+    except PreconditionFailed:  # edited by someone else between our read and the row lock
+        _unit_conflict(run, e, repo.parcel_current(run.session, e.unit_code))
+        return
     except (apply.Refusal, LandgisError) as exc:
         zh, en = _reason(exc)
         run.outcome("refused", "parcels", e.unit_code, zh, en)
@@ -175,6 +169,28 @@ def _unit(run: Run, e: UnitEdit, layers: dict[str, list[dict[str, Any]]], who: P
     )
     run.ledger(e.rows, "applied", {"done": done})
     advance_unit(run.session, run.snapshot, e.unit_code, layers)
+
+
+def _unit_conflict(run: Run, e: UnitEdit, current: dict[str, Any] | None) -> None:
+    """Keep both versions of a parcel changed on the server since checkout."""
+    cid = keep_conflict(
+        run.session,
+        run.pkg.id,
+        "parcels",
+        e.unit_code,
+        e.base_version,
+        unit_mine(e, run.snapshot),
+        unit_theirs(current),
+    )
+    run.outcome(
+        "conflicts",
+        "parcels",
+        e.unit_code,
+        "宗地在签出后已在服务器上被修改：两个版本均已保留，待处理",
+        "the parcel changed on the server since checkout: both versions kept for resolution",
+        conflict_id=cid,
+    )
+    run.ledger(e.rows, "conflict", {"conflict_id": cid})
 
 
 def advance_unit(

@@ -43,7 +43,8 @@ CREATE TABLE field_change (
     detail jsonb NOT NULL DEFAULT '{}',
     sync_id bigint NOT NULL REFERENCES field_sync (id)
 );
-CREATE UNIQUE INDEX uq_field_change_seen ON field_change (package_id, layer, row_key, digest);
+CREATE UNIQUE INDEX uq_field_change_seen
+    ON field_change (package_id, layer, row_key, base_version, digest);
 CREATE TABLE field_conflict (
     id bigserial PRIMARY KEY,
     package_id varchar(32) NOT NULL REFERENCES field_package (id),

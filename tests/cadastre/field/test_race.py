@@ -15,10 +15,13 @@ import httpx
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis import landuse
 from gis.auth.service import add_user, issue_token
 from tests.cadastre.field.qfield import edit
 
 TRIALS = 15
+RACE_TRIALS = 12  # check-in against a registrar edit
+CODES = sorted(landuse.SECOND_LEVEL)  # a fresh land use for each side of each trial
 
 
 def _cleanup(engine: Engine, user: str) -> None:
@@ -96,3 +99,98 @@ def test_racing_check_ins_apply_each_change_once(
         assert notes == [f"trial {t}" for t in range(TRIALS)] and applied_total == TRIALS
     finally:
         _cleanup(engine, user)
+
+
+def test_check_in_racing_a_registrar_edit_never_loses_either(
+    live_server: str, engine: Engine, tmp_path: Path
+) -> None:
+    """Per trial a field land-use change is checked in while a registrar PATCHes the same
+    parcel: exactly one of them is applied, the other is a conflict (field) or a 412
+    (registrar); the register holds the winner's value and one new version."""
+    from tests.cadastre.registry.helpers import revert_parcels, untouched_unit
+
+    user, clerk = f"race-{uuid.uuid4().hex[:8]}", f"race-reg-{uuid.uuid4().hex[:8]}"
+    with Session(engine) as session:
+        field = {
+            "Authorization": "Bearer "
+            + issue_token(add_user(session, user, "correct horse battery", "surveyor"))
+        }
+        registrar = {
+            "Authorization": "Bearer "
+            + issue_token(add_user(session, clerk, "correct horse battery", "registrar"))
+        }
+        code = untouched_unit(session, 11)
+        first = session.execute(text("SELECT land_use FROM parcel WHERE unit_code = :c"),
+                                {"c": code}).scalar_one()  # fmt: skip
+    codes = [c for c in CODES if c != first]  # every value a change from the last
+    base = live_server
+    try:
+        package_id, gpkg = _checkout(base, field, code, tmp_path)
+        for trial in range(RACE_TRIALS):
+            etag = httpx.get(f"{base}/api/v1/parcels/{code}").headers["ETag"]
+            mine, theirs = codes[2 * trial], codes[2 * trial + 1]
+            edit(gpkg, [{"op": "set", "layer": "parcels", "where": f"unit_code = '{code}'",
+                         "values": {"land_use": mine}}])  # fmt: skip
+            data = gpkg.read_bytes()
+            start = threading.Barrier(2)
+            out: dict[str, httpx.Response] = {}
+
+            def check_in(start: threading.Barrier = start, data: bytes = data,
+                         out: dict[str, httpx.Response] = out) -> None:  # fmt: skip
+                start.wait()
+                out["sync"] = httpx.post(
+                    f"{base}/api/v1/field/packages/{package_id}/sync",
+                    headers=field,
+                    files={"file": ("p.gpkg", data, "application/octet-stream")},
+                    timeout=60,
+                )
+
+            def patch(start: threading.Barrier = start, etag: str = etag, theirs: str = theirs,
+                      out: dict[str, httpx.Response] = out) -> None:  # fmt: skip
+                start.wait()
+                out["patch"] = httpx.patch(
+                    f"{base}/api/v1/parcels/{code}",
+                    json={"land_use": theirs},
+                    headers={**registrar, "If-Match": etag},
+                    timeout=60,
+                )
+
+            threads = [threading.Thread(target=check_in), threading.Thread(target=patch)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            report = out["sync"].json()
+            field_won = [o["key"] for o in report["applied"]] == [code]
+            kept = [c["conflict_id"] for c in report["conflicts"]]
+            now = httpx.get(f"{base}/api/v1/parcels/{code}").json()["properties"]
+            if field_won:
+                assert out["patch"].status_code == 412 and not kept, (
+                    trial,
+                    etag,
+                    report,
+                    out["patch"].headers.get("ETag"),
+                    out["patch"].text[-300:],
+                )
+                assert now["land_use"]["code"] == mine
+            else:
+                assert out["patch"].status_code == 200 and len(kept) == 1, (trial, report)
+                assert now["land_use"]["code"] == theirs
+                r = httpx.post(
+                    f"{base}/api/v1/field/conflicts/{kept[0]}/resolve",
+                    json={"take": "theirs"},
+                    headers=registrar,
+                )
+                assert r.status_code == 200, r.text
+        with Session(engine) as session:
+            versions = session.execute(
+                text("SELECT count(*) FROM parcel WHERE unit_code = :c"), {"c": code}
+            ).scalar_one()
+        assert versions == 1 + RACE_TRIALS  # one new version per trial, never two
+    finally:
+        with Session(engine) as session:
+            revert_parcels(session, [code])
+            session.execute(text("DELETE FROM job WHERE owner = :u"), {"u": clerk})
+            session.commit()
+        _cleanup(engine, user)
+        _cleanup(engine, clerk)
