@@ -170,6 +170,12 @@ class Settings(BaseSettings):
     trading_bank_hmac_key: str | None = None
     trading_bank_notice_max_age_s: int = Field(900, ge=1)
 
+    # Field packages (issue 18, field: cadastre/field): at most this many parcels in one
+    # checked-out package; a photo's GPS position must lie within field_photo_tolerance_m
+    # of its change patch or parcel.
+    field_max_parcels: int = Field(2000, ge=1)
+    field_photo_tolerance_m: float = Field(30.0, gt=0)
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

@@ -15,6 +15,7 @@ from cadastre import api as cadastre_api
 from cadastre import maps as cadastre_maps
 from cadastre import overview as parcel_overview
 from cadastre.exchange import api as exchange_api
+from cadastre.field import api as field_api
 from cadastre.survey_port import CadastreParcelLookup
 from gis import health, reference_api
 from gis.auth import api as auth_api
@@ -44,6 +45,7 @@ ROUTERS = [
     cadastre_maps.router,
     cadastre_api.router,
     exchange_api.router,
+    field_api.router,
     planning_api.router,
     ogc_api.router,
     tiles_api.router,

@@ -19,6 +19,7 @@ DOMAINS: dict[str, tuple[str, str]] = {
     "survey": ("landgis.survey_cli", "Surveys: import GNSS, GPX, NMEA, CSV and vector files."),
     "raster": ("gis.raster.cli", "Rasters: import, list, change detection, patches."),
     "trading": ("trading.cli", "Land trading: listings, bidding, results."),
+    "field": ("cadastre.field.cli", "Field packages: check out an area for QField, check in."),
 }
 
 

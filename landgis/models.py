@@ -1,6 +1,7 @@
 """Every domain's tables, imported so that one metadata holds them all (for alembic)."""
 
 from cadastre import models as cadastre_models  # noqa: F401
+from cadastre.field import models as field_models  # noqa: F401
 from cadastre.parcels import models as parcel_models  # noqa: F401
 from cadastre.registry import models as registry_models  # noqa: F401
 from gis.auth import models as auth_models  # noqa: F401

@@ -10,6 +10,7 @@ if [ -z "${LANDGIS_DATABASE_URL:-}" ]; then
 fi
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+python3 -c 'import osgeo.ogr' >/dev/null 2>&1 || need+=(python3-gdal)  # the field tests edit GeoPackages as QField does
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || {
   echo "landgis needs Python 3.11 or newer as python3" >&2; exit 1; }

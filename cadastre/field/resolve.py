@@ -1,0 +1,153 @@
+"""Resolving a kept conflict: take theirs (the server's version stays, the package's kept
+row follows it) or take mine (the field's version is applied now, through the same edit
+paths as a sync, on top of the server's current version). Registrars resolve parcels,
+inspectors patches; an admin either."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import shapely
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from cadastre.field import apply
+from cadastre.field import repository as repo
+from cadastre.field.diff import UnitEdit
+from cadastre.field.models import FieldChange, FieldConflict, FieldPackage
+from gis.auth.roles import Role
+from gis.auth.service import Principal
+from gis.errors import Conflict, NotFound, PermissionDenied
+from gis.raster import changes as patch_service
+
+RESOLVERS = {"parcels": Role.REGISTRAR, "change_patches": Role.INSPECTOR}
+
+
+def get(session: Session, conflict_id: int, lock: bool = False) -> FieldConflict:
+    query = select(FieldConflict).where(FieldConflict.id == conflict_id)
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise NotFound(f"没有冲突 {conflict_id}；no conflict {conflict_id}", field="conflict_id")
+    return row
+
+
+def public(c: FieldConflict) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "package_id": c.package_id,
+        "layer": c.layer,
+        "key": c.row_key,
+        "base_version": c.base_version,
+        "mine": c.mine,
+        "theirs": c.theirs,
+        "status": c.status,
+        "resolved_by": c.resolved_by,
+        "result": c.result,
+    }
+
+
+def of_package(session: Session, package_id: str) -> list[FieldConflict]:
+    query = select(FieldConflict).where(FieldConflict.package_id == package_id)
+    return list(session.scalars(query.order_by(FieldConflict.id)))
+
+
+def resolve(session: Session, conflict_id: int, take: str, who: Principal) -> dict[str, Any]:
+    """Resolve an open conflict (flushes; the caller commits)."""
+    c = get(session, conflict_id, lock=True)
+    if who.role not in (RESOLVERS[c.layer], Role.ADMIN):
+        raise PermissionDenied(
+            f"只有{'登记员' if c.layer == 'parcels' else '执法监察员'}可以处理此冲突；"
+            f"only a {RESOLVERS[c.layer].value} resolves this conflict",
+            field="conflict_id",
+        )
+    if c.status != "open":
+        raise Conflict(
+            f"冲突 {c.id} 已处理（{c.status}）；conflict {c.id} is already resolved",
+            field="conflict_id",
+        )
+    pkg = session.get(FieldPackage, c.package_id, with_for_update=True)
+    assert pkg is not None
+    result: dict[str, Any] = {}
+    if take == "mine":
+        result = _take_mine(session, c, who, pkg.owner)
+    c.status, c.resolved_by, c.resolved_at = take, who.username, datetime.now(UTC)
+    c.result = result
+    _follow_server(session, pkg, c)
+    session.flush()
+    return public(c)
+
+
+def _take_mine(session: Session, c: FieldConflict, who: Principal, owner: str) -> dict[str, Any]:
+    """Apply the field's version on top of the server's current one."""
+    if c.mine.get("deleted"):
+        raise Conflict(
+            "外业删除不能直接采用；a deletion in the field cannot be taken as is", field="take"
+        )
+    if c.layer == "parcels":
+        current = repo.parcel_current(session, c.row_key)
+        if current is None:
+            raise Conflict(f"宗地 {c.row_key} 已注销；parcel {c.row_key} was retired", field="take")
+        geom = shapely.geometry.shape(c.mine["geometry"]) if c.mine.get("geometry") else None
+        edit = UnitEdit(
+            c.row_key,
+            current["version"],
+            land_use=c.mine["values"]["land_use"] if c.mine.get("land_use_changed") else None,
+            geometry=geom,
+            points=c.mine.get("points") or [],
+        )
+        return {"done": apply.apply_unit(session, edit, who.username, c.package_id)}
+    values = c.mine["values"]
+    status, note = str(values.get("status") or "pending"), str(values.get("note") or "")
+    photo = str(c.mine.get("photo_saved") or "")
+    patch_service.field_check(session, int(c.row_key), status, note, photo, who.username)
+    return {"done": [{"what": "field_check", "status": status, "photo": photo}]}
+
+
+def _follow_server(session: Session, pkg: FieldPackage, c: FieldConflict) -> None:
+    """The package's kept row takes the server's version now, so a later upload of the
+    same field row is not a conflict again (the ledger already knows it)."""
+    rows = pkg.rows
+    kept = rows.get(c.layer, {}).get(c.row_key)
+    if kept is None:
+        return
+    if c.layer == "parcels":
+        now = repo.parcel_current(session, c.row_key)
+    else:
+        now = repo.patch_current(session, int(c.row_key))
+    if now is not None:
+        kept["version"] = now["version"]
+        if c.layer == "parcels":
+            for key, point in rows.get("boundary_points", {}).items():
+                if key.startswith(f"{c.row_key}/"):
+                    point["version"] = now["version"]
+    flag_modified(pkg, "rows")
+    _remember(session, c, now["version"] if now else c.base_version)
+
+
+def _remember(session: Session, c: FieldConflict, version: str) -> None:
+    """The conflict's field rows count as handled against the server's version too, so
+    the same (stale) upload sent again does not re-apply what was resolved."""
+    rows = session.scalars(
+        select(FieldChange).where(
+            FieldChange.package_id == c.package_id,
+            FieldChange.detail["conflict_id"].as_integer() == c.id,
+        )
+    ).all()
+    for r in rows:
+        session.execute(
+            insert(FieldChange)
+            .values(
+                package_id=r.package_id,
+                layer=r.layer,
+                row_key=r.row_key,
+                base_version=version,
+                digest=r.digest,
+                outcome=f"resolved_{c.status}",
+                detail=r.detail,
+                sync_id=r.sync_id,
+            )
+            .on_conflict_do_nothing()
+        )

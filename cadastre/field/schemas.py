@@ -1,0 +1,74 @@
+"""Request and response models of the field-package API (no personal data but the
+package owner's user name, which the owner sees)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class CheckoutBody(BaseModel):
+    """Exactly one of polygon, unit_codes, patch_ids."""
+
+    polygon: dict[str, Any] | None = Field(None, description="GeoJSON Polygon, EPSG:4490 lon/lat")
+    unit_codes: list[str] | None = Field(None, max_length=2000)
+    patch_ids: list[int] | None = Field(None, max_length=2000)
+
+
+class JobProgress(BaseModel):
+    done: int
+    total: int
+    stage: str | None
+
+
+class CheckoutJob(BaseModel):
+    id: str
+    kind: str
+    status: str
+    progress: JobProgress
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    created_at: str | None
+
+
+class Outcome(BaseModel):
+    """One row's outcome in a sync report (reason in Chinese and English)."""
+
+    layer: str
+    key: str
+    zh: str
+    en: str
+    conflict_id: int | None = None
+    detail: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SyncReport(BaseModel):
+    package_id: str
+    sync_id: int
+    sha256: str
+    applied: list[Outcome]
+    conflicts: list[Outcome]
+    refused: list[Outcome]
+    already_synced: int
+    summary_zh: str
+    summary_en: str
+
+
+class ConflictPublic(BaseModel):
+    """A kept conflict: both versions (values and GeoJSON geometry) and its status."""
+
+    id: int
+    package_id: str
+    layer: str
+    key: str
+    base_version: str
+    mine: dict[str, Any]
+    theirs: dict[str, Any]
+    status: str
+    resolved_by: str | None
+    result: dict[str, Any]
+
+
+class ResolveBody(BaseModel):
+    take: Literal["mine", "theirs"]
