@@ -169,7 +169,8 @@ def test_quality_page_tells_nothing_checked_from_nothing_found(
     assert "未发现问题" in clean and "nothing found" in clean  # the demo register is clean
     db.execute(
         text(
-            "UPDATE parcel SET end_lifespan = now() WHERE end_lifespan IS NULL AND subzone_code LIKE :z"
+            "UPDATE parcel SET end_lifespan = now() "
+            "WHERE end_lifespan IS NULL AND subzone_code LIKE :z"
         ),
         {"z": f"{zone}%"},
     )
