@@ -167,6 +167,20 @@ class Settings(BaseSettings):
     trading_bank_hmac_key: str | None = None
     trading_bank_notice_max_age_s: int = Field(900, ge=1)
 
+    # Scale, services side (issue 15; gis/store.py, gis/tiles/shared.py): where rasters and
+    # uploaded files are kept, the data_dir/files folder (default) or S3
+    # ("s3://bucket/prefix"; s3_endpoint_url for an S3-compatible store, keys from the
+    # usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); how long a presigned download URL
+    # lives; a Redis shared by every server process for tiles, and how long it keeps one.
+    store_url: str | None = Field(None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    aws_access_key_id: str | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: str | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")
+    store_presign_seconds: int = Field(300, ge=1, le=7 * 86400)
+    redis_url: str | None = None
+    redis_tile_ttl_s: int = Field(7 * 86400, ge=1)
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

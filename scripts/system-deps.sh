@@ -11,6 +11,9 @@ fi
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+# the scale tests' engines (issue 15: shared tile cache, load balancer); `make run` needs neither
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || {
   echo "landgis needs Python 3.11 or newer as python3" >&2; exit 1; }
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
