@@ -51,14 +51,17 @@ def wait_until(
 
 
 @contextmanager
-def running(cmd: list[str], log: Path, **kw: object) -> Iterator[subprocess.Popen]:
-    """Run ``cmd`` (output to ``log``); terminate it, then kill it, when the block ends."""
+def running(
+    cmd: list[str], log: Path, grace_s: float = 15, **kw: object
+) -> Iterator[subprocess.Popen]:
+    """Run ``cmd`` (output to ``log``); terminate it, then kill it after ``grace_s``, when
+    the block ends."""
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, **kw)  # type: ignore[call-overload]
         try:
             yield proc
         finally:
-            stop(proc)
+            stop(proc, grace_s)
 
 
 def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
@@ -123,7 +126,7 @@ def seaweedfs(folder: Path) -> Iterator[S3]:
     cmd += [f"-{name}={port}" for name, port in ports.items()]
     endpoint = f"http://127.0.0.1:{ports['s3.port']}"
     filer = f"http://127.0.0.1:{ports['filer.port']}"
-    with running(cmd, folder / "weed.log") as proc:
+    with running(cmd, folder / "weed.log", grace_s=3) as proc:  # its data is thrown away
         # the bucket is a filer folder under /buckets; made once the S3 gateway answers
         wait_until(lambda: httpx.get(endpoint, timeout=2).status_code < 500, proc, "weed", 60)
         wait_until(
@@ -168,28 +171,23 @@ def landgis_server(
 
 @contextmanager
 def haproxy(folder: Path, backends: list[str]) -> Iterator[str]:
-    """A real HAProxy with deploy/haproxy/haproxy.cfg balancing ``backends`` (base URLs);
-    yields its base URL."""
-    port, stats = free_port(), free_port()
-    cfg = (REPO_ROOT / "deploy" / "haproxy" / "haproxy.cfg").read_text()
-    servers = "\n".join(
-        f"    server app{i} {b.removeprefix('http://')} check" for i, b in enumerate(backends)
-    )
-    cfg = cfg.replace("bind *:80", f"bind 127.0.0.1:{port}").replace(
-        "bind *:8404", f"bind 127.0.0.1:{stats}"
-    )
-    cfg = cfg.replace(
-        "    server-template app 1-4 app:8000 check resolvers dns init-addr none\n", servers + "\n"
-    )
-    path = folder / "haproxy.cfg"
-    path.write_text(cfg)
-    check = subprocess.run([engine_binary("haproxy"), "-c", "-f", str(path)], capture_output=True)
+    """A real HAProxy running deploy/haproxy/haproxy.cfg unmodified (its addresses set
+    through the environment) in front of ``backends`` (base URLs, at most 4); yields its
+    base URL."""
+    assert 1 <= len(backends) <= 4
+    port = free_port()
+    env = {
+        "LANDGIS_HAPROXY_BIND": f"127.0.0.1:{port}",
+        "LANDGIS_HAPROXY_STATS": f"127.0.0.1:{free_port()}",
+    }
+    env |= {f"LANDGIS_APP{i}": b.removeprefix("http://") for i, b in enumerate(backends, 1)}
+    cfg = str(REPO_ROOT / "deploy" / "haproxy" / "haproxy.cfg")
+    binary = engine_binary("haproxy")
+    check = subprocess.run([binary, "-c", "-f", cfg], env=env, capture_output=True, text=True)
     if check.returncode != 0:
-        raise RuntimeError(f"haproxy.cfg does not validate: {check.stdout!r} {check.stderr!r}")
+        raise RuntimeError(f"haproxy.cfg does not validate: {check.stdout} {check.stderr}")
     base = f"http://127.0.0.1:{port}"
-    with running(
-        [engine_binary("haproxy"), "-db", "-f", str(path)], folder / "haproxy.log"
-    ) as proc:
+    with running([binary, "-db", "-f", cfg], folder / "haproxy.log", env=env) as proc:
         wait_until(
             lambda: httpx.get(f"{base}/health", timeout=2).status_code == 200, proc, "haproxy", 30
         )
