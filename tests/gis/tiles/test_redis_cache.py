@@ -1,6 +1,7 @@
 """The shared tile cache (issue 15): two real ``landgis serve`` processes and one real
 redis-server. A tile one process made is served by the other from Redis, and an edit
-through one process never leaves a stale tile in the other or in Redis (many trials)."""
+through one process never leaves a stale tile in the other or in Redis (many trials);
+raster tiles are shared by content version; with Redis gone, tiles are still served."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import pytest
 import redis
 from sqlalchemy import Engine
 
+from gis.raster import tilecache
+from gis.raster.tiles import TileStyle
 from gis.settings import Settings
+from gis.tiles.shared import SharedTiles
 from tests.engines import landgis_server, redis_server
 from tests.scale_fixtures import Zone, scale_zone  # noqa: F401 (the zone fixture)
 
@@ -80,3 +84,35 @@ def test_an_edit_through_one_process_is_never_stale_in_the_other_or_in_redis(
         stored = r.get(_redis_key(r, zone))
         assert stored is not None and stored.endswith(got.content)  # Redis holds the new tile
     r.close()
+
+
+def test_raster_tiles_are_shared_through_redis_by_content_version(
+    pair: tuple[str, httpx.Client, httpx.Client],
+) -> None:
+    url = pair[0]
+    key = tilecache.RasterTileKey(7, "cafe", 10, 3, 4, TileStyle(bands=(1,)))
+    one = tilecache.RasterTileCache(1 << 20, shared=SharedTiles(url, "test-raster", 60))
+    other = tilecache.RasterTileCache(1 << 20, shared=SharedTiles(url, "test-raster", 60))
+    made = one.tile(key, lambda: b"png bytes")
+    got = other.tile(key, lambda: b"rendered again")  # another process: from Redis
+    assert got == made and other.shared_hits == 1 and other.renders == 0
+    again = other.tile(key, lambda: b"never")  # now in its memory
+    assert again == made and other.hits == 1
+    newer = tilecache.RasterTileKey(7, "beef", 10, 3, 4, TileStyle(bands=(1,)))  # re-imported
+    assert other.tile(newer, lambda: b"new content").data == b"new content"
+    assert one.tile(newer, lambda: b"never").data == b"new content"
+
+
+def test_when_redis_goes_down_tiles_are_still_served_and_fresh(
+    pair: tuple[str, httpx.Client, httpx.Client], zone: Zone
+) -> None:
+    """Redis is a cache: stopped (this test runs last in the module), every process
+    still answers, and still never stale."""
+    url, a, b = pair
+    redis.Redis.from_url(url).shutdown(nosave=True)
+    for i in range(4):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        name = f"redis-down-{i}"
+        assert zone.rename(writer, name).status_code == 204
+        got = reader.get(zone.tile_url)
+        assert got.status_code == 200 and zone.name_in_tile(got.content) == name
