@@ -19,14 +19,44 @@ them into the store: a rename for the local store, an upload for S3.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from gis.errors import Unavailable
 from gis.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_S = 30
+# an unreachable store fails a request within seconds (retried, then a 503), not minutes
+S3_RETRY = {"max_retries": 3, "retry_timeout": timedelta(seconds=10)}
+S3_CONNECT_TIMEOUT = "3s"
+
+
+class StoreUnavailable(Unavailable):
+    """The object store does not answer (or refuses the configured keys)."""
+
+
+@contextlib.contextmanager
+def _answered(what: str, key: str) -> Iterator[None]:
+    """Turn an object-store failure (other than a missing key) into a 503."""
+    import obstore.exceptions
+
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except (obstore.exceptions.BaseError, OSError) as exc:
+        log.warning("object store: %s %s failed: %s", what, key, exc)
+        raise StoreUnavailable(
+            "文件存储暂不可用，请稍后再试；the file store does not answer, try again later",
+            retry_after=RETRY_AFTER_S,
+        ) from exc
 
 
 class Store(Protocol):
@@ -109,10 +139,12 @@ class S3Store:
         self.bucket, self.prefix = parts.netloc, parts.path.strip("/")
         self.endpoint = settings.s3_endpoint_url
         self.settings = settings
-        options: dict[str, Any] = {"region": settings.s3_region}
+        options: dict[str, Any] = {"region": settings.s3_region, "retry_config": S3_RETRY}
+        client: dict[str, Any] = {"connect_timeout": S3_CONNECT_TIMEOUT}
         if self.endpoint:
             options |= {"endpoint": self.endpoint, "virtual_hosted_style_request": False}
-            options["client_options"] = {"allow_http": self.endpoint.startswith("http://")}
+            client["allow_http"] = self.endpoint.startswith("http://")
+        options["client_options"] = client
         if settings.aws_access_key_id:
             options["access_key_id"] = settings.aws_access_key_id
             options["secret_access_key"] = settings.aws_secret_access_key
@@ -125,19 +157,22 @@ class S3Store:
     def put_file(self, local: Path, key: str) -> None:
         import obstore
 
-        obstore.put(self._store, key, local)  # multipart for big files
+        with _answered("put", key):
+            obstore.put(self._store, key, local)  # multipart for big files
         local.unlink()
 
     def delete(self, key: str) -> None:
         import obstore
 
-        obstore.delete(self._store, key)  # S3 answers a missing key with success
+        with _answered("delete", key):
+            obstore.delete(self._store, key)  # S3 answers a missing key with success
 
     def exists(self, key: str) -> bool:
         import obstore
 
         try:
-            obstore.head(self._store, key)
+            with _answered("head", key):
+                obstore.head(self._store, key)
         except FileNotFoundError:
             return False
         return True
@@ -191,3 +226,13 @@ def get_store() -> Store:
             store = S3Store(s) if s.store_url else LocalStore(s.files_dir)
             _stores[ident] = store
     return store
+
+
+def discard(key: str) -> None:
+    """Delete ``key`` when cleaning up (a failed import, a deleted row): an error is logged,
+    never raised, so it neither hides the error being handled nor fails a committed
+    delete; the object left behind only costs storage."""
+    try:
+        get_store().delete(key)
+    except Exception:
+        log.exception("could not delete %s from the store", key)

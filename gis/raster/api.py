@@ -33,7 +33,7 @@ from gis.raster import (
 from gis.raster.pages import router as pages_router
 from gis.raster.schemas import ChangeCreate, parse_bbox, parse_date, parse_datetime_range
 from gis.settings import get_settings
-from gis.store import get_store
+from gis.store import discard, get_store
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["rasters"])
@@ -330,7 +330,7 @@ def field_check(
             body = changes.field_check(session, patch_id, status, note, photo_path, who.username)
     except BaseException:
         if photo_path:
-            get_store().delete(photo_path)
+            discard(photo_path)
         raise
     return JSONResponse(body, media_type="application/geo+json")
 

@@ -25,7 +25,7 @@ from gis.raster import cog, reading, repository
 from gis.raster.models import Raster
 from gis.raster.stac import stac_item
 from gis.settings import get_settings
-from gis.store import get_store
+from gis.store import discard, get_store
 
 Stage = Callable[[str, int, int], None]  # (stage, done, total)
 RASTER_DIR = "rasters"
@@ -71,13 +71,13 @@ def import_raster(session: Session, req: ImportRequest, stage: Stage | None = No
         get_store().put_file(path, key)
     except BaseException:
         cog.remove_quietly(path)
-        get_store().delete(key)
+        discard(key)
         raise
     try:
         with transaction(session):  # the entry point's unit of work, or its own
             raster = _catalogue(session, req, info, key, size)
     except BaseException:
-        get_store().delete(key)
+        discard(key)
         raise
     report("done", 1, 1)
     return raster
@@ -193,4 +193,4 @@ def delete(session: Session, raster_id: int) -> None:
     _tile_sources.pop(raster_id, None)
     with transaction(session):
         repository.delete_raster(session, raster)
-    get_store().delete(key)
+    discard(key)

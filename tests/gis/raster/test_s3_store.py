@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from gis.raster import service
 from gis.settings import Settings, get_settings, override_settings
 from gis.store import get_store
+from tests.conftest import free_port
 from tests.engines import S3, seaweedfs
-from tests.gis.raster.conftest import Site, files_in, write_image
+from tests.gis.raster.conftest import Site, count_rows, files_in, staged, write_image
 from tests.gis.raster.test_changes import import_path, run
 from tests.gis.raster.test_tiles_pages import centre_tile, imported, png
 
@@ -168,3 +169,30 @@ def test_change_detection_reads_both_cogs_from_the_bucket(
     assert moved.status_code == 307
     assert httpx.get(moved.headers["location"], timeout=30).content == jpeg
     assert not [p for p in files_in(get_settings()) if "change_photos" in str(p)]
+
+
+def test_an_unreachable_store_is_a_503_and_the_import_leaves_nothing(
+    client: TestClient, auth: Headers, s3: S3, raster_settings: Settings, db: Session
+) -> None:
+    """The store stops answering (here: nothing listens at its address): the import is
+    refused with 503 and Retry-After, no catalogue row and no local file remain."""
+    dead = raster_settings.model_copy(
+        update={
+            "store_url": f"s3://{s3.bucket}/dead",
+            "s3_endpoint_url": f"http://127.0.0.1:{free_port()}",
+            "aws_access_key_id": s3.key,
+            "aws_secret_access_key": s3.secret,
+        }
+    )
+    override_settings(dead)
+    try:
+        rows = count_rows(db, "raster")
+        resp = client.post(
+            "/api/v1/rasters", data={"path": str(staged("RGB.byte.tif"))}, headers=auth("surveyor")
+        )
+        assert resp.status_code == 503, resp.text
+        assert resp.headers["retry-after"] == "30"
+        assert count_rows(db, "raster") == rows
+        assert not [p for p in files_in(dead) if "samples" not in str(p)]
+    finally:
+        override_settings(raster_settings)
