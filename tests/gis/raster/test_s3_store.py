@@ -18,14 +18,16 @@ import pytest
 from fastapi.testclient import TestClient
 from obstore.store import S3Store
 from rio_cogeo.cogeo import cog_validate
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gis.auth.service import add_user, issue_token
 from gis.raster import service
 from gis.settings import Settings, get_settings, override_settings
 from gis.store import get_store
 from tests.conftest import free_port
-from tests.engines import S3, seaweedfs
-from tests.gis.raster.conftest import Site, count_rows, files_in, staged, write_image
+from tests.engines import S3, landgis_server, seaweedfs
+from tests.gis.raster.conftest import REAL, Site, count_rows, files_in, staged, write_image
 from tests.gis.raster.test_changes import import_path, run
 from tests.gis.raster.test_tiles_pages import centre_tile, imported, png
 
@@ -53,7 +55,13 @@ def bucket(s3: S3, raster_settings: Settings) -> Iterator[S3Store]:
         }
     )
     override_settings(on_s3)
-    yield S3Store(
+    yield prefixed(s3, prefix)
+    override_settings(raster_settings)
+
+
+def prefixed(s3: S3, prefix: str) -> S3Store:
+    """The bucket's ``prefix`` as an obstore store, to look at what the app wrote."""
+    return S3Store(
         s3.bucket,
         prefix=prefix,
         endpoint=s3.endpoint,
@@ -63,7 +71,6 @@ def bucket(s3: S3, raster_settings: Settings) -> Iterator[S3Store]:
         virtual_hosted_style_request=False,
         client_options={"allow_http": True},
     )
-    override_settings(raster_settings)
 
 
 def objects(store: S3Store) -> list[str]:
@@ -196,3 +203,43 @@ def test_an_unreachable_store_is_a_503_and_the_import_leaves_nothing(
         assert not [p for p in files_in(dead) if "samples" not in str(p)]
     finally:
         override_settings(raster_settings)
+
+
+def test_a_real_server_configured_by_environment_keeps_rasters_in_the_bucket(
+    s3: S3, settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    """``landgis serve`` with LANDGIS_STORE_URL, LANDGIS_S3_ENDPOINT_URL and the AWS_*
+    keys in its environment: upload, tile, presigned download and delete, all on S3."""
+    prefix = f"live-{uuid.uuid4().hex[:10]}"
+    tag = uuid.uuid4().hex[:8]
+    with Session(engine) as s:
+        tokens = {
+            role: issue_token(add_user(s, f"s3-{role}-{tag}", "correct horse battery", role))
+            for role in ("surveyor", "admin")
+        }
+        s.commit()
+    # the tokens were signed with this test's key: the server must share it, as every
+    # server behind a balancer must (deploy/haproxy/README.md)
+    env = s3.env(prefix) | {"LANDGIS_SECRET_KEY": get_settings().jwt_secret()}
+    with (
+        landgis_server(settings, tmp_path / "s3-server.log", **env) as (base, _),
+        httpx.Client(base_url=base, timeout=60) as c,
+        (REAL / "RGB.byte.tif").open("rb") as fh,
+    ):
+        made = c.post(
+            "/api/v1/rasters",
+            files={"file": ("RGB.byte.tif", fh)},
+            headers={"Authorization": f"Bearer {tokens['surveyor']}"},
+        )
+        assert made.status_code == 201, made.text
+        item = made.json()
+        bucket = prefixed(s3, prefix)
+        assert len(objects(bucket)) == 1
+        t = centre_tile(item, 9)
+        png(c.get(f"/api/v1/rasters/{item['id']}/tiles/{t.z}/{t.x}/{t.y}.png"))
+        cog = c.get(f"/api/v1/rasters/{item['id']}/cog")
+        assert cog.status_code == 307
+        assert httpx.get(cog.headers["location"], timeout=30).content[:4] == b"II*\x00"
+        admin = {"Authorization": f"Bearer {tokens['admin']}"}
+        assert c.delete(f"/api/v1/rasters/{item['id']}", headers=admin).status_code == 204
+        assert objects(bucket) == []
