@@ -28,6 +28,7 @@ class Zone:
     id: int
     tile: TileAddress
     headers: dict[str, str]
+    point: tuple[float, float]  # lon/lat of a point inside the zone
 
     @property
     def item(self) -> str:
@@ -70,7 +71,8 @@ def scale_zone(engine: Engine) -> Iterator[Zone]:
         token = issue_token(user)
         s.commit()
     try:
-        yield Zone(row[0], tile_at(row[2], row[3], Z), {"Authorization": f"Bearer {token}"})
+        headers = {"Authorization": f"Bearer {token}"}
+        yield Zone(row[0], tile_at(row[2], row[3], Z), headers, (row[2], row[3]))
     finally:
         with Session(engine) as s:
             s.execute(

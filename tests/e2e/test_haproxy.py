@@ -1,13 +1,16 @@
 """Several stateless servers behind HAProxy (issue 15): deploy/haproxy/haproxy.cfg, run
 unmodified in front of two real ``landgis serve`` processes; one is killed (SIGKILL, a
 crash) in the middle of a bounded load run. No write fails, every write is kept, and
-at most a few reads fail; afterwards every request is answered by the survivor."""
+at most a few reads fail; afterwards every request is answered by the survivor. A
+graceful stop (SIGTERM, a rolling deploy) fails not even a POST, which HAProxy never
+replays: each created zone exists exactly once."""
 
 from __future__ import annotations
 
 import signal
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from gis.settings import Settings
 from tests.engines import haproxy, landgis_server
@@ -45,7 +48,7 @@ class Farm:
     procs: list  # the two servers' processes  # type: ignore[type-arg]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def farm(
     engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Farm]:
@@ -129,3 +132,79 @@ def test_killing_one_server_under_load_fails_no_write_and_few_reads(farm: Farm, 
         f"\nhaproxy: {tally.reads} reads ({len(tally.failed_reads)} failed), "
         f"{len(tally.writes)} writes (0 failed); before the kill {before_kill}"
     )
+
+
+def _creator(
+    base: str, zone: Zone, tag: str, stop: threading.Event, made: list[str], failed: list[str]
+) -> None:
+    """POST new zones (small squares in the zone) until stopped: not idempotent."""
+    lon, lat = zone.point
+    d = 0.0002
+    ring = [
+        [lon - d, lat - d],
+        [lon + d, lat - d],
+        [lon + d, lat + d],
+        [lon - d, lat + d],
+        [lon - d, lat - d],
+    ]
+    url = "/ogc/collections/plan_zoning/items"
+    with httpx.Client(base_url=base, timeout=30) as c:
+        for i in range(MAX_REQUESTS):
+            if stop.is_set():
+                return
+            name = f"ha-post-{tag}-{i}"
+            body = {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"code": "07", "name": name},
+            }
+            try:
+                r = c.post(
+                    url, json=body, headers=zone.headers | {"Content-Type": "application/geo+json"}
+                )
+                ok, what = r.status_code == 201, f"{name}: {r.status_code} {r.text[:200]}"
+            except httpx.HTTPError as exc:
+                ok, what = False, f"{name}: {exc!r}"
+            (made if ok else failed).append(name if ok else what)
+
+
+def test_a_graceful_stop_under_load_fails_no_write_not_even_a_post(
+    farm: Farm, zone: Zone, engine: Engine
+) -> None:
+    stop, tally = threading.Event(), Tally()
+    tag, made, failed = uuid.uuid4().hex[:8], [], []  # type: ignore[var-annotated]
+    threads = [
+        threading.Thread(target=_reader, args=(farm.base, zone, stop, tally)) for _ in range(2)
+    ] + [
+        threading.Thread(target=_writer, args=(farm.base, zone, stop, tally)),
+        threading.Thread(target=_creator, args=(farm.base, zone, tag, stop, made, failed)),
+    ]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(RUN_S / 3)
+        farm.procs[0].send_signal(signal.SIGTERM)  # a rolling deploy stops one server
+        farm.procs[0].wait(timeout=30)
+        time.sleep(RUN_S * 2 / 3)
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        assert failed == [] and tally.failed_writes == [], (failed, tally.failed_writes)
+        assert len(tally.failed_reads) <= MAX_FAILED_READS, tally.failed_reads
+        assert len(made) > 10, len(made)
+        with engine.connect() as conn:
+            names = (
+                conn.execute(
+                    text("SELECT name FROM plan_zone WHERE name LIKE :p"), {"p": f"ha-post-{tag}-%"}
+                )
+                .scalars()
+                .all()
+            )
+        assert sorted(names) == sorted(made)  # each POST created exactly one zone
+        print(f"\ngraceful: {len(made)} POSTs, {len(tally.writes)} PATCHes, {tally.reads} reads")
+    finally:
+        stop.set()
+        with engine.begin() as conn:
+            conn.execute(
+                text("DELETE FROM plan_zone WHERE name LIKE :p"), {"p": f"ha-post-{tag}-%"}
+            )
