@@ -21,10 +21,11 @@ setup: system $(STAMP)
 system:
 	@bash scripts/system-deps.sh
 
-$(STAMP): pyproject.toml client/pyproject.toml
+$(STAMP): pyproject.toml client/pyproject.toml requirements/engines.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ./client -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/engines.txt
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -91,3 +91,14 @@ class Gone(LandgisError):
     ``links`` in ``extra`` name what replaced it."""
 
     title = "Gone"
+
+
+class Unavailable(LandgisError):
+    """A service the request needs (the object store) does not answer now; ``retry_after``
+    (seconds) says when to try again."""
+
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(detail, field=field, retry_after=retry_after)
+        self.retry_after = retry_after

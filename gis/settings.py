@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +175,25 @@ class Settings(BaseSettings):
     # of its change patch or parcel.
     field_max_parcels: int = Field(2000, ge=1)
     field_photo_tolerance_m: float = Field(30.0, gt=0)
+
+    # Scale, services side (issue 15; gis/store.py, gis/tiles/shared.py): where rasters and
+    # uploaded files are kept, the data_dir/files folder (default) or S3
+    # ("s3://bucket/prefix"; s3_endpoint_url for an S3-compatible store, keys from the
+    # usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); how long a presigned download URL
+    # lives; a Redis shared by every server process for tiles, and how long it keeps one.
+    store_url: str | None = Field(None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    aws_access_key_id: str | None = Field(
+        None, validation_alias=AliasChoices("AWS_ACCESS_KEY_ID", "LANDGIS_AWS_ACCESS_KEY_ID")
+    )
+    aws_secret_access_key: str | None = Field(
+        None,
+        validation_alias=AliasChoices("AWS_SECRET_ACCESS_KEY", "LANDGIS_AWS_SECRET_ACCESS_KEY"),
+    )
+    store_presign_seconds: int = Field(300, ge=1, le=7 * 86400)
+    redis_url: str | None = None
+    redis_tile_ttl_s: int = Field(7 * 86400, ge=1)
 
     @property
     def pg_dir(self) -> Path:

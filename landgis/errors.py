@@ -30,6 +30,7 @@ STATUS: list[tuple[type[e.LandgisError], int]] = [
     (e.UnsupportedFormat, 415),
     (e.TooManyRequests, 429),
     (e.Gone, 410),
+    (e.Unavailable, 503),
 ]
 PROBLEM = "application/problem+json"
 
@@ -154,7 +155,7 @@ def problem(
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.LandgisError)
     headers = None
-    if isinstance(exc, e.TooManyRequests):
+    if isinstance(exc, (e.TooManyRequests, e.Unavailable)):
         headers = {"Retry-After": str(exc.retry_after)}
     detail = exc.detail
     if not is_staff(request.headers.get("authorization")):

@@ -12,6 +12,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 python3 -c 'import osgeo.ogr' >/dev/null 2>&1 || need+=(python3-gdal)  # the field tests edit GeoPackages as QField does
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+# the scale tests' engines (issue 15: shared tile cache, load balancer); `make run` needs neither
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || {
   echo "landgis needs Python 3.11 or newer as python3" >&2; exit 1; }
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gis.auth.deps import current_principal, require_role
@@ -33,6 +33,7 @@ from gis.raster import (
 from gis.raster.pages import router as pages_router
 from gis.raster.schemas import ChangeCreate, parse_bbox, parse_date, parse_datetime_range
 from gis.settings import get_settings
+from gis.store import discard, get_store
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["rasters"])
@@ -135,13 +136,29 @@ def delete_raster(raster_id: int, request: Request, session: SessionDep, who: Ad
     return Response(status_code=204)
 
 
-@api.get("/rasters/{raster_id}/cog")
-def raster_cog(raster_id: int, session: SessionDep) -> FileResponse:
-    """The COG file itself (supports HTTP range requests)."""
+@api.get(
+    "/rasters/{raster_id}/cog",
+    response_class=FileResponse,
+    responses={307: {"description": "a presigned URL of the COG in the object store"}},
+)
+def raster_cog(raster_id: int, session: SessionDep) -> Response:
+    """The COG file itself (supports HTTP range requests); on S3 a redirect to a presigned
+    URL, so the store serves the bytes (and the range requests) itself."""
     raster = service.get_raster(session, raster_id)
-    return FileResponse(
-        service.cog_path(raster), media_type="image/tiff", filename=f"raster-{raster_id}.tif"
-    )
+    return _stored_file(raster.path, f"raster-{raster_id}.tif", "image/tiff")
+
+
+def _stored_file(key: str, filename: str, media_type: str | None) -> Response:
+    """A file of the store: streamed from local disk, or a 307 to a presigned S3 URL."""
+    store = get_store()
+    url = store.download_url(key, filename)
+    if url is not None:
+        return RedirectResponse(url, status_code=307)
+    path = store.local_path(key)
+    assert path is not None
+    if media_type is None:
+        return FileResponse(path)
+    return FileResponse(path, media_type=media_type, filename=filename)
 
 
 @api.get("/rasters/{raster_id}/tiles/{z}/{x}/{y}.png", response_class=Response)
@@ -313,17 +330,23 @@ def field_check(
             body = changes.field_check(session, patch_id, status, note, photo_path, who.username)
     except BaseException:
         if photo_path:
-            (get_settings().files_dir / photo_path).unlink(missing_ok=True)
+            discard(photo_path)
         raise
     return JSONResponse(body, media_type="application/geo+json")
 
 
-@api.get("/change-patches/{patch_id}/photo")
-def patch_photo(patch_id: int, session: SessionDep) -> FileResponse:
+@api.get(
+    "/change-patches/{patch_id}/photo",
+    response_class=FileResponse,
+    responses={307: {"description": "a presigned URL of the photo in the object store"}},
+)
+def patch_photo(patch_id: int, session: SessionDep) -> Response:
+    """The field photo of a patch: the file, or on S3 a redirect to a presigned URL."""
     feature = changes.get_patch(session, patch_id)
-    if not feature["properties"]["photo"]:
+    key = feature["properties"]["photo"]
+    if not key:
         raise changes.PatchNotFound(f"patch {patch_id} has no photo", field="patch_id")
-    return FileResponse(get_settings().files_dir / feature["properties"]["photo"])
+    return _stored_file(key, Path(key).name, None)
 
 
 router.include_router(api)

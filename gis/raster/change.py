@@ -196,8 +196,8 @@ def _strip_pieces(
 
 
 def detect(
-    before: Path,
-    after: Path,
+    before: str | Path,
+    after: str | Path,
     measure: Measure,
     threshold: float,
     min_area_m2: float,

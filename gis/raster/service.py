@@ -1,9 +1,10 @@
 """Raster import and catalogue: rules and the transaction, no HTTP.
 
 ``import_raster`` checks the source (format, georeference, pixel limit, every block
-readable), writes a validated COG under ``files_dir/rasters`` and adds the catalogue
-row in one transaction; on any failure or interruption the COG is removed and the
-row rolled back, so nothing half-made remains.
+readable), writes a validated COG, moves it into the store (``gis.store``: the
+``files_dir/rasters`` folder, or S3) and adds the catalogue row in one transaction; on any
+failure or interruption the COG is removed and the row rolled back, so nothing half-made
+remains.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from gis.raster import cog, reading, repository
 from gis.raster.models import Raster
 from gis.raster.stac import stac_item
 from gis.settings import get_settings
+from gis.store import discard, get_store
 
 Stage = Callable[[str, int, int], None]  # (stage, done, total)
 RASTER_DIR = "rasters"
@@ -47,7 +49,8 @@ class ImportRequest:
 
 
 def raster_folder() -> Path:
-    return get_settings().files_dir / RASTER_DIR
+    """The local folder COGs are made in (the store's own folder when it is local)."""
+    return get_store().staging(RASTER_DIR)
 
 
 def import_raster(session: Session, req: ImportRequest, stage: Stage | None = None) -> Raster:
@@ -61,17 +64,20 @@ def import_raster(session: Session, req: ImportRequest, stage: Stage | None = No
         info = reading.describe(src, stats)
         report("writing COG", 0, 1)
         path = cog.write_cog(src, raster_folder())
+    key, size = f"{RASTER_DIR}/{path.name}", path.stat().st_size
     try:
         with rasterio.open(path) as made:
             info.footprint = reading.footprint_4490(made, reading.data_outline(made))
+        get_store().put_file(path, key)
     except BaseException:
         cog.remove_quietly(path)
+        discard(key)
         raise
     try:
         with transaction(session):  # the entry point's unit of work, or its own
-            raster = _catalogue(session, req, info, path)
+            raster = _catalogue(session, req, info, key, size)
     except BaseException:
-        cog.remove_quietly(path)
+        discard(key)
         raise
     report("done", 1, 1)
     return raster
@@ -87,7 +93,7 @@ def _check_band_names(names: list[str] | None, count: int) -> None:
 
 
 def _catalogue(
-    session: Session, req: ImportRequest, info: reading.RasterInfo, path: Path
+    session: Session, req: ImportRequest, info: reading.RasterInfo, key: str, size: int
 ) -> Raster:
     bands = info.bands
     if req.band_names:
@@ -95,7 +101,7 @@ def _catalogue(
             band["name"] = name.strip().lower()
     raster = Raster(
         name=req.name or req.source.name,
-        path=str(path.relative_to(get_settings().files_dir)),
+        path=key,
         source_name=req.source.name,
         driver=info.driver,
         sensor=req.sensor,
@@ -111,7 +117,7 @@ def _catalogue(
         nodata=info.nodata,
         bands=bands,
         native_bbox=info.native_bbox,
-        size_bytes=path.stat().st_size,
+        size_bytes=size,
         created_by=req.actor,
     )
     return repository.add_raster(session, raster, info.footprint)
@@ -132,11 +138,12 @@ def tile_source(session: Session, raster_id: int) -> Raster:
     """The catalogue row a tile request needs, kept in memory for a few seconds.
 
     Catalogue rows never change after import, so tiles skip the database on a hit. A raster
-    deleted by another worker is noticed at once: its COG is gone, and the entry is dropped.
+    deleted by another worker is noticed at once: its COG is gone from the store (a file
+    check, or a HEAD request on S3), and the entry is dropped.
     """
     hit = _tile_sources.get(raster_id)
     if hit is not None and time.monotonic() - hit[0] < TILE_SOURCE_TTL_S:
-        if cog_path(hit[1]).exists():
+        if get_store().exists(hit[1].path):
             return hit[1]
         _tile_sources.pop(raster_id, None)
         raise RasterNotFound(f"no raster {raster_id}", field="raster_id")
@@ -145,9 +152,9 @@ def tile_source(session: Session, raster_id: int) -> Raster:
     return raster
 
 
-def cog_path(raster: Raster) -> Path:
-    """Absolute path of a catalogued raster's COG."""
-    return get_settings().files_dir / raster.path
+def cog_path(raster: Raster) -> str:
+    """The GDAL path of a catalogued raster's COG (a file, or ``/vsis3/...``)."""
+    return get_store().gdal_path(raster.path)
 
 
 def item(session: Session, raster_id: int, base_url: str) -> dict[str, Any]:
@@ -179,10 +186,11 @@ def search(
 
 
 def delete(session: Session, raster_id: int) -> None:
-    """Remove a raster from the catalogue and delete its COG (after the commit)."""
+    """Remove a raster from the catalogue and delete its COG from the store (after the
+    commit)."""
     raster = get_raster(session, raster_id)
-    path = cog_path(raster)
+    key = raster.path
     _tile_sources.pop(raster_id, None)
     with transaction(session):
         repository.delete_raster(session, raster)
-    cog.remove_quietly(path)
+    discard(key)

@@ -7,7 +7,8 @@ share an entry only when they would render the same bytes. The content version i
 name of the raster's COG: each import writes a new file under a fresh random name and a
 COG is never rewritten in place, so a re-imported raster (or a database reset that
 reuses ids) names another COG and its old tiles are never looked up again; they age out
-of memory, and off the disk with the vector tiles' pruning (by age, then oldest first
+of memory and Redis (``redis_url``: shared by every process, entries expire after
+``redis_tile_ttl_s``), and off the disk with the vector tiles' pruning (by age, then oldest first
 above ``raster_tile_cache_disk_max_bytes``; see ``gis.tiles.freshness.Pruner``, started by
 :func:`prune_soon`). Deleting a raster also removes its folder on disk. Each tile carries
 a strong ETag, a hash of its bytes.
@@ -31,6 +32,7 @@ from gis.raster.tiles import TileStyle
 from gis.settings import get_settings
 from gis.tiles import freshness
 from gis.tiles.cache import RASTER_FOLDER
+from gis.tiles.shared import SharedTiles, from_settings
 
 DISK_FOLDER = RASTER_FOLDER
 ENTRY_OVERHEAD = 256  # bytes counted per entry on top of the tile (key, ETag, bookkeeping)
@@ -60,6 +62,13 @@ class RasterTileKey:
         text = repr((s.bands, s.rescale, s.colormap, s.algorithm, self.fmt))
         return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
+    @property
+    def name(self) -> str:
+        """The tile's name in a shared store: content version, style and address."""
+        return (
+            f"{self.raster_id}/{self.version}/{self.style_id}/{self.z}/{self.x}/{self.y}.{self.fmt}"
+        )
+
 
 @dataclass(frozen=True)
 class CachedRasterTile:
@@ -76,14 +85,18 @@ class CachedRasterTile:
 class RasterTileCache:
     """Thread-safe LRU of rendered tiles bounded in bytes, with optional files on disk."""
 
-    def __init__(self, max_bytes: int, disk_dir: Path | None = None) -> None:
+    def __init__(
+        self, max_bytes: int, disk_dir: Path | None = None, shared: SharedTiles | None = None
+    ) -> None:
         self.max_bytes = max_bytes
         self.disk_dir = disk_dir
+        self.shared = shared  # Redis, shared by every process (gis.tiles.shared)
         self._items: OrderedDict[RasterTileKey, CachedRasterTile] = OrderedDict()
         self._lock = threading.Lock()
         self.size_bytes = 0
         self.hits = 0
         self.disk_hits = 0
+        self.shared_hits = 0
         self.renders = 0
 
     def __len__(self) -> int:
@@ -100,12 +113,25 @@ class RasterTileCache:
                 self.disk_hits += 1
                 self._remember(key, hit)
             return hit
+        hit = self._read_shared(key)
+        if hit is not None:
+            with self._lock:
+                self.shared_hits += 1
+                self._remember(key, hit)
+            self._write_disk(key, hit)
+            return hit
         made = CachedRasterTile.of(render())
         with self._lock:
             self.renders += 1
             self._remember(key, made)
         self._write_disk(key, made)
+        if self.shared is not None:
+            self.shared.put(key.name, made.data)
         return made
+
+    def _read_shared(self, key: RasterTileKey) -> CachedRasterTile | None:
+        raw = self.shared.get(key.name) if self.shared is not None else None
+        return CachedRasterTile.of(raw) if raw else None
 
     def _get(self, key: RasterTileKey) -> CachedRasterTile | None:
         with self._lock:
@@ -172,7 +198,7 @@ def for_app(state: Any) -> RasterTileCache:
     if cache is None:
         s = get_settings()
         disk = s.tile_cache_dir / DISK_FOLDER if s.tile_cache_dir is not None else None
-        cache = RasterTileCache(s.raster_tile_cache_bytes, disk)
+        cache = RasterTileCache(s.raster_tile_cache_bytes, disk, from_settings("raster"))
         state.raster_tile_cache = cache
     return cache
 

@@ -14,7 +14,6 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -142,7 +141,7 @@ READERS_PER_THREAD = 8
 _local = threading.local()
 
 
-def open_reader(path: Path) -> Reader:
+def open_reader(path: str) -> Reader:
     """A COG reader kept open in this thread (GDAL handles are not shared across threads).
 
     Opening a COG reads its header and overviews; keeping the last few open per worker
@@ -192,9 +191,10 @@ def check_overviews(reader: Reader, z: int) -> None:
 _renderers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="raster-tile")
 
 
-def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
-    """One PNG tile of the COG at ``path``, rendered within ``raster_tile_timeout_s``
-    (past it the request gets a 429 with Retry-After; the render finishes unseen)."""
+def render_tile(path: str, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
+    """One PNG tile of the COG at ``path`` (a file or ``/vsis3/...``), rendered within
+    ``raster_tile_timeout_s`` (past it the request gets a 429 with Retry-After; the render
+    finishes unseen)."""
     check_tile_address(z, x, y)
     future = _renderers.submit(_render_tile, path, raster, z, x, y, style)
     try:
@@ -205,7 +205,7 @@ def render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileS
         ) from None
 
 
-def _render_tile(path: Path, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
+def _render_tile(path: str, raster: Raster, z: int, x: int, y: int, style: TileStyle) -> bytes:
     bands = style.bands or default_bands(raster)
     if any(b < 1 or b > raster.band_count for b in bands):
         raise InvalidInput(f"the raster has bands 1..{raster.band_count}", field="bands")

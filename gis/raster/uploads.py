@@ -1,4 +1,5 @@
-"""Receive uploaded files (rasters, field photos) into ``files_dir`` within the size limit."""
+"""Receive uploaded files within the size limit: rasters into ``files_dir`` for the
+import only, field photos into the store (``gis.store``: ``files_dir`` or S3)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import BinaryIO
 
 from gis.errors import InvalidInput, PayloadTooLarge
 from gis.settings import get_settings
+from gis.store import get_store
 
 CHUNK = 1024 * 1024
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
@@ -67,9 +69,18 @@ def incoming(stream: BinaryIO, filename: str) -> Iterator[Path]:
 
 
 def save_photo(stream: BinaryIO, filename: str) -> str:
-    """Store a field photo; return its path relative to ``files_dir``."""
+    """Store a field photo; return its key in the store (``change_photos/<uuid>.<ext>``)."""
     if Path(filename or "").suffix.lower() not in PHOTO_SUFFIXES:
         raise InvalidInput("the photo must be a JPEG, PNG or WebP file", field="photo")
-    folder = get_settings().files_dir / "change_photos"
-    path = save_stream(stream, folder, filename, "photo")
-    return str(path.relative_to(get_settings().files_dir))
+    store = get_store()
+    path = save_stream(stream, store.staging(PHOTO_DIR), filename, "photo")
+    key = f"{PHOTO_DIR}/{path.name}"
+    try:
+        store.put_file(path, key)
+    except BaseException:
+        path.unlink(missing_ok=True)  # an upload that failed leaves no local copy
+        raise
+    return key
+
+
+PHOTO_DIR = "change_photos"

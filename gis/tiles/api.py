@@ -19,7 +19,7 @@ from gis.auth.deps import oauth2_scheme, optional_principal, principal_on_loop
 from gis.auth.service import Principal
 from gis.db import get_session
 from gis.settings import get_settings
-from gis.tiles import freshness, past, service, tilesets
+from gis.tiles import freshness, past, service, shared, tilesets
 from gis.tiles.cache import CachedTile, TileCache
 from gis.tiles.matrix import TileAddress, check_tile, check_tms
 from gis.tiles.repository import Marks
@@ -51,7 +51,7 @@ def tile_cache(request: Request) -> TileCache:
     cache = getattr(state, "tile_cache", None)
     if cache is None:
         s = get_settings()
-        cache = TileCache(s.tile_cache_items, s.tile_cache_dir)
+        cache = TileCache(s.tile_cache_items, s.tile_cache_dir, shared.from_settings("vector"))
         state.tile_cache = cache
     return cache
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from gis.tiles.matrix import TileAddress, tile_range
 from gis.tiles.repository import Change, Marks, Ranges
+from gis.tiles.shared import SharedTiles
 
 HEADER = struct.Struct(">QI")  # format version, length of the JSON metadata that follows
 DISK_FORMAT = 2  # 2: the metadata holds the marks of the tile's tables
@@ -84,15 +85,19 @@ def touches(change: Change, key: TileKey, tables: frozenset[str]) -> bool:
 class TileCache:
     """Thread-safe LRU of tiles kept fresh against the database's tile change log."""
 
-    def __init__(self, max_items: int, disk_dir: Path | None = None) -> None:
+    def __init__(
+        self, max_items: int, disk_dir: Path | None = None, shared: SharedTiles | None = None
+    ) -> None:
         self.max_items = max_items
         self.disk_dir = disk_dir
+        self.shared = shared  # Redis, shared by every process (gis.tiles.shared)
         self.watermark: Marks | None = None
         self._items: OrderedDict[TileKey, CachedTile] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
         self.disk_hits = 0
+        self.shared_hits = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -138,6 +143,8 @@ class TileCache:
                 return False
             self._remember(key, tile)
         self._write_disk(key, tile)
+        if self.shared is not None:
+            self.shared.put(shared_key(key), encode(tile))
         return True
 
     def _remember(self, key: TileKey, tile: CachedTile) -> None:
@@ -160,43 +167,89 @@ class TileCache:
             return
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = json.dumps(
-            {"tables": sorted(tile.tables), "meta": tile.meta, "marks": dict(tile.marks.seqs)}
-        ).encode()
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(HEADER.pack(DISK_FORMAT, len(meta)) + meta + tile.data)
+        tmp.write_bytes(encode(tile))
         os.replace(tmp, path)
 
     def read_disk(self, key: TileKey) -> CachedTile | None:
-        """The tile stored on disk (of any age: check it with :meth:`accept_disk`)."""
+        """The tile stored on disk (of any age: check it with :meth:`check_disk`)."""
         if self.disk_dir is None:
             return None
         try:
-            raw = self._path(key).read_bytes()
-            version, n = HEADER.unpack_from(raw)
-            meta = json.loads(raw[HEADER.size : HEADER.size + n])
-            if version != DISK_FORMAT:
-                return None  # written by an older version: made again and overwritten
-            marks = Marks.of_mapping(meta["marks"])
-            tables, extra = frozenset(meta["tables"]), dict(meta["meta"])
-        except (OSError, struct.error, ValueError, KeyError, TypeError):
+            return decode(self._path(key).read_bytes())
+        except OSError:
             return None
-        return CachedTile(raw[HEADER.size + n :], marks, tables, extra)
 
     def check_disk(self, key: TileKey, tile: CachedTile, upto: Marks, load: Loader) -> bool:
         """Whether a disk tile is fresh at ``upto``: none of the log entries of its tables
         after its marks, up to ``upto``, touch it. A fresh tile also goes into memory; a
         stale file is deleted."""
-        ranges = behind(tile.marks, upto.only(tile.tables))
-        if ranges is None or any(touches(c, key, tile.tables) for c in load(ranges)):
+        if not self._fresh(key, tile, upto, load):
             self._path(key).unlink(missing_ok=True)
             return False
         with self._lock:
             self.disk_hits += 1
+        return True
+
+    def read_shared(self, key: TileKey) -> CachedTile | None:
+        """The tile stored in Redis (of any age: check it with :meth:`check_shared`)."""
+        if self.shared is None:
+            return None
+        raw = self.shared.get(shared_key(key))
+        return decode(raw) if raw is not None else None
+
+    def check_shared(self, key: TileKey, tile: CachedTile, upto: Marks, load: Loader) -> bool:
+        """Whether a tile from Redis is fresh at ``upto`` (the rule of :meth:`check_disk`).
+        A fresh one goes into memory and onto disk; a stale one is left for the next
+        render to overwrite (deleting it could remove a newer tile another process just
+        stored), and one made after ``upto`` (another process saw a newer commit) is
+        not used here."""
+        if not self._fresh(key, tile, upto, load):
+            return False
+        with self._lock:
+            self.shared_hits += 1
+        self._write_disk(key, tile)
+        return True
+
+    def _fresh(self, key: TileKey, tile: CachedTile, upto: Marks, load: Loader) -> bool:
+        """No change after the tile's marks up to ``upto`` touches it; a fresh tile is
+        also remembered in memory when ``upto`` is the watermark."""
+        ranges = behind(tile.marks, upto.only(tile.tables))
+        if ranges is None or any(touches(c, key, tile.tables) for c in load(ranges)):
+            return False
+        with self._lock:
             if self.watermark == upto:
                 fresh = CachedTile(tile.data, upto.only(tile.tables), tile.tables, tile.meta)
                 self._remember(key, fresh)
         return True
+
+
+def shared_key(key: TileKey) -> str:
+    """The Redis key of a vector tile (under the store's namespace)."""
+    t = key.tile
+    return f"{key.tileset}/{t.z}/{t.x}/{t.y}"
+
+
+def encode(tile: CachedTile) -> bytes:
+    """A tile with its marks, tables and headers, as stored on disk and in Redis."""
+    meta = json.dumps(
+        {"tables": sorted(tile.tables), "meta": tile.meta, "marks": dict(tile.marks.seqs)}
+    ).encode()
+    return HEADER.pack(DISK_FORMAT, len(meta)) + meta + tile.data
+
+
+def decode(raw: bytes) -> CachedTile | None:
+    """The tile of :func:`encode`'s bytes; None when unreadable or of another format."""
+    try:
+        version, n = HEADER.unpack_from(raw)
+        if version != DISK_FORMAT:
+            return None  # written by an older version: made again and overwritten
+        meta = json.loads(raw[HEADER.size : HEADER.size + n])
+        marks = Marks.of_mapping(meta["marks"])
+        tables, extra = frozenset(meta["tables"]), dict(meta["meta"])
+    except (struct.error, ValueError, KeyError, TypeError):
+        return None
+    return CachedTile(raw[HEADER.size + n :], marks, tables, extra)
 
 
 def behind(old: Marks, new: Marks) -> dict[str, tuple[int, int]] | None:

@@ -61,15 +61,20 @@ def make(
     tile: TileAddress,
     latest: repository.Marks,
 ) -> CachedTile:
-    """The tile from disk if still fresh at ``latest``, else made in PostGIS and cached.
+    """The tile from disk or Redis if still fresh at ``latest``, else made in PostGIS and
+    cached.
 
     Made in ``session`` when given (it may hold the caller's own uncommitted edits),
     else on the tile pool from committed data.
     """
     key = TileKey(tileset.id, tile)
+    load = repository.changes_since_committed
     disk = cache.read_disk(key)
-    if disk is not None and cache.check_disk(key, disk, latest, repository.changes_since_committed):
+    if disk is not None and cache.check_disk(key, disk, latest, load):
         return disk
+    shared = cache.read_shared(key)  # Redis: another process may have made it
+    if shared is not None and cache.check_shared(key, shared, latest, load):
+        return shared
     if session is None:
         made = repository.render_committed(tileset, tile)
     else:
