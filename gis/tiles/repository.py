@@ -119,9 +119,11 @@ def _build_tile_sql(
     for i, (c, int_id) in enumerate(zip(layers, int_ids, strict=True)):
         fid = ", 'fid'" if int_id else ""
         props = "".join(f"{q(p)}, " for p in c.properties)
+        # a text id already published as a property (parcels' unit_code) is not sent twice
+        fid_col = "" if not int_id and c.id_column in c.properties else "fid, "
         cols.append(
-            f"(SELECT ST_AsMVT(m, :name{i}, {EXTENT}, 'geom'{fid}) FROM (SELECT fid, {props}geom "
-            f"FROM l{i} WHERE geom IS NOT NULL LIMIT :lim{i}) m) AS mvt{i}"
+            f"(SELECT ST_AsMVT(m, :name{i}, {EXTENT}, 'geom'{fid}) FROM (SELECT {fid_col}{props}"
+            f"geom FROM l{i} WHERE geom IS NOT NULL LIMIT :lim{i}) m) AS mvt{i}"
         )
         cols.append(
             f"(SELECT ARRAY[count(*) FILTER (WHERE geom IS NOT NULL), count(*), "
