@@ -62,7 +62,7 @@ ATTRIBUTES = {
     "tipg": "unit_code, land_use, area_m2 (numeric: a string), reg_status; no feature id; "
     "features meeting the tile; buffer 256",
     "landgis": "unit_code, land_use, area_m2 (float8), reg_status; feature id parcel.id; "
-    "features meeting the tile grown by the 64-unit buffer; buffer 64",
+    "features meeting the tile grown by 16 units; buffer 64",
     "floor": "unit_code, land_use, area_m2 (numeric), reg_status; no feature id; "
     "features meeting the tile; buffer 64",
 }
@@ -362,6 +362,10 @@ def main() -> None:
     PEERS.mkdir(exist_ok=True)
     if not (args.reuse and database_has_parcels(settings, args.parcels)):
         build(settings, args.parcels, args.seed)
+    else:  # an earlier database: bring its schema (indexes) up to this checkout's
+        from landgis.setup import migrate
+
+        migrate(settings)
     summary = summarise(run(args, settings), args)
     print(json.dumps(summary, indent=1))
     save_result(
