@@ -62,7 +62,7 @@ ATTRIBUTES = {
     "tipg": "unit_code, land_use, area_m2 (numeric: a string), reg_status; no feature id; "
     "features meeting the tile; buffer 256",
     "landgis": "unit_code, land_use, area_m2 (float8), reg_status; feature id parcel.id; "
-    "features meeting the tile grown by 16 units; buffer 64",
+    "features meeting the tile grown by 24 units; buffer 64",
     "floor": "unit_code, land_use, area_m2 (numeric), reg_status; no feature id; "
     "features meeting the tile; buffer 64",
 }

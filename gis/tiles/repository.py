@@ -21,12 +21,12 @@ from gis.tiles.matrix import BUFFER, EXTENT, TileAddress, tile_width_m
 from gis.tiles.tilesets import Tileset, feature_limit, layer_name
 
 SIMPLIFY_BELOW_ZOOM = 13  # at lower zooms geometries are simplified to one MVT unit
-# A tile carries the features meeting it grown by this many MVT units (one pixel of a
-# 256-px tile: the outer half of a 2-px outline just across the seam), not by the whole
-# 64-unit clip buffer: each tile is drawn clipped to its own square, so a feature lying
-# only in the far buffer is never seen, yet it cost 6% more rows and 5% more bytes per
-# z14 parcel tile (benchmarks/tiles_db.py: 1.38x the raw ST_AsMVT floor, 1.24x with 16).
-FEATURE_MARGIN = 16
+# A tile carries the features meeting it grown by this many MVT units (1.5 px of a
+# 256-px tile: the outer half of the widest outline the map styles draw, 3 px, just
+# across the seam), not by the whole 64-unit clip buffer: each tile is drawn clipped to
+# its own square, so a feature lying only in the far buffer is never seen, yet it cost
+# 6% more rows and 5% more bytes per z14 parcel tile (benchmarks/tiles_db.py).
+FEATURE_MARGIN = 24
 CASTS = {"integer": "::bigint", "number": "::float8", "boolean": "::boolean"}
 
 

@@ -57,7 +57,7 @@ def test_only_features_within_the_margin_are_carried(db: Session) -> None:
     table = _table(db)
     c = Collection(id=table, title="t", description="t", table=table, properties={"code": "string"})
     got = {f["id"] for f in _layer(db, c)}
-    assert got == {1, 2}  # inside (-20) and within the margin (8); not 24 nor 40
+    assert got == {1, 2}  # inside the tile and within the margin; not the two beyond it
     assert FEATURE_MARGIN < FEATURE_MARGIN + 8 < BUFFER  # 3 and 4 would be in a 64-unit grow
 
 
