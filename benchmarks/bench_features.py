@@ -12,7 +12,10 @@ Three workloads, each at concurrency 1, 8 and 32 with a loopback asyncio client 
 - ``bbox``: 1 km² boxes (CRS84) rotating over the district, ``limit=1000``;
 - ``cql2``: ``land_use='0701'`` (CQL2 text), ``limit=100``.
 
-Prints requests/s, p50/p95 latency and the mean number of features returned (a server
+A fourth column for ``cql2``, ``floor``, is the filter's SQL run directly
+(:func:`benchmarks.features_db.floor_statement`) over psycopg connections, one per client.
+Prints requests/s, p50/p95 latency, the mean body size and the mean number of features
+returned (``ATTRIBUTES`` says what each Feature carries) (a server
 that finds nothing is fast for the wrong reason: pygeoapi 0.21 swaps the axes of an
 EPSG:4490 table, see anchors.md), and the ratios landgis/tipg and landgis/pygeoapi.
 All demo parcels are current, so tipg and pygeoapi (which cannot add landgis'
@@ -49,6 +52,7 @@ from benchmarks.common import (
     save_result,
     start,
 )
+from benchmarks.features_db import floor_load, floor_statement
 from gis import cluster
 from gis.db import engine_for
 from gis.settings import Settings, override_settings
@@ -56,6 +60,13 @@ from gis.settings import Settings, override_settings
 TIPG = "tipg==1.6.1"
 PYGEOAPI = ["pygeoapi==0.21.*", "gunicorn", "psycopg2-binary", "geoalchemy2"]
 PROPS = ["unit_code", "land_use", "area_m2", "reg_status"]
+ATTRIBUTES = {
+    "landgis": "id (unit_code), geometry (7 decimals), unit_code, land_use, area_m2, "
+    "reg_status, valid_from, valid_to",
+    "tipg": "id (parcel.id), geometry, unit_code, land_use, area_m2, reg_status",
+    "pygeoapi": "id (unit_code), geometry, unit_code, land_use, area_m2, reg_status",
+    "floor": "unit_code, land_use, area_m2, reg_status, ST_AsGeoJSON(geom, 7) as rows",
+}
 KM_LON, KM_LAT = 1000 / 102_470, 1000 / 110_760  # degrees per km at 23° N
 
 
@@ -281,6 +292,7 @@ async def load(reqs: list[tuple[str, dict[str, str]]], n: int, conc: int) -> dic
     """``n`` requests round-robin over ``reqs`` with ``conc`` clients: latency and rate."""
     latencies: list[float] = []
     counts: list[int] = []
+    sizes: list[int] = []
     counter = iter(range(n))
     limits = httpx.Limits(max_connections=conc, max_keepalive_connections=conc)
 
@@ -294,6 +306,7 @@ async def load(reqs: list[tuple[str, dict[str, str]]], n: int, conc: int) -> dic
             if r.status_code != 200:
                 raise RuntimeError(f"{r.url} -> {r.status_code}: {r.text[:300]}")
             counts.append(len(json.loads(body)["features"]))
+            sizes.append(len(body))
 
     async with httpx.AsyncClient(limits=limits, timeout=300) as client:
         started = time.perf_counter()
@@ -307,6 +320,7 @@ async def load(reqs: list[tuple[str, dict[str, str]]], n: int, conc: int) -> dic
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 1),
         "features": round(statistics.mean(counts), 1),
+        "mean_kib": round(statistics.mean(sizes) / 1024, 1),
     }
 
 
@@ -332,6 +346,11 @@ def run(args: argparse.Namespace, settings: Settings) -> list[dict[str, Any]]:
                     }
                     print(json.dumps(row), flush=True)
                     rows.append(row)
+                if workload == "cql2":
+                    floor = floor_load(settings, floor_statement("land_use", "0701"), n, conc)
+                    row = {"workload": workload, "server": "floor", **floor}
+                    print(json.dumps(row), flush=True)
+                    rows.append(row)
     finally:
         stop(servers)
     return rows
@@ -342,13 +361,18 @@ def summarise(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
     for r in rows:
         key = f"{r['workload']} c{r['concurrency']}"
         table.setdefault(key, {})[r["server"]] = {
-            k: r[k] for k in ("rps", "p50_ms", "p95_ms", "features")
+            k: r[k] for k in ("rps", "p50_ms", "p95_ms", "features", "mean_kib")
         }
     ratios = {
         key: {
             "landgis_over_tipg_rps": round(v["landgis"]["rps"] / v["tipg"]["rps"], 2),
             "landgis_over_pygeoapi_rps": round(v["landgis"]["rps"] / v["pygeoapi"]["rps"], 2),
         }
+        | (
+            {"floor_over_landgis_rps": round(v["floor"]["rps"] / v["landgis"]["rps"], 2)}
+            if "floor" in v
+            else {}
+        )
         for key, v in table.items()
     }
     return {
@@ -357,7 +381,8 @@ def summarise(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
         "machine": f"{platform.node()} {platform.machine()} cpus={os.cpu_count()}",
         "results": table,
         "ratios": ratios,
-        "goals": "items at least as fast as tipg and at least 3x pygeoapi",
+        "attributes": ATTRIBUTES,
+        "goals": "items at least as fast as tipg and at least 3x pygeoapi; cql2 >= 3x tipg",
     }
 
 
@@ -367,11 +392,14 @@ def print_table(summary: dict[str, Any]) -> None:
         for name, r in servers.items():
             print(
                 f"{key:<12}{name:<10}{r['rps']:>8}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['features']:>10}"
+                f"{r['mean_kib']:>8} KiB"
             )
         ratio = summary["ratios"][key]
+        floor = ratio.get("floor_over_landgis_rps")
         print(
             f"{'':<12}landgis/tipg {ratio['landgis_over_tipg_rps']}x, "
             f"landgis/pygeoapi {ratio['landgis_over_pygeoapi_rps']}x"
+            + (f", floor/landgis {floor}x" if floor else "")
         )
 
 
@@ -396,6 +424,10 @@ def main() -> None:
         cluster.start(settings)
     if not (args.reuse and database_has_parcels(settings, args.parcels)):
         build(settings, args.parcels, args.seed)
+    else:  # an earlier database: bring its schema (indexes) up to this checkout's
+        from landgis.setup import migrate
+
+        migrate(settings)
     summary = summarise(run(args, settings), args)
     print_table(summary)
     peers = {

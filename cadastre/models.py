@@ -89,5 +89,5 @@ class Parcel(Base):
         ),
         Index("ix_parcel_uid_version", "uid", "version", unique=True),
         Index("ix_parcel_subzone", "subzone_code"),
-        Index("ix_parcel_land_use", "land_use"),
+        Index("ix_parcel_land_use", "land_use", "unit_code"),  # CQL2 pages in unit-code order
     )

@@ -21,6 +21,12 @@ from gis.tiles.matrix import BUFFER, EXTENT, TileAddress, tile_width_m
 from gis.tiles.tilesets import Tileset, feature_limit, layer_name
 
 SIMPLIFY_BELOW_ZOOM = 13  # at lower zooms geometries are simplified to one MVT unit
+# A tile carries the features meeting it grown by this many MVT units (1.5 px of a
+# 256-px tile: the outer half of the widest outline the map styles draw, 3 px, just
+# across the seam), not by the whole 64-unit clip buffer: each tile is drawn clipped to
+# its own square, so a feature lying only in the far buffer is never seen, yet it cost
+# 6% more rows and 5% more bytes per z14 parcel tile (benchmarks/tiles_db.py).
+FEATURE_MARGIN = 24
 CASTS = {"integer": "::bigint", "number": "::float8", "boolean": "::boolean"}
 
 
@@ -80,13 +86,14 @@ def _layer_cte(i: int, c: Collection, simplify: bool) -> str:
     if simplify:
         geom = f"ST_Simplify({geom}, :tol, true)"
     where = f" AND ({c.where})" if c.where else ""
-    # ``lost``: the feature is in the tile but too small to draw at this zoom (reported).
-    # OFFSET 0 keeps ST_AsMVTGeom from being evaluated twice per row.
+    # ``g0`` (the stored geometry) is kept for the rows ST_AsMVTGeom drops, to tell those
+    # in the tile but too small to draw at this zoom (reported) from those only near it;
+    # computed in the count, so ST_AsMVTGeom runs once per row without a LATERAL subquery
+    # (which cost ~10% of the statement: benchmarks/tiles_db.py).
     return (
-        f"l{i} AS MATERIALIZED (SELECT t.{q(c.id_column)} AS fid, {_column_list(c)}g.geom, "
-        f"(g.geom IS NULL AND ST_Intersects(t.{q(c.geometry_column)}, env.e4490)) AS lost "
-        f"FROM {q(c.table)} t CROSS JOIN env CROSS JOIN LATERAL (SELECT "
-        f"ST_AsMVTGeom({geom}, env.e3857, {EXTENT}, {BUFFER}, true) AS geom OFFSET 0) g "
+        f"l{i} AS MATERIALIZED (SELECT t.{q(c.id_column)} AS fid, {_column_list(c)}"
+        f"ST_AsMVTGeom({geom}, env.e3857, {EXTENT}, {BUFFER}, true) AS geom, "
+        f"t.{q(c.geometry_column)} AS g0 FROM {q(c.table)} t CROSS JOIN env "
         f"WHERE t.{q(c.geometry_column)} && env.e4490{where} LIMIT :lim{i} + 1)"
     )
 
@@ -119,13 +126,16 @@ def _build_tile_sql(
     for i, (c, int_id) in enumerate(zip(layers, int_ids, strict=True)):
         fid = ", 'fid'" if int_id else ""
         props = "".join(f"{q(p)}, " for p in c.properties)
+        # a text id already published as a property (parcels' unit_code) is not sent twice
+        fid_col = "" if not int_id and c.id_column in c.properties else "fid, "
         cols.append(
-            f"(SELECT ST_AsMVT(m, :name{i}, {EXTENT}, 'geom'{fid}) FROM (SELECT fid, {props}geom "
-            f"FROM l{i} WHERE geom IS NOT NULL LIMIT :lim{i}) m) AS mvt{i}"
+            f"(SELECT ST_AsMVT(m, :name{i}, {EXTENT}, 'geom'{fid}) FROM (SELECT {fid_col}{props}"
+            f"geom FROM l{i} WHERE geom IS NOT NULL LIMIT :lim{i}) m) AS mvt{i}"
         )
         cols.append(
             f"(SELECT ARRAY[count(*) FILTER (WHERE geom IS NOT NULL), count(*), "
-            f"count(*) FILTER (WHERE lost)] FROM l{i}) AS n{i}"
+            f"count(*) FILTER (WHERE geom IS NULL AND ST_Intersects(g0, "
+            f"(SELECT e4490 FROM env)))] FROM l{i}) AS n{i}"
         )
     return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(cols)
 
@@ -162,7 +172,7 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
         "z": tile.z,
         "x": tile.x,
         "y": tile.y,
-        "margin": BUFFER / EXTENT,
+        "margin": FEATURE_MARGIN / EXTENT,
         "tol": tile_width_m(tile.z) / EXTENT,
         "tables": sorted(tileset.tables),
     }
