@@ -263,6 +263,16 @@ def start(settings: Settings, timeout: float = 60.0) -> ClusterStatus:
     return status(settings)
 
 
+def standby_dir(settings: Settings) -> Path:
+    """Folder of the local hot standby (gis/standby.py), next to the primary's."""
+    return settings.data_dir / "pg-standby"
+
+
+def replication_allowed(settings: Settings) -> bool:
+    """The superuser may stream WAL over the socket once a local standby folder exists."""
+    return standby_dir(settings).exists()
+
+
 def _write_access(settings: Settings) -> dict[Path, str] | None:
     """Write pg_hba.conf and pg_ident.conf (see gis/cluster_access.py) if they differ;
     returns the old texts of the files it changed, None when nothing changed."""
@@ -271,7 +281,7 @@ def _write_access(settings: Settings) -> dict[Path, str] | None:
     os_users = ["root", superuser] if _is_root() else [superuser]
     wanted = {
         data_dir / "pg_ident.conf": access.ident_text(os_users, superuser),
-        data_dir / "pg_hba.conf": access.hba_text(superuser),
+        data_dir / "pg_hba.conf": access.hba_text(superuser, replication_allowed(settings)),
     }
     try:
         old = {path: access.write_if_changed(path, text) for path, text in wanted.items()}

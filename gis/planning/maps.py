@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.db import get_session
 from gis.landuse import FIRST_LEVEL
 from gis.planning import repository
 from gis.planning.models import LAYERS
+from gis.replica import get_read_session
 from gis.web.maps import land_use_colour, offline_map, render
 
 router = APIRouter(tags=["maps"])
@@ -58,7 +58,7 @@ def _centre(session: Session) -> tuple[float, float]:
 
 
 @router.get("/maps/planning", response_class=HTMLResponse, include_in_schema=False)
-def planning_map(session: Session = Depends(get_session)) -> HTMLResponse:
+def planning_map(session: Session = Depends(get_read_session)) -> HTMLResponse:
     """The zoning, farmland, boundary and red-line layers of the edition in force."""
     fmap = offline_map(_centre(session), zoom=14)
     for layer, (zh, en) in LAYERS.items():

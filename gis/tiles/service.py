@@ -71,7 +71,7 @@ def make(
     if disk is not None and cache.check_disk(key, disk, latest, repository.changes_since_committed):
         return disk
     if session is None:
-        made = repository.render_committed(tileset, tile)
+        made = repository.render_committed(tileset, tile, latest)
     else:
         repository.no_parallel_plan(session)
         made = repository.render(session, tileset, tile)
