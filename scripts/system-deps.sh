@@ -14,6 +14,10 @@ command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || {
   echo "landgis needs Python 3.11 or newer as python3" >&2; exit 1; }
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# `--test` (make test): the engines the scale tests start (issue #15); make run needs none
+if [ "${1:-}" = "--test" ]; then
+  command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
