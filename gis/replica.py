@@ -132,23 +132,31 @@ def get_read_session(primary: Session = Depends(get_session)) -> Iterator[Sessio
     if url is None:
         yield primary
         return
-    replica: Session | None = None
+    conn: Connection | None = None
     try:
         lsn = primary_lsn()
-        with _engine("session", url).connect() as conn:
-            ready = _wait(conn, _replayed(lsn))
-        if ready:
-            replica = Session(bind=_engine("session", url), expire_on_commit=False)
+        # the session keeps the connection that waited: behind a load-balanced pool of
+        # standbys another connection might reach one that has not caught up yet
+        conn = _engine("session", url).connect()
+        if not _wait(conn, _replayed(lsn)):
+            conn.close()
+            conn = None
     except DBAPIError as exc:  # replica down: the primary answers
         log.warning("read replica unusable, reading the primary: %s", exc.__class__.__name__)
-    note("replica" if replica is not None else "primary")
-    if replica is None:
+        if conn is not None:
+            conn.close()
+        conn = None
+    note("replica" if conn is not None else "primary")
+    if conn is None:
         yield primary
         return
+    conn.commit()  # end the waiting transaction: the reads take fresh snapshots
+    replica = Session(bind=conn, expire_on_commit=False)
     try:
         yield replica
     finally:
         replica.close()
+        conn.close()
 
 
 def render_tile(
