@@ -268,9 +268,13 @@ def standby_dir(settings: Settings) -> Path:
     return settings.data_dir / "pg-standby"
 
 
+REPLICATION_MARK = "allow-replication"  # in data/pg/: base backups without a standby
+
+
 def replication_allowed(settings: Settings) -> bool:
-    """The superuser may stream WAL over the socket once a local standby folder exists."""
-    return standby_dir(settings).exists()
+    """The superuser may stream WAL over the socket (pg_basebackup, a hot standby) once a
+    local standby folder exists or ``data/pg/allow-replication`` does (backups)."""
+    return standby_dir(settings).exists() or (settings.pg_dir / REPLICATION_MARK).exists()
 
 
 def _write_access(settings: Settings) -> dict[Path, str] | None:
