@@ -306,10 +306,13 @@ def secure(settings: Settings) -> None:
     changed = _write_access(settings)
     if changed:
         _run(settings, reload)
-        print(
-            "landgis: the local cluster now asks for a password (scram-sha-256) except its "
-            "superuser over the socket; the app signs in as " + settings.pg_app_user
-        )
+        if "scram-sha-256" in "".join(changed.values()):  # only replication was added
+            print("landgis: the local cluster's superuser may now replicate over the socket")
+        else:
+            print(
+                "landgis: the local cluster now asks for a password (scram-sha-256) except "
+                "its superuser over the socket; the app signs in as " + settings.pg_app_user
+            )
     try:
         _ensure_app_role(settings, retries=20 if changed else 1)
     except Exception as exc:

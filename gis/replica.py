@@ -150,7 +150,8 @@ def get_read_session(primary: Session = Depends(get_session)) -> Iterator[Sessio
     if conn is None:
         yield primary
         return
-    conn.commit()  # end the waiting transaction: the reads take fresh snapshots
+    # the session joins the waiting (read committed) transaction: each of its statements
+    # takes a fresh snapshot, at or past the waited-for position; closing rolls it back
     replica = Session(bind=conn, expire_on_commit=False)
     try:
         yield replica

@@ -4,8 +4,9 @@ Made with ``pg_basebackup -R`` (streaming replication, the standby connects back
 primary over its Unix socket as the cluster's superuser, ``peer``), kept in its own
 folder ``data/pg-standby/`` and run on its own port (``LANDGIS_STANDBY_PORT``, 55433).
 The primary lets its superuser replicate over the socket only once a standby folder
-exists (see :func:`gis.cluster.replication_allowed`), so a cluster without a standby
-keeps its access rules unchanged. While the standby runs, :func:`read_url` points the
+exists, or ``data/pg/allow-replication`` for base backups (see
+:func:`gis.cluster.replication_allowed`), so a cluster without either keeps its access
+rules unchanged. While the standby runs, :func:`read_url` points the
 app's public reads at it (see ``gis/replica.py``).
 """
 

@@ -61,6 +61,9 @@ def test_write_then_read_through_the_server_is_never_stale(
             name = f"lsn-{i}-{uuid.uuid4().hex[:8]}"
             r = c.post(ZONING, json=_zone(name, 113.75 + i * 0.001), headers={**h, **GEOJSON})
             assert r.status_code == 201, r.text
+            if i == 0:  # a single item carries the ETag If-Match checks: read on the primary
+                item = c.get(r.headers["location"])
+                assert item.status_code == 200 and "x-landgis-read" not in item.headers
             seen = lagging.standby_sql("SELECT count(*) FROM plan_zone WHERE name = %s", (name,))
             stale_window += seen == 0
             got = c.get(ZONING, params={"limit": 10000})
