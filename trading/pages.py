@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import get_session
 from gis.demo import CENTRE_LONLAT
+from gis.replica import get_read_session
 from gis.web.maps import add_vector_basemap, offline_map, page_root, render
 from trading import charts, clock, repository, service, stats, views
 
@@ -246,7 +247,7 @@ def _filter_form(district: str | None, land_use: str | None) -> str:
 def statistics_page(
     district: str | None = None,
     land_use: str | None = None,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),  # public read: replica (#15)
 ) -> HTMLResponse:
     """Sales by month and class as SVG charts drawn here (no chart library, works offline)."""
     filters = stats.Filters(district or None, land_use or None)

@@ -112,6 +112,15 @@ def test_tile_edited_on_the_primary_is_never_served_stale(
     assert from_replica >= TRIALS * 0.8
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/trading/statistics", "/maps/trading/statistics", "/maps/planning"]
+)
+def test_statistics_and_map_pages_read_the_replica(replica_server: Server, path: str) -> None:
+    got = httpx.get(f"{replica_server.base}{path}", timeout=60)
+    assert got.status_code == 200
+    assert got.headers.get("x-landgis-read") == "replica"
+
+
 def test_health_reports_the_replica_lag(pair: Pair, replica_server: Server) -> None:
     body = httpx.get(f"{replica_server.base}/health", timeout=10).json()
     assert body["replica"] == "ok"
