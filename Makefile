@@ -7,12 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CODE   := gis cadastre trading landgis client tests benchmarks
 
-.PHONY: run test setup system lint typecheck unit bench stop clean
+.PHONY: run test setup system system-test lint typecheck unit bench stop clean
 
 run: setup
 	$(BIN)/landgis serve
 
-test: setup lint typecheck
+test: setup system-test lint typecheck
 	$(BIN)/python -m pytest
 
 setup: system $(STAMP)
@@ -20,6 +20,9 @@ setup: system $(STAMP)
 
 system:
 	@bash scripts/system-deps.sh
+
+system-test:  # the engines only the tests start (PgBouncer, ...: issue #15)
+	@bash scripts/system-deps.sh --test
 
 $(STAMP): pyproject.toml client/pyproject.toml requirements/engines.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

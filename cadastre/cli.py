@@ -6,12 +6,14 @@ from pathlib import Path
 
 import typer
 
+from cadastre.analyses_cli import register as register_analyses
 from cadastre.exchange.cli import register as register_exchange
 from cadastre.parcels.cli import register as register_parcels
 
 app = typer.Typer(help="The cadastral register.", no_args_is_help=True)
 register_exchange(app)
 register_parcels(app)
+register_analyses(app)  # scale-db, issue #15
 
 
 @app.command("verify")

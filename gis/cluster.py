@@ -263,6 +263,20 @@ def start(settings: Settings, timeout: float = 60.0) -> ClusterStatus:
     return status(settings)
 
 
+def standby_dir(settings: Settings) -> Path:
+    """Folder of the local hot standby (gis/standby.py), next to the primary's."""
+    return settings.data_dir / "pg-standby"
+
+
+REPLICATION_MARK = "allow-replication"  # in data/pg/: base backups without a standby
+
+
+def replication_allowed(settings: Settings) -> bool:
+    """The superuser may stream WAL over the socket (pg_basebackup, a hot standby) once a
+    local standby folder exists or ``data/pg/allow-replication`` does (backups)."""
+    return standby_dir(settings).exists() or (settings.pg_dir / REPLICATION_MARK).exists()
+
+
 def _write_access(settings: Settings) -> dict[Path, str] | None:
     """Write pg_hba.conf and pg_ident.conf (see gis/cluster_access.py) if they differ;
     returns the old texts of the files it changed, None when nothing changed."""
@@ -271,7 +285,7 @@ def _write_access(settings: Settings) -> dict[Path, str] | None:
     os_users = ["root", superuser] if _is_root() else [superuser]
     wanted = {
         data_dir / "pg_ident.conf": access.ident_text(os_users, superuser),
-        data_dir / "pg_hba.conf": access.hba_text(superuser),
+        data_dir / "pg_hba.conf": access.hba_text(superuser, replication_allowed(settings)),
     }
     try:
         old = {path: access.write_if_changed(path, text) for path, text in wanted.items()}
@@ -292,10 +306,13 @@ def secure(settings: Settings) -> None:
     changed = _write_access(settings)
     if changed:
         _run(settings, reload)
-        print(
-            "landgis: the local cluster now asks for a password (scram-sha-256) except its "
-            "superuser over the socket; the app signs in as " + settings.pg_app_user
-        )
+        if "scram-sha-256" in "".join(changed.values()):  # only replication was added
+            print("landgis: the local cluster's superuser may now replicate over the socket")
+        else:
+            print(
+                "landgis: the local cluster now asks for a password (scram-sha-256) except "
+                "its superuser over the socket; the app signs in as " + settings.pg_app_user
+            )
     try:
         _ensure_app_role(settings, retries=20 if changed else 1)
     except Exception as exc:

@@ -43,8 +43,14 @@ ORDER BY c.relname
 """
 
 
-def hba_text(superuser: str) -> str:
-    return HBA.format(mark=MARK, superuser=superuser)
+REPLICATION = "local   replication {superuser}  peer map=landgis\n"
+
+
+def hba_text(superuser: str, replication: bool = False) -> str:
+    """pg_hba.conf; with ``replication`` the superuser may also stream WAL over the socket
+    (for a local hot standby, gis/standby.py)."""
+    text = HBA.format(mark=MARK, superuser=superuser)
+    return text + REPLICATION.format(superuser=superuser) if replication else text
 
 
 def ident_text(os_users: list[str], superuser: str) -> str:

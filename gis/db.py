@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -34,10 +35,19 @@ class Base(DeclarativeBase):
 _engines: dict[str, Engine] = {}
 
 
+def driver_args() -> dict[str, Any]:
+    """psycopg connection arguments every connection of the app uses: behind PgBouncer in
+    transaction mode (``LANDGIS_DATABASE_PGBOUNCER``) no server-side prepared statements,
+    which would outlive the transaction on a server connection another client gets next."""
+    return {"prepare_threshold": None} if get_settings().database_pgbouncer else {}
+
+
 def engine_for(url: str) -> Engine:
     """One pooled engine per database URL."""
     if url not in _engines:
-        _engines[url] = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        _engines[url] = create_engine(
+            url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=driver_args()
+        )
     return _engines[url]
 
 

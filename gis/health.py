@@ -22,6 +22,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from gis import replica
+from gis.db import driver_args
 from gis.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,8 @@ FRESH_S = 1.0  # an answer is reused this long
 TIMEOUT_S = 2.0  # a check that takes longer reports the database unavailable
 CHECK_SQL = (
     "SELECT postgis_lib_version(), "
-    "(SELECT coalesce(array_agg(version_num ORDER BY version_num), '{}') FROM alembic_version)"
+    "(SELECT coalesce(array_agg(version_num ORDER BY version_num), '{}') FROM alembic_version), "
+    "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END"
 )
 
 
@@ -42,6 +45,10 @@ class HealthReport(BaseModel):
     postgis: str | None = None
     migrations: list[str] = []
     detail: str | None = None
+    # the read replica (gis/replica.py, issue #15): "ok" or "unreachable", and its lag
+    replica: str | None = None
+    replica_lag_bytes: int | None = None
+    replica_lag_s: float | None = None
 
 
 def _conninfo() -> str:
@@ -74,10 +81,11 @@ class Probe:
 
     async def _check(self) -> tuple[HealthReport, int]:
         try:
-            postgis, revisions = await asyncio.wait_for(self._query(), TIMEOUT_S)
+            postgis, revisions, lsn = await asyncio.wait_for(self._query(), TIMEOUT_S)
+            lag = await replica.lag_report(lsn)  # bounded, never fails the check
             answer = (
                 HealthReport(
-                    status="ok", database="ok", postgis=postgis, migrations=list(revisions)
+                    status="ok", database="ok", postgis=postgis, migrations=list(revisions), **lag
                 ),
                 200,
             )
@@ -89,19 +97,20 @@ class Probe:
         self._answer = (time.monotonic(), *answer)
         return answer
 
-    async def _query(self) -> tuple[str, list[str]]:
+    async def _query(self) -> tuple[str, list[str], str | None]:
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(
                 _conninfo(),
                 autocommit=True,
                 connect_timeout=max(1, int(TIMEOUT_S)),
+                **driver_args(),
                 options=f"-c statement_timeout={int(TIMEOUT_S * 1000)}",
                 application_name="landgis-health",
             )
         cur = await self._conn.execute(CHECK_SQL)
         row = await cur.fetchone()
         assert row is not None
-        return str(row[0]), list(row[1])
+        return str(row[0]), list(row[1]), row[2]
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None

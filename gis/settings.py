@@ -195,6 +195,18 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_tile_ttl_s: int = Field(7 * 86400, ge=1)
 
+    # Scale, database side (scale-db, issue #15; gis/standby.py, gis/replica.py). Public
+    # reads go to database_read_url (set automatically while the local standby runs on
+    # standby_port) once the replica has replayed the primary's WAL position of the
+    # request's start, waiting at most read_wait_s (else they read the primary).
+    # database_pgbouncer: the URL is a PgBouncer in transaction mode (no prepared
+    # statements). dask_scheduler: address of a Dask scheduler for planners' analyses.
+    database_read_url: str | None = None
+    standby_port: int = Field(55433, ge=1024, le=65535)
+    read_wait_s: float = Field(2.0, ge=0, le=60)
+    database_pgbouncer: bool = False
+    dask_scheduler: str | None = None
+
     @property
     def pg_dir(self) -> Path:
         """Folder of the project's own PostgreSQL cluster."""

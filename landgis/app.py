@@ -25,6 +25,7 @@ from gis.limits import install_statement_timeout
 from gis.ogc import api as ogc_api
 from gis.planning import api as planning_api
 from gis.raster import api as raster_api
+from gis.replica import ReadHeaderMiddleware
 from gis.survey import api as survey_api
 from gis.tiles import api as tiles_api
 from gis.web.docs import install_docs
@@ -237,4 +238,5 @@ def install_limits(app: FastAPI) -> None:
     install_statement_timeout()
     app.add_middleware(EdgeMiddleware, token_routes=_token_routes(app))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ReadHeaderMiddleware)  # X-Landgis-Read: replica|primary (#15)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from gis import cluster
 from gis.errors import LandgisError
 from gis.settings import SettingsError, get_settings
-from landgis import logs, setup
+from landgis import logs, setup, standby_cli
 
 app = typer.Typer(help="landgis: land-resources GIS for a city land bureau.", no_args_is_help=True)
 db_app = typer.Typer(
@@ -27,6 +27,7 @@ user_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
+db_app.add_typer(standby_cli.app, name="standby")  # scale-db, issue #15
 _BASE_GROUPS = list(app.registered_groups)  # the domains are mounted per run (_mount_domains)
 console = Console(stderr=True)
 log = logging.getLogger(__name__)

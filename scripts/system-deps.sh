@@ -10,14 +10,19 @@ if [ -z "${LANDGIS_DATABASE_URL:-}" ]; then
 fi
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
-python3 -c 'import osgeo.ogr' >/dev/null 2>&1 || need+=(python3-gdal)  # the field tests edit GeoPackages as QField does
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
-# the scale tests' engines (issue 15: shared tile cache, load balancer); `make run` needs neither
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || {
   echo "landgis needs Python 3.11 or newer as python3" >&2; exit 1; }
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# `--test` (make test): what only the tests use; make run needs none of it
+if [ "${1:-}" = "--test" ]; then
+  # the engines the scale tests start (issue #15): pooler, shared tile cache, load balancer
+  command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
+  # the field tests edit GeoPackages with GDAL's own bindings, as QField would (issue #18)
+  /usr/bin/python3 -c 'import osgeo.ogr' >/dev/null 2>&1 || need+=(python3-gdal)
+fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

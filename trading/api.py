@@ -23,6 +23,7 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session, transaction
 from gis.errors import NotAuthenticated, PermissionDenied
+from gis.replica import get_read_session
 from trading import (
     api_deposits,
     bidding,
@@ -278,7 +279,7 @@ def records(
 def statistics(
     filters: stats.Filters = Depends(_filters),
     format: Literal["json", "csv"] = "json",
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),  # public read: replica (#15)
 ) -> list[dict[str, Any]] | Response:
     """Count, area, total and median price per m² by month and class; JSON or CSV."""
     rows = stats.statistics(session, filters)

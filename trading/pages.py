@@ -21,6 +21,7 @@ from cadastre.maps import NAV_LINKS, parcels_centre
 from gis.db import get_session
 from gis.demo import CENTRE_LONLAT
 from gis.landuse import FIRST_LEVEL
+from gis.replica import get_read_session
 from gis.settings import get_settings
 from gis.web.templating import render_template
 from gis.web.vectorlayers import layer, map_config
@@ -111,7 +112,7 @@ def listing_page(listing_id: int, session: Session = Depends(get_session)) -> HT
 def statistics_page(
     district: str | None = None,
     land_use: str | None = None,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),  # public read: replica (#15)
 ) -> HTMLResponse:
     """Sales by year, quarter, use and method as SVG charts drawn here (no chart library,
     works offline), made to read well with a handful of sales."""

@@ -28,6 +28,7 @@ from gis.ogc.params import (
     check_limit,
     parse_properties,
 )
+from gis.replica import get_read_session
 from gis.tiles.api import CONFORMANCE as TILES_CONFORMANCE
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
@@ -204,7 +205,7 @@ def items(
     filter_crs: str | None = Query(None, alias="filter-crs"),
     sortby: str | None = Query(None, description=SORTBY_HELP),
     properties: str | None = Query(None, description=PROPERTIES_HELP),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),  # public read: replica (#15)
     who: Principal | None = Depends(optional_principal),
 ) -> Response:
     c = service.readable(collection_id, who)

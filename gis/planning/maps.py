@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.db import get_session
 from gis.landuse import FIRST_LEVEL
 from gis.planning import repository
 from gis.planning.models import LAYERS
+from gis.replica import get_read_session
 from gis.web import staffmaps
 from gis.web.maps import LAND_USE_COLOURS
 from gis.web.templating import render_template
@@ -75,7 +75,7 @@ def edition_in_force(session: Session) -> Any:
 
 
 @router.get("/maps/planning", response_class=HTMLResponse, include_in_schema=False)
-def planning_map(session: Session = Depends(get_session)) -> HTMLResponse:
+def planning_map(session: Session = Depends(get_read_session)) -> HTMLResponse:
     """The zoning, farmland, boundary and red-line layers of the edition in force."""
     edition = edition_in_force(session)
     subtitle = (

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psycopg
 
+from gis.db import driver_args
 from gis.settings import get_settings
 from gis.tiles import repository
 from gis.tiles.cache import RASTER_FOLDER, SUFFIX, TileCache, prune_disk
@@ -85,7 +86,7 @@ class Checker:
     async def _latest(self) -> Marks:
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(
-                conninfo(), autocommit=True, connect_timeout=10
+                conninfo(), autocommit=True, connect_timeout=10, **driver_args()
             )
         cur = await self._conn.execute(repository.LATEST_SQL)
         return repository.marks_from_rows(await cur.fetchall())

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis.collections import Collection
+from gis.db import driver_args
 from gis.settings import get_settings
 from gis.tiles.matrix import BUFFER, EXTENT, TileAddress, tile_width_m
 from gis.tiles.tilesets import Tileset, feature_limit, layer_name
@@ -215,7 +216,7 @@ def _check_engine() -> Engine:
             pool_size=8,
             max_overflow=16,
             pool_recycle=600,
-            connect_args={"options": "-c max_parallel_workers_per_gather=0"},
+            connect_args={"options": "-c max_parallel_workers_per_gather=0", **driver_args()},
         )
     return _check_engines[url]
 
@@ -238,9 +239,18 @@ def tracked_tables(tables: frozenset[str]) -> frozenset[str]:
     return tables & known
 
 
-def render_committed(tileset: Tileset, tile: TileAddress) -> RenderedTile:
+def render_committed(
+    tileset: Tileset, tile: TileAddress, latest: Marks | None = None
+) -> RenderedTile:
     """:func:`render` on the tile pool (committed data, one round trip); retried once
-    when a pooled connection turns out to be dropped."""
+    when a pooled connection turns out to be dropped. With a read replica, made there
+    once it has caught up with ``latest`` (gis/replica.py)."""
+    if latest is not None:
+        from gis import replica
+
+        made = replica.render_tile(render, tileset, tile, latest)
+        if made is not None:
+            return made
     for attempt in (1, 2):
         try:
             with _check_engine().connect() as conn:

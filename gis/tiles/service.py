@@ -76,7 +76,7 @@ def make(
     if shared is not None and cache.check_shared(key, shared, latest, load):
         return shared
     if session is None:
-        made = repository.render_committed(tileset, tile)
+        made = repository.render_committed(tileset, tile, latest)
     else:
         repository.no_parallel_plan(session)
         made = repository.render(session, tileset, tile)
