@@ -21,6 +21,7 @@ from cadastre.parcels.service import parse_if_match
 from gis.auth.deps import oauth2_scheme, principal_on_loop, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import json_or_csv
 from gis.db import get_session, transaction
 from gis.errors import NotAuthenticated, PermissionDenied
 from trading import (
@@ -34,7 +35,20 @@ from trading import (
     stats,
     views,
 )
-from trading.schemas import BidIn, ListingCreate, ListingUpdate, RegistrationIn, RegistrationView
+from trading.schemas import (
+    BidIn,
+    BidPlaced,
+    BidPublic,
+    ListingCreate,
+    ListingLive,
+    ListingPublic,
+    ListingStaff,
+    ListingUpdate,
+    RecordPublic,
+    RegistrationIn,
+    RegistrationView,
+    StatisticsRow,
+)
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/trading", tags=["trading"])
@@ -42,7 +56,7 @@ staff = require_role(Role.REGISTRAR)
 bidder = require_role(Role.BIDDER, admin=False)
 
 
-@api.get("/listings")
+@api.get("/listings", response_model=list[ListingPublic], response_model_exclude_unset=True)
 def list_listings(
     status: Literal["published", "closed", "onsite", "result_published"] | None = None,
     method: Literal["tender", "auction", "listing"] | None = None,
@@ -63,7 +77,9 @@ def _tagged(session: Session, listing_id: int, response: Response) -> None:
     response.headers["ETag"] = f'"{repository.listing_etag(session, listing_id)}"'
 
 
-@api.post("/listings", status_code=201)
+@api.post(
+    "/listings", status_code=201, response_model=ListingStaff, response_model_exclude_unset=True
+)
 def create_listing(
     body: ListingCreate,
     response: Response,
@@ -77,7 +93,7 @@ def create_listing(
     return views.listing_staff(session, listing)
 
 
-@api.patch("/listings/{listing_id}")
+@api.patch("/listings/{listing_id}", response_model=ListingStaff, response_model_exclude_unset=True)
 def update_draft(
     listing_id: int,
     body: ListingUpdate,
@@ -95,12 +111,12 @@ def update_draft(
     return views.listing_staff(session, listing)
 
 
-@api.get("/listings/{listing_id}")
+@api.get("/listings/{listing_id}", response_model=ListingPublic, response_model_exclude_unset=True)
 def get_listing(listing_id: int, session: Session = Depends(get_session)) -> dict[str, Any]:
     return views.listing_public(session, service.get_listing(session, listing_id))
 
 
-@api.get("/listings/{listing_id}/live")
+@api.get("/listings/{listing_id}/live", response_model=ListingLive)
 def live(listing_id: int, session: Session = Depends(get_session)) -> dict[str, Any]:
     """The few figures a bidding page polls: price, next minimum, deadline, seconds left."""
     body = views.listing_public(session, service.get_listing(session, listing_id))
@@ -108,7 +124,9 @@ def live(listing_id: int, session: Session = Depends(get_session)) -> dict[str, 
     return {k: body[k] for k in (*keys, "server_time", "seconds_left", "outcome")}
 
 
-@api.get("/listings/{listing_id}/staff")
+@api.get(
+    "/listings/{listing_id}/staff", response_model=ListingStaff, response_model_exclude_unset=True
+)
 def get_listing_staff(
     listing_id: int,
     response: Response,
@@ -130,7 +148,9 @@ def delete_draft(
     return Response(status_code=204)
 
 
-@api.post("/listings/{listing_id}/publish")
+@api.post(
+    "/listings/{listing_id}/publish", response_model=ListingStaff, response_model_exclude_unset=True
+)
 def publish(
     listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
 ) -> dict[str, Any]:
@@ -140,7 +160,9 @@ def publish(
     return views.listing_staff(session, listing)
 
 
-@api.post("/listings/{listing_id}/close")
+@api.post(
+    "/listings/{listing_id}/close", response_model=ListingStaff, response_model_exclude_unset=True
+)
 def close(
     listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
 ) -> dict[str, Any]:
@@ -150,7 +172,9 @@ def close(
     return views.listing_staff(session, listing)
 
 
-@api.post("/listings/{listing_id}/result")
+@api.post(
+    "/listings/{listing_id}/result", response_model=ListingStaff, response_model_exclude_unset=True
+)
 def publish_result(
     listing_id: int, session: Session = Depends(get_session), actor: Principal = Depends(staff)
 ) -> dict[str, Any]:
@@ -160,7 +184,9 @@ def publish_result(
     return views.listing_staff(session, listing)
 
 
-@api.get("/listings/{listing_id}/bids")
+@api.get(
+    "/listings/{listing_id}/bids", response_model=list[BidPublic], response_model_exclude_unset=True
+)
 def list_bids(listing_id: int, session: Session = Depends(get_session)) -> list[dict[str, Any]]:
     listing = service.get_listing(session, listing_id)
     return views.bids_public(session, listing, bidding.bids_of(session, listing_id))
@@ -223,7 +249,12 @@ def bid_in_session(
         return bidding.place_bid(session, listing_id, amount, actor)
 
 
-@api.post("/listings/{listing_id}/bids", status_code=201, response_model=None)
+@api.post(
+    "/listings/{listing_id}/bids",
+    status_code=201,
+    response_model=None,  # the hot path answers its own JSON; the contract is BidPlaced
+    responses={201: {"model": BidPlaced}},
+)
 async def place_bid(
     listing_id: int,
     body: BidIn,
@@ -261,7 +292,7 @@ def _csv(text: str, name: str) -> Response:
     )
 
 
-@api.get("/records", response_model=None)
+@api.get("/records", response_model=None, responses=json_or_csv(list[RecordPublic]))
 def records(
     filters: stats.Filters = Depends(_filters),
     format: Literal["json", "csv"] = "json",
@@ -274,7 +305,7 @@ def records(
     return _csv(stats.to_csv(rows), "transactions") if format == "csv" else rows
 
 
-@api.get("/statistics", response_model=None)
+@api.get("/statistics", response_model=None, responses=json_or_csv(list[StatisticsRow]))
 def statistics(
     filters: stats.Filters = Depends(_filters),
     format: Literal["json", "csv"] = "json",

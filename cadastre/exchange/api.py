@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from cadastre.exchange.importer import ImportOptions
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import NotFound
 from gis.exchange.archive import save_stream
@@ -58,7 +59,11 @@ def import_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
     return jobs.public(jobs.get_job(job_id, "import", viewer))
 
 
-@router.get("/api/v1/cadastre/imports/{job_id}/rejected")
+@router.get(
+    "/api/v1/cadastre/imports/{job_id}/rejected",
+    response_class=Response,
+    responses=file_answer("text/csv"),
+)
 def import_rejected(job_id: str, viewer: Principal = VIEWER) -> FileResponse:
     """The rejected-rows CSV (row, unit_code, reason)."""
     job = jobs.get_job(job_id, "import", viewer)
@@ -96,7 +101,11 @@ def export_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
     return jobs.public(jobs.get_job(job_id, "export", viewer))
 
 
-@router.get("/api/v1/cadastre/exports/{job_id}/file")
+@router.get(
+    "/api/v1/cadastre/exports/{job_id}/file",
+    response_class=Response,
+    responses=file_answer(*sorted({f.media_type for f in FORMATS.values()})),
+)
 def export_file(job_id: str, viewer: Principal = VIEWER) -> FileResponse:
     job = jobs.get_job(job_id, "export", viewer)
     if job.status != "done" or job.file is None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.raster import (
@@ -135,7 +136,7 @@ def delete_raster(raster_id: int, request: Request, session: SessionDep, who: Ad
     return Response(status_code=204)
 
 
-@api.get("/rasters/{raster_id}/cog")
+@api.get("/rasters/{raster_id}/cog", response_class=Response, responses=file_answer("image/tiff"))
 def raster_cog(raster_id: int, session: SessionDep) -> FileResponse:
     """The COG file itself (supports HTTP range requests)."""
     raster = service.get_raster(session, raster_id)
@@ -144,7 +145,11 @@ def raster_cog(raster_id: int, session: SessionDep) -> FileResponse:
     )
 
 
-@api.get("/rasters/{raster_id}/tiles/{z}/{x}/{y}.png", response_class=Response)
+@api.get(
+    "/rasters/{raster_id}/tiles/{z}/{x}/{y}.png",
+    response_class=Response,
+    responses=file_answer("image/png"),
+)
 def raster_tile(
     raster_id: int,
     z: int,
@@ -192,6 +197,7 @@ def raster_tileset(raster_id: int, request: Request, session: SessionDep) -> dic
 @api.get(
     "/rasters/{raster_id}/tiles/WebMercatorQuad/{tile_matrix}/{tile_row}/{tile_col}",
     response_class=Response,
+    responses=file_answer("image/png"),
 )
 def raster_ogc_tile(
     raster_id: int,
@@ -318,7 +324,11 @@ def field_check(
     return JSONResponse(body, media_type="application/geo+json")
 
 
-@api.get("/change-patches/{patch_id}/photo")
+@api.get(
+    "/change-patches/{patch_id}/photo",
+    response_class=Response,
+    responses=file_answer("image/jpeg", "image/png"),
+)
 def patch_photo(patch_id: int, session: SessionDep) -> FileResponse:
     feature = changes.get_patch(session, patch_id)
     if not feature["properties"]["photo"]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth.deps import oauth2_scheme, optional_principal, principal_on_loop
 from gis.auth.service import Principal
+from gis.contracts import file_answer
 from gis.db import get_session
 from gis.settings import get_settings
 from gis.tiles import freshness, service, tilesets
@@ -144,7 +145,9 @@ def basemap_tilejson(
 
 
 @router.get(
-    "/ogc/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", response_class=Response
+    "/ogc/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    response_class=Response,
+    responses=file_answer(service.MVT),
 )
 async def basemap_tile(
     request: Request,
@@ -204,6 +207,7 @@ def collection_tilejson(
 @router.get(
     "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
     response_class=Response,
+    responses=file_answer(service.MVT),
 )
 async def collection_tile(
     request: Request,
