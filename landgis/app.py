@@ -32,6 +32,7 @@ from landgis import errors
 from landgis.collections import register_all
 from trading import api as trading_api
 from trading import closer as trading_closer
+from trading import live_bids
 
 ROUTERS = [
     health.router,
@@ -62,6 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tests' rolled-back session) runs none: it would write around that session."""
     jobs = [] if get_session in app.dependency_overrides else BACKGROUND
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in jobs]
+    app.state.bid_connections = live_bids.BidConnections()  # app state (issue 17), not a global
     try:
         yield
     finally:
@@ -70,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for task in tasks:
             with suppress(asyncio.CancelledError):
                 await task
+        await app.state.bid_connections.close()
 
 
 def create_app() -> FastAPI:

@@ -267,7 +267,8 @@ async def place_bid(
     """
     session_override = request.app.dependency_overrides.get(get_session)
     if session_override is None:
-        result = await live_bids.place_bid(listing_id, body.amount, actor)
+        conns = live_bids.bid_connections(request)
+        result = await live_bids.place_bid(listing_id, body.amount, actor, conns)
     else:
         result = await anyio.to_thread.run_sync(
             bid_in_session, session_override(), listing_id, body.amount, actor
