@@ -60,10 +60,14 @@ class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
 
 
-def answers(model: Any, status: int = 200) -> dict[int | str, dict[str, Any]]:
+def answers(model: Any, *also: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route that builds its own Response (GeoJSON text from PostGIS,
-    the bid hot path): the model is the contract, documented but not re-validated."""
-    return {status: {"model": model}}
+    the bid hot path): the model is the contract, documented but not re-validated.
+    ``also``: other media types it may answer instead (``text/html`` for an OGC page)."""
+    answer: dict[str, Any] = {"model": model}
+    if also:
+        answer["content"] = {media: {"schema": {"type": "string"}} for media in also}
+    return {status: answer}
 
 
 class Coded(BaseModel):
@@ -81,3 +85,9 @@ class Link(BaseModel):
     href: str
     type: str | None = None
     title: str | None = None
+
+
+class SchemaJSONResponse(JSONResponse):
+    """A JSON Schema document (OGC queryables, sortables, returnables)."""
+
+    media_type = "application/schema+json"
