@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}  # added by landgis.app's openapi()
 
@@ -79,7 +79,9 @@ class Coded(BaseModel):
 
 
 class Link(BaseModel):
-    """A link of a paged or OGC answer."""
+    """A link of a paged or OGC answer (other members, like ``templated``, are kept)."""
+
+    model_config = ConfigDict(extra="allow")
 
     rel: str
     href: str

@@ -21,7 +21,7 @@ from cadastre.parcels.service import parse_if_match
 from gis.auth.deps import oauth2_scheme, principal_on_loop, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.contracts import json_or_csv
+from gis.contracts import answers, json_or_csv, problems
 from gis.db import get_session, transaction
 from gis.errors import NotAuthenticated, PermissionDenied
 from trading import (
@@ -253,7 +253,13 @@ def bid_in_session(
     "/listings/{listing_id}/bids",
     status_code=201,
     response_model=None,  # the hot path answers its own JSON; the contract is BidPlaced
-    responses={201: {"model": BidPlaced}},
+    responses={
+        **answers(BidPlaced, status=201),
+        **problems(
+            s403="未报名本宗地；not registered for this listing",
+            s409="出价过低、保证金未交或不在竞价时间；bid too low, deposit unpaid or not open",
+        ),
+    },
 )
 async def place_bid(
     listing_id: int,

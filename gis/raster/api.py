@@ -32,8 +32,9 @@ from gis.raster import (
     uploads,
 )
 from gis.raster.pages import router as pages_router
-from gis.raster.schemas import ChangeCreate, parse_bbox, parse_date, parse_datetime_range
+from gis.raster.schemas import ChangeCreate, RasterJob, parse_bbox, parse_date, parse_datetime_range
 from gis.settings import get_settings
+from gis.tiles import schemas as ts
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["rasters"])
@@ -98,7 +99,7 @@ def import_raster(
     )
 
 
-@api.get("/raster-jobs/{job_id}")
+@api.get("/raster-jobs/{job_id}", response_model=RasterJob)
 def job_status(job_id: str, viewer: Viewer) -> dict[str, Any]:
     """Progress of an import or change-detection job (its owner's or an admin's token)."""
     return jobs.get(job_id, viewer)
@@ -181,14 +182,20 @@ def raster_tile(
     return Response(tile.data, media_type="image/png", headers=headers)
 
 
-@api.get("/rasters/{raster_id}/tiles")
+@api.get(
+    "/rasters/{raster_id}/tiles", response_model=ts.Tilesets, response_model_exclude_unset=True
+)
 def raster_tilesets(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
     """OGC API - Tiles: the tilesets of one raster (one map tileset in WebMercatorQuad)."""
     service.get_raster(session, raster_id)
     return {"tilesets": [tiles.ogc_tileset(raster_id, _base(request))]}
 
 
-@api.get("/rasters/{raster_id}/tiles/WebMercatorQuad")
+@api.get(
+    "/rasters/{raster_id}/tiles/WebMercatorQuad",
+    response_model=ts.Tileset,
+    response_model_exclude_unset=True,
+)
 def raster_tileset(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
     service.get_raster(session, raster_id)
     return tiles.ogc_tileset(raster_id, _base(request))
@@ -226,7 +233,11 @@ def raster_ogc_tile(
     )
 
 
-@api.get("/rasters/{raster_id}/tilejson.json")
+@api.get(
+    "/rasters/{raster_id}/tilejson.json",
+    response_model=ts.TileJSON,
+    response_model_exclude_unset=True,
+)
 def raster_tilejson(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
     raster = service.get_raster(session, raster_id)
     item = service.item(session, raster_id, _base(request))

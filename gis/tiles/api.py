@@ -21,6 +21,7 @@ from gis.contracts import file_answer
 from gis.db import get_session
 from gis.settings import get_settings
 from gis.tiles import freshness, service, tilesets
+from gis.tiles import schemas as ts
 from gis.tiles.cache import CachedTile, TileCache
 from gis.tiles.matrix import TileAddress, check_tile, check_tms
 from gis.tiles.repository import Marks
@@ -102,26 +103,34 @@ def _make(
         made.close()
 
 
-@router.get("/ogc/tileMatrixSets")
+@router.get(
+    "/ogc/tileMatrixSets", response_model=ts.TileMatrixSets, response_model_exclude_unset=True
+)
 def tile_matrix_sets(request: Request) -> dict[str, Any]:
     """The tile matrix sets offered (WebMercatorQuad)."""
     return service.matrix_sets(base_url(request))
 
 
-@router.get("/ogc/tileMatrixSets/{tileMatrixSetId}")
+@router.get(
+    "/ogc/tileMatrixSets/{tileMatrixSetId}",
+    response_model=ts.TileMatrixSet,
+    response_model_exclude_unset=True,
+)
 def tile_matrix_set(tileMatrixSetId: str) -> dict[str, Any]:  # noqa: N803 (OGC name)
     """The definition of a tile matrix set."""
     check_tms(tileMatrixSetId)
     return service.matrix_set()
 
 
-@router.get("/ogc/tiles")
+@router.get("/ogc/tiles", response_model=ts.Tilesets, response_model_exclude_unset=True)
 def basemap_tilesets(request: Request) -> dict[str, Any]:
     """The dataset's tilesets: the multi-layer base map of all public collections."""
     return service.tileset_list(base_url(request), tilesets.basemap())
 
 
-@router.get("/ogc/tiles/{tileMatrixSetId}")
+@router.get(
+    "/ogc/tiles/{tileMatrixSetId}", response_model=ts.Tileset, response_model_exclude_unset=True
+)
 def basemap_tileset(
     request: Request,
     tileMatrixSetId: str,  # noqa: N803
@@ -132,7 +141,11 @@ def basemap_tileset(
     return service.tileset_metadata(base_url(request), tilesets.basemap(collections))
 
 
-@router.get("/ogc/tiles/{tileMatrixSetId}/tilejson.json")
+@router.get(
+    "/ogc/tiles/{tileMatrixSetId}/tilejson.json",
+    response_model=ts.TileJSON,
+    response_model_exclude_unset=True,
+)
 def basemap_tilejson(
     request: Request,
     tileMatrixSetId: str,  # noqa: N803
@@ -163,7 +176,11 @@ async def basemap_tile(
     return await _serve(request, tilesets.basemap(collections), tileMatrix, tileCol, tileRow)
 
 
-@router.get("/ogc/collections/{collectionId}/tiles")
+@router.get(
+    "/ogc/collections/{collectionId}/tiles",
+    response_model=ts.Tilesets,
+    response_model_exclude_unset=True,
+)
 def collection_tilesets(
     request: Request,
     collectionId: str,  # noqa: N803
@@ -175,7 +192,11 @@ def collection_tilesets(
     return service.tileset_list(base_url(request), tileset)
 
 
-@router.get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}")
+@router.get(
+    "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}",
+    response_model=ts.Tileset,
+    response_model_exclude_unset=True,
+)
 def collection_tileset(
     request: Request,
     collectionId: str,  # noqa: N803
@@ -189,7 +210,11 @@ def collection_tileset(
     return service.tileset_metadata(base_url(request), tileset)
 
 
-@router.get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json")
+@router.get(
+    "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json",
+    response_model=ts.TileJSON,
+    response_model_exclude_unset=True,
+)
 def collection_tilejson(
     request: Request,
     collectionId: str,  # noqa: N803
