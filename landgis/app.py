@@ -34,6 +34,7 @@ from landgis import errors
 from landgis.collections import register_all
 from trading import api as trading_api
 from trading import closer as trading_closer
+from trading import live_bids
 from trading.monitoring import api as monitoring_api
 from trading.monitoring import pages as monitoring_pages
 from trading.monitoring import watch as monitoring_watch
@@ -71,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tests' rolled-back session) runs none: it would write around that session."""
     jobs = [] if get_session in app.dependency_overrides else BACKGROUND
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in jobs]
+    app.state.bid_connections = live_bids.BidConnections()  # app state (issue 17), not a global
     try:
         yield
     finally:
@@ -79,6 +81,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for task in tasks:
             with suppress(asyncio.CancelledError):
                 await task
+        await app.state.bid_connections.close()
 
 
 def create_app() -> FastAPI:

@@ -21,6 +21,7 @@ from cadastre.parcels.service import parse_if_match
 from gis.auth.deps import oauth2_scheme, principal_on_loop, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import answers, json_or_csv, problems
 from gis.db import get_session, transaction
 from gis.errors import NotAuthenticated, PermissionDenied
 from gis.replica import get_read_session
@@ -35,7 +36,20 @@ from trading import (
     stats,
     views,
 )
-from trading.schemas import BidIn, ListingCreate, ListingUpdate, RegistrationIn, RegistrationView
+from trading.schemas import (
+    BidIn,
+    BidPlaced,
+    BidPublic,
+    ListingCreate,
+    ListingLive,
+    ListingPublic,
+    ListingStaff,
+    ListingUpdate,
+    RecordPublic,
+    RegistrationIn,
+    RegistrationView,
+    StatisticsRow,
+)
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/trading", tags=["trading"])
@@ -43,7 +57,7 @@ staff = require_role(Role.REGISTRAR)
 bidder = require_role(Role.BIDDER, admin=False)
 
 
-@api.get("/listings")
+@api.get("/listings", response_model=list[ListingPublic], response_model_exclude_unset=True)
 def list_listings(
     status: Literal["published", "closed", "onsite", "result_published"] | None = None,
     method: Literal["tender", "auction", "listing"] | None = None,
@@ -64,7 +78,9 @@ def _tagged(session: Session, listing_id: int, response: Response) -> None:
     response.headers["ETag"] = f'"{repository.listing_etag(session, listing_id)}"'
 
 
-@api.post("/listings", status_code=201)
+@api.post(
+    "/listings", status_code=201, response_model=ListingStaff, response_model_exclude_unset=True
+)
 def create_listing(
     body: ListingCreate,
     response: Response,
@@ -78,7 +94,7 @@ def create_listing(
     return views.listing_staff(session, listing)
 
 
-@api.patch("/listings/{listing_id}")
+@api.patch("/listings/{listing_id}", response_model=ListingStaff, response_model_exclude_unset=True)
 def update_draft(
     listing_id: int,
     body: ListingUpdate,
@@ -96,12 +112,12 @@ def update_draft(
     return views.listing_staff(session, listing)
 
 
-@api.get("/listings/{listing_id}")
+@api.get("/listings/{listing_id}", response_model=ListingPublic, response_model_exclude_unset=True)
 def get_listing(listing_id: int, session: Session = Depends(get_session)) -> dict[str, Any]:
     return views.listing_public(session, service.get_listing(session, listing_id))
 
 
-@api.get("/listings/{listing_id}/live")
+@api.get("/listings/{listing_id}/live", response_model=ListingLive)
 def live(listing_id: int, session: Session = Depends(get_session)) -> dict[str, Any]:
     """The few figures a bidding page polls: price, next minimum, deadline, seconds left."""
     body = views.listing_public(session, service.get_listing(session, listing_id))
@@ -109,7 +125,9 @@ def live(listing_id: int, session: Session = Depends(get_session)) -> dict[str, 
     return {k: body[k] for k in (*keys, "server_time", "seconds_left", "outcome")}
 
 
-@api.get("/listings/{listing_id}/staff")
+@api.get(
+    "/listings/{listing_id}/staff", response_model=ListingStaff, response_model_exclude_unset=True
+)
 def get_listing_staff(
     listing_id: int,
     response: Response,
@@ -131,7 +149,9 @@ def delete_draft(
     return Response(status_code=204)
 
 
-@api.post("/listings/{listing_id}/publish")
+@api.post(
+    "/listings/{listing_id}/publish", response_model=ListingStaff, response_model_exclude_unset=True
+)
 def publish(
     listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
 ) -> dict[str, Any]:
@@ -141,7 +161,9 @@ def publish(
     return views.listing_staff(session, listing)
 
 
-@api.post("/listings/{listing_id}/close")
+@api.post(
+    "/listings/{listing_id}/close", response_model=ListingStaff, response_model_exclude_unset=True
+)
 def close(
     listing_id: int, session: Session = Depends(get_session), _: Principal = Depends(staff)
 ) -> dict[str, Any]:
@@ -151,7 +173,9 @@ def close(
     return views.listing_staff(session, listing)
 
 
-@api.post("/listings/{listing_id}/result")
+@api.post(
+    "/listings/{listing_id}/result", response_model=ListingStaff, response_model_exclude_unset=True
+)
 def publish_result(
     listing_id: int, session: Session = Depends(get_session), actor: Principal = Depends(staff)
 ) -> dict[str, Any]:
@@ -161,7 +185,9 @@ def publish_result(
     return views.listing_staff(session, listing)
 
 
-@api.get("/listings/{listing_id}/bids")
+@api.get(
+    "/listings/{listing_id}/bids", response_model=list[BidPublic], response_model_exclude_unset=True
+)
 def list_bids(listing_id: int, session: Session = Depends(get_session)) -> list[dict[str, Any]]:
     listing = service.get_listing(session, listing_id)
     return views.bids_public(session, listing, bidding.bids_of(session, listing_id))
@@ -224,7 +250,18 @@ def bid_in_session(
         return bidding.place_bid(session, listing_id, amount, actor)
 
 
-@api.post("/listings/{listing_id}/bids", status_code=201, response_model=None)
+@api.post(
+    "/listings/{listing_id}/bids",
+    status_code=201,
+    response_model=None,  # the hot path answers its own JSON; the contract is BidPlaced
+    responses={
+        **answers(BidPlaced, status=201),
+        **problems(
+            s403="未报名本宗地；not registered for this listing",
+            s409="出价过低、保证金未交或不在竞价时间；bid too low, deposit unpaid or not open",
+        ),
+    },
+)
 async def place_bid(
     listing_id: int,
     body: BidIn,
@@ -237,7 +274,8 @@ async def place_bid(
     """
     session_override = request.app.dependency_overrides.get(get_session)
     if session_override is None:
-        result = await live_bids.place_bid(listing_id, body.amount, actor)
+        conns = live_bids.bid_connections(request)
+        result = await live_bids.place_bid(listing_id, body.amount, actor, conns)
     else:
         result = await anyio.to_thread.run_sync(
             bid_in_session, session_override(), listing_id, body.amount, actor
@@ -262,7 +300,7 @@ def _csv(text: str, name: str) -> Response:
     )
 
 
-@api.get("/records", response_model=None)
+@api.get("/records", response_model=None, responses=json_or_csv(list[RecordPublic]))
 def records(
     filters: stats.Filters = Depends(_filters),
     format: Literal["json", "csv"] = "json",
@@ -275,7 +313,7 @@ def records(
     return _csv(stats.to_csv(rows), "transactions") if format == "csv" else rows
 
 
-@api.get("/statistics", response_model=None)
+@api.get("/statistics", response_model=None, responses=json_or_csv(list[StatisticsRow]))
 def statistics(
     filters: stats.Filters = Depends(_filters),
     format: Literal["json", "csv"] = "json",

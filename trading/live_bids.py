@@ -5,18 +5,19 @@ an autocommit connection from a small per-process pool, awaited on the event loo
 thread hop, no ORM, no session. Only a bid that lost a race reads the listing again,
 and only a sealed tender bid (rare, and it must lock) runs the ORM path in a thread.
 The listing row lock still serializes bids, so a few connections per process decide as
-fast as many would; ``BID_CONNECTIONS`` of them are opened on demand and reused.
+fast as many would; ``BID_CONNECTIONS`` of them are opened on demand and reused
+(``psycopg_pool``; the app makes the pool in its lifespan, nothing at import).
 """
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
 import anyio.to_thread
-import psycopg
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
+from starlette.requests import Request
 
 from gis.auth.service import Principal
 from gis.db import get_engine, session_factory, transaction
@@ -29,70 +30,52 @@ BID_CONNECTIONS = 4
 
 
 class BidConnections:
-    """A small pool of autocommit async connections, bound to the event loop that made it."""
+    """A small pool of autocommit async connections (``psycopg_pool``), opened on first use
+    and bound to the event loop that used it: the app makes one in its lifespan
+    (``app.state.bid_connections``), a test or a benchmark makes its own."""
 
     def __init__(self, size: int = BID_CONNECTIONS) -> None:
         self.size = size
-        self._idle: asyncio.LifoQueue[psycopg.AsyncConnection[Any]] = asyncio.LifoQueue()
-        self._opened = 0
-        self._loop = asyncio.get_running_loop()
+        self._pool: AsyncConnectionPool | None = None
 
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+    def _make(self) -> AsyncConnectionPool:
         url = make_url(get_settings().sqlalchemy_url())
         args, kwargs = get_engine().dialect.create_connect_args(url)
-        return await psycopg.AsyncConnection.connect(*args, autocommit=True, **kwargs)
-
-    async def acquire(self) -> psycopg.AsyncConnection[Any]:
-        if self._idle.empty() and self._opened < self.size:
-            self._opened += 1
-            try:
-                return await self._connect()
-            except BaseException:
-                self._opened -= 1
-                raise
-        return await self._idle.get()
-
-    def release(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        """Give a connection back; a broken one is closed and replaced on demand."""
-        if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            self._opened -= 1
-            self._loop.create_task(conn.close())
-            return
-        self._idle.put_nowait(conn)
+        conninfo = args[0] if args else ""
+        return AsyncConnectionPool(
+            conninfo,
+            kwargs={**kwargs, "autocommit": True},
+            min_size=0,  # opened on demand and reused; a broken one is replaced
+            max_size=self.size,
+            open=False,
+            name="bids",
+        )
 
     async def fetch(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """One statement on a pooled connection; its first row (or None)."""
-        conn = await self.acquire()
-        try:
+        if self._pool is None:
+            self._pool = self._make()
+            await self._pool.open()
+        async with self._pool.connection() as conn:
             cur = await conn.execute(sql, params)
             return await cur.fetchone()
-        finally:
-            self.release(conn)
 
     async def close(self) -> None:
-        while not self._idle.empty():
-            await self._idle.get_nowait().close()
-        self._opened = 0
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
 
 
-_pools: dict[asyncio.AbstractEventLoop, BidConnections] = {}
-
-
-def pool() -> BidConnections:
-    """This event loop's bid connections (one loop per uvicorn worker process)."""
-    loop = asyncio.get_running_loop()
-    if loop not in _pools:
-        for old in [lp for lp in _pools if lp.is_closed()]:
-            del _pools[old]
-        _pools[loop] = BidConnections()
-    return _pools[loop]
+def bid_connections(request: Request) -> BidConnections:
+    """Dependency: the serving process's bid connections (made in the app's lifespan)."""
+    conns: BidConnections = request.app.state.bid_connections
+    return conns
 
 
 async def place_bid(
-    listing_id: int, amount: Decimal, actor: Principal, conns: BidConnections | None = None
+    listing_id: int, amount: Decimal, actor: Principal, conns: BidConnections
 ) -> dict[str, object]:
     """Decide one bid (the same rules and statement as ``bidding.place_bid``), async."""
-    conns = conns or pool()
     params = repository.decision_params(
         listing_id, actor.user_id, amount, get_settings().countdown_seconds
     )

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from cadastre.registry.identity import credit_code_check_char, valid_party_number
+from gis.contracts import Coded
 from trading import clock
 from trading.money import Money, MoneyOrZero
 
@@ -203,3 +204,132 @@ class RegistrationView(BaseModel):
     deposit_source: str | None
     deposit_reference: str | None
     wants_onsite: bool
+
+
+# --- Responses (issue 17: typed contracts). Built as dicts by trading/views.py and
+# trading/stats.py; these models are the contract FastAPI checks them against. The public
+# models carry no bidder identity; the one published name is the buyer of a sold listing
+# (the result announcement, 成交公示), named in tests/test_contracts.py.
+
+
+class ListingParcelPublic(BaseModel):
+    unit_code: str
+    parcel_code: str | None
+    area_m2: str | None
+
+
+class WinnerPublic(BaseModel):
+    """The buyer of a sold listing, as the published result announces it."""
+
+    bidder_no: str
+    name: str
+
+
+class ListingPublic(BaseModel):
+    """A listing as anyone sees it: the reserve and the winner only once published."""
+
+    id: int
+    code: str
+    title: str
+    method: Coded | None
+    status: Coded | None
+    phase: Coded | None
+    land_use: Coded
+    district_code: str | None
+    area_m2: str | None
+    far_min: str
+    far_max: str
+    term_years: int
+    start_price: str | None
+    increment: str | None
+    deposit: str | None
+    current_price: str | None
+    next_minimum: str | None
+    bid_count: int
+    announcement_date: str
+    bid_start: str | None
+    bid_end: str | None
+    deadline: str | None
+    server_time: str | None
+    seconds_left: int
+    outcome: Coded | None
+    parcels: list[ListingParcelPublic]
+    reserve_price: str | None = None
+    final_price: str | None = None
+    result_published_at: str | None = None
+    winner: WinnerPublic | None = None
+
+
+class ListingLive(BaseModel):
+    """The few figures a bidding page polls."""
+
+    id: int
+    phase: Coded | None
+    status: Coded | None
+    current_price: str | None
+    next_minimum: str | None
+    bid_count: int
+    deadline: str | None
+    server_time: str | None
+    seconds_left: int
+    outcome: Coded | None
+
+
+class ListingStaff(ListingPublic):
+    """Everything about a listing, for the centre's staff: reserve and registrations."""
+
+    winner_registration_id: int | None
+    registrations: list[RegistrationView]
+
+
+class BidPublic(BaseModel):
+    """A bid as the public sees it; the bidder number only once the result is published."""
+
+    seq: int
+    amount: str | None
+    phase: str
+    placed_at: str | None
+    bidder_no: str | None = None
+
+
+class BidPlaced(BaseModel):
+    """The answer to a bid: an open bid's new deadline, or a sealed bid's receipt."""
+
+    seq: int
+    placed_at: str
+    amount: str | None = None
+    deadline: str | None = None
+    sealed: bool | None = None
+
+
+class RecordPublic(BaseModel):
+    """A published sale (成交记录); ``buyer`` is the announced buyer."""
+
+    id: int
+    listing_id: int
+    listing_code: str
+    buyer: str
+    method: str
+    land_use: str
+    land_use_zh: str
+    land_use_en: str
+    district_code: str | None
+    district_name: str | None
+    area_m2: str | None
+    price: str | None
+    price_per_m2: str | None
+    price_per_floor_m2: str | None
+    deal_date: str
+
+
+class StatisticsRow(BaseModel):
+    """Sales per month and first-level land class."""
+
+    month: str
+    land_class: str
+    land_class_zh: str
+    land_class_en: str
+    count: int
+    area_m2: str | None
+    total_price: str | None
+    median_price_per_m2: str | None

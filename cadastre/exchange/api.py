@@ -8,15 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from cadastre.exchange import jobs, service
 from cadastre.exchange.importer import ImportOptions
+from cadastre.exchange.schemas import CaseFromSurveyOpened, ExchangeJob
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import NotFound
 from gis.exchange.archive import save_stream
@@ -29,7 +31,7 @@ REGISTRAR = require_role(Role.REGISTRAR)
 VIEWER = Depends(current_principal)  # a job is seen by its owner and admins only
 
 
-@router.post("/api/v1/cadastre/imports", status_code=202)
+@router.post("/api/v1/cadastre/imports", status_code=202, response_model=ExchangeJob)
 def start_import(
     file: UploadFile = File(..., description="GPKG, zipped SHP, GeoJSON, FGB or CSV with WKT"),
     crs: str | None = Form(None),
@@ -52,13 +54,17 @@ def start_import(
     return jobs.public(job)
 
 
-@router.get("/api/v1/cadastre/imports/{job_id}")
+@router.get("/api/v1/cadastre/imports/{job_id}", response_model=ExchangeJob)
 def import_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
     """Status and progress of an import job (its owner's or an admin's token)."""
     return jobs.public(jobs.get_job(job_id, "import", viewer))
 
 
-@router.get("/api/v1/cadastre/imports/{job_id}/rejected")
+@router.get(
+    "/api/v1/cadastre/imports/{job_id}/rejected",
+    response_class=Response,
+    responses=file_answer("text/csv"),
+)
 def import_rejected(job_id: str, viewer: Principal = VIEWER) -> FileResponse:
     """The rejected-rows CSV (row, unit_code, reason)."""
     job = jobs.get_job(job_id, "import", viewer)
@@ -74,7 +80,7 @@ class ExportRequest(BaseModel):
     layer: str | None = Field(None, description="a feature collection id instead of the parcels")
 
 
-@router.post("/api/v1/cadastre/exports", status_code=202)
+@router.post("/api/v1/cadastre/exports", status_code=202, response_model=ExchangeJob)
 def start_export(
     body: ExportRequest,
     principal: Principal = Depends(require_role(Role.REGISTRAR, Role.PLANNER, Role.INSPECTOR)),
@@ -90,13 +96,17 @@ def start_export(
     return jobs.public(job)
 
 
-@router.get("/api/v1/cadastre/exports/{job_id}")
+@router.get("/api/v1/cadastre/exports/{job_id}", response_model=ExchangeJob)
 def export_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
     """Status and progress of an export job (its owner's or an admin's token)."""
     return jobs.public(jobs.get_job(job_id, "export", viewer))
 
 
-@router.get("/api/v1/cadastre/exports/{job_id}/file")
+@router.get(
+    "/api/v1/cadastre/exports/{job_id}/file",
+    response_class=Response,
+    responses=file_answer(*sorted({f.media_type for f in FORMATS.values()})),
+)
 def export_file(job_id: str, viewer: Principal = VIEWER) -> FileResponse:
     job = jobs.get_job(job_id, "export", viewer)
     if job.status != "done" or job.file is None:
@@ -114,7 +124,9 @@ class CaseFromSurvey(BaseModel):
     note: str = ""
 
 
-@router.post("/api/v1/surveys/{survey_id}/case", status_code=201)
+@router.post(
+    "/api/v1/surveys/{survey_id}/case", status_code=201, response_model=CaseFromSurveyOpened
+)
 def case_from_survey(
     survey_id: int,
     body: CaseFromSurvey,

@@ -10,7 +10,6 @@ decides where a job runs: :class:`ThreadRunner` (own session, commits) in servic
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from gis.db import session_factory
 from gis.errors import NotFound
 from gis.jobs import store
 from gis.jobs.store import Job
+from gis.workers import in_daemon_thread
 
 Work = Callable[[Session, Job], dict[str, Any]]
 KINDS = ("import", "export")
@@ -74,7 +74,8 @@ class ThreadRunner:
             with session_factory()() as session:
                 run(job, session, work)
 
-        threading.Thread(target=_target, name=f"job-{job.id}", daemon=True).start()
+        # run() records every failure on the job itself; the Future is not waited for
+        in_daemon_thread(_target, f"job-{job.id}")
 
 
 class InlineRunner:

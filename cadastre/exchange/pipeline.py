@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
+from gis.workers import in_daemon_thread
+
 T = TypeVar("T")
 U = TypeVar("U")
 _DONE = object()
@@ -114,23 +116,11 @@ class Sidecar(Generic[T]):
 
 
 class Background(Generic[T]):
-    """Run a function in a daemon thread; ``result()`` waits and re-raises its error."""
+    """Run a function in a daemon thread (``gis.workers.in_daemon_thread``: Ctrl-C is not
+    held up by it); ``result()`` waits and re-raises its error in the caller's thread."""
 
     def __init__(self, fn: Callable[[], T]) -> None:
-        self._fn = fn
-        self._out: T | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True, name="import-check")
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._out = self._fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            self._error = exc
+        self._future = in_daemon_thread(fn, "import-check")
 
     def result(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._out  # type: ignore[return-value]
+        return self._future.result()

@@ -16,6 +16,7 @@ from cadastre.unit_code import FIXTURE, OWNERSHIP, RIGHT_TYPE
 from gis.auth.deps import optional_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import GeoJSONResponse, answers
 from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
@@ -45,7 +46,7 @@ def _bbox(value: str | None) -> list[float] | None:
     return box
 
 
-@router.get("/parcels")
+@router.get("/parcels", response_class=GeoJSONResponse, responses=answers(schemas.ParcelCollection))
 def list_parcels(
     request: Request,
     session: SessionDep,
@@ -85,7 +86,11 @@ def list_parcels(
     return JSONResponse(fc, media_type=GEOJSON)
 
 
-@router.get("/parcels/{unit_code}")
+@router.get(
+    "/parcels/{unit_code}",
+    response_class=GeoJSONResponse,
+    responses=answers(schemas.ParcelFeature),
+)
 def read_parcel(
     unit_code: str,
     session: SessionDep,
@@ -99,7 +104,11 @@ def read_parcel(
     return _feature_response(row)
 
 
-@router.get("/parcels/{unit_code}/history")
+@router.get(
+    "/parcels/{unit_code}/history",
+    response_model=schemas.ParcelHistory,
+    response_model_exclude_unset=True,
+)
 def parcel_history(
     unit_code: str,
     session: SessionDep,
@@ -114,7 +123,7 @@ def parcel_history(
     return view
 
 
-@router.post("/parcels", status_code=201)
+@router.post("/parcels", status_code=201, response_model=schemas.ParcelEdit)
 def create_parcel(
     body: schemas.CreateRequest, session: SessionDep, who: Annotated[Principal, Depends(registrar)]
 ) -> dict[str, Any]:
@@ -123,7 +132,11 @@ def create_parcel(
     return schemas.edit_result(result)
 
 
-@router.patch("/parcels/{unit_code}")
+@router.patch(
+    "/parcels/{unit_code}",
+    response_class=GeoJSONResponse,
+    responses=answers(schemas.ParcelFeature),
+)
 def change_parcel(
     unit_code: str,
     body: schemas.ChangeRequest,
@@ -143,7 +156,7 @@ def change_parcel(
     return _feature_response(result.opened[0])
 
 
-@router.delete("/parcels/{unit_code}")
+@router.delete("/parcels/{unit_code}", response_model=schemas.ParcelEdit)
 def retire_parcel(
     unit_code: str,
     session: SessionDep,
@@ -157,7 +170,7 @@ def retire_parcel(
     )
 
 
-@router.post("/parcels/{unit_code}/split")
+@router.post("/parcels/{unit_code}/split", response_model=schemas.ParcelEdit)
 def split_parcel(
     unit_code: str,
     body: schemas.SplitRequest,
@@ -178,7 +191,7 @@ def split_parcel(
     return schemas.edit_result(result)
 
 
-@router.post("/parcels/merge")
+@router.post("/parcels/merge", response_model=schemas.ParcelEdit)
 def merge_parcels(
     body: schemas.MergeRequest,
     session: SessionDep,
@@ -196,7 +209,7 @@ def merge_parcels(
     return schemas.edit_result(result)
 
 
-@router.post("/parcels/{unit_code}/adjust")
+@router.post("/parcels/{unit_code}/adjust", response_model=schemas.ParcelEdit)
 def adjust_boundary(
     unit_code: str,
     body: schemas.AdjustRequest,
@@ -216,7 +229,7 @@ def adjust_boundary(
     return schemas.edit_result(result)
 
 
-@router.get("/unit-codes/{code}")
+@router.get("/unit-codes/{code}", response_model=schemas.UnitCodeParts)
 def explain_unit_code(code: str, session: SessionDep) -> dict[str, Any]:
     """Validate a unit code against the register and name its parts (zh/en)."""
     from cadastre.parcels.codes import check_unit_code

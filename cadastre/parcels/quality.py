@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
+from gis.workers import run_all
 
 Progress = Callable[[int, int], None]
 KINDS = {
@@ -254,15 +255,7 @@ def run_parallel(
         parts = [Report(zone) for _ in range(workers)]
         done = [0]
 
-        errors: list[BaseException] = []
-
         def work(part: Report) -> None:
-            try:
-                _work(part)
-            except BaseException as exc:  # re-raised below, in the caller's thread
-                errors.append(exc)
-
-        def _work(part: Report) -> None:
             with Session(engine) as session:
                 session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
                 session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))  # checked id
@@ -274,13 +267,7 @@ def run_parallel(
                         if progress:
                             progress(done[0], len(codes))
 
-        threads = [threading.Thread(target=work, args=(p,)) for p in parts]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    if errors:
-        raise errors[0]
+        run_all(work, parts, workers, "quality")  # an error is raised here, after all ended
     _merge(report, parts)
     report.seconds = time.perf_counter() - started
     return report

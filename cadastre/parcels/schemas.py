@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from cadastre.parcels.repository import ParcelRow
 from cadastre.parcels.service import EditResult
 from gis import landuse
+from gis.contracts import Coded, Link
 
 GeoJSON = dict[str, Any]
 
@@ -132,3 +133,85 @@ def history_view(rows: list[ParcelRow], edits: list[dict[str, Any]]) -> dict[str
         "versions": [parcel_feature(r) for r in rows],
         "edits": list(grouped.values()),
     }
+
+
+# --- Responses (issue 17: typed contracts): the public GeoJSON view of a parcel version,
+# the answer of an edit and the history; only the history's ``actor`` is for staff.
+
+
+class ParcelProperties(BaseModel):
+    """Public attributes of a parcel version (area in m², EPSG:4547)."""
+
+    unit_code: str
+    parcel_code: str | None = None
+    subzone_code: str | None = None
+    block_code: str | None = None
+    land_use: Coded
+    area_m2: float
+    reg_status: Coded
+    version: int
+    begin_lifespan: str | None = None
+    end_lifespan: str | None = None
+    retired: bool | None = None
+    ref_point: list[float] | None = None
+    etag: str
+
+
+class ParcelFeature(BaseModel):
+    """A parcel version as a GeoJSON Feature (EPSG:4490 lon/lat), id = unit code."""
+
+    type: str = "Feature"
+    id: str
+    geometry: dict[str, Any]
+    properties: ParcelProperties
+
+
+class ParcelCollection(BaseModel):
+    """A page of parcels as a GeoJSON FeatureCollection with paging links."""
+
+    type: str = "FeatureCollection"
+    features: list[ParcelFeature]
+    numberMatched: int
+    numberReturned: int
+    links: list[Link]
+
+
+class ParcelEdit(BaseModel):
+    """What an edit did: the unit codes retired, the versions opened."""
+
+    operation: str
+    edit_id: int
+    retired: list[str]
+    created: list[ParcelFeature]
+
+
+class ParcelEditLink(BaseModel):
+    """An edit in a parcel's history; ``actor`` (a registrar's username) only for staff."""
+
+    edit_id: int
+    operation: str
+    at: str
+    parents: list[str]
+    children: list[str]
+    actor: str | None = None
+
+
+class ParcelHistory(BaseModel):
+    unit_code: str
+    versions: list[ParcelFeature]
+    edits: list[ParcelEditLink]
+
+
+class UnitCodeParts(BaseModel):
+    """A unit code's parts (GB/T 37346) with zh/en names."""
+
+    unit_code: str
+    parcel_code: str
+    county: str
+    zone: str
+    subzone: str
+    ownership: Coded
+    right_type: Coded
+    sequence: int | str
+    fixture: Coded
+    fixture_no: int | str

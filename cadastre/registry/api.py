@@ -19,15 +19,23 @@ from cadastre.registry import certificates, journal, views
 from cadastre.registry import service as svc
 from cadastre.registry.schemas import (
     CaseCreate,
+    CaseDetailStaff,
     CaseStatusPublic,
     CaseSubmitted,
+    CaseSummaryStaff,
+    DocumentAttached,
     HoldersIn,
+    JournalVerification,
     StepIn,
+    UnitHistoryStaff,
+    UnitRegisterStaff,
+    UnitRestrictionsPublic,
 )
 from cadastre.registry.sources import add_source
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.limits import bad_json_text, bad_text, check_text
@@ -118,7 +126,7 @@ def _open_online_case(
         return _submitted(case, len(docs))
 
 
-@router.post("/cases/{public_number}/steps")
+@router.post("/cases/{public_number}/steps", response_model=CaseDetailStaff)
 def take_step(
     public_number: str,
     body: StepIn,
@@ -139,7 +147,7 @@ def take_step(
         return views.case_detail(session, case, who)
 
 
-@router.put("/cases/{public_number}/holders")
+@router.put("/cases/{public_number}/holders", response_model=CaseDetailStaff)
 def amend_holders(
     public_number: str,
     body: HoldersIn,
@@ -153,7 +161,7 @@ def amend_holders(
         return views.case_detail(session, case, who)
 
 
-@router.post("/cases/{public_number}/documents", status_code=201)
+@router.post("/cases/{public_number}/documents", status_code=201, response_model=DocumentAttached)
 async def attach_document(
     public_number: str,
     kind: str = Form(...),
@@ -180,7 +188,7 @@ async def attach_document(
     return {"public_number": public_number, "document_id": doc_id}
 
 
-@router.get("/cases/{public_number}/detail")
+@router.get("/cases/{public_number}/detail", response_model=CaseDetailStaff)
 def case_detail(
     public_number: str,
     session: Session = Depends(get_session),
@@ -192,7 +200,7 @@ def case_detail(
     return views.case_detail(session, case, who)
 
 
-@router.get("/cases")
+@router.get("/cases", response_model=list[CaseSummaryStaff])
 def list_cases(
     response: Response,
     status: str | None = Query(None, max_length=200, description="one or more, comma-separated"),
@@ -237,7 +245,11 @@ def certificate_page(
     return HTMLResponse(html, headers=headers)
 
 
-@router.get("/cases/{public_number}/certificate.pdf")
+@router.get(
+    "/cases/{public_number}/certificate.pdf",
+    response_class=Response,
+    responses=file_answer("application/pdf"),
+)
 def certificate_pdf(
     public_number: str,
     session: Session = Depends(get_session),
@@ -249,14 +261,18 @@ def certificate_pdf(
     return Response(data, media_type="application/pdf", headers=headers)
 
 
-@router.get("/units/{unit_code}/restrictions")
+@router.get("/units/{unit_code}/restrictions", response_model=UnitRestrictionsPublic)
 def unit_restrictions(unit_code: str, session: Session = Depends(get_session)) -> dict[str, Any]:
     """Restrictions in force on a unit now (types only), for the public and other domains."""
     found = sorted(svc.restrictions_as_of(session, unit_code))
     return {"unit_code": unit_code, "restrictions": views.named_restrictions(found)}
 
 
-@router.get("/units/{unit_code}/register", dependencies=[Depends(registrar)])
+@router.get(
+    "/units/{unit_code}/register",
+    dependencies=[Depends(registrar)],
+    response_model=UnitRegisterStaff,
+)
 def unit_register(
     unit_code: str,
     at: datetime | None = Query(None, description="read the register as of this instant"),
@@ -266,13 +282,17 @@ def unit_register(
     return views.unit_register(session, unit_code, at)
 
 
-@router.get("/units/{unit_code}/history", dependencies=[Depends(registrar)])
+@router.get(
+    "/units/{unit_code}/history",
+    dependencies=[Depends(registrar)],
+    response_model=UnitHistoryStaff,
+)
 def unit_history(unit_code: str, session: Session = Depends(get_session)) -> dict[str, Any]:
     """Every right and restriction version ever on a unit, with its case number."""
     return views.unit_history(session, unit_code)
 
 
-@router.get("/journal/verify")
+@router.get("/journal/verify", response_model=JournalVerification)
 def verify_journal(session: Session = Depends(get_session)) -> dict[str, Any]:
     """Recompute the journal's hash chain; names every entry that was changed."""
     return journal.verify(session).as_dict()
@@ -299,7 +319,12 @@ def _parse_holders(raw: str | None) -> list[dict[str, Any]] | None:
     return value
 
 
-@router.get("/cases/{public_number}/documents/{source_id}", dependencies=[Depends(registrar)])
+@router.get(
+    "/cases/{public_number}/documents/{source_id}",
+    dependencies=[Depends(registrar)],
+    response_class=Response,
+    responses=file_answer("application/octet-stream"),
+)
 def case_document(
     public_number: str, source_id: int, session: Session = Depends(get_session)
 ) -> Response:

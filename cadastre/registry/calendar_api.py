@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from cadastre.registry import holidays
+from cadastre.registry.schemas import CalendarPublic
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
@@ -26,7 +27,7 @@ class CalendarDayIn(BaseModel):
     name: str = Field("", max_length=100)
 
 
-@router.get("")
+@router.get("", response_model=CalendarPublic)
 def calendar(
     year: int = Query(..., ge=holidays.MIN_YEAR, le=holidays.MAX_YEAR),
     session: Session = Depends(get_session),
@@ -35,7 +36,7 @@ def calendar(
     return holidays.calendar_view(session, year)
 
 
-@router.put("/{day}", status_code=204)
+@router.put("/{day}", status_code=204, response_class=Response)
 def set_day(
     day: date,
     body: CalendarDayIn,
@@ -48,7 +49,7 @@ def set_day(
     return Response(status_code=204)
 
 
-@router.delete("/{day}", status_code=204)
+@router.delete("/{day}", status_code=204, response_class=Response)
 def remove_day(
     day: date, session: Session = Depends(get_session), _: Principal = Depends(admin)
 ) -> Response:

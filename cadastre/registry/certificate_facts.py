@@ -4,7 +4,7 @@
 Everything comes from the register: the location from the cadastral zone and subzone of
 the parcel, the right type from the unit code, the sharing from the holders. The nature
 of a right (出让, 划拨 ...) and its term are stated by a case (``right_terms`` in its
-payload, checked by :func:`check_right_terms`); a transfer keeps the terms of the case
+payload, checked by ``schemas.RightTermsIn``); a transfer keeps the terms of the case
 that stated them last, so they are looked up along the unit's entered cases.
 """
 
@@ -19,7 +19,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cadastre.unit_code import OWNERSHIP, RIGHT_TYPE, parse_unit_code
-from gis.errors import InvalidInput
 from gis.settings import get_settings
 
 RIGHT_NATURES = {
@@ -46,33 +45,6 @@ WHERE c.entered_at IS NOT NULL AND c.entered_at <= :at AND c.payload ? 'right_te
        AND (r.end_lifespan IS NULL OR r.end_lifespan > :at)))
 ORDER BY c.entered_at DESC, c.id DESC LIMIT 1
 """
-
-
-def check_right_terms(value: Any) -> dict[str, str]:
-    """A case's statement of the right's nature and term: {"nature": one of
-    :data:`RIGHT_NATURES`, "term_start": "YYYY-MM-DD", "term_end": "YYYY-MM-DD" (optional,
-    none for a right without end)}; returned normalised, refused (422) naming the field."""
-    if not isinstance(value, dict):
-        raise InvalidInput("right_terms must be an object", field="right_terms")
-    nature = value.get("nature")
-    if nature not in RIGHT_NATURES:
-        raise InvalidInput(
-            f"right_terms.nature must be one of {', '.join(RIGHT_NATURES)}",
-            field="right_terms.nature",
-        )
-    out = {"nature": str(nature)}
-    for key in ("term_start", "term_end"):
-        raw = value.get(key)
-        if raw in (None, ""):
-            continue
-        try:
-            out[key] = date.fromisoformat(str(raw)).isoformat()
-        except ValueError:
-            msg = f"{key} must be a date YYYY-MM-DD"
-            raise InvalidInput(msg, field=f"right_terms.{key}") from None
-    if "term_end" in out and out["term_end"] <= out.get("term_start", "0000"):
-        raise InvalidInput("the term must end after it starts", field="right_terms.term_end")
-    return out
 
 
 def zh_date(value: str | datetime | date | None) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cadastre.registry.models import CaseDocument, Source
-from cadastre.registry.rules import SOURCE_KINDS
 from gis.errors import InvalidInput
 from gis.settings import get_settings
 
@@ -52,20 +51,10 @@ def _path_for(digest: str) -> Path:
     return get_settings().files_dir / "sources" / digest[:2] / digest
 
 
-def check_source(source: dict[str, Any], field: str = "source") -> dict[str, Any]:
-    """Validate a source dict {kind, title, sha256?, path?} (no file is touched)."""
-    kind = source.get("kind")
-    if kind not in SOURCE_KINDS:
-        raise InvalidInput(
-            f"source kind {kind!r} unknown; known: {', '.join(SOURCE_KINDS)}", field=f"{field}.kind"
-        )
-    title = str(source.get("title") or "").strip()
-    if not title:
-        raise InvalidInput("a source needs a title", field=f"{field}.title")
-    sha = source.get("sha256")
-    if sha is not None and (len(str(sha)) != 64 or any(c not in "0123456789abcdef" for c in sha)):
-        raise InvalidInput("sha256 must be 64 lowercase hex digits", field=f"{field}.sha256")
-    path = source.get("path")
+def check_source_file(source: dict[str, Any], field: str = "source") -> dict[str, Any]:
+    """A source whose shape ``StoredSourceIn`` checked (kind, title, sha256): its file, if
+    it names one, must exist and match the SHA-256 given; the digest is filled in."""
+    sha, path = source.get("sha256"), source.get("path")
     if path is not None:
         if not Path(path).is_file():
             raise InvalidInput(f"source file {path!r} does not exist", field=f"{field}.path")
@@ -75,7 +64,7 @@ def check_source(source: dict[str, Any], field: str = "source") -> dict[str, Any
                 f"source file has SHA-256 {digest}, not the {sha} given", field=f"{field}.sha256"
             )
         sha = digest
-    return {"kind": kind, "title": title, "sha256": sha, "path": path}
+    return {"kind": source["kind"], "title": source["title"], "sha256": sha, "path": path}
 
 
 def add_source(session: Session, source: dict[str, Any], case_id: int | None = None) -> Source:

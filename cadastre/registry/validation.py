@@ -17,7 +17,6 @@ from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from cadastre.registry import repository as repo
-from cadastre.registry.certificate_facts import check_right_terms
 from cadastre.registry.errors import (
     AlreadyRegistered,
     HolderNameMismatch,
@@ -28,14 +27,16 @@ from cadastre.registry.errors import (
     UnitSeized,
 )
 from cadastre.registry.rules import BLOCKED_WHILE_SEIZED, CaseType, check_shares
-from cadastre.registry.schemas import HolderIn, MortgageIn
-from cadastre.registry.sources import check_source
+from cadastre.registry.schemas import HolderIn, MortgageIn, RightTermsIn, StoredSourceIn
+from cadastre.registry.sources import check_source_file
 from cadastre.unit_code import parse_unit_code
 from gis import landuse, limits
 from gis.errors import InvalidInput
 
 _HOLDERS: TypeAdapter[list[HolderIn]] = TypeAdapter(list[HolderIn])
 _MORTGAGE: TypeAdapter[MortgageIn] = TypeAdapter(MortgageIn)
+_SOURCE: TypeAdapter[StoredSourceIn] = TypeAdapter(StoredSourceIn)
+_RIGHT_TERMS: TypeAdapter[RightTermsIn] = TypeAdapter(RightTermsIn)
 SHARED_RIGHT_CASES = frozenset({"first_registration", "transfer", "change", "correction"})
 # what may still be registered on a unit whose parcel was retired: closing what is left
 AFTER_RETIREMENT = frozenset({"cancellation", "seizure_release", "mortgage_discharge"})
@@ -182,11 +183,18 @@ def check_request(
         check_holder_names(session, ct.code, payload["holders"], reveal=reveal)
     if ct.code == "mortgage":
         payload["mortgage"] = check_mortgage(req.get("mortgage"))
-    if req.get("source"):
-        payload["source"] = check_source(req["source"])
+    if req.get("source"):  # shape by the schema; the file (if any) here, on disk
+        source = parse_model(_SOURCE, _no_nulls(req["source"]), "source")
+        payload["source"] = check_source_file(source.model_dump())
     if req.get("right_terms") and ct.code in SHARED_RIGHT_CASES:  # 权利性质 and 使用期限
-        payload["right_terms"] = check_right_terms(req["right_terms"])
+        terms = parse_model(_RIGHT_TERMS, _no_nulls(req["right_terms"]), "right_terms")
+        payload["right_terms"] = terms.model_dump(exclude_none=True)
     return payload
+
+
+def _no_nulls(value: Any) -> Any:
+    """A request's nested object without its null members (a model dumped as a dict)."""
+    return {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
 
 
 def check_parcel_geometry(session: Session, geojson: dict[str, Any], code: str | None) -> str:

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import optional_principal
 from gis.auth.service import Principal
 from gis.collections import Collection
+from gis.contracts import GeoJSONResponse, SchemaJSONResponse, answers
 from gis.db import get_session
 from gis.ogc import api_versions, documents, html, repository, service
 from gis.ogc import crs as crs_mod
+from gis.ogc import schemas as ogc
 from gis.ogc.documents import GEOJSON, JSON
 from gis.ogc.errors import InvalidParameter
 from gis.ogc.params import (
@@ -53,19 +55,23 @@ def _json(doc: dict[str, Any], media: str = JSON, **headers: str) -> Response:
     return Response(json.dumps(doc, ensure_ascii=False), media_type=media, headers=headers)
 
 
-@router.get("", summary="Landing page")
+@router.get("", summary="Landing page", responses=answers(ogc.Landing, "text/html"))
 def landing(request: Request, f: str | None = None) -> Response:
     doc = documents.landing(_base(request))
     return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get(
+    "/conformance", summary="Conformance classes", responses=answers(ogc.Conformance, "text/html")
+)
 def conformance(request: Request, f: str | None = None) -> Response:
     doc = {"title": "Conformance", "conformsTo": [*documents.CONFORMANCE, *TILES_CONFORMANCE]}
     return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
 
 
-@router.get("/collections", summary="Feature collections")
+@router.get(
+    "/collections", summary="Feature collections", responses=answers(ogc.Collections, "text/html")
+)
 def collections(
     request: Request,
     f: str | None = None,
@@ -86,7 +92,11 @@ def collections(
     return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
 
 
-@router.get("/collections/{collection_id}", summary="One feature collection")
+@router.get(
+    "/collections/{collection_id}",
+    summary="One feature collection",
+    responses=answers(ogc.CollectionDoc, "text/html"),
+)
 def collection(
     collection_id: str,
     request: Request,
@@ -99,7 +109,12 @@ def collection(
     return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
 
 
-@router.get("/collections/{collection_id}/queryables", summary="Queryable properties")
+@router.get(
+    "/collections/{collection_id}/queryables",
+    summary="Queryable properties",
+    response_class=SchemaJSONResponse,
+    responses=answers(ogc.JsonSchemaDoc),
+)
 def queryables(
     collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
 ) -> Response:
@@ -107,7 +122,12 @@ def queryables(
     return _json(documents.queryables(_base(request), c), "application/schema+json")
 
 
-@router.get("/collections/{collection_id}/sortables", summary="Properties to sort by")
+@router.get(
+    "/collections/{collection_id}/sortables",
+    summary="Properties to sort by",
+    response_class=SchemaJSONResponse,
+    responses=answers(ogc.JsonSchemaDoc),
+)
 def sortables(
     collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
 ) -> Response:
@@ -115,7 +135,12 @@ def sortables(
     return _json(documents.sortables(_base(request), c), "application/schema+json")
 
 
-@router.get("/collections/{collection_id}/schema", summary="Properties a feature carries")
+@router.get(
+    "/collections/{collection_id}/schema",
+    summary="Properties a feature carries",
+    response_class=SchemaJSONResponse,
+    responses=answers(ogc.JsonSchemaDoc),
+)
 def schema(
     collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
 ) -> Response:
@@ -189,7 +214,12 @@ def _page(
     return json.dumps(head, ensure_ascii=False)[:-1] + f', "features": [{body}]}}'
 
 
-@router.get("/collections/{collection_id}/items", summary="Features (GeoJSON or HTML)")
+@router.get(
+    "/collections/{collection_id}/items",
+    summary="Features (GeoJSON or HTML)",
+    response_class=GeoJSONResponse,
+    responses=answers(ogc.FeatureCollection, "text/html"),
+)
 def items(
     collection_id: str,
     request: Request,
@@ -237,7 +267,12 @@ def _etag_of(session: Session, c: Any, fid: str, feature: str) -> str:
     return hashlib.md5(feature.encode(), usedforsecurity=False).hexdigest()
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="One feature",
+    response_class=GeoJSONResponse,
+    responses=answers(ogc.Feature, "text/html"),
+)
 def item(
     collection_id: str,
     feature_id: str,

@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import optional_principal
 from gis.auth.service import Principal
 from gis.collections import Collection
+from gis.contracts import GeoJSONResponse, answers
 from gis.db import get_session
 from gis.errors import Gone, NotFound
 from gis.ogc import crs as crs_mod
 from gis.ogc import documents, service, versions
+from gis.ogc import schemas as ogc
 from gis.ogc.documents import GEOJSON, JSON
 
 router = APIRouter(tags=["OGC API Features"])  # included by gis.ogc.api under /ogc
@@ -62,6 +64,8 @@ def gone_or_missing(session: Session, c: Collection, base: str, fid: str) -> Exc
 @router.get(
     "/collections/{collection_id}/items/{feature_id}/versions",
     summary="Every version of one feature (versioned collections)",
+    response_class=GeoJSONResponse,
+    responses=answers(ogc.FeatureCollection),
 )
 def feature_versions(
     collection_id: str,
@@ -97,6 +101,8 @@ def feature_versions(
 @router.get(
     "/collections/{collection_id}/items/{feature_id}/versions/{version}",
     summary="One version of one feature (versioned collections)",
+    response_class=GeoJSONResponse,
+    responses=answers(ogc.Feature),
 )
 def feature_version(
     collection_id: str,

@@ -35,7 +35,12 @@ def _crs(content_crs: str | None) -> crs_mod.OutputCrs:
     return crs_mod.parse(content_crs.strip("<>") if content_crs else None, field="Content-Crs")
 
 
-@router.post("/collections/{collection_id}/items", status_code=201, summary="Create a feature")
+@router.post(
+    "/collections/{collection_id}/items",
+    status_code=201,
+    response_class=Response,  # no body: Location and ETag say what was made
+    summary="Create a feature",
+)
 def create(
     collection_id: str,
     request: Request,
@@ -52,7 +57,12 @@ def create(
     return Response(status_code=201, headers={"Location": location, "ETag": etag})
 
 
-@router.put("/collections/{collection_id}/items/{feature_id}", summary="Replace a feature")
+@router.put(
+    "/collections/{collection_id}/items/{feature_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Replace a feature",
+)
 def replace(
     collection_id: str,
     feature_id: str,
@@ -70,7 +80,12 @@ def replace(
     return Response(status_code=204, headers={"ETag": etag})
 
 
-@router.patch("/collections/{collection_id}/items/{feature_id}", summary="Update a feature")
+@router.patch(
+    "/collections/{collection_id}/items/{feature_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Update a feature",
+)
 def update(
     collection_id: str,
     feature_id: str,
@@ -88,7 +103,12 @@ def update(
     return Response(status_code=204, headers={"ETag": etag})
 
 
-@router.delete("/collections/{collection_id}/items/{feature_id}", summary="Delete a feature")
+@router.delete(
+    "/collections/{collection_id}/items/{feature_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a feature",
+)
 def delete(
     collection_id: str,
     feature_id: str,

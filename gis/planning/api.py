@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import GeoJSONResponse, answers
 from gis.db import get_session, transaction
 from gis.exchange.archive import save_stream
 from gis.limits import check_batch
+from gis.ogc.schemas import FeatureCollection
 from gis.planning import activation, repository, service
 from gis.planning.maps import router as maps_router
 from gis.planning.models import LAYERS
@@ -25,8 +27,10 @@ from gis.planning.schemas import (
     BatchRequest,
     ComplianceRequest,
     EditionCreate,
+    EditionCreated,
     EditionPublic,
     ImportResult,
+    PlanningLayer,
 )
 from gis.settings import get_settings
 
@@ -35,7 +39,11 @@ api = APIRouter(prefix="/api/v1/planning", tags=["planning"])
 planner = require_role(Role.PLANNER)
 
 
-@api.get("/layers", summary="The planning layers with Chinese and English names")
+@api.get(
+    "/layers",
+    response_model=list[PlanningLayer],
+    summary="The planning layers with Chinese and English names",
+)
 def layers() -> list[dict[str, str]]:
     return [{"layer": k, "name_zh": zh, "name_en": en} for k, (zh, en) in LAYERS.items()]
 
@@ -56,7 +64,12 @@ def editions(session: Session = Depends(get_session)) -> list[EditionPublic]:
     return [EditionPublic.model_validate(r._asdict()) for r in repository.list_editions(session)]
 
 
-@api.post("/editions", status_code=201, summary="Register a new (not yet in force) edition")
+@api.post(
+    "/editions",
+    status_code=201,
+    response_model=EditionCreated,
+    summary="Register a new (not yet in force) edition",
+)
 def create_edition(
     data: EditionCreate,
     session: Session = Depends(get_session),
@@ -118,7 +131,12 @@ def upload_approval(
     return ApprovalFile(edition_id=edition_id, file_sha256=digest)
 
 
-@api.get("/editions/{edition_id}/zones", summary="One layer of any edition as GeoJSON")
+@api.get(
+    "/editions/{edition_id}/zones",
+    summary="One layer of any edition as GeoJSON",
+    response_class=GeoJSONResponse,
+    responses=answers(FeatureCollection),
+)
 def zones(edition_id: int, layer: str, session: Session = Depends(get_session)) -> Response:
     body = service.zones_geojson(session, edition_id, layer)
     return Response(body, media_type="application/geo+json")

@@ -77,3 +77,15 @@ class ImportResult(BaseModel):
     layer: str
     imported: int
     replaced: int
+
+
+class PlanningLayer(BaseModel):
+    """A planning layer's key with its Chinese and English names."""
+
+    layer: str
+    name_zh: str
+    name_en: str
+
+
+class EditionCreated(BaseModel):
+    id: int

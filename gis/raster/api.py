@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.raster import (
@@ -31,12 +32,14 @@ from gis.raster import (
     uploads,
 )
 from gis.raster.pages import router as pages_router
-from gis.raster.schemas import ChangeCreate, parse_bbox, parse_date, parse_datetime_range
+from gis.raster.schemas import ChangeCreate, RasterJob, parse_bbox, parse_date, parse_datetime_range
 from gis.settings import get_settings
 from gis.store import discard, get_store
+from gis.tiles import schemas as ts
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["rasters"])
+PRESIGNED: dict[str, Any] = {"description": "a presigned URL of the file in the object store"}
 SessionDep = Annotated[Session, Depends(get_session)]
 Importer = Annotated[Principal, Depends(require_role(Role.SURVEYOR, Role.INSPECTOR))]
 Inspector = Annotated[Principal, Depends(require_role(Role.INSPECTOR))]
@@ -98,7 +101,7 @@ def import_raster(
     )
 
 
-@api.get("/raster-jobs/{job_id}")
+@api.get("/raster-jobs/{job_id}", response_model=RasterJob)
 def job_status(job_id: str, viewer: Viewer) -> dict[str, Any]:
     """Progress of an import or change-detection job (its owner's or an admin's token)."""
     return jobs.get(job_id, viewer)
@@ -138,8 +141,8 @@ def delete_raster(raster_id: int, request: Request, session: SessionDep, who: Ad
 
 @api.get(
     "/rasters/{raster_id}/cog",
-    response_class=FileResponse,
-    responses={307: {"description": "a presigned URL of the COG in the object store"}},
+    response_class=Response,
+    responses={**file_answer("image/tiff"), 307: PRESIGNED},
 )
 def raster_cog(raster_id: int, session: SessionDep) -> Response:
     """The COG file itself (supports HTTP range requests); on S3 a redirect to a presigned
@@ -161,7 +164,11 @@ def _stored_file(key: str, filename: str, media_type: str | None) -> Response:
     return FileResponse(path, media_type=media_type, filename=filename)
 
 
-@api.get("/rasters/{raster_id}/tiles/{z}/{x}/{y}.png", response_class=Response)
+@api.get(
+    "/rasters/{raster_id}/tiles/{z}/{x}/{y}.png",
+    response_class=Response,
+    responses=file_answer("image/png"),
+)
 def raster_tile(
     raster_id: int,
     z: int,
@@ -193,14 +200,20 @@ def raster_tile(
     return Response(tile.data, media_type="image/png", headers=headers)
 
 
-@api.get("/rasters/{raster_id}/tiles")
+@api.get(
+    "/rasters/{raster_id}/tiles", response_model=ts.Tilesets, response_model_exclude_unset=True
+)
 def raster_tilesets(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
     """OGC API - Tiles: the tilesets of one raster (one map tileset in WebMercatorQuad)."""
     service.get_raster(session, raster_id)
     return {"tilesets": [tiles.ogc_tileset(raster_id, _base(request))]}
 
 
-@api.get("/rasters/{raster_id}/tiles/WebMercatorQuad")
+@api.get(
+    "/rasters/{raster_id}/tiles/WebMercatorQuad",
+    response_model=ts.Tileset,
+    response_model_exclude_unset=True,
+)
 def raster_tileset(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
     service.get_raster(session, raster_id)
     return tiles.ogc_tileset(raster_id, _base(request))
@@ -209,6 +222,7 @@ def raster_tileset(raster_id: int, request: Request, session: SessionDep) -> dic
 @api.get(
     "/rasters/{raster_id}/tiles/WebMercatorQuad/{tile_matrix}/{tile_row}/{tile_col}",
     response_class=Response,
+    responses=file_answer("image/png"),
 )
 def raster_ogc_tile(
     raster_id: int,
@@ -237,7 +251,11 @@ def raster_ogc_tile(
     )
 
 
-@api.get("/rasters/{raster_id}/tilejson.json")
+@api.get(
+    "/rasters/{raster_id}/tilejson.json",
+    response_model=ts.TileJSON,
+    response_model_exclude_unset=True,
+)
 def raster_tilejson(raster_id: int, request: Request, session: SessionDep) -> dict[str, Any]:
     raster = service.get_raster(session, raster_id)
     item = service.item(session, raster_id, _base(request))
@@ -337,8 +355,8 @@ def field_check(
 
 @api.get(
     "/change-patches/{patch_id}/photo",
-    response_class=FileResponse,
-    responses={307: {"description": "a presigned URL of the photo in the object store"}},
+    response_class=Response,
+    responses={**file_answer("image/jpeg", "image/png"), 307: PRESIGNED},
 )
 def patch_photo(patch_id: int, session: SessionDep) -> Response:
     """The field photo of a patch: the file, or on S3 a redirect to a presigned URL."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -55,3 +56,18 @@ def parse_datetime_range(value: str | None) -> tuple[date | None, date | None]:
         None if start in ("", "..") else parse_date(start[:10], "datetime"),
         None if end in ("", "..") else parse_date(end[:10], "datetime"),
     )
+
+
+class RasterJob(BaseModel):
+    """The public state of a raster import or change-detection job (its owner's view)."""
+
+    id: str
+    kind: str
+    status: str
+    stage: str
+    done: int | None
+    total: int | None
+    result: dict[str, Any]
+    error: str | None
+    started_at: str | None
+    percent: float | None

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from gis.auth.deps import oauth2_scheme, optional_principal, principal_on_loop
 from gis.auth.service import Principal
+from gis.contracts import file_answer
 from gis.db import get_session
 from gis.settings import get_settings
 from gis.tiles import freshness, past, service, shared, tilesets
+from gis.tiles import schemas as ts
 from gis.tiles.cache import CachedTile, TileCache
 from gis.tiles.matrix import TileAddress, check_tile, check_tms
 from gis.tiles.repository import Marks
@@ -108,26 +110,34 @@ def _make(
         made.close()
 
 
-@router.get("/ogc/tileMatrixSets")
+@router.get(
+    "/ogc/tileMatrixSets", response_model=ts.TileMatrixSets, response_model_exclude_unset=True
+)
 def tile_matrix_sets(request: Request) -> dict[str, Any]:
     """The tile matrix sets offered (WebMercatorQuad)."""
     return service.matrix_sets(base_url(request))
 
 
-@router.get("/ogc/tileMatrixSets/{tileMatrixSetId}")
+@router.get(
+    "/ogc/tileMatrixSets/{tileMatrixSetId}",
+    response_model=ts.TileMatrixSet,
+    response_model_exclude_unset=True,
+)
 def tile_matrix_set(tileMatrixSetId: str) -> dict[str, Any]:  # noqa: N803 (OGC name)
     """The definition of a tile matrix set."""
     check_tms(tileMatrixSetId)
     return service.matrix_set()
 
 
-@router.get("/ogc/tiles")
+@router.get("/ogc/tiles", response_model=ts.Tilesets, response_model_exclude_unset=True)
 def basemap_tilesets(request: Request) -> dict[str, Any]:
     """The dataset's tilesets: the multi-layer base map of all public collections."""
     return service.tileset_list(base_url(request), tilesets.basemap())
 
 
-@router.get("/ogc/tiles/{tileMatrixSetId}")
+@router.get(
+    "/ogc/tiles/{tileMatrixSetId}", response_model=ts.Tileset, response_model_exclude_unset=True
+)
 def basemap_tileset(
     request: Request,
     tileMatrixSetId: str,  # noqa: N803
@@ -138,7 +148,11 @@ def basemap_tileset(
     return service.tileset_metadata(base_url(request), tilesets.basemap(collections))
 
 
-@router.get("/ogc/tiles/{tileMatrixSetId}/tilejson.json")
+@router.get(
+    "/ogc/tiles/{tileMatrixSetId}/tilejson.json",
+    response_model=ts.TileJSON,
+    response_model_exclude_unset=True,
+)
 def basemap_tilejson(
     request: Request,
     tileMatrixSetId: str,  # noqa: N803
@@ -151,7 +165,9 @@ def basemap_tilejson(
 
 
 @router.get(
-    "/ogc/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", response_class=Response
+    "/ogc/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    response_class=Response,
+    responses=file_answer(service.MVT),
 )
 async def basemap_tile(
     request: Request,
@@ -167,7 +183,11 @@ async def basemap_tile(
     return await _serve(request, tilesets.basemap(collections), tileMatrix, tileCol, tileRow)
 
 
-@router.get("/ogc/collections/{collectionId}/tiles")
+@router.get(
+    "/ogc/collections/{collectionId}/tiles",
+    response_model=ts.Tilesets,
+    response_model_exclude_unset=True,
+)
 def collection_tilesets(
     request: Request,
     collectionId: str,  # noqa: N803
@@ -179,7 +199,11 @@ def collection_tilesets(
     return service.tileset_list(base_url(request), tileset)
 
 
-@router.get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}")
+@router.get(
+    "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}",
+    response_model=ts.Tileset,
+    response_model_exclude_unset=True,
+)
 def collection_tileset(
     request: Request,
     collectionId: str,  # noqa: N803
@@ -193,7 +217,11 @@ def collection_tileset(
     return service.tileset_metadata(base_url(request), tileset)
 
 
-@router.get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json")
+@router.get(
+    "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json",
+    response_model=ts.TileJSON,
+    response_model_exclude_unset=True,
+)
 def collection_tilejson(
     request: Request,
     collectionId: str,  # noqa: N803
@@ -211,6 +239,7 @@ def collection_tilejson(
 @router.get(
     "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
     response_class=Response,
+    responses=file_answer(service.MVT),
 )
 async def collection_tile(
     request: Request,
