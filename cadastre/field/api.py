@@ -20,6 +20,7 @@ from cadastre.field.models import FieldSync
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import NotFound
 from gis.jobs import store
@@ -75,7 +76,9 @@ def checkout_status(
     return jobs.public(store.get(job_id, (KIND,), who))
 
 
-@router.get("/jobs/{job_id}/file", response_class=FileResponse)
+@router.get(
+    "/jobs/{job_id}/file", response_class=FileResponse, responses=file_answer("application/zip")
+)
 def checkout_file(
     job_id: str = _job_id(), who: Principal = Depends(current_principal)
 ) -> FileResponse:
