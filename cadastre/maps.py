@@ -20,6 +20,7 @@ from gis.tiles import freshness
 from gis.tiles import repository as tiles_repository
 from gis.tiles.api import tile_cache
 from gis.web.maps import LAND_USE_COLOURS
+from gis.web.nav import NavEntry
 from gis.web.pages import serve_page
 from gis.web.templating import render_template
 from gis.web.vectorlayers import layer, map_config
@@ -27,17 +28,12 @@ from gis.web.vectorlayers import layer, map_config
 router = APIRouter(tags=["maps"])
 TEMPLATES = Path(__file__).parent / "templates"
 LANDING_ZOOM = 15
-NAV_LINKS = [
-    ("/maps/auctions", "土地交易 auctions"),
-    ("/maps/planning", "规划 planning"),
-    ("/maps/services", "办事指南 services"),
-    ("/maps/desk", "办件台 case desk"),
-    ("/maps/parcels", "宗地查询 parcels"),
-    ("/maps/quality", "质检 quality"),
-    ("/maps/changes", "卫片 changes"),
-    ("/maps/trading/statistics", "统计 statistics"),
-    ("/ogc", "OGC API"),
-    ("/docs", "API"),
+NAV_ENTRIES = [  # cadastre's entries of the one navigation bar (gis.web.nav)
+    NavEntry("/", "地图", "district map", 0),
+    NavEntry("/maps/parcels", "宗地查询", "parcels", 10),
+    NavEntry("/maps/services", "办事指南", "services", 20),
+    NavEntry("/maps/desk", "办件台", "case desk", 60),
+    NavEntry("/maps/quality", "质检", "quality", 70),
 ]
 PARCEL_POPUP = [
     ("unit_code", "不动产单元号 unit code"),
@@ -128,7 +124,7 @@ def build_landing(session: Session) -> str:
         "landing.html",
         TEMPLATES,
         title="东莞示范区 demo district",
-        nav=NAV_LINKS,
+        nav_current="/",
         legend=legend,
         config=map_config(centre, LANDING_ZOOM, district_layers()),
     )

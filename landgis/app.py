@@ -30,6 +30,7 @@ from gis.web.docs import install_docs
 from gis.web.static import mount_static
 from landgis import errors
 from landgis.collections import register_all
+from landgis.navigation import register_navigation
 from trading import api as trading_api
 from trading import closer as trading_closer
 
@@ -75,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     """The landgis web application: /api/v1, /ogc, /maps, /health, /docs and the landing map."""
     register_all()
+    register_navigation()
     app = FastAPI(
         title="landgis",
         version="0.1.0",

@@ -89,7 +89,7 @@ def _search_page(session: Session, code: str, message: str | None) -> str:
         "parcel_search.html",
         TEMPLATES,
         title="宗地查询 parcel search",
-        nav=None,
+        nav_current="/maps/parcels",
         code=code,
         message=message,
         config=map_config(centre, SEARCH_ZOOM, [parcels_layer()]),

@@ -1,0 +1,24 @@
+"""The entries of the one navigation bar (:mod:`gis.web.nav`), registered when the app is
+made: the composition root is the only place that knows every domain's pages."""
+
+from __future__ import annotations
+
+from cadastre.maps import NAV_ENTRIES as CADASTRE
+from gis.web import nav
+from gis.web.nav import NavEntry
+
+PLATFORM = [
+    NavEntry("/maps/planning", "规划", "planning", 40),
+    NavEntry("/maps/changes", "卫片执法", "changes", 50),
+    NavEntry("/ogc", "OGC API", "OGC", 90),
+    NavEntry("/docs", "接口", "API", 95),
+]
+TRADING = [
+    NavEntry("/maps/auctions", "土地交易", "auctions", 30),
+    NavEntry("/maps/trading/statistics", "交易统计", "statistics", 35),
+]
+
+
+def register_navigation() -> None:
+    """Register every domain's entries (idempotent: entries are keyed by href)."""
+    nav.register([*CADASTRE, *TRADING, *PLATFORM])
