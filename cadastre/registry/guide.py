@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from cadastre.registry.rules import CASE_TYPES, CaseType, case_type
 from cadastre.registry.schemas import ServiceGuide
+from cadastre.registry.service import COURT_CASES
 from gis.web.templating import render_template
 
 router = APIRouter(prefix="/api/v1/services", tags=["registry"])
@@ -81,5 +82,6 @@ def services_page() -> HTMLResponse:
             title="不动产登记办事指南 registration service guide",
             nav_current="/maps/services",
             case_types=list(CASE_TYPES.values()),
+            court_cases=COURT_CASES,
         )
     )
