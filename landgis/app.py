@@ -30,7 +30,7 @@ from gis.web.docs import install_docs
 from gis.web.static import mount_static
 from landgis import errors
 from landgis.collections import register_all
-from landgis.navigation import register_navigation
+from landgis.navigation import parcel_links, register_navigation
 from trading import api as trading_api
 from trading import closer as trading_closer
 
@@ -88,6 +88,7 @@ def create_app() -> FastAPI:
     install_docs(app)
     errors.install(app)
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
+    app.state.parcel_links = parcel_links()  # cadastre.parcels.links: popups' listing links
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

@@ -138,7 +138,7 @@ def test_parcel_search_page_by_click_and_by_code(live_server: str, browser) -> N
     page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 100")
     shapes = page.locator("path.leaflet-interactive")
     shapes.nth(shapes.count() // 2).click(force=True)
-    link = page.locator(".leaflet-popup-content a")
+    link = page.locator(".leaflet-popup-content a.popup-page")
     link.wait_for()
     code = page.locator(".leaflet-popup-content").inner_text().split("\n")[0].split(": ")[-1]
     assert code.startswith("441900") and len(code) == 28
