@@ -152,7 +152,7 @@ def _parcel_html(session: Session, unit_code: str) -> str:
         style_function=lambda f: {"fillColor": "#d7191c", "color": "#a50f15", "weight": 3},
         tooltip=f"{row.unit_code} · {row.land_use} · {row.area_m2} m²",
     ).add_to(fmap)
-    fmap.fit_bounds(_bounds(feature["geometry"]))
+    fmap.fit_bounds(_bounds(feature["geometry"]), padding=(80, 80), max_zoom=18)
     folium.LayerControl(collapsed=False).add_to(fmap)
     page_root(fmap).html.add_child(
         folium.Element(

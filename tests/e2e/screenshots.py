@@ -57,6 +57,7 @@ def popup_shot(page: Page, base: str) -> None:
     shapes = page.locator("path.leaflet-interactive")
     shapes.nth(shapes.count() // 2).click(force=True)
     page.wait_for_selector(".popup-links[data-loaded]", timeout=10_000)
+    page.wait_for_timeout(600)  # the popup fades in
     page.screenshot(path=str(OUT / "landing-popup.png"))
 
 
