@@ -18,6 +18,7 @@ from cadastre.collections import PARCELS
 from cadastre.parcels.schemas import STATUS_NAMES
 from gis.db import get_session
 from gis.landuse import FIRST_LEVEL, SECOND_LEVEL
+from gis.limits import check_text
 from gis.planning.models import LAYERS
 from gis.tiles import freshness
 from gis.tiles import repository as tiles_repository
@@ -169,6 +170,7 @@ def search_places(
 ) -> list[dict[str, Any]]:
     """The district map's search box: parcels by unit code (or its beginning), roads,
     towns (镇街) and communities by name; each hit with its lon/lat bounds."""
+    check_text(q, "q")
     return place_search.search(session, q)
 
 

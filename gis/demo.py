@@ -309,6 +309,8 @@ class DemoDistrict:
             share, land_use, own, right = uses[_pick(rng, [u[0] for u in uses])]
             parcels = []
             for ring in _cut_block(rng, count, x0, y0, x1, y1):
+                if land_use in VILLAGE_USES:
+                    ring = _village_ring(ring, (x0, y0, x1, y1))
                 seq[key] = seq.get(key, 0) + 1
                 parcels.append(
                     DemoParcel(zone, sub, seq[key], code, land_use, own, right, self.to_world(ring))
@@ -377,6 +379,47 @@ def _cut_block(
 
 
 # -- the district's look: place names, a river and ponds (display only) ---------------
+VILLAGE_USES = frozenset({"0702"})  # homestead blocks are drawn as irregular village plots
+VILLAGE_JITTER_M = 2.5
+
+
+def _jitter(x: float, y: float) -> tuple[float, float]:
+    """A fixed offset (metres, within ±VILLAGE_JITTER_M) for the point (x, y): the same
+    point always moves the same way, so neighbouring plots keep sharing their vertices."""
+    ix, iy = round(x * 2), round(y * 2)
+    h = (ix * 73856093) ^ (iy * 19349663) ^ 0x5BD1E995
+    fx = ((h >> 3) % 1000) / 999 * 2 - 1
+    fy = ((h >> 13) % 1000) / 999 * 2 - 1
+    return fx * VILLAGE_JITTER_M, fy * VILLAGE_JITTER_M
+
+
+def _village_ring(ring: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """A plot of a village block made irregular: a vertex added in the middle of every
+    side, and every point inside the block moved across the cut it lies on (points on a
+    strip's side sideways, the middle of a cut across a strip up or down) by
+    :func:`_jitter`; points on the block's outline stay, so the block is still tiled
+    exactly, and points keep their order along every cut, so no plot crosses itself."""
+    x0, y0, x1, y1 = box
+    out: list[tuple[float, float]] = []
+    for (ax, ay), (bx, by) in zip(ring[:-1], ring[1:], strict=True):
+        ax, ay, bx, by = float(ax), float(ay), float(bx), float(by)
+        out.append(_moved(ax, ay, box, across_x=True))
+        across_strip = ay == by and ax != bx
+        out.append(_moved((ax + bx) / 2, (ay + by) / 2, box, across_x=not across_strip))
+    out.append(out[0])
+    return np.array(out)
+
+
+def _moved(
+    x: float, y: float, box: tuple[float, float, float, float], *, across_x: bool
+) -> tuple[float, float]:
+    x0, y0, x1, y1 = box
+    if not (x0 < x < x1 and y0 < y < y1):
+        return (x, y)
+    dx, dy = _jitter(x, y)
+    return (x + dx, y) if across_x else (x, y + dy)
+
+
 SUBDISTRICTS = frozenset({"莞城", "南城", "东城", "万江", "石龙"})  # 街道, the rest are 镇
 PARKS = frozenset({"松山湖"})
 COMMUNITIES = [

@@ -28,6 +28,7 @@ from cadastre.parcels.links import ParcelLink, ParcelLinks
 from gis import landuse
 from gis.db import get_session
 from gis.errors import InvalidInput, NotFound
+from gis.limits import check_text
 from gis.web.maps import land_use_colour, offline_map, page_root, render
 from gis.web.pages import serve_page
 from gis.web.templating import render_template
@@ -41,9 +42,7 @@ PANEL = (
     '<div class="legend" style="position:absolute;top:46px;right:10px;z-index:1000;'
     'max-height:70%;overflow:auto;max-width:340px">{}</div>'
 )
-
-
-SQM_PER_MU = Decimal(10000) / Decimal(15)
+SQM_PER_MU = Decimal(10000) / Decimal(15)  # 1 亩 = 10000/15 m²
 
 
 def _versions(rows: list[repo.ParcelRow]) -> list[dict[str, Any]]:
@@ -75,6 +74,7 @@ def links_of_parcel(
 ) -> list[ParcelLink]:
     """Links of a parcel's popup besides its own page (a listing selling it, ...), from
     the providers the composition root registered; public, no personal data."""
+    check_text(unit_code, "unit_code")
     return parcel_links(request).links(session, unit_code.strip())
 
 
