@@ -33,10 +33,10 @@ router = APIRouter(tags=["maps"])
 TEMPLATES = Path(__file__).parent / "templates"
 LANDING_ZOOM = 15
 NAV_ENTRIES = [  # cadastre's entries of the one navigation bar (gis.web.nav)
-    NavEntry("/", "地图", "district map", 0),
+    NavEntry("/", "地图", "map", 0),
     NavEntry("/maps/parcels", "宗地查询", "parcels", 10),
     NavEntry("/maps/services", "办事指南", "services", 20),
-    NavEntry("/maps/desk", "办件台", "case desk", 60),
+    NavEntry("/maps/desk", "办件台", "desk", 60),
     NavEntry("/maps/quality", "质检", "quality", 70),
 ]
 PARCEL_POPUP = [

@@ -13,8 +13,8 @@ from trading.parcel_links import listing_links
 PLATFORM = [
     NavEntry("/maps/planning", "规划", "planning", 40),
     NavEntry("/maps/changes", "卫片执法", "changes", 50),
-    NavEntry("/ogc", "OGC API", "OGC", 90),
-    NavEntry("/docs", "接口", "API", 95),
+    NavEntry("/ogc", "开放接口", "OGC", 90),
+    NavEntry("/docs", "接口文档", "API", 95),
 ]
 TRADING = [
     NavEntry("/maps/auctions", "土地交易", "auctions", 30),
