@@ -81,3 +81,9 @@ def test_cadastre_never_imports_trading() -> None:
     for source in Path(cadastre.__file__).parent.rglob("*.py"):
         body = source.read_text(encoding="utf-8")
         assert "from trading" not in body and "import trading" not in body, source
+
+
+def test_search_and_links_refuse_text_the_database_cannot_store(client: TestClient) -> None:
+    for url, name in (("/maps/search", "q"), ("/maps/parcels/links", "unit_code")):
+        r = client.get(url, params={name: "路\x00"})
+        assert r.status_code == 422 and r.json()["field"] == name

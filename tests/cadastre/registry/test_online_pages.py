@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cadastre.registry import service
 from cadastre.registry.models import RegCase, Source
 from tests.cadastre.registry.conftest import ALICE, BOB, CORP
 from tests.cadastre.registry.helpers import register_counts, run_case
@@ -120,3 +121,26 @@ def test_lookup_form_and_unknown_number(client: TestClient) -> None:
     guide = client.get("/maps/services").text
     assert 'action="/maps/cases"' in guide and "/maps/services/apply?case_type=transfer" in guide
     assert "/maps/services/apply?case_type=seizure" not in guide
+
+
+def test_a_rejected_case_ends_its_timeline(
+    client: TestClient, db: Session, unit_codes: list[str]
+) -> None:
+    number = run_case(db, "objection", through="accept", unit_code=unit_codes[4], holders=[CORP])
+    service.take_step(db, number, "reject", actor="li.wei", role="registrar", reason="材料不实")
+    page = client.get(f"/maps/cases/{number}").text
+    steps = re.findall(r'<li class="(done|pending)" data-step="(\w+)"', page)
+    assert steps == [("done", "submitted"), ("done", "accepted"), ("done", "rejected")]
+    assert "已办结 closed" in page and "材料不实" not in page  # the reason stays with staff
+
+
+def test_forged_form_input_is_refused_like_the_api(client: TestClient, db: Session) -> None:
+    before = _counts(db)
+    nul = client.post("/maps/services/apply", data={"case_type": "objection\x00", "unit_code": "x"})
+    # the edge refuses a NUL before the form is read (as for the API), naming the field
+    assert nul.status_code == 422 and nul.json()["field"] == "case_type"
+    long_note = client.post(
+        "/maps/services/apply", data={"case_type": "objection", "note": "字" * 2001}
+    )
+    assert long_note.status_code == 422 and "note longer than 2000" in long_note.text
+    assert _counts(db) == before
