@@ -36,6 +36,7 @@ NAV_ENTRIES = [  # cadastre's entries of the one navigation bar (gis.web.nav)
     NavEntry("/", "地图", "map", 0),
     NavEntry("/maps/parcels", "宗地查询", "parcels", 10),
     NavEntry("/maps/services", "办事指南", "services", 20),
+    NavEntry("/maps/notices", "公告", "notices", 25),
     NavEntry("/maps/desk", "办件台", "desk", 60),
     NavEntry("/maps/quality", "质检", "quality", 70),
 ]

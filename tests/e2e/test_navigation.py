@@ -14,6 +14,9 @@ NAV_PAGES = [
     "/maps/planning",
     "/maps/changes",
     "/maps/quality",
+    "/maps/notices",
+    "/maps/services/apply",
+    "/maps/cases",
 ]
 ENTRY = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+) <small>([^<]+)</small></a>')
 
