@@ -1,7 +1,8 @@
 """What makes the demo district read like a place on the maps: 镇街 and 社区/村 labels at
-the cadastral zones and subzones, 鱼塘 labels on pond parcels (GB/T 21010 1104), and a
-river with fish ponds along the district (shapes from :mod:`gis.demo`, display only:
-nothing is stored). Everything is derived from the register, so it is deterministic."""
+the cadastral zones and subzones, the names of the main roads, 鱼塘 labels on pond
+parcels (GB/T 21010 1104), and a river with fish ponds along the district (shapes from
+:mod:`gis.demo`, display only: nothing is stored). Everything is derived from the
+register, so it is deterministic."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from gis import demo
 
 MAX_POND_LABELS = 40
-TOWN_ZOOM, COMMUNITY_ZOOM, POND_ZOOM = 0, 14, 17
+TOWN_ZOOM, COMMUNITY_ZOOM, ROAD_ZOOM, POND_ZOOM = 0, 14, 15, 17
 
 # subzones with the share of their current parcels on collective land (unit code 'J?')
 _SUBZONES = text(
@@ -27,6 +28,12 @@ _ZONES = text(
     "CROSS JOIN LATERAL ST_PointOnSurface(z.geom) c "
     "WHERE EXISTS (SELECT 1 FROM cadastral_subzone s JOIN parcel p ON p.subzone_code = s.code "
     "AND p.end_lifespan IS NULL WHERE s.zone_code = z.code) ORDER BY z.code"
+)
+_ROADS = text(  # one label per named road, at a point along it (two on long roads)
+    "SELECT name, ST_X(p), ST_Y(p) FROM road CROSS JOIN LATERAL (VALUES "
+    "(ST_LineInterpolatePoint(geom, 0.3)), "
+    "(ST_LineInterpolatePoint(geom, 0.7))) AS v(p) "
+    "WHERE road_class = 'main' ORDER BY name"
 )
 _PONDS = text(
     "SELECT ST_X(c), ST_Y(c) FROM parcel p CROSS JOIN LATERAL ST_PointOnSurface(p.geom) c "
@@ -54,6 +61,8 @@ def labels(session: Session, box: tuple[float, float, float, float] | None) -> l
         rural = float(collective) > 0.5
         kind = "village" if rural else "community"
         out.append(_label(demo.community_label(code, rural), x, y, kind, COMMUNITY_ZOOM))
+    for name, x, y in session.execute(_ROADS):
+        out.append(_label(name, x, y, "road", ROAD_ZOOM))
     for x, y in session.execute(_PONDS, {"n": MAX_POND_LABELS}):
         out.append(_label(demo.POND[0], x, y, "water", POND_ZOOM))
     if box is not None:

@@ -35,7 +35,7 @@ def test_landing_popup_names_labels_and_river(client: TestClient) -> None:
     assert ["area_m2", "面积 area", "area"] in parcels["popup"]
     assert parcels["links_url"] == "/maps/parcels/links?unit_code={unit_code}"
     kinds = {label["kind"] for label in cfg["labels"]}
-    assert {"town", "water"} <= kinds and kinds & {"community", "village"}
+    assert {"town", "water", "road"} <= kinds and kinds & {"community", "village"}
     towns = [label["text"] for label in cfg["labels"] if label["kind"] == "town"]
     assert towns and all(t.endswith(("街道", "镇", "园区")) for t in towns)
     assert [s["geojson"]["type"] for s in cfg["shapes"]] == ["LineString", "MultiPolygon"]
