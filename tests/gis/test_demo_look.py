@@ -10,7 +10,7 @@ import math
 import shapely
 from shapely.geometry import LineString, Polygon
 
-from gis import demo
+from gis import demo_look as demo
 from gis.demo import DemoDistrict
 
 # digests of the parcels' codes and uses as generated before the village plots (b7ef5ab)
