@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CODE   := gis cadastre trading landgis client tests benchmarks
 
-.PHONY: run test setup system system-test lint typecheck unit bench stop clean
+.PHONY: run test setup system system-test lint typecheck unit bench stop clean screenshots
 
 run: setup
 	$(BIN)/landgis serve
@@ -40,6 +40,10 @@ typecheck: $(STAMP)
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# a PNG of every page of a running server (make run) in data/screenshots/, for review
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.e2e.screenshots --base-url $(or $(URL),http://127.0.0.1:8000)
 
 stop:
 	-$(BIN)/landgis db stop

@@ -9,17 +9,22 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from cadastre import place_search, places
 from cadastre.collections import PARCELS
-from gis.landuse import FIRST_LEVEL
+from cadastre.parcels.schemas import STATUS_NAMES
+from gis.db import get_session
+from gis.landuse import FIRST_LEVEL, SECOND_LEVEL
+from gis.limits import check_text
 from gis.planning.models import LAYERS
 from gis.tiles import freshness
 from gis.tiles import repository as tiles_repository
 from gis.tiles.api import tile_cache
 from gis.web.maps import LAND_USE_COLOURS
+from gis.web.nav import NavEntry
 from gis.web.pages import serve_page
 from gis.web.templating import render_template
 from gis.web.vectorlayers import layer, map_config
@@ -27,25 +32,23 @@ from gis.web.vectorlayers import layer, map_config
 router = APIRouter(tags=["maps"])
 TEMPLATES = Path(__file__).parent / "templates"
 LANDING_ZOOM = 15
-NAV_LINKS = [
-    ("/maps/auctions", "土地交易 auctions"),
-    ("/maps/planning", "规划 planning"),
-    ("/maps/services", "办事指南 services"),
-    ("/maps/desk", "办件台 case desk"),
-    ("/maps/parcels", "宗地查询 parcels"),
-    ("/maps/quality", "质检 quality"),
-    ("/maps/changes", "卫片 changes"),
-    ("/maps/trading/statistics", "统计 statistics"),
-    ("/ogc", "OGC API"),
-    ("/docs", "API"),
+NAV_ENTRIES = [  # cadastre's entries of the one navigation bar (gis.web.nav)
+    NavEntry("/", "地图", "map", 0),
+    NavEntry("/maps/parcels", "宗地查询", "parcels", 10),
+    NavEntry("/maps/services", "办事指南", "services", 20),
+    NavEntry("/maps/notices", "公告", "notices", 25),
+    NavEntry("/maps/desk", "办件台", "desk", 60),
+    NavEntry("/maps/quality", "质检", "quality", 70),
 ]
 PARCEL_POPUP = [
     ("unit_code", "不动产单元号 unit code"),
-    ("land_use", "地类 land use"),
-    ("area_m2", "面积 area (m²)"),
-    ("reg_status", "状态 status"),
+    ("land_use", "地类 land use", "names"),
+    ("area_m2", "面积 area", "area"),
+    ("reg_status", "登记状态 status", "names"),
 ]
 PARCEL_LINK = "/maps/parcels?unit_code={unit_code}"
+PARCEL_LINKS = "/maps/parcels/links?unit_code={unit_code}"
+SEARCH_URL = "/maps/search"
 PLAN_STYLES: dict[str, tuple[dict[str, Any], bool]] = {
     "zoning": ({"fill": True, "color": "#777", "weight": 0.5, "fillOpacity": 0.15}, False),
     "farmland": (
@@ -78,6 +81,34 @@ def parcels_layer(show: bool = True) -> dict[str, Any]:
         colour_by="land_use",
         popup=PARCEL_POPUP,
         link=PARCEL_LINK,
+        links_url=PARCEL_LINKS,
+    )
+
+
+def popup_names() -> dict[str, dict[str, str]]:
+    """Display names of the popup's coded values: GB/T 21010 land uses (code, Chinese,
+    English) and registration statuses (Chinese, English)."""
+    uses = {**FIRST_LEVEL, **SECOND_LEVEL}
+    return {
+        "land_use": {code: f"{code} {zh} {en}" for code, (zh, en) in uses.items()},
+        "reg_status": {code: f"{zh} {en}" for code, (zh, en) in STATUS_NAMES.items()},
+    }
+
+
+def district_config(
+    session: Session, centre: tuple[float, float], zoom: int, layers: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A vector map page's config over the district: popup names, search, place labels,
+    the river and ponds."""
+    box = tiles_repository.extent(session, PARCELS)
+    return map_config(
+        centre,
+        zoom,
+        layers,
+        names=popup_names(),
+        search_url=SEARCH_URL,
+        labels=places.labels(session, box),
+        shapes=places.shapes(box),
     )
 
 
@@ -128,10 +159,20 @@ def build_landing(session: Session) -> str:
         "landing.html",
         TEMPLATES,
         title="东莞示范区 demo district",
-        nav=NAV_LINKS,
+        nav_current="/",
         legend=legend,
-        config=map_config(centre, LANDING_ZOOM, district_layers()),
+        config=district_config(session, centre, LANDING_ZOOM, district_layers()),
     )
+
+
+@router.get("/maps/search", response_model=list[place_search.PlaceHit])
+def search_places(
+    q: str = Query("", max_length=200), session: Session = Depends(get_session)
+) -> list[dict[str, Any]]:
+    """The district map's search box: parcels by unit code (or its beginning), roads,
+    towns (镇街) and communities by name; each hit with its lon/lat bounds."""
+    check_text(q, "q")
+    return place_search.search(session, q)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

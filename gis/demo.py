@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from shapely.geometry import Polygon
 
+from gis.demo_look import VILLAGE_USES, village_ring
 from gis.geo import AREA_SRID, STORAGE_SRID, transformer
 
 COUNTY = "441900"
@@ -309,6 +310,8 @@ class DemoDistrict:
             share, land_use, own, right = uses[_pick(rng, [u[0] for u in uses])]
             parcels = []
             for ring in _cut_block(rng, count, x0, y0, x1, y1):
+                if land_use in VILLAGE_USES:
+                    ring = village_ring(ring, (x0, y0, x1, y1))
                 seq[key] = seq.get(key, 0) + 1
                 parcels.append(
                     DemoParcel(zone, sub, seq[key], code, land_use, own, right, self.to_world(ring))

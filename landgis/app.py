@@ -32,6 +32,7 @@ from gis.web.docs import install_docs
 from gis.web.static import mount_static
 from landgis import errors
 from landgis.collections import register_all
+from landgis.navigation import parcel_links, register_navigation
 from trading import api as trading_api
 from trading import closer as trading_closer
 from trading import live_bids
@@ -87,6 +88,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     """The landgis web application: /api/v1, /ogc, /maps, /health, /docs and the landing map."""
     register_all()
+    register_navigation()
     app = FastAPI(
         title="landgis",
         version="0.1.0",
@@ -98,6 +100,7 @@ def create_app() -> FastAPI:
     install_docs(app)
     errors.install(app)
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
+    app.state.parcel_links = parcel_links()  # cadastre.parcels.links: popups' listing links
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

@@ -7,22 +7,31 @@ Only public attributes appear: no names of persons, staff included.
 from __future__ import annotations
 
 import json
-from html import escape
+from decimal import Decimal
 from typing import Any
 
 import folium
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from cadastre.maps import TEMPLATES, parcels_centre, parcels_layer, parcels_version
+from cadastre.maps import (
+    TEMPLATES,
+    district_config,
+    parcels_centre,
+    parcels_layer,
+    parcels_version,
+)
 from cadastre.parcels import repository as repo
 from cadastre.parcels import schemas, service, timeline
+from cadastre.parcels.links import ParcelLink, ParcelLinks
+from gis import landuse
+from gis.db import get_session
 from gis.errors import InvalidInput, NotFound
+from gis.limits import check_text
 from gis.web.maps import land_use_colour, offline_map, page_root, render
 from gis.web.pages import serve_page
 from gis.web.templating import render_template
-from gis.web.vectorlayers import map_config
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 SEARCH_ZOOM = 15
@@ -31,27 +40,40 @@ PANEL = (
     '<div class="legend" style="position:absolute;top:46px;right:10px;z-index:1000;'
     'max-height:70%;overflow:auto;max-width:340px">{}</div>'
 )
+SQM_PER_MU = Decimal(10000) / Decimal(15)  # 1 亩 = 10000/15 m²
 
 
-def _link(code: str) -> str:
-    return f'<a href="/maps/parcels?unit_code={escape(code)}">{escape(code)}</a>'
+def _versions(rows: list[repo.ParcelRow]) -> list[dict[str, Any]]:
+    """The parcel's versions for the timeline (times to the second, UTC offset kept)."""
+    return [
+        {
+            "version": r.version,
+            "unit_code": r.unit_code,
+            "land_use": r.land_use,
+            "area_m2": r.area_m2,
+            "begin": r.begin_lifespan.isoformat(timespec="seconds"),
+            "end": r.end_lifespan.isoformat(timespec="seconds") if r.end_lifespan else None,
+        }
+        for r in rows
+    ]
 
 
-def _timeline(rows: list[repo.ParcelRow], edits: list[dict[str, Any]]) -> str:
-    items = []
-    for r in rows:
-        end = r.end_lifespan.isoformat(timespec="seconds") if r.end_lifespan else "现行 current"
-        items.append(
-            f"<li>v{r.version} {_link(r.unit_code)} · {r.land_use} · {r.area_m2} m²<br>"
-            f"{r.begin_lifespan.isoformat(timespec='seconds')} → {end}</li>"
-        )
-    for e in schemas.history_view(rows, edits)["edits"]:
-        parents = ", ".join(_link(c) for c in e["parents"]) or "—"
-        children = ", ".join(_link(c) for c in e["children"]) or "—"
-        items.append(
-            f"<li><b>{escape(e['operation'])}</b> {e['at'][:19]}: {parents} → {children}</li>"
-        )
-    return "<b>历史 history</b><ol>" + "".join(items) + "</ol>"
+def parcel_links(request: Request) -> ParcelLinks:
+    """The app's parcel link providers (none registered: an empty set)."""
+    links = getattr(request.app.state, "parcel_links", None)
+    return links if isinstance(links, ParcelLinks) else ParcelLinks()
+
+
+@router.get("/parcels/links", response_model=list[ParcelLink])
+def links_of_parcel(
+    request: Request,
+    unit_code: str = Query(..., max_length=64),
+    session: Session = Depends(get_session),
+) -> list[ParcelLink]:
+    """Links of a parcel's popup besides its own page (a listing selling it, ...), from
+    the providers the composition root registered; public, no personal data."""
+    check_text(unit_code, "unit_code")
+    return parcel_links(request).links(session, unit_code.strip())
 
 
 @router.get("/parcels", response_class=HTMLResponse)
@@ -86,16 +108,18 @@ def _search_page(session: Session, code: str, message: str | None) -> str:
         "parcel_search.html",
         TEMPLATES,
         title="宗地查询 parcel search",
-        nav=None,
+        nav_current="/maps/parcels",
         code=code,
         message=message,
-        config=map_config(centre, SEARCH_ZOOM, [parcels_layer()]),
+        config=district_config(session, centre, SEARCH_ZOOM, [parcels_layer()]),
         timeline=timeline.slider_config(session),  # the time slider (parcel_timeslider.html)
     )
 
 
 def _parcel_html(session: Session, unit_code: str) -> str:
-    """The parcel page (folium): the parcel, its neighbours and its history."""
+    """The parcel page (folium): the parcel, its neighbours, its facts and its history (the
+    panel is the template ``parcel_panel.html``; its links to listings are fetched by the
+    browser from ``/maps/parcels/links``, as they change without the parcels)."""
     row = service.get(session, unit_code)
     rows, edits = service.history(session, unit_code)
     lon, lat = row.ref_point["coordinates"]
@@ -127,12 +151,36 @@ def _parcel_html(session: Session, unit_code: str) -> str:
         style_function=lambda f: {"fillColor": "#d7191c", "color": "#a50f15", "weight": 3},
         tooltip=f"{row.unit_code} · {row.land_use} · {row.area_m2} m²",
     ).add_to(fmap)
-    fmap.fit_bounds(_bounds(feature["geometry"]))
+    fmap.fit_bounds(_bounds(feature["geometry"]), padding=(80, 80), max_zoom=18)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    status = "已注销 retired" if row.end_lifespan else schemas.status_of(row.reg_status)["zh"]
-    head = f"<b>{escape(row.unit_code)}</b> ({status})<br>"
-    page_root(fmap).html.add_child(folium.Element(PANEL.format(head + _timeline(rows, edits))))
-    return render(fmap, f"宗地 parcel {row.unit_code}")
+    page_root(fmap).html.add_child(
+        folium.Element(
+            render_template(
+                "parcel_panel.html",
+                TEMPLATES,
+                p=_facts(row),
+                versions=_versions(rows),
+                edits=schemas.history_view(rows, edits)["edits"],
+            )
+        )
+    )
+    return render(fmap, f"宗地 parcel {row.unit_code}", current="/maps/parcels")
+
+
+def _facts(row: repo.ParcelRow) -> dict[str, Any]:
+    """The panel's facts: status and land use in Chinese and English, area in m² and 亩."""
+    status = schemas.status_of(row.reg_status)
+    zh, en = landuse.names(row.land_use)
+    area = Decimal(str(row.area_m2))
+    return {
+        "unit_code": row.unit_code,
+        "status": "已注销 retired" if row.end_lifespan else f"{status['zh']} {status['en']}",
+        "land_use": row.land_use,
+        "land_use_zh": zh,
+        "land_use_en": en,
+        "area_m2": f"{area:,.2f}",
+        "area_mu": f"{area / SQM_PER_MU:,.2f}",
+    }
 
 
 def _bounds(geometry: dict[str, Any]) -> list[list[float]]:

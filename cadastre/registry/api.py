@@ -89,6 +89,19 @@ async def submit_online(
     Small limits (``limit_online_*``: files, bytes per file and per request; the edge
     rate-limits it per address); the files stream to temporary files, never into memory.
     """
+    return await accept_online(session, case_type, unit_code, note, holders, files)
+
+
+async def accept_online(
+    session: Session,
+    case_type: str,
+    unit_code: str | None,
+    note: str,
+    holders: str | None,
+    files: list[UploadFile],
+) -> dict[str, Any]:
+    """The online submission's checks and its case: one path for the API and the web form
+    (``/maps/services/apply``), so both refuse the same input the same way."""
     for name, value in (("case_type", case_type), ("unit_code", unit_code), ("note", note)):
         check_text(value, name)
     if holders and (bad_text(holders) or bad_json_text(holders)):

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from cadastre.registry import notices
@@ -21,12 +21,18 @@ from gis.auth.deps import optional_principal
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.db import get_session, transaction
+from gis.web.templating import SHARED, add_navigation
 
 router = APIRouter(prefix="/api/v1/notices", tags=["registry"])
 pages = APIRouter(tags=["maps"], include_in_schema=False)
-templates = Jinja2Templates(
-    env=Environment(
-        loader=PackageLoader("cadastre.registry", "templates"), autoescape=select_autoescape()
+templates = Jinja2Templates(  # its own templates, then the shared top bar (gis.web)
+    env=add_navigation(
+        Environment(
+            loader=ChoiceLoader(
+                [PackageLoader("cadastre.registry", "templates"), FileSystemLoader(SHARED)]
+            ),
+            autoescape=select_autoescape(),
+        )
     )
 )
 

@@ -13,6 +13,8 @@ from branca.element import Template
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 
+from gis.web.nav import bar_html
+
 VENDOR = "/static/vendor"
 OFFLINE_JS = [
     ("leaflet", f"{VENDOR}/leaflet/leaflet.js"),
@@ -73,15 +75,12 @@ def land_use_colour(code: str) -> str:
     return LAND_USE_COLOURS.get(code[:2], "#cccccc")
 
 
-def render(fmap: folium.Map, title: str, header_html: str = "") -> str:
-    """The map as a full HTML page with a title bar."""
+def render(fmap: folium.Map, title: str, header_html: str = "", current: str | None = None) -> str:
+    """The map as a full HTML page with the shared top bar (title and navigation);
+    ``header_html`` is trusted HTML after the title, ``current`` the page's nav href."""
     root = page_root(fmap)
     root.title = title  # type: ignore[attr-defined]
-    root.html.add_child(
-        folium.Element(
-            f'<div class="landgis-bar"><a href="/">landgis</a> · {title}{header_html}</div>'
-        )
-    )
+    root.html.add_child(folium.Element(bar_html(title, current, header_html)))
     return root.render()
 
 

@@ -29,13 +29,17 @@ def layer(
     *,
     show: bool = True,
     colour_by: str | None = None,
-    popup: list[tuple[str, str]] | None = None,
+    popup: list[tuple[str, ...]] | None = None,
     link: str | None = None,
+    links_url: str | None = None,
 ) -> dict[str, Any]:
     """One layer of a vector map page: ``style`` is Leaflet path options, ``colour_by`` a
     property whose first two characters pick the fill from the land-use colours, ``popup``
-    (property, label) pairs shown on click (the layer is then clickable), ``link`` a URL
-    template such as ``/maps/parcels?unit_code={unit_code}`` added to the popup."""
+    (property, label[, format]) shown on click (the layer is then clickable; format
+    ``names`` shows the value's name from the page's ``names`` table, ``area`` an area in
+    m² as m² and 亩), ``link`` a URL template such as ``/maps/parcels?unit_code={unit_code}``
+    added to the popup, ``links_url`` a URL template answering more links as JSON
+    ``[{href, zh, en}]`` (fetched when the popup opens)."""
     return {
         "name": name,
         "url": tile_url(collection_id),
@@ -46,17 +50,33 @@ def layer(
         "interactive": bool(popup),
         "popup": [list(p) for p in popup or []],
         "link": link,
+        "links_url": links_url,
     }
 
 
 def map_config(
-    centre_lon_lat: tuple[float, float], zoom: int, layers: list[dict[str, Any]]
+    centre_lon_lat: tuple[float, float],
+    zoom: int,
+    layers: list[dict[str, Any]],
+    *,
+    names: dict[str, dict[str, str]] | None = None,
+    search_url: str | None = None,
+    labels: list[dict[str, Any]] | None = None,
+    shapes: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The JSON a vector map page hands to ``vectormap.js`` (centre as lon/lat, EPSG:4490)."""
+    """The JSON a vector map page hands to ``vectormap.js`` (centre as lon/lat, EPSG:4490):
+    ``names`` maps a property to {code: display name} for popups, ``search_url`` answers
+    the page's search box (``?q=``: [{label, kind_zh, kind_en, bbox}]), ``labels`` are
+    place names drawn on the map ({text, lon, lat, kind, minzoom}), ``shapes`` a few extra
+    features drawn under the tiles' popups ({name, geojson, style})."""
     lon, lat = centre_lon_lat
     return {
         "centre": [round(lat, 7), round(lon, 7)],
         "zoom": zoom,
         "colours": LAND_USE_COLOURS,
         "layers": layers,
+        "names": names or {},
+        "search_url": search_url,
+        "labels": labels or [],
+        "shapes": shapes or [],
     }

@@ -1,12 +1,15 @@
 /* A Leaflet map drawn from this server's vector tiles (Leaflet.VectorGrid), configured by
- * the JSON in <script id="map-config">: {centre: [lat, lon], zoom, colours, layers: [{name,
- * url, layer, style, colour_by, show, interactive, popup: [[property, label]...], link}]}.
- * No inline script, no CDN; popups are built from tile properties with textContent. */
+ * the JSON in <script id="map-config">: {centre: [lat, lon], zoom, colours, names,
+ * search_url, labels: [{text, lon, lat, kind, minzoom}], shapes: [{name, geojson,
+ * style}], layers: [{name, url, layer,
+ * style, colour_by, show, interactive, popup: [[property, label, format?]...], link,
+ * links_url}]}. No inline script, no CDN; popups are built with textContent. */
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var map = L.map("map", { maxZoom: 22 }).setView(cfg.centre, cfg.zoom);
   L.control.scale().addTo(map);
+  var SQM_PER_MU = 10000 / 15;
 
   function styleOf(def) {
     return function (props) {
@@ -19,28 +22,80 @@
     };
   }
 
+  function number(value, digits) {
+    return Number(value).toLocaleString("zh-CN", {
+      minimumFractionDigits: digits, maximumFractionDigits: digits
+    });
+  }
+
+  function shown(entry, value) {
+    if (value == null || value === "") { return "—"; }
+    var format = entry[2];
+    if (format === "names") {
+      var table = (cfg.names || {})[entry[0]] || {};
+      return table[String(value)] || String(value);
+    }
+    if (format === "area") {
+      return number(value, 1) + " m² · " + number(Number(value) / SQM_PER_MU, 2) + " 亩";
+    }
+    return String(value);
+  }
+
+  function fill(template, props) {
+    return template.replace(/\{(\w+)\}/g, function (_, k) {
+      return encodeURIComponent(props[k] == null ? "" : String(props[k]));
+    });
+  }
+
+  function anchor(href, text, cls) {
+    var a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    a.className = cls;
+    return a;
+  }
+
   function popupOf(def, props) {
     var box = document.createElement("div");
-    def.popup.forEach(function (pair) {
+    box.className = "landgis-popup";
+    def.popup.forEach(function (entry) {
       var row = document.createElement("div");
       var label = document.createElement("b");
-      label.textContent = pair[1] + ": ";
+      label.textContent = entry[1] + ": ";
       row.appendChild(label);
-      row.appendChild(document.createTextNode(props[pair[0]] == null ? "—" : String(props[pair[0]])));
+      var value = document.createElement("span");
+      value.className = "popup-" + entry[0];
+      value.textContent = shown(entry, props[entry[0]]);
+      row.appendChild(value);
       box.appendChild(row);
     });
+    var links = document.createElement("div");
+    links.className = "popup-links";
     if (def.link) {
-      var a = document.createElement("a");
-      a.href = def.link.replace(/\{(\w+)\}/g, function (_, k) {
-        return encodeURIComponent(props[k] == null ? "" : String(props[k]));
-      });
-      a.textContent = def.link_label || "详情 details";
-      box.appendChild(a);
+      links.appendChild(anchor(fill(def.link, props), def.link_label || "宗地详情 parcel page", "popup-page"));
+    }
+    box.appendChild(links);
+    if (def.links_url) {
+      fetch(fill(def.links_url, props), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (more) {
+          more.forEach(function (l) {
+            links.appendChild(document.createElement("br"));
+            links.appendChild(anchor(l.href, l.zh + " " + l.en, "popup-extra"));
+          });
+          links.setAttribute("data-loaded", "1");
+        })
+        .catch(function () { links.setAttribute("data-loaded", "0"); });
     }
     return box;
   }
 
   var overlays = {};
+  (cfg.shapes || []).forEach(function (def) {
+    var shape = L.geoJSON(def.geojson, { style: def.style, interactive: false });
+    shape.addTo(map);
+    overlays[def.name] = shape;
+  });
   cfg.layers.forEach(function (def) {
     var styles = {};
     styles[def.layer] = styleOf(def);
@@ -53,13 +108,80 @@
     });
     if (def.interactive && def.popup) {
       layer.on("click", function (e) {
-        L.popup().setLatLng(e.latlng).setContent(popupOf(def, e.layer.properties)).openOn(map);
+        L.popup({ maxWidth: 360 }).setLatLng(e.latlng).setContent(popupOf(def, e.layer.properties)).openOn(map);
       });
     }
     if (def.show) { layer.addTo(map); }
     overlays[def.name] = layer;
   });
+
+  // place names (镇街, 社区, river, village...) as text labels shown from their zoom on
+  var labels = L.layerGroup();
+  (cfg.labels || []).forEach(function (p) {
+    var icon = L.divIcon({ className: "landgis-label landgis-label-" + p.kind, html: "", iconSize: null });
+    var m = L.marker([p.lat, p.lon], { icon: icon, interactive: false, keyboard: false });
+    m.on("add", function () {
+      var span = document.createElement("span");
+      span.textContent = p.text;
+      m.getElement().textContent = "";
+      m.getElement().appendChild(span);
+    });
+    m.minzoom = p.minzoom || 0;
+    labels.addLayer(m);
+  });
+  function showLabels() {
+    labels.eachLayer(function (m) {
+      var el = m.getElement();
+      if (el) { el.style.display = map.getZoom() >= m.minzoom ? "" : "none"; }
+    });
+  }
+  if ((cfg.labels || []).length) {
+    labels.addTo(map);
+    map.on("zoomend", showLabels);
+    showLabels();
+    overlays["地名 place names"] = labels;
+  }
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+
+  // the search box: unit code, road, town or community; a hit zooms the map to it
+  var form = document.getElementById("place-search");
+  if (form && cfg.search_url) {
+    var input = form.querySelector("input[name=q]");
+    var list = document.getElementById("place-hits");
+    var outline = null;
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var q = input.value.trim();
+      list.textContent = "";
+      if (!q) { return; }
+      fetch(cfg.search_url + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (hits) {
+          if (!hits.length) {
+            var none = document.createElement("li");
+            none.textContent = "未找到 nothing found";
+            list.appendChild(none);
+          }
+          hits.forEach(function (h, i) {
+            var li = document.createElement("li");
+            var a = document.createElement("a");
+            a.href = "#";
+            a.textContent = h.kind_zh + " " + h.label;
+            a.addEventListener("click", function (ev2) { ev2.preventDefault(); go(h); });
+            li.appendChild(a);
+            list.appendChild(li);
+            if (i === 0) { go(h); }
+          });
+          list.setAttribute("data-count", String(hits.length));
+        });
+    });
+    var go = function (h) {
+      var b = L.latLngBounds([h.bbox[1], h.bbox[0]], [h.bbox[3], h.bbox[2]]);
+      if (outline) { map.removeLayer(outline); }
+      outline = L.rectangle(b, { color: "#d7191c", weight: 2, fill: false, dashArray: "6 4" }).addTo(map);
+      map.fitBounds(b, { maxZoom: 19, padding: [30, 30] });
+    };
+  }
   window.landgisMap = map;
   window.landgisOverlays = overlays; // e.g. for the time slider (timeslider.js)
 })();
