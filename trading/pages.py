@@ -4,7 +4,7 @@ the result) and the statistics page. All HTML is in ``trading/templates`` (autoe
 
 Only the public view of a listing (trading/views.py) reaches these pages, so the
 reserve price and bidder identities cannot appear before the result is published.
-The navigation bar is the site's one list, :data:`cadastre.maps.NAV_LINKS`.
+The navigation bar is the site's one bar (:mod:`gis.web.nav`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from cadastre.collections import PARCELS
-from cadastre.maps import NAV_LINKS, parcels_centre
+from cadastre.maps import parcels_centre
 from gis.db import get_session
 from gis.demo import CENTRE_LONLAT
 from gis.landuse import FIRST_LEVEL
@@ -53,7 +53,7 @@ def _page(name: str, session: Session, **context: Any) -> HTMLResponse:
     body = render_template(
         name,
         TEMPLATES,
-        nav=NAV_LINKS,
+        nav_current="/maps/auctions",
         config=map_config(centre, 15, base_layers()),
         **FORMATS,
         **context,
@@ -122,7 +122,7 @@ def statistics_page(
     body = render_template(
         "statistics.html",
         TEMPLATES,
-        nav=NAV_LINKS,
+        nav_current="/maps/trading/statistics",
         title="土地成交统计 land sales statistics",
         summary=summary,
         charts=charts.summary_charts(summary),

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from cadastre.maps import NAV_LINKS, TEMPLATES, parcels_layer
+from cadastre.maps import TEMPLATES, parcels_layer
 from cadastre.parcels import quality
 from cadastre.parcels import repository as repo
 from gis.db import get_session
@@ -81,7 +81,7 @@ def build(session: Session, zone: str | None) -> str:
         TEMPLATES,
         title="质量检查 quality report",
         subtitle=zone or "全部地籍区 whole register",
-        nav=NAV_LINKS,
+        nav_current="/maps/quality",
         zone=zone,
         parcels=report.parcels,
         counts=counts,
