@@ -9,8 +9,7 @@ the only ones. The parcel map shows public attributes only (as the landing map d
 from __future__ import annotations
 
 import json
-from html import escape
-from importlib import resources
+from pathlib import Path
 
 import folium
 from fastapi import APIRouter, Depends, Query
@@ -23,34 +22,30 @@ from cadastre.registry.rules import CASE_TYPES, STATUSES
 from cadastre.unit_code import parse_unit_code
 from gis.db import get_session
 from gis.web.maps import add_vector_basemap, land_use_colour, offline_map, page_root
+from gis.web.templating import render_template
 
 pages = APIRouter(prefix="/maps/desk", tags=["maps"], include_in_schema=False)
 BASEMAP_LAYERS = {
     "parcels": {"style": {"weight": 0.5, "color": "#9a9a9a", "fill": True, "fillOpacity": 0.3}},
     "roads": {"style": {"weight": 3, "color": "#ffffff"}},
 }
-SMALL_MAP_CSS = (
-    "<style>html body .folium-map{top:0!important;height:100%!important}"
-    ".note{font:14px sans-serif;padding:1em}</style>"
-)
-
-
-def _options(items: dict[str, tuple[str, str]]) -> str:
-    return "".join(
-        f'<option value="{escape(code)}">{escape(zh)} {escape(en)}</option>'
-        for code, (zh, en) in items.items()
-    )
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 @pages.get("", response_class=HTMLResponse)
 def desk_page() -> HTMLResponse:
     """The case desk (sign in as a registrar; everything else is fetched from the API)."""
-    html = resources.files("cadastre.registry").joinpath("desk.html").read_text("utf-8")
     types = {code: (ct.name_zh, ct.name_en) for code, ct in CASE_TYPES.items()}
-    html = html.replace("{{STATUS_OPTIONS}}", _options(STATUSES))
-    html = html.replace("{{TYPE_OPTIONS}}", _options(types))
-    html = html.replace("{{LABELS}}", json.dumps({"status": STATUSES, "type": types}))
-    return HTMLResponse(html)
+    return HTMLResponse(
+        render_template(
+            "desk.html",
+            TEMPLATES,
+            statuses=STATUSES,
+            types=types,
+            labels={"status": STATUSES, "type": types},
+            nav_current="/maps/desk",
+        )
+    )
 
 
 @pages.get("/parcel", response_class=HTMLResponse)
@@ -62,7 +57,7 @@ def parcel_map(
     row = repo.current_parcel(session, unit_code)
     if row is None:
         return HTMLResponse(
-            f'<p class="note">没有现行宗地 no current parcel has unit code {escape(unit_code)}</p>'
+            render_template("desk_parcel_missing.html", TEMPLATES, unit_code=unit_code)
         )
     geometry = json.loads(row.geojson)
     west, south, east, north = shape(geometry).bounds
@@ -82,6 +77,6 @@ def parcel_map(
     ).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]], max_zoom=19, padding=(20, 20))
     root = page_root(fmap)
-    root.header.add_child(folium.Element(SMALL_MAP_CSS))
+    root.header.add_child(folium.Element(render_template("desk_map_style.html", TEMPLATES)))
     root.title = f"宗地 parcel {unit_code}"  # type: ignore[attr-defined]
     return HTMLResponse(root.render())
