@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 
 import geopandas as gpd
 import pytest
@@ -19,9 +20,10 @@ from sqlalchemy.orm import Session
 from gis.settings import REPO_ROOT
 from tests.conftest import subprocess_env
 
+APP = "landgis-interrupt-test"  # the import's backend, told apart from any other one
 WAITING = (
     "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-    "AND query LIKE 'INSERT INTO parcel %'"
+    f"AND query LIKE 'INSERT INTO parcel %' AND application_name = '{APP}'"
 )
 
 
@@ -40,7 +42,8 @@ def _file(engine, tmp_path):
 
 
 def _env(settings) -> dict[str, str]:
-    return subprocess_env(settings)
+    # libpq names the import's connections; a hung import dumps its threads on SIGABRT
+    return subprocess_env(settings, PGAPPNAME=APP, PYTHONFAULTHANDLER="1")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
@@ -56,11 +59,18 @@ def test_interrupted_import_leaves_register_unchanged(engine, settings, tmp_path
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
+            deadline = time.monotonic() + 120
             while not watch.execute(text(WAITING)).first():
                 assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "the import never reached its INSERT"
                 watch.rollback()
             proc.send_signal(sig)
-            proc.wait(timeout=60)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+                out = proc.communicate(timeout=30)[0]
+                raise AssertionError(f"the import did not stop:\n{out.decode()[-6000:]}") from None
         finally:
             if proc.poll() is None:
                 proc.kill()
