@@ -118,6 +118,7 @@ def load_demo_if_empty(
 ) -> int:
     """Load the demo district into an empty register; returns parcels loaded (0 if not empty)."""
     from cadastre.demo import load_demo, register_is_empty
+    from cadastre.demo_history import replay_demo_history
     from cadastre.demo_imagery import load_demo_imagery
     from landgis.collections import register_all
     from trading.demo import load_demo_listings
@@ -133,6 +134,9 @@ def load_demo_if_empty(
             progress,
         )
         session.commit()
+    with session_factory()() as session:
+        replay_demo_history(session, settings.demo_seed if seed is None else seed)
+        session.commit()  # the register's past: the time slider and ?datetime= replay it
     with session_factory()() as session:
         load_demo_listings(session)  # commits through the trading services
     with session_factory()() as session:
