@@ -117,10 +117,10 @@ def write(rows: PackageRows, gpkg: Path) -> None:
     ]
     first = True
     for name, data, kind, columns in (
-        ("parcels", parcels, "MultiPolygon", {}),
-        ("boundary_points", rows.points, "Point", {}),
-        ("plan_zones", zones, "MultiPolygon", {}),
-        ("change_patches", patches, "MultiPolygon", {}),
+        ("parcels", parcels, "MultiPolygon", PARCEL_COLUMNS),
+        ("boundary_points", rows.points, "Point", BOUNDARY_POINT_COLUMNS),
+        ("plan_zones", zones, "MultiPolygon", ZONE_COLUMNS),
+        ("change_patches", patches, "MultiPolygon", PATCH_COLUMNS),
         ("observations", [], "Point", OBSERVATION_COLUMNS),
     ):
         _layer(gpkg, name, data, kind, columns, first)
@@ -129,6 +129,36 @@ def write(rows: PackageRows, gpkg: Path) -> None:
     _basemap(gpkg, rows)
 
 
+# each layer's columns, written even when it has no rows (a surveyor's package has no
+# patches): QGIS and QField build the layer's form from the table's columns
+PARCEL_COLUMNS = {
+    "unit_code": "str",
+    "land_use": "str",
+    "land_use_zh": "str",
+    "reg_status": "str",
+    "area_m2": "float64",
+    "_row_version": "str",
+}
+BOUNDARY_POINT_COLUMNS = {
+    "point_key": "str",
+    "unit_code": "str",
+    "part": "Int64",
+    "seq": "Int64",
+    "point_no": "str",
+    "accuracy_class": "Int64",
+    "precision_m": "float64",
+    "_row_version": "str",
+}
+ZONE_COLUMNS = {"layer": "str", "code": "str", "name": "str", "zone_id": "Int64"}
+PATCH_COLUMNS = {
+    "patch_id": "Int64",
+    "verdict": "str",
+    "status": "str",
+    "note": "str",
+    "photo": "str",
+    "imagery_date": "str",
+    "_row_version": "str",
+}
 OBSERVATION_COLUMNS = {
     "patch_id": "Int64",
     "unit_code": "str",
