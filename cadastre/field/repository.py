@@ -149,6 +149,19 @@ def within_m(session: Session, lon: float, lat: float, wkb_hex: str, metres: flo
     )
 
 
+def observations(session: Session, package_id: str) -> list[dict[str, Any]]:
+    """A package's observations kept at check-in, with their point (lon/lat EPSG:4490)."""
+    rows = session.execute(
+        text(
+            "SELECT id, row_key, observer, unit_code, patch_id, note, photo, taken_at, "
+            "ST_X(geom) AS lon, ST_Y(geom) AS lat FROM field_observation "
+            "WHERE package_id = :p ORDER BY id"
+        ),
+        {"p": package_id},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
 def _plain(row: Any) -> dict[str, Any]:
     """A result row as a dict, WKB as bytes (drivers may give memoryview)."""
     out = dict(row)

@@ -3,6 +3,7 @@ package owner's user name, which the owner sees)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -68,6 +69,22 @@ class ConflictPublic(BaseModel):
     status: str
     resolved_by: str | None
     result: dict[str, Any]
+
+
+class ObservationPublic(BaseModel):
+    """A point observed in the field and kept at check-in; ``photo_url`` downloads its
+    photo (as taken, EXIF kept) when it has one."""
+
+    id: int
+    row_key: str
+    observer: str
+    unit_code: str | None
+    patch_id: int | None
+    note: str
+    taken_at: datetime | None
+    lon: float
+    lat: float
+    photo_url: str | None
 
 
 class ResolveBody(BaseModel):
