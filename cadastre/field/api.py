@@ -219,6 +219,7 @@ def resolve_conflict(
     who: Principal = Depends(RESOLVER),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
-    """Take mine (apply the field's version now) or take theirs (keep the server's)."""
+    """Take mine (apply the field's version now), take theirs (keep the server's) or merge
+    (apply the version given in ``merged``, through the normal edit paths)."""
     with transaction(session):
-        return resolve.resolve(session, conflict_id, body.take, who)
+        return resolve.resolve(session, conflict_id, body.take, who, body.merged)

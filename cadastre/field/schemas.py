@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class CheckoutBody(BaseModel):
@@ -87,5 +87,23 @@ class ObservationPublic(BaseModel):
     photo_url: str | None
 
 
+class Merged(BaseModel):
+    """The version a registrar or inspector puts together by hand from both: a parcel's
+    land use and boundary, or a patch's field check (status, note, whose photo)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    land_use: str | None = Field(None, max_length=4, description="parcels: GB/T 21010 class")
+    geometry: dict[str, Any] | None = Field(
+        None, description="parcels: the boundary, GeoJSON (Multi)Polygon, EPSG:4490 lon/lat"
+    )
+    status: str | None = Field(None, max_length=16, description="patches: field status")
+    note: str | None = Field(None, max_length=2000, description="patches: what was found")
+    photo: Literal["mine", "theirs"] | None = Field(None, description="patches: whose photo")
+
+
 class ResolveBody(BaseModel):
-    take: Literal["mine", "theirs"]
+    """take mine / take theirs, or merge with the hand-made version in ``merged``."""
+
+    take: Literal["mine", "theirs", "merge"]
+    merged: Merged | None = None
