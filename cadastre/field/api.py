@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -129,6 +129,16 @@ def _report(session: Session, sync_id: int, who: Principal) -> FieldSync:
             service.package_for(session, row.package_id, who)  # NotFound unless the owner
         return row
     raise NotFound(f"没有同步记录 {sync_id}；no sync {sync_id}", field="sync_id")
+
+
+@router.get("/syncs", response_model=list[schemas.SyncSummary])
+def sync_list(
+    limit: int = Query(50, ge=1, le=500),
+    who: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    """The latest check-ins, newest first: staff see every package's, others their own."""
+    return repo.syncs(session, None if who.role in STAFF else who.username, limit)
 
 
 @router.get("/syncs/{sync_id}", response_model=schemas.SyncReport)

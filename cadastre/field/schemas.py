@@ -56,6 +56,20 @@ class SyncReport(BaseModel):
     summary_en: str
 
 
+class SyncSummary(BaseModel):
+    """One check-in in the list of the field sync page: who, when, and its counts."""
+
+    id: int
+    package_id: str
+    actor: str
+    at: datetime
+    applied: int
+    conflicts: int
+    refused: int
+    summary_zh: str
+    summary_en: str
+
+
 class ConflictPublic(BaseModel):
     """A kept conflict: both versions (values and GeoJSON geometry) and its status."""
 

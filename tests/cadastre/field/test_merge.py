@@ -105,6 +105,9 @@ def test_a_registrar_merges_parcel_conflicts_by_hand_through_the_edit_paths(
         assert {"mine", "theirs", "merged"} <= _drawn(page, kept[code]["id"])
     assert "0604" in page.split(f'id="conflict-{kept[reg]["id"]}"')[1].split("</section>")[0]
     assert findings(db) == before
+    listed = field_client.get("/api/v1/field/syncs", headers=registrar).json()
+    assert report.json()["sync_id"] in [s["id"] for s in listed]  # staff: every package's
+    assert field_client.get("/api/v1/field/syncs", headers=auth("bidder")).json() == []
 
 
 def test_an_inspector_merges_a_patch_check_with_the_field_photo(
