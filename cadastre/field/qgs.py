@@ -23,6 +23,7 @@ class Field:
     editable: bool = False
     required: bool = False
     photo: bool = False
+    binary: bool = False  # a photo kept inside the GeoPackage (BLOB)
     value_map: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -84,6 +85,7 @@ def _layers(gpkg_name: str) -> list[Layer]:
                 Field("unit_code", "宗地 unit", editable=True),
                 Field("note", "说明 note", editable=True, required=True),
                 Field("photo", "照片 photo", editable=True, photo=True),
+                Field("photo_data", "照片（内嵌）photo (embedded)", editable=True, binary=True),
                 Field("taken_at", "时间 taken at", editable=True),
             ],
         ),

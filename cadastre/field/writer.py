@@ -11,6 +11,7 @@ offline). Every editable row carries ``_row_version``: the server version at che
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -125,6 +126,7 @@ def write(rows: PackageRows, gpkg: Path) -> None:
     ):
         _layer(gpkg, name, data, kind, columns, first)
         first = False
+    _blob_column(gpkg, "observations", "photo_data")
     _manifest(gpkg, rows)
     _basemap(gpkg, rows)
 
@@ -198,6 +200,17 @@ def _layer(
         dataset_options=options,
         layer_options={"FID": "fid"},
     )
+
+
+def _blob_column(gpkg: Path, table: str, column: str) -> None:
+    """Add a BLOB column (GDAL reads it as a binary field) for a photo kept inside the
+    GeoPackage rather than beside it; pandas has no binary dtype for an empty layer."""
+    con = sqlite3.connect(gpkg)
+    try:
+        con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" BLOB')  # our own names
+        con.commit()
+    finally:
+        con.close()
 
 
 def _manifest(gpkg: Path, rows: PackageRows) -> None:

@@ -21,6 +21,8 @@ for op in ops:
         f = ogr.Feature(layer.GetLayerDefn())
         for k, v in op.get("values", {}).items():
             f.SetField(k, v)
+        for k, v in op.get("blobs", {}).items():
+            f.SetFieldBinaryFromHexString(k, v)
         f.SetGeometry(ogr.CreateGeometryFromWkt(op["wkt"]))
         layer.CreateFeature(f)
         continue
@@ -43,7 +45,7 @@ ds = None
 
 def edit(gpkg: Path, ops: list[dict[str, Any]]) -> None:
     """Apply ``ops`` ({"op": "set"|"add"|"delete", "layer", "where" (OGR SQL), "values",
-    "wkt"}) to ``gpkg`` with OGR."""
+    "wkt"; an added row's "blobs": binary fields as hex}) to ``gpkg`` with OGR."""
     done = subprocess.run(
         ["/usr/bin/python3", "-c", OGR_SCRIPT, str(gpkg), json.dumps(ops)],
         capture_output=True,

@@ -81,3 +81,34 @@ def test_a_patch_photo_checked_in_is_the_patch_evidence_downloadable_as_taken(
     assert [o["key"] for o in r.json()["applied"]] == [str(pid)], r.text
     got = field_client.get(f"/api/v1/change-patches/{pid}/photo", headers=auth("registrar"))
     assert got.status_code == 200 and got.content == taken.read_bytes()
+
+
+def test_a_photo_stored_inside_the_geopackage_is_kept_and_a_non_image_refused(
+    field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
+) -> None:
+    (code,) = some_codes(db, 1)
+    x, y = json.loads(db.execute(text(CENTRE_SQL), {"c": code}).scalar_one())["coordinates"]
+    surveyor = auth("surveyor")
+    result, gpkg = checkout(field_client, surveyor, tmp_path, unit_codes=[code])
+    taken = tmp_path / "camera" / "blob.jpg"  # not in the package folder: only in the BLOB
+    gdal_photo(taken, x, y, "2026:11:30 10:00:00")
+    edit(gpkg, [
+        {"op": "add", "layer": "observations", "wkt": f"POINT ({x} {y})",
+         "values": {"unit_code": code, "note": "内嵌照片 embedded photo"},
+         "blobs": {"photo_data": taken.read_bytes().hex()}},
+        {"op": "add", "layer": "observations", "wkt": f"POINT ({x} {y})",
+         "values": {"unit_code": code, "note": "坏数据 bad data"},
+         "blobs": {"photo_data": b"not an image at all".hex()}},
+    ])  # fmt: skip
+    r = upload(field_client, surveyor, result["package_id"], gpkg.read_bytes(), "p.gpkg")
+    assert r.status_code == 200, r.text
+    assert [o["key"] for o in r.json()["applied"]] == ["new/1"], r.text
+    (bad,) = r.json()["refused"]
+    assert bad["key"] == "new/2" and "not a JPEG, PNG or WebP" in bad["en"]
+    url = f"/api/v1/field/packages/{result['package_id']}/observations"
+    (obs,) = field_client.get(url, headers=surveyor).json()
+    assert obs["taken_at"].startswith("2026-11-30T10:00:00")  # the EXIF time inside the BLOB
+    got = field_client.get(obs["photo_url"], headers=auth("registrar"))
+    assert got.status_code == 200 and got.content == taken.read_bytes()
+    again = upload(field_client, surveyor, result["package_id"], gpkg.read_bytes(), "p.gpkg")
+    assert again.json()["applied"] == [] and again.json()["refused"] == []

@@ -71,6 +71,7 @@ def test_qgis_opens_the_project_with_valid_layers_forms_and_basemap(
     assert photo["widget"] == "ExternalResource"
     assert photo["config"]["RelativeStorage"] == 1 and photo["config"]["DefaultRoot"] == "DCIM"
     assert layers["observations"]["fields"]["note"]["not_null"]
+    assert layers["observations"]["fields"]["photo_data"]["widget"] == "Binary"  # a BLOB photo
     assert layers["plan_zones"]["read_only"] is True
     assert layers["boundary_points"]["colour"] == "#c80000"  # the project's style, not a default
 
