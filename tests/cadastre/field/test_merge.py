@@ -113,28 +113,10 @@ def test_a_registrar_merges_parcel_conflicts_by_hand_through_the_edit_paths(
 def test_an_inspector_merges_a_patch_check_with_the_field_photo(
     field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
 ) -> None:
-    import json
+    from tests.cadastre.field.test_patches import patch_conflict
 
-    from gis.auth.service import add_user, issue_token
-    from tests.cadastre.field.conftest import photo, zip_folder
-    from tests.cadastre.field.test_patches import CENTRE_SQL, plant_patches
-
-    (code,) = some_codes(db, 1)
-    x, y = json.loads(db.execute(text(CENTRE_SQL), {"c": code}).scalar_one())["coordinates"]
-    (pid,) = plant_patches(db, [(x, y)], imagery="2026-10-15")
-    inspector = auth("inspector")
-    other = {"Authorization": "Bearer " + issue_token(
-        add_user(db, "test-inspector-2", "correct horse battery", "inspector"))}  # fmt: skip
-    result, gpkg = checkout(field_client, inspector, tmp_path, patch_ids=[pid])
-    r = field_client.patch(f"/api/v1/change-patches/{pid}", headers=other,
-                           data={"status": "dismissed", "note": "已批准 approved"})  # fmt: skip
-    assert r.status_code == 200, r.text
-    photo(gpkg.parent / "DCIM" / "p.jpg", x, y, "2026:11:21 08:00:00")
-    edit(gpkg, [{"op": "set", "layer": "change_patches", "where": f"patch_id = {pid}",
-                 "values": {"status": "confirmed", "note": "违法建设 illegal building",
-                            "photo": "DCIM/p.jpg"}}])  # fmt: skip
-    upload(field_client, inspector, result["package_id"], zip_folder(gpkg.parent.parent), "p.zip")
-    (conflict,) = _conflicts(field_client, inspector, result["package_id"]).values()
+    pid, inspector, package_id, _report = patch_conflict(field_client, db, auth, tmp_path)
+    (conflict,) = _conflicts(field_client, inspector, package_id).values()
     url = f"/api/v1/field/conflicts/{conflict['id']}/resolve"
     bad = field_client.post(url, headers=inspector,
                             json={"take": "merge", "merged": {"status": "maybe"}})  # fmt: skip

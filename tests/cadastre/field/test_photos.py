@@ -19,11 +19,17 @@ from tests.cadastre.field.qfield import edit, gdal_photo
 from tests.cadastre.field.test_patches import CENTRE_SQL, plant_patches
 
 
+def _parcel_and_centre(db: Session) -> tuple[str, float, float]:
+    """A registered parcel's unit code and a point inside it (lon, lat)."""
+    (code,) = some_codes(db, 1)
+    x, y = json.loads(db.execute(text(CENTRE_SQL), {"c": code}).scalar_one())["coordinates"]
+    return code, x, y
+
+
 def test_observation_photos_are_kept_with_their_exif_and_downloadable_by_staff(
     field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
 ) -> None:
-    (code,) = some_codes(db, 1)
-    x, y = json.loads(db.execute(text(CENTRE_SQL), {"c": code}).scalar_one())["coordinates"]
+    code, x, y = _parcel_and_centre(db)
     surveyor = auth("surveyor")
     result, gpkg = checkout(field_client, surveyor, tmp_path, unit_codes=[code])
     dcim = gpkg.parent / "DCIM"
@@ -65,8 +71,7 @@ def test_observation_photos_are_kept_with_their_exif_and_downloadable_by_staff(
 def test_a_patch_photo_checked_in_is_the_patch_evidence_downloadable_as_taken(
     field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
 ) -> None:
-    (code,) = some_codes(db, 1)
-    x, y = json.loads(db.execute(text(CENTRE_SQL), {"c": code}).scalar_one())["coordinates"]
+    code, x, y = _parcel_and_centre(db)
     (pid,) = plant_patches(db, [(x, y)], imagery="2026-10-15")
     inspector = auth("inspector")
     result, gpkg = checkout(field_client, inspector, tmp_path, patch_ids=[pid])
@@ -86,8 +91,7 @@ def test_a_patch_photo_checked_in_is_the_patch_evidence_downloadable_as_taken(
 def test_a_photo_stored_inside_the_geopackage_is_kept_and_a_non_image_refused(
     field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
 ) -> None:
-    (code,) = some_codes(db, 1)
-    x, y = json.loads(db.execute(text(CENTRE_SQL), {"c": code}).scalar_one())["coordinates"]
+    code, x, y = _parcel_and_centre(db)
     surveyor = auth("surveyor")
     result, gpkg = checkout(field_client, surveyor, tmp_path, unit_codes=[code])
     taken = tmp_path / "camera" / "blob.jpg"  # not in the package folder: only in the BLOB
