@@ -16,6 +16,7 @@ from cadastre import maps as cadastre_maps
 from cadastre import overview as parcel_overview
 from cadastre.exchange import api as exchange_api
 from cadastre.field import api as field_api
+from cadastre.field import pages as field_pages
 from cadastre.survey_port import CadastreParcelLookup
 from gis import health, reference_api
 from gis.auth import api as auth_api
@@ -49,6 +50,7 @@ ROUTERS = [
     cadastre_api.router,
     exchange_api.router,
     field_api.router,
+    field_pages.pages,
     planning_api.router,
     ogc_api.router,
     tiles_api.router,
