@@ -31,7 +31,7 @@ from gis.tiles import api as tiles_api
 from gis.web.docs import install_docs
 from gis.web.static import mount_static
 from landgis import errors
-from landgis.collections import register_all
+from landgis.collections import build_catalog
 from landgis.navigation import parcel_links, register_navigation
 from trading import api as trading_api
 from trading import closer as trading_closer
@@ -87,7 +87,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """The landgis web application: /api/v1, /ogc, /maps, /health, /docs and the landing map."""
-    register_all()
     register_navigation()
     app = FastAPI(
         title="landgis",
@@ -99,6 +98,7 @@ def create_app() -> FastAPI:
     )
     install_docs(app)
     errors.install(app)
+    app.state.catalog = build_catalog()  # gis.collections.get_catalog: collections, approvals
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
     app.state.parcel_links = parcel_links()  # cadastre.parcels.links: popups' listing links
     for router in ROUTERS:

@@ -281,7 +281,8 @@ def _mount_domains(argv: list[str]) -> None:
 
 def _prepare_before_each_command(group: typer.Typer) -> None:
     """Wrap every command of ``group`` (and its sub-groups) so that it first makes the
-    database ready and registers the collections; done once per group object."""
+    database ready and puts the catalog of collections in its click context; done once per
+    group object."""
     if getattr(group, "_landgis_prepared", False):
         return
     group._landgis_prepared = True  # type: ignore[attr-defined]
@@ -296,10 +297,12 @@ def _prepare_before_each_command(group: typer.Typer) -> None:
 def _with_database(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        from landgis.collections import register_all
+        from landgis.collections import build_catalog
 
         setup.ensure_ready(get_settings())
-        register_all()  # collections and approval sources serve CLI commands too
+        for ctx in (v for v in kwargs.values() if isinstance(v, typer.Context)):
+            # a command taking its context gets the catalog there (gis.collections.cli_catalog)
+            ctx.obj = build_catalog()
         return command(*args, **kwargs)
 
     return run

@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cadastre.collections import PARCELS
 from cadastre.field import diff, qgs, writer
 from cadastre.field import repository as repo
 from cadastre.field.models import FieldPackage
@@ -76,7 +77,7 @@ def _polygon(session: Session, geojson: dict[str, Any]) -> bytes:
     geometry limits and parsed here, never by PostGIS, so bad input is a 422."""
     if geojson.get("type") not in ("Polygon", "MultiPolygon"):
         raise InvalidInput("范围须为多边形；the area must be a Polygon", field="polygon")
-    limits.check_geometry(geojson, "polygon", session)
+    limits.check_geometry(geojson, "polygon", session, within=PARCELS)
     try:
         geom = shapely.geometry.shape(geojson)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the caller's input

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.collections import Catalog, get_catalog
 from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import InvalidInput
@@ -263,14 +264,19 @@ def raster_tilejson(raster_id: int, request: Request, session: SessionDep) -> di
 
 
 @api.post("/changes", status_code=201)
-def create_changes(body: ChangeCreate, session: SessionDep, who: ChangeRunner) -> dict[str, Any]:
+def create_changes(
+    body: ChangeCreate,
+    session: SessionDep,
+    who: ChangeRunner,
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
     """Compare two catalogued rasters; store and return the run with its patches."""
     job = jobs.start("changes", who.username, body.job_id)
     req = changes.ChangeRequest(
         body.before_id, body.after_id, body.threshold, body.min_area_m2, who.username
     )
     try:
-        run = changes.run_changes(session, req, job.progress)
+        run = changes.run_changes(session, req, job.progress, approvals=catalog.approvals)
     except BaseException as exc:
         job.fail(exc)
         raise

@@ -17,6 +17,7 @@ from gis.db import session_factory
 from gis.raster import service
 from gis.raster.cli import app as raster_cli
 from gis.settings import Settings
+from landgis.collections import build_catalog
 from tests.gis.raster.conftest import Site
 from tests.gis.raster.test_changes import import_path, run
 
@@ -167,7 +168,8 @@ def test_cli_imports_detects_and_exports(
         listing = cli.invoke(raster_cli, ["list", "--sensor", "GF-2"])
         assert listing.exit_code == 0 and "2026-06-01" in listing.stdout
         out = tmp_path / "patches.csv"
-        res = cli.invoke(raster_cli, ["changes", str(made[0]), str(made[1]), "--export", str(out)])
+        args = ["changes", str(made[0]), str(made[1]), "--export", str(out)]
+        res = cli.invoke(raster_cli, args, obj=build_catalog())  # as landgis.cli gives it
         assert res.exit_code == 0, res.output
         assert "(ndvi, threshold 0.2): 2 patches" in res.stdout
         rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
