@@ -33,6 +33,8 @@ from gis.web.static import mount_static
 from landgis import errors
 from landgis.collections import build_catalog
 from landgis.navigation import parcel_links, register_navigation
+from landgis.roles import build_roles
+from landgis.settings import check_environment
 from trading import api as trading_api
 from trading import closer as trading_closer
 from trading import live_bids
@@ -87,6 +89,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """The landgis web application: /api/v1, /ogc, /maps, /health, /docs and the landing map."""
+    check_environment()  # a LANDGIS_ name no settings model reads is a typo
     register_navigation()
     app = FastAPI(
         title="landgis",
@@ -98,6 +101,7 @@ def create_app() -> FastAPI:
     )
     install_docs(app)
     errors.install(app)
+    app.state.roles = build_roles()  # gis.auth.roles.get_roles: the platform's and trading's
     app.state.catalog = build_catalog()  # gis.collections.get_catalog: collections, approvals
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
     app.state.parcel_links = parcel_links()  # cadastre.parcels.links: popups' listing links

@@ -18,7 +18,6 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from gis.auth.service import Principal
-from gis.settings import get_settings
 from trading import clock, identity, repository, rules
 from trading.errors import (
     AlreadyDone,
@@ -31,6 +30,7 @@ from trading.errors import (
 from trading.models import Bid, Registration
 from trading.money import fmt
 from trading.schemas import RegistrationIn
+from trading.settings import get_trading_settings
 
 
 def register(
@@ -138,7 +138,7 @@ def place_bid(
     """
     session.flush()  # the statement below reads with plain SQL: pending ORM changes first
     params = repository.decision_params(
-        listing_id, actor.user_id, amount, get_settings().countdown_seconds
+        listing_id, actor.user_id, amount, get_trading_settings().countdown_seconds
     )
     row = repository.decide_bid(session, params)
     if row is not None and row.method == "tender" and row.status != "draft":

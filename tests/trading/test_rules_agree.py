@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import LandgisError
-from gis.settings import get_settings
 from tests.trading.conftest import published, registered, terms
 from trading import bidding, repository, rules
 from trading.models import Listing
+from trading.settings import get_trading_settings
 
 D = Decimal
 # method, status, deposit, wants_onsite, registered, window, current, amount -> outcome
@@ -114,7 +114,7 @@ def test_sql_and_python_bid_rules_agree(db: Session, market, case) -> None:  # t
         ).scalar_one()
         user = bidder if case[4] else stranger
         params = repository.decision_params(
-            listing.id, user, amount, get_settings().countdown_seconds
+            listing.id, user, amount, get_trading_settings().countdown_seconds
         )
         row = repository.decide_bid(db, params)
         savepoint.rollback()
@@ -129,7 +129,7 @@ def test_sql_and_python_bid_rules_agree(db: Session, market, case) -> None:  # t
     if row.seq is not None:
         assert row.placed_at is not None and row.new_deadline is not None
         expected = rules.deadline_after_bid(
-            case[0], case[1], before, row.placed_at, get_settings().countdown_seconds
+            case[0], case[1], before, row.placed_at, get_trading_settings().countdown_seconds
         )
         assert row.new_deadline == expected
         assert amount >= rules.minimum_bid(row.current_price, row.start_price, row.increment)
