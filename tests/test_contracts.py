@@ -79,8 +79,6 @@ UNTYPED = {
     "GET /api/v1/rasters/{raster_id}",
     "PATCH /api/v1/change-patches/{patch_id}",
     "POST /api/v1/changes",
-    "POST /api/v1/planning/compliance",
-    "POST /api/v1/planning/compliance/batch",
     "POST /api/v1/rasters",
 }
 

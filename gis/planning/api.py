@@ -26,7 +26,9 @@ from gis.planning.schemas import (
     ActivationRequest,
     ApprovalFile,
     BatchRequest,
+    ComplianceBatch,
     ComplianceRequest,
+    ComplianceVerdict,
     EditionCreate,
     EditionCreated,
     EditionPublic,
@@ -49,7 +51,11 @@ def layers() -> list[dict[str, str]]:
     return [{"layer": k, "name_zh": zh, "name_en": en} for k, (zh, en) in LAYERS.items()]
 
 
-@api.post("/compliance", summary="May this land be used for that? Verdict, conflicts, zones")
+@api.post(
+    "/compliance",
+    response_model=ComplianceVerdict,
+    summary="May this land be used for that? Verdict, conflicts, zones",
+)
 def compliance(
     req: ComplianceRequest,
     session: Session = Depends(get_session),
@@ -58,7 +64,12 @@ def compliance(
     return service.check(session, catalog, req).as_dict()
 
 
-@api.post("/compliance/batch", summary="Compliance of many sites at once")
+@api.post(
+    "/compliance/batch",
+    response_model=ComplianceBatch,
+    response_model_exclude_unset=True,  # an error item carries no verdict members
+    summary="Compliance of many sites at once",
+)
 def compliance_batch(
     req: BatchRequest,
     session: Session = Depends(get_session),
