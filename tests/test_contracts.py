@@ -75,8 +75,6 @@ UNTYPED = {
     "GET /api/v1/change-patches/{patch_id}",
     "GET /api/v1/changes",
     "GET /api/v1/changes/{run_id}",
-    "GET /api/v1/rasters",
-    "GET /api/v1/rasters/{raster_id}",
     "PATCH /api/v1/change-patches/{patch_id}",
     "POST /api/v1/changes",
     "POST /api/v1/rasters",

@@ -18,7 +18,7 @@ from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.collections import Catalog, get_catalog
-from gis.contracts import file_answer
+from gis.contracts import GeoJSONResponse, answers, file_answer
 from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.raster import (
@@ -33,7 +33,15 @@ from gis.raster import (
     uploads,
 )
 from gis.raster.pages import router as pages_router
-from gis.raster.schemas import ChangeCreate, RasterJob, parse_bbox, parse_date, parse_datetime_range
+from gis.raster.schemas import (
+    ChangeCreate,
+    RasterJob,
+    StacItem,
+    StacItemCollection,
+    parse_bbox,
+    parse_date,
+    parse_datetime_range,
+)
 from gis.settings import get_settings
 from gis.store import discard, get_store
 from gis.tiles import schemas as ts
@@ -108,7 +116,7 @@ def job_status(job_id: str, viewer: Viewer) -> dict[str, Any]:
     return jobs.get(job_id, viewer)
 
 
-@api.get("/rasters")
+@api.get("/rasters", response_class=GeoJSONResponse, responses=answers(StacItemCollection))
 def search_rasters(
     request: Request,
     session: SessionDep,
@@ -126,7 +134,7 @@ def search_rasters(
     return JSONResponse(body, media_type="application/geo+json")
 
 
-@api.get("/rasters/{raster_id}")
+@api.get("/rasters/{raster_id}", response_class=GeoJSONResponse, responses=answers(StacItem))
 def raster_item(raster_id: int, request: Request, session: SessionDep) -> JSONResponse:
     """The STAC item of one raster."""
     body = service.item(session, raster_id, _base(request))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gis.errors import InvalidInput
 
@@ -71,3 +71,54 @@ class RasterJob(BaseModel):
     error: str | None
     started_at: str | None
     percent: float | None
+
+
+class StacLink(BaseModel):
+    rel: str
+    href: str
+    type: str | None = None
+
+
+class StacAsset(BaseModel):
+    """A file of the item (the COG); ``file:size`` and ``raster:bands`` beside these."""
+
+    model_config = ConfigDict(extra="allow")
+
+    href: str
+    type: str
+    roles: list[str]
+
+
+class StacProperties(BaseModel):
+    """An item's properties; the ``landgis:*``, ``proj:*`` and ``eo:bands`` members beside these."""
+
+    model_config = ConfigDict(extra="allow")
+
+    title: str
+    datetime: str | None = None
+    created: str | None = None
+    constellation: str | None = None
+    gsd: float | None = None
+
+
+class StacItem(BaseModel):
+    """One catalogued raster as a STAC item: footprint and bbox in EPSG:4490 lon/lat."""
+
+    type: str = Field(description="Feature")
+    stac_version: str
+    stac_extensions: list[str]
+    id: str
+    geometry: dict[str, Any]
+    bbox: list[float]
+    properties: StacProperties
+    assets: dict[str, StacAsset]
+    links: list[StacLink]
+
+
+class StacItemCollection(BaseModel):
+    """A page of the catalogue (GeoJSON FeatureCollection of STAC items)."""
+
+    type: str = Field(description="FeatureCollection")
+    numberMatched: int  # noqa: N815 (the OGC member name)
+    numberReturned: int  # noqa: N815
+    features: list[StacItem]
