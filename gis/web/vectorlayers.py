@@ -40,7 +40,9 @@ def layer(
     ``names`` shows the value's name from the page's ``names`` table, ``area`` an area in
     m² as m² and 亩), ``link`` a URL template such as ``/maps/parcels?unit_code={unit_code}``
     added to the popup, ``links_url`` a URL template answering more links as JSON
-    ``[{href, zh, en}]`` (fetched when the popup opens)."""
+    ``[{href, zh, en}]`` (fetched when the popup opens). The tiles' MVT layer is named
+    after ``collection_id`` at every zoom: a collection's overviews draw into their parent's
+    layer (``extra["layer_name"]``), so a page needs no catalog to name it."""
     return {
         "name": name,
         "url": tile_url(collection_id),
