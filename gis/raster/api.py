@@ -35,6 +35,10 @@ from gis.raster import (
 from gis.raster.pages import router as pages_router
 from gis.raster.schemas import (
     ChangeCreate,
+    ChangeRunPublic,
+    ChangeRunWithPatches,
+    PatchCollection,
+    PatchFeature,
     RasterJob,
     StacItem,
     StacItemCollection,
@@ -271,7 +275,7 @@ def raster_tilejson(raster_id: int, request: Request, session: SessionDep) -> di
     return tiles.tilejson(raster, _base(request), request.url.query, tuple(item["bbox"]))
 
 
-@api.post("/changes", status_code=201)
+@api.post("/changes", status_code=201, response_model=ChangeRunWithPatches)
 def create_changes(
     body: ChangeCreate,
     session: SessionDep,
@@ -295,7 +299,7 @@ def create_changes(
     return out
 
 
-@api.get("/changes")
+@api.get("/changes", response_model=list[ChangeRunPublic])
 def list_runs(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -304,14 +308,20 @@ def list_runs(
     return [changes.run_public(r) for r in repository.list_runs(session, limit, offset)]
 
 
-@api.get("/changes/{run_id}")
+@api.get(
+    "/changes/{run_id}", response_model=ChangeRunWithPatches, response_model_exclude_unset=True
+)
 def get_run(run_id: int, session: SessionDep) -> dict[str, Any]:
     out = changes.run_public(changes.get_run(session, run_id))
     out["patches"] = changes.list_patches(session, run_id=run_id)
     return out
 
 
-@api.get("/change-patches")
+@api.get(
+    "/change-patches",
+    response_class=GeoJSONResponse,
+    responses=answers(PatchCollection, "text/csv", "application/geopackage+sqlite3"),
+)
 def list_patches(
     session: SessionDep,
     run_id: int | None = None,
@@ -338,12 +348,16 @@ def list_patches(
     return JSONResponse(body, media_type="application/geo+json")
 
 
-@api.get("/change-patches/{patch_id}")
+@api.get(
+    "/change-patches/{patch_id}", response_class=GeoJSONResponse, responses=answers(PatchFeature)
+)
 def get_patch(patch_id: int, session: SessionDep) -> JSONResponse:
     return JSONResponse(changes.get_patch(session, patch_id), media_type="application/geo+json")
 
 
-@api.patch("/change-patches/{patch_id}")
+@api.patch(
+    "/change-patches/{patch_id}", response_class=GeoJSONResponse, responses=answers(PatchFeature)
+)
 def field_check(
     patch_id: int,
     session: SessionDep,

@@ -122,3 +122,70 @@ class StacItemCollection(BaseModel):
     numberMatched: int  # noqa: N815 (the OGC member name)
     numberReturned: int  # noqa: N815
     features: list[StacItem]
+
+
+class ChangeRunPublic(BaseModel):
+    """A change-detection run: the two rasters, the method and threshold, the grid, and
+    how many patches it found (``created_by``: the staff account that ran it)."""
+
+    id: int
+    before_id: int
+    after_id: int
+    method: str
+    threshold: float
+    min_area_m2: float
+    grid: dict[str, Any]
+    patch_count: int
+    created_by: str
+    created_at: str | None = None
+
+
+class PatchProperties(BaseModel):
+    """A changed patch (图斑): area (m², a decimal string), the change, its overlay with
+    planning zones and approvals, the verdict and the field check (names in zh and en)."""
+
+    run_id: int
+    area_m2: str
+    mean_change: float
+    direction: str
+    direction_zh: str
+    direction_en: str
+    in_farmland: bool
+    approved_ratio: float
+    verdict: str
+    verdict_zh: str
+    verdict_en: str
+    status: str
+    status_zh: str
+    status_en: str
+    note: str
+    photo: str
+    checked_by: str
+    checked_at: str | None = None
+    zones: list[dict[str, Any]]
+    parcels: list[dict[str, Any]]
+
+
+class PatchFeature(BaseModel):
+    """One patch as a GeoJSON Feature (EPSG:4490)."""
+
+    type: str = Field(description="Feature")
+    id: int
+    geometry: dict[str, Any]
+    properties: PatchProperties
+
+
+class PatchCollection(BaseModel):
+    """The enforcement list: a GeoJSON FeatureCollection of patches."""
+
+    type: str = Field(description="FeatureCollection")
+    numberMatched: int  # noqa: N815 (the OGC member name)
+    numberReturned: int  # noqa: N815
+    features: list[PatchFeature]
+
+
+class ChangeRunWithPatches(ChangeRunPublic):
+    """A run and its patches; ``job`` is the job that ran it (a new run only)."""
+
+    job: str | None = None
+    patches: PatchCollection
