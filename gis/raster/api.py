@@ -65,7 +65,12 @@ def _base(request: Request) -> str:
     return get_settings().public_url or str(request.base_url)
 
 
-@api.post("/rasters", status_code=201)
+@api.post(
+    "/rasters",
+    status_code=201,
+    response_class=GeoJSONResponse,
+    responses=answers(StacItem, status=201),  # properties["landgis:job"]: the import job
+)
 def import_raster(
     request: Request,
     session: SessionDep,

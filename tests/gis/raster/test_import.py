@@ -185,6 +185,8 @@ def test_search_by_bbox_date_and_sensor(client: TestClient, auth) -> None:  # ty
         headers=h,
     )
     assert resp.status_code == 201
+    made = StacItem.model_validate(resp.json())  # the import answers its declared item
+    assert made.properties.model_extra and made.properties.model_extra["landgis:job"]
 
     def ids(**q: str) -> list[str]:
         r = client.get("/api/v1/rasters", params=q)
