@@ -32,8 +32,10 @@ from gis.tiles import api as tiles_api
 from gis.web.docs import install_docs
 from gis.web.static import mount_static
 from landgis import errors
-from landgis.collections import register_all
+from landgis.collections import build_catalog
 from landgis.navigation import parcel_links, register_navigation
+from landgis.roles import build_roles
+from landgis.settings import check_environment
 from trading import api as trading_api
 from trading import closer as trading_closer
 from trading import live_bids
@@ -89,7 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """The landgis web application: /api/v1, /ogc, /maps, /health, /docs and the landing map."""
-    register_all()
+    check_environment()  # a LANDGIS_ name no settings model reads is a typo
     register_navigation()
     app = FastAPI(
         title="landgis",
@@ -101,6 +103,8 @@ def create_app() -> FastAPI:
     )
     install_docs(app)
     errors.install(app)
+    app.state.roles = build_roles()  # gis.auth.roles.get_roles: the platform's and trading's
+    app.state.catalog = build_catalog()  # gis.collections.get_catalog: collections, approvals
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
     app.state.parcel_links = parcel_links()  # cadastre.parcels.links: popups' listing links
     for router in ROUTERS:

@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cadastre.collections import PARCELS
 from cadastre.field import diff, qgs, writer
 from cadastre.field import repository as repo
 from cadastre.field.models import FieldPackage
@@ -77,7 +78,7 @@ def parse_polygon(session: Session, geojson: dict[str, Any], field: str = "polyg
     returns its WKB."""
     if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "MultiPolygon"):
         raise InvalidInput("须为多边形；the geometry must be a Polygon", field=field)
-    limits.check_geometry(geojson, field, session)
+    limits.check_geometry(geojson, field, session, within=PARCELS)
     try:
         geom = shapely.geometry.shape(geojson)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the caller's input
