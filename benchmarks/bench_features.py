@@ -47,6 +47,7 @@ from benchmarks.common import (
     build_demo_database,
     database_has_parcels,
     free_port,
+    landgis_env,
     load_average,
     package_version,
     save_result,
@@ -186,10 +187,7 @@ def start_servers(
     servers: dict[str, tuple[dict[str, str], subprocess.Popen[bytes]]] = {}
     try:
         port = free_port()
-        env = base_env | {
-            "LANDGIS_DATABASE_NAME": settings.database_name,
-            "LANDGIS_DATA_DIR": str(settings.data_dir),
-        }
+        env = landgis_env(settings, ("TIPG_", "PYGEOAPI_")) | {}
         cmd = [
             sys.executable,
             "-m",

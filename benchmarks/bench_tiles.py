@@ -47,6 +47,7 @@ from benchmarks.common import (
     build_demo_database,
     database_has_parcels,
     free_port,
+    landgis_env,
     load_average,
     package_version,
     save_result,
@@ -141,12 +142,7 @@ def start_servers(
     servers["tipg"] = (tipg_url, start("tipg", cmd + ["--log-level", "warning"], tipg_env, ready))
     for name, items in (("landgis-cold", "0"), ("landgis-warm", "20000")):
         port = free_port()
-        env = base_env | {"LANDGIS_TILE_CACHE_ITEMS": items}
-        if settings.database_url:
-            env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
-        else:
-            env["LANDGIS_DATABASE_NAME"] = settings.database_name
-            env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
+        env = landgis_env(settings, ("TIPG_",)) | {"LANDGIS_TILE_CACHE_ITEMS": items}
         cmd = [sys.executable, "-m", "uvicorn", "benchmarks.bench_tiles:bench_app", "--factory"]
         cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
         url = f"http://127.0.0.1:{port}/ogc/collections/bench-parcels/tiles/WebMercatorQuad/"

@@ -58,6 +58,21 @@ def build_demo_database(
     return seconds
 
 
+def landgis_env(settings: Settings, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The environment of a landgis child process (server or worker) on the bench database:
+    this one without ``LANDGIS_*`` (and the ``drop`` prefixes), plus the bench database and
+    the cluster it lives in (data folder, port), so a run on a cluster other than the
+    default one (a helper's own port) reaches it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANDGIS_", *drop))}
+    if settings.database_url:
+        env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
+        return env
+    env["LANDGIS_DATABASE_NAME"] = settings.database_name
+    env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
+    env["LANDGIS_PG_PORT"] = str(settings.pg_port)
+    return env
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
