@@ -50,6 +50,7 @@ from benchmarks.common import (
     landgis_env,
     load_average,
     package_version,
+    peer_dsn,
     save_result,
     start,
 )
@@ -205,12 +206,8 @@ def start_servers(
         )
 
         port = free_port()
-        dsn = (
-            f"postgresql://{settings.pg_os_user}@localhost:{settings.pg_port}/"
-            f"{settings.database_name}?host={socket_dir(settings)}"
-        )
         env = base_env | {
-            "DATABASE_URL": dsn,
+            "DATABASE_URL": peer_dsn(settings),
             "TIPG_DB_SCHEMAS": '["public"]',
             "TIPG_DB_TABLES": '["public.parcel"]',
             "TIPG_DB_SPATIAL_EXTENT": "false",

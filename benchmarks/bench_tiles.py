@@ -50,6 +50,7 @@ from benchmarks.common import (
     landgis_env,
     load_average,
     package_version,
+    peer_dsn,
     save_result,
     start,
 )
@@ -107,17 +108,6 @@ def ensure_tipg() -> Path:
     return python
 
 
-def pg_dsn(settings: Settings) -> str:
-    """A libpq/asyncpg URL of the bench database."""
-    if settings.database_url:
-        return settings.sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://")
-    run = settings.pg_dir / "run"
-    return (
-        f"postgresql://{settings.pg_os_user}@localhost:{settings.pg_port}/"
-        f"{settings.database_name}?host={run}"
-    )
-
-
 def start_servers(
     settings: Settings, servers: dict[str, tuple[str, subprocess.Popen[bytes]]]
 ) -> None:
@@ -125,7 +115,7 @@ def start_servers(
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LANDGIS_", "TIPG_"))}
     port = free_port()
     tipg_env = base_env | {
-        "DATABASE_URL": pg_dsn(settings),
+        "DATABASE_URL": peer_dsn(settings),
         "TIPG_DB_SCHEMAS": '["public"]',
         "TIPG_DB_TABLES": '["public.parcel"]',
         "TIPG_DB_SPATIAL_EXTENT": "false",

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import text
@@ -71,6 +72,19 @@ def landgis_env(settings: Settings, drop: tuple[str, ...] = ()) -> dict[str, str
     env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
     env["LANDGIS_PG_PORT"] = str(settings.pg_port)
     return env
+
+
+def peer_dsn(settings: Settings) -> str:
+    """A libpq URL of the bench database for a peer server (tipg's asyncpg): on the local
+    cluster, the app's role over TCP with its password (the socket's peer sign-in is for
+    the superuser, and asyncpg went to TCP whatever the URL said); else the URL given."""
+    if settings.database_url or not settings.uses_local_cluster:
+        return settings.sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://", 1)
+    password = quote(settings.app_db_password(), safe="")
+    return (
+        f"postgresql://{settings.pg_app_user}:{password}@127.0.0.1:{settings.pg_port}/"
+        f"{settings.database_name}"
+    )
 
 
 def free_port() -> int:
