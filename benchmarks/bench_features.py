@@ -51,6 +51,7 @@ from benchmarks.common import (
     load_average,
     package_version,
     peer_dsn,
+    peer_python,
     save_result,
     start,
 )
@@ -102,12 +103,8 @@ def boxes(ext: tuple[float, float, float, float], n: int = 25) -> list[str]:
 
 
 def venv(name: str, packages: list[str]) -> Path:
-    """The python of a peer's own venv, created and filled on first use."""
-    python = PEERS / name / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS / name)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
-    return python
+    """The python of a peer's own venv (tipg or pygeoapi), installed on first use."""
+    return peer_python(name, packages, name)
 
 
 def socket_dir(settings: Settings) -> str:

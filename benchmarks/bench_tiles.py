@@ -51,6 +51,7 @@ from benchmarks.common import (
     load_average,
     package_version,
     peer_dsn,
+    peer_python,
     save_result,
     start,
 )
@@ -100,12 +101,8 @@ def data_tiles(settings: Settings) -> list[tuple[int, int, int]]:
 
 
 def ensure_tipg() -> Path:
-    venv = PEERS / "tipg"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", TIPG, "uvicorn"], check=True)
-    return python
+    """The python of tipg's own venv in ``.peers/tipg``, installed on first use."""
+    return peer_python("tipg", [TIPG, "uvicorn"], "tipg")
 
 
 def start_servers(

@@ -7,6 +7,7 @@ import os
 import platform
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -72,6 +73,19 @@ def landgis_env(settings: Settings, drop: tuple[str, ...] = ()) -> dict[str, str
     env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
     env["LANDGIS_PG_PORT"] = str(settings.pg_port)
     return env
+
+
+def peer_python(name: str, packages: list[str], module: str) -> Path:
+    """The python of a peer's own venv in ``.peers/NAME``, created and filled when it is
+    missing or cannot import ``module`` (an install cut short is finished, not kept)."""
+    python = PEERS / name / "bin" / "python"
+    if not python.exists():
+        PEERS.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS / name)], check=True)
+    if subprocess.run([str(python), "-c", f"import {module}"], capture_output=True).returncode:
+        print(f"installing {' '.join(packages)} into {PEERS / name}", flush=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
+    return python
 
 
 def peer_dsn(settings: Settings) -> str:
