@@ -9,7 +9,10 @@ change (a bulk load) or a log pruned past that position rebuilds everything. One
 runs at a time across all server processes (a transaction advisory lock); a pass that
 finds the lock taken does nothing. Geometries are EPSG:4490, simplified by
 ``BLOCK_TOLERANCE_DEG`` / ``SUBZONE_TOLERANCE_DEG`` (about 1 m and 5 m here, below the
-size of a z12 / z10 tile unit). Functions take the caller's session and never commit.
+size of a z12 / z10 tile unit). A parcel with an invalid outline (the register should hold
+none, but one self-intersecting parcel made every pass fail on a GEOS topology error, and the
+city-wide view never came) is merged as ST_MakeValid's polygons. Functions take the
+caller's session and never commit.
 """
 
 from __future__ import annotations
@@ -140,7 +143,9 @@ WHERE c.table_name = 'parcel' AND c.seq > :a AND c.seq <= :u
 _INSERT_BLOCKS = """
 INSERT INTO parcel_overview (level, subzone_code, block_code, land_use, parcels, area_m2, geom)
 SELECT 'block', p.subzone_code, coalesce(p.block_code, ''), p.land_use, count(*),
-       sum(p.area_m2), ST_Multi(ST_SimplifyPreserveTopology(ST_Union(p.geom), :tol))
+       sum(p.area_m2), ST_Multi(ST_SimplifyPreserveTopology(ST_Union(
+         CASE WHEN ST_IsValid(p.geom) THEN p.geom
+         ELSE ST_CollectionExtract(ST_MakeValid(p.geom), 3) END), :tol))
 FROM parcel p WHERE p.end_lifespan IS NULL
 """
 _INSERT_SUBZONES = """
