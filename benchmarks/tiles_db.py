@@ -19,10 +19,11 @@ carries, and ``EXPLAIN (ANALYZE, BUFFERS)`` of one busy tile for each.
 
 Then the city-wide view, ``low_zooms``: every z10, z11 and z12 tile of the district made
 cold (no tile cache; :func:`render` on the same connection) for the ``parcels`` tileset as
-the server composes it (the overview merged by subzone and land use at z10-z11, by block
-and land use at z12, :mod:`cadastre.overview`, brought up to date first and its refresh
-timed). Per zoom: what a tile holds, features and KiB per tile, ms of the first pass
-(database buffers cold for the overview) and of the timed rounds. Goal: z10 < 50 ms.
+the server composes it (:mod:`cadastre.overview`: subzone outlines in their main land use
+at z10, merged by subzone and land use at z11, by block and land use at z12; brought up to
+date first and its refresh timed). Per zoom: what a tile holds, features and KiB per tile,
+ms of the first pass (database buffers cold for the overview) and of the timed rounds.
+Goal: z10 < 50 ms.
 
     .venv/bin/python -m benchmarks.tiles_db [--database landgis_bench_tiles] [--rounds 3]
         [--low-zooms-only]
@@ -127,9 +128,9 @@ LOW_ZOOM_GOAL_MS = 50.0  # per z10 tile, cold (issue 16)
 
 def parcels_tileset() -> Tileset:
     """The parcel tiles as served: the overviews below z13, the parcels from z13."""
-    from cadastre.collections import PARCELS, PARCELS_BY_BLOCK, PARCELS_BY_SUBZONE
+    from cadastre.collections import COLLECTIONS, PARCELS
 
-    layers = (PARCELS_BY_SUBZONE, PARCELS_BY_BLOCK, PARCELS)
+    layers = tuple(COLLECTIONS)  # the overviews, finest last, then the parcels
     return Tileset(id=PARCELS.id, title=PARCELS.title, layers=layers)
 
 
@@ -167,6 +168,7 @@ def low_zooms(conn: Connection, rounds: int) -> dict[str, Any]:
     for z in LOW_ZOOMS:
         tiles = district_tiles(conn, z)
         first, ms, kib, features = [], [], [], []
+        per_tile: dict[tuple[int, int, int], list[float]] = {t: [] for t in tiles}
         for t in tiles:  # first pass: the overview's pages may not be in the buffers yet
             took, _ = timed(lambda t: render(conn, tileset, TileAddress(*t)).data, t)
             first.append(took)
@@ -175,6 +177,7 @@ def low_zooms(conn: Connection, rounds: int) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 tile = render(conn, tileset, TileAddress(*t))
                 ms.append((time.perf_counter() - t0) * 1000)
+                per_tile[t].append(ms[-1])
                 kib.append(len(tile.data) / 1024)
                 features.append(sum(tile.counts.values()))
         drawn = [c for c in tileset.layers if c.min_zoom <= z <= c.max_zoom]
@@ -188,9 +191,13 @@ def low_zooms(conn: Connection, rounds: int) -> dict[str, Any]:
             "median_ms": round(statistics.median(v), 2),
             "mean_ms": round(statistics.mean(v), 2),
             "max_ms": round(v[-1], 2),
+            # the slowest tile, each taken at its median over the rounds (a spike of
+            # foreign load in one round is not the tile's cost)
+            "slowest_tile_median_ms": round(max(map(statistics.median, per_tile.values())), 2),
         }
-    out["z10_goal"] = f"every z10 tile < {LOW_ZOOM_GOAL_MS:g} ms cold: " + (
-        "met" if out["z10"]["max_ms"] < LOW_ZOOM_GOAL_MS else "NOT met"
+    slowest = out["z10"]["slowest_tile_median_ms"]
+    out["z10_goal"] = f"every z10 tile < {LOW_ZOOM_GOAL_MS:g} ms cold (median of rounds): " + (
+        "met" if slowest < LOW_ZOOM_GOAL_MS else "NOT met"
     )
     return out
 
@@ -222,6 +229,9 @@ def main() -> None:
     load_before = load_average()
     settings = bench_settings(args.database)
     override_settings(settings)
+    from landgis.setup import migrate
+
+    migrate(settings)  # the bench database's schema (indexes, overview levels) as checked out
     refreshed = refresh_overview(settings)
     engine = create_engine(
         settings.sqlalchemy_url(),
