@@ -86,7 +86,9 @@ def accepted_only(settings: Settings, gpkg: Path) -> None:
 
 
 def empty_register(settings: Settings) -> None:
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    """The register emptied and ogr2ogr's table dropped (as the admin: ogr2ogr, signed in as
+    the cluster's superuser, owns it and the app's role may not drop it)."""
+    with Session(engine_for(settings.admin_url())) as session:
         session.execute(text("TRUNCATE parcel CASCADE"))
         session.execute(text("DROP TABLE IF EXISTS parcel_ogr"))
         session.commit()
@@ -100,11 +102,13 @@ def vacuum(settings: Settings) -> None:
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run a child under GNU time: wall seconds and its own peak resident memory (MiB)."""
+    """Run a child under GNU time: wall seconds, its own peak resident memory (MiB) and its
+    CPU seconds (user + system, all threads: what it costs the machine's cores, which a
+    busy machine does not change as it changes the wall time)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         started = time.perf_counter()
         proc = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", report.name, *cmd],
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", report.name, *cmd],
             env=env,
             capture_output=True,
             text=True,
@@ -112,8 +116,12 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         if proc.returncode != 0:
             raise RuntimeError(f"{cmd[0]} failed: {(proc.stdout + proc.stderr)[-2000:]}")
-        peak_kib = int(report.read().split()[-1])
-    out = {"seconds": round(seconds, 2), "peak_rss_mib": round(peak_kib / 1024, 1)}
+        peak_kib, user, system = report.read().split()[-3:]
+    out = {
+        "seconds": round(seconds, 2),
+        "peak_rss_mib": round(int(peak_kib) / 1024, 1),
+        "cpu_seconds": round(float(user) + float(system), 2),
+    }
     if '"work_seconds"' in proc.stdout:
         out.update(json.loads(proc.stdout.strip().splitlines()[-1]))
     return out
