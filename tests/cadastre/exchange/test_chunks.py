@@ -43,7 +43,10 @@ def test_arrow_pattern_accepts_what_the_regex_and_the_parser_accept(mutants) -> 
     codes = [_mutated(changes, cut) for changes, cut in mutants]
     by_arrow = pc.match_substring_regex(pa.array(codes), WELL_FORMED_RE2).to_pylist()
     assert by_arrow == [bool(WELL_FORMED.match(c)) for c in codes]
-    assert by_arrow == [_accepted(c) for c in codes]
+    # parse_unit_code also takes full-width digits (its \d is Unicode); such a chunk goes
+    # row by row in both forms, so only ASCII codes are compared with it
+    ascii_codes = [(c, a) for c, a in zip(codes, by_arrow, strict=True) if c.isascii()]
+    assert [a for _, a in ascii_codes] == [_accepted(c) for c, _ in ascii_codes]
 
 
 def test_code_facts_of_a_column() -> None:
