@@ -47,8 +47,11 @@ from benchmarks.common import (
     build_demo_database,
     database_has_parcels,
     free_port,
+    landgis_env,
     load_average,
     package_version,
+    peer_dsn,
+    peer_python,
     save_result,
     start,
 )
@@ -100,12 +103,8 @@ def boxes(ext: tuple[float, float, float, float], n: int = 25) -> list[str]:
 
 
 def venv(name: str, packages: list[str]) -> Path:
-    """The python of a peer's own venv, created and filled on first use."""
-    python = PEERS / name / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS / name)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
-    return python
+    """The python of a peer's own venv (tipg or pygeoapi), installed on first use."""
+    return peer_python(name, packages, name)
 
 
 def socket_dir(settings: Settings) -> str:
@@ -186,10 +185,7 @@ def start_servers(
     servers: dict[str, tuple[dict[str, str], subprocess.Popen[bytes]]] = {}
     try:
         port = free_port()
-        env = base_env | {
-            "LANDGIS_DATABASE_NAME": settings.database_name,
-            "LANDGIS_DATA_DIR": str(settings.data_dir),
-        }
+        env = landgis_env(settings, ("TIPG_", "PYGEOAPI_")) | {}
         cmd = [
             sys.executable,
             "-m",
@@ -207,12 +203,8 @@ def start_servers(
         )
 
         port = free_port()
-        dsn = (
-            f"postgresql://{settings.pg_os_user}@localhost:{settings.pg_port}/"
-            f"{settings.database_name}?host={socket_dir(settings)}"
-        )
         env = base_env | {
-            "DATABASE_URL": dsn,
+            "DATABASE_URL": peer_dsn(settings),
             "TIPG_DB_SCHEMAS": '["public"]',
             "TIPG_DB_TABLES": '["public.parcel"]',
             "TIPG_DB_SPATIAL_EXTENT": "false",

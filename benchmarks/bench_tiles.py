@@ -47,8 +47,11 @@ from benchmarks.common import (
     build_demo_database,
     database_has_parcels,
     free_port,
+    landgis_env,
     load_average,
     package_version,
+    peer_dsn,
+    peer_python,
     save_result,
     start,
 )
@@ -98,23 +101,8 @@ def data_tiles(settings: Settings) -> list[tuple[int, int, int]]:
 
 
 def ensure_tipg() -> Path:
-    venv = PEERS / "tipg"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", TIPG, "uvicorn"], check=True)
-    return python
-
-
-def pg_dsn(settings: Settings) -> str:
-    """A libpq/asyncpg URL of the bench database."""
-    if settings.database_url:
-        return settings.sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://")
-    run = settings.pg_dir / "run"
-    return (
-        f"postgresql://{settings.pg_os_user}@localhost:{settings.pg_port}/"
-        f"{settings.database_name}?host={run}"
-    )
+    """The python of tipg's own venv in ``.peers/tipg``, installed on first use."""
+    return peer_python("tipg", [TIPG, "uvicorn"], "tipg")
 
 
 def start_servers(
@@ -124,7 +112,7 @@ def start_servers(
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LANDGIS_", "TIPG_"))}
     port = free_port()
     tipg_env = base_env | {
-        "DATABASE_URL": pg_dsn(settings),
+        "DATABASE_URL": peer_dsn(settings),
         "TIPG_DB_SCHEMAS": '["public"]',
         "TIPG_DB_TABLES": '["public.parcel"]',
         "TIPG_DB_SPATIAL_EXTENT": "false",
@@ -141,12 +129,7 @@ def start_servers(
     servers["tipg"] = (tipg_url, start("tipg", cmd + ["--log-level", "warning"], tipg_env, ready))
     for name, items in (("landgis-cold", "0"), ("landgis-warm", "20000")):
         port = free_port()
-        env = base_env | {"LANDGIS_TILE_CACHE_ITEMS": items}
-        if settings.database_url:
-            env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
-        else:
-            env["LANDGIS_DATABASE_NAME"] = settings.database_name
-            env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
+        env = landgis_env(settings, ("TIPG_",)) | {"LANDGIS_TILE_CACHE_ITEMS": items}
         cmd = [sys.executable, "-m", "uvicorn", "benchmarks.bench_tiles:bench_app", "--factory"]
         cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
         url = f"http://127.0.0.1:{port}/ogc/collections/bench-parcels/tiles/WebMercatorQuad/"

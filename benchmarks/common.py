@@ -7,11 +7,13 @@ import os
 import platform
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import text
@@ -56,6 +58,47 @@ def build_demo_database(
     seconds = time.perf_counter() - started
     print(f"built {parcels} parcels in {seconds:.1f} s", flush=True)
     return seconds
+
+
+def landgis_env(settings: Settings, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The environment of a landgis child process (server or worker) on the bench database:
+    this one without ``LANDGIS_*`` (and the ``drop`` prefixes), plus the bench database and
+    the cluster it lives in (data folder, port), so a run on a cluster other than the
+    default one (a helper's own port) reaches it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANDGIS_", *drop))}
+    if settings.database_url:
+        env["LANDGIS_DATABASE_URL"] = settings.sqlalchemy_url()
+        return env
+    env["LANDGIS_DATABASE_NAME"] = settings.database_name
+    env["LANDGIS_DATA_DIR"] = str(settings.data_dir)
+    env["LANDGIS_PG_PORT"] = str(settings.pg_port)
+    return env
+
+
+def peer_python(name: str, packages: list[str], module: str) -> Path:
+    """The python of a peer's own venv in ``.peers/NAME``, created and filled when it is
+    missing or cannot import ``module`` (an install cut short is finished, not kept)."""
+    python = PEERS / name / "bin" / "python"
+    if not python.exists():
+        PEERS.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS / name)], check=True)
+    if subprocess.run([str(python), "-c", f"import {module}"], capture_output=True).returncode:
+        print(f"installing {' '.join(packages)} into {PEERS / name}", flush=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
+    return python
+
+
+def peer_dsn(settings: Settings) -> str:
+    """A libpq URL of the bench database for a peer server (tipg's asyncpg): on the local
+    cluster, the app's role over TCP with its password (the socket's peer sign-in is for
+    the superuser, and asyncpg went to TCP whatever the URL said); else the URL given."""
+    if settings.database_url or not settings.uses_local_cluster:
+        return settings.sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://", 1)
+    password = quote(settings.app_db_password(), safe="")
+    return (
+        f"postgresql://{settings.pg_app_user}:{password}@127.0.0.1:{settings.pg_port}/"
+        f"{settings.database_name}"
+    )
 
 
 def free_port() -> int:

@@ -44,7 +44,7 @@ PARCELS = Collection(
     min_zoom=13,
     # below z13 the parcels' tiles are drawn from the overviews (one MVT layer "parcels")
     extra={
-        "overviews": ("parcels-by-subzone", "parcels-by-block"),
+        "overviews": ("parcels-subzone-outlines", "parcels-by-subzone", "parcels-by-block"),
         "predecessors_sql": _PREDECESSORS,
         "successors_sql": _SUCCESSORS,
     },
@@ -76,13 +76,33 @@ PARCELS_BY_SUBZONE = Collection(
     title="宗地概览（地籍子区） parcels merged by cadastral subzone and land use",
     description="Current parcels merged by cadastral subzone (地籍子区) and GB/T 21010 land "
     "use, with the number of parcels and their area in m² (EPSG:4547); simplified to "
-    "about 5 m. The parcel tiles draw it at z10-z11 (layer 'parcels').",
+    "about 5 m. The parcel tiles draw it at z11 (layer 'parcels').",
     table="parcel_overview",
     properties=_OVERVIEW_PROPERTIES,
     where="level = 'subzone'",
-    min_zoom=10,
+    min_zoom=11,
     max_zoom=11,
     extra={"layer_name": "parcels", "basemap": False},
 )
 
-COLLECTIONS: list[Collection] = [PARCELS_BY_SUBZONE, PARCELS_BY_BLOCK, PARCELS]
+PARCELS_SUBZONE_OUTLINES = Collection(
+    id="parcels-subzone-outlines",
+    title="宗地概览（地籍子区主要用途） cadastral subzones by main land use",
+    description="Each cadastral subzone (地籍子区) as one outline, its blocks closed over the "
+    "streets between them, in the GB/T 21010 land use of most of its area, with the number "
+    "of its parcels and their area in m² (EPSG:4547); simplified to about 10 m. The parcel "
+    "tiles draw it at z10 (layer 'parcels').",
+    table="parcel_overview",
+    properties=_OVERVIEW_PROPERTIES,
+    where="level = 'subzone_main'",
+    min_zoom=10,
+    max_zoom=10,
+    extra={"layer_name": "parcels", "basemap": False},
+)
+
+COLLECTIONS: list[Collection] = [
+    PARCELS_SUBZONE_OUTLINES,
+    PARCELS_BY_SUBZONE,
+    PARCELS_BY_BLOCK,
+    PARCELS,
+]

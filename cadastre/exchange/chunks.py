@@ -37,6 +37,19 @@ WELL_FORMED = re.compile(
     r"\d{6}(?!000)\d{3}(?!000)\d{3}[GJZ][ABSXCDEFHGWY](?!00000)\d{5}(?:W0{8}|[FLQ](?!0{8})\d{8})\Z",
     re.ASCII,
 )
+
+
+def _not_all_zero(n: int) -> str:
+    """``n`` ASCII digits, not all zero, without look-ahead (RE2, Arrow's regex engine)."""
+    return "(?:" + "|".join(f"{'0' * k}[1-9][0-9]{{{n - k - 1}}}" for k in range(n)) + ")"
+
+
+# The same as WELL_FORMED for Arrow's RE2 (no look-ahead), run over a whole column at once.
+WELL_FORMED_RE2 = (
+    f"^[0-9]{{6}}{_not_all_zero(3)}{_not_all_zero(3)}[GJZ][ABSXCDEFHGWY]{_not_all_zero(5)}"
+    f"(?:W0{{8}}|[FLQ]{_not_all_zero(8)})$"
+)
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", np.uint8)
 LAND_USES = frozenset(landuse.FIRST_LEVEL) | frozenset(landuse.SECOND_LEVEL)
 PARCEL_COLUMNS = [
     "unit_code",
@@ -63,8 +76,8 @@ class Checked:
     wkb: np.ndarray  # two-dimensional MultiPolygons, EPSG:4490, as WKB (compact to keep)
     bounds: np.ndarray  # (n, 4) bounding boxes
     areas: np.ndarray  # m², EPSG:4547
-    ref_hex: list[str]
-    geom_hex: list[str]
+    ref_hex: pa.Array  # hex WKB text, for COPY
+    geom_hex: pa.Array
     geoms: np.ndarray | None = None  # the same as geometries, until the caller lets go
 
     def __len__(self) -> int:
@@ -82,8 +95,8 @@ class Checked:
             bounds=self.bounds[positions],
             geoms=None if self.geoms is None else self.geoms[positions],
             areas=self.areas[positions],
-            ref_hex=[self.ref_hex[i] for i in pos],
-            geom_hex=[self.geom_hex[i] for i in pos],
+            ref_hex=self.ref_hex.take(positions),
+            geom_hex=self.geom_hex.take(positions),
         )
 
     def csv(self, row_numbers: bool = False) -> bytes:
@@ -97,8 +110,8 @@ class Checked:
             "block_code": pa.array(self.blocks or [None] * len(self), pa.string()),
             "land_use": pa.array(self.uses, pa.string()),
             "area_m2": pa.array(np.round(self.areas, 2)),
-            "ref_point": pa.array(self.ref_hex, pa.string()),
-            "geom": pa.array(self.geom_hex, pa.string()),
+            "ref_point": self.ref_hex,
+            "geom": self.geom_hex,
         }
         if row_numbers:
             columns = {"row_no": pa.array(self.rows), **columns}
@@ -109,10 +122,49 @@ class Checked:
         return out.getvalue()
 
 
+def hex_texts(blobs: np.ndarray) -> pa.Array:
+    """The hex text of each byte string, as one Arrow string array: all bytes are turned
+    into digits in one numpy pass (no Python object per row)."""
+    sizes = np.fromiter(map(len, blobs), np.int64, len(blobs))
+    raw = np.frombuffer(b"".join(blobs), np.uint8)
+    digits = np.empty(2 * len(raw), np.uint8)
+    digits[0::2] = _HEX_DIGITS[raw >> 4]
+    digits[1::2] = _HEX_DIGITS[raw & 15]
+    offsets = np.zeros(len(blobs) + 1, np.int64)
+    np.cumsum(2 * sizes, out=offsets[1:])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(digits)]
+    return pa.Array.from_buffers(pa.large_string(), len(blobs), buffers)
+
+
 def texts(column: pa.Array | pa.ChunkedArray) -> list[str]:
     """A column as trimmed text, missing values as ''."""
+    return trimmed(column).to_pylist()  # type: ignore[no-any-return]
+
+
+def trimmed(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A column as trimmed Arrow text, missing values as ''."""
     as_text = column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
-    return pc.fill_null(pc.utf8_trim_whitespace(as_text), "").to_pylist()  # type: ignore[no-any-return]
+    return pc.fill_null(pc.utf8_trim_whitespace(as_text), "")
+
+
+@dataclass
+class CodeFacts:
+    """What the fast path needs to know of a chunk's unit codes, found by Arrow kernels
+    over the whole column (on the preparing threads, not the one settling in file order)."""
+
+    well_formed: bool  # every code matches WELL_FORMED
+    numbers: list[str]  # parcel_number of each code (meaningful when well_formed)
+    subzones: set[str]  # the subzone codes met
+
+    @classmethod
+    def of(cls, codes: pa.Array | pa.ChunkedArray) -> CodeFacts:
+        subzone = pc.utf8_slice_codeunits(codes, 0, 12)
+        number = pc.binary_join_element_wise(subzone, pc.utf8_slice_codeunits(codes, 14, 19), "#")
+        return cls(
+            well_formed=bool(pc.all(pc.match_substring_regex(codes, WELL_FORMED_RE2)).as_py()),
+            numbers=number.to_pylist(),
+            subzones=set(pc.unique(subzone).to_pylist()),
+        )
 
 
 @dataclass
@@ -127,12 +179,14 @@ class Prepared:
     geom_ok: np.ndarray
     encoded: Checked | None
     csv: bytes
+    facts: CodeFacts
 
 
 def prepare(batch: Batch, cols: dict[str, str], offset: int, row_numbers: bool) -> Prepared:
     """Texts, geometry checks, areas, reference points and COPY rows of one chunk."""
     attrs = batch.attributes
-    codes = texts(attrs.column(cols["unit_code"]))
+    code_column = trimmed(attrs.column(cols["unit_code"]))
+    codes = code_column.to_pylist()
     uses = texts(attrs.column(cols["land_use"]))
     blocks = (
         [b or None for b in texts(attrs.column(cols["block_code"]))]
@@ -162,11 +216,12 @@ def prepare(batch: Batch, cols: dict[str, str], offset: int, row_numbers: bool) 
             bounds=shapely.bounds(multi),
             geoms=multi,
             areas=areas if areas is not None else areas_m2(multi),
-            ref_hex=[b.hex() for b in shapely.to_wkb(shapely.point_on_surface(multi))],
-            geom_hex=[b.hex() for b in wkb],
+            ref_hex=hex_texts(shapely.to_wkb(shapely.point_on_surface(multi))),
+            geom_hex=hex_texts(wkb),
         )
     csv = encoded.csv(row_numbers) if encoded is not None and geom_ok.all() else b""
-    return Prepared(offset, codes, uses, batch.geoms, geom_ok, encoded, csv)
+    facts = CodeFacts.of(code_column)
+    return Prepared(offset, codes, uses, batch.geoms, geom_ok, encoded, csv, facts)
 
 
 def settle(
@@ -178,7 +233,7 @@ def settle(
 ) -> tuple[Checked, bytes] | None:
     """The code checks of a prepared chunk, in file order: its passing rows and their COPY
     rows (None if none pass); rejects appended, passing codes and numbers added to ``seen``."""
-    good = _all_pass(prep.codes, prep.uses, prep.geom_ok, seen, subzones)
+    good = _all_pass(prep, seen, subzones)
     if good is not None and prep.encoded is not None:
         return prep.encoded, prep.csv
     good = _row_by_row(
@@ -195,17 +250,14 @@ def _flat(geoms: np.ndarray) -> np.ndarray:
     return shapely.force_2d(geoms) if bool(np.any(shapely.has_z(geoms))) else geoms
 
 
-def _all_pass(
-    codes: list[str], uses: list[str], geom_ok: np.ndarray, seen: set[str], subzones: set[str]
-) -> list[int] | None:
+def _all_pass(prep: Prepared, seen: set[str], subzones: set[str]) -> list[int] | None:
     """All row indexes when every row passes (``seen`` then updated), else None."""
-    if not geom_ok.all() or not LAND_USES.issuperset(uses):
+    codes = prep.codes
+    if not prep.geom_ok.all() or not LAND_USES.issuperset(prep.uses):
         return None
-    if not all(WELL_FORMED.match(c) for c in codes):
+    if not prep.facts.well_formed or not subzones.issuperset(prep.facts.subzones):
         return None
-    if not subzones.issuperset({c[:12] for c in codes}):
-        return None
-    numbers = {parcel_number(c) for c in codes}
+    numbers = set(prep.facts.numbers)
     unique = set(codes)
     if len(unique) < len(codes) or len(numbers) < len(codes):
         return None

@@ -255,10 +255,14 @@ def layer_groups(tileset: Tileset) -> list[tuple[Collection, ...]]:
 
 
 def zoom_description(group: tuple[Collection, ...]) -> str:
-    """What the layer holds at each zoom level, e.g. ``z10-z11: ...; z13-z22: ...``."""
+    """What the layer holds at each zoom level, e.g. ``z10: ...; z11-z12: ...; z13-z22: ...``."""
     if len(group) == 1:
         return group[0].description
-    return "; ".join(f"z{c.min_zoom}-z{c.max_zoom}: {c.title}" for c in group)
+    return "; ".join(f"{_zooms(c.min_zoom, c.max_zoom)}: {c.title}" for c in group)
+
+
+def _zooms(low: int, high: int) -> str:
+    return f"z{low}" if low == high else f"z{low}-z{high}"
 
 
 def _layer_metadata(group: tuple[Collection, ...]) -> dict[str, Any]:

@@ -21,9 +21,9 @@ def _pairs(geoms: list[shapely.Geometry], tol: float = 0.01) -> set[tuple[int, i
     return set(zip(a.tolist(), b.tolist(), strict=True))
 
 
-@pytest.mark.parametrize("at_once", [10_000, 2])
+@pytest.mark.parametrize("at_once", [10_000, 2])  # pairs in one slice, or spread
 def test_only_interiors_that_meet_beyond_the_tolerance(monkeypatch, at_once) -> None:
-    monkeypatch.setattr(overlaps, "PREPARED_AT_ONCE", at_once)
+    monkeypatch.setattr(overlaps, "PAIRS_SLICE", at_once)
     geoms = [
         _box(0, 0),  # 0
         _box(D, 0),  # 1: shares an edge with 0
