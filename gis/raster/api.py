@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from gis.auth.deps import current_principal, require_role
+from gis.auth.deps import current_principal, optional_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.collections import Catalog, get_catalog
@@ -59,6 +59,21 @@ Inspector = Annotated[Principal, Depends(require_role(Role.INSPECTOR))]
 ChangeRunner = Annotated[Principal, Depends(require_role(Role.INSPECTOR, Role.SURVEYOR))]
 Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 Viewer = Annotated[Principal, Depends(current_principal)]
+Reader = Annotated[Principal | None, Depends(optional_principal)]
+STAFF_NAMES = (Role.INSPECTOR, Role.SURVEYOR, Role.PLANNER, Role.REGISTRAR, Role.ADMIN)
+
+
+def _names_for(reader: Principal | None, body: dict[str, Any]) -> dict[str, Any]:
+    """Blank the staff accounts (who ran a detection, who checked a patch) unless the caller
+    is platform staff: the public and bidders see what was found, not which login found it."""
+    if reader is not None and reader.role in STAFF_NAMES:
+        return body
+    if "created_by" in body:
+        body["created_by"] = ""
+    patches = body.get("patches", body)
+    for feature in patches.get("features", [patches] if "properties" in patches else []):
+        feature["properties"]["checked_by"] = ""
+    return body
 
 
 def _base(request: Request) -> str:
@@ -307,19 +322,21 @@ def create_changes(
 @api.get("/changes", response_model=list[ChangeRunPublic])
 def list_runs(
     session: SessionDep,
+    reader: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return [changes.run_public(r) for r in repository.list_runs(session, limit, offset)]
+    runs = repository.list_runs(session, limit, offset)
+    return [_names_for(reader, changes.run_public(r)) for r in runs]
 
 
 @api.get(
     "/changes/{run_id}", response_model=ChangeRunWithPatches, response_model_exclude_unset=True
 )
-def get_run(run_id: int, session: SessionDep) -> dict[str, Any]:
+def get_run(run_id: int, session: SessionDep, reader: Reader) -> dict[str, Any]:
     out = changes.run_public(changes.get_run(session, run_id))
     out["patches"] = changes.list_patches(session, run_id=run_id)
-    return out
+    return _names_for(reader, out)
 
 
 @api.get(
@@ -329,6 +346,7 @@ def get_run(run_id: int, session: SessionDep) -> dict[str, Any]:
 )
 def list_patches(
     session: SessionDep,
+    reader: Reader,
     run_id: int | None = None,
     verdict: str | None = None,
     status: str | None = None,
@@ -337,7 +355,7 @@ def list_patches(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The enforcement list; ``f=csv`` or ``f=gpkg`` exports it."""
-    body = changes.list_patches(session, run_id, verdict, status, limit, offset)
+    body = _names_for(reader, changes.list_patches(session, run_id, verdict, status, limit, offset))
     if f == "csv":
         return Response(
             export.to_csv(body).encode("utf-8-sig"),
@@ -356,8 +374,9 @@ def list_patches(
 @api.get(
     "/change-patches/{patch_id}", response_class=GeoJSONResponse, responses=answers(PatchFeature)
 )
-def get_patch(patch_id: int, session: SessionDep) -> JSONResponse:
-    return JSONResponse(changes.get_patch(session, patch_id), media_type="application/geo+json")
+def get_patch(patch_id: int, session: SessionDep, reader: Reader) -> JSONResponse:
+    body = _names_for(reader, changes.get_patch(session, patch_id))
+    return JSONResponse(body, media_type="application/geo+json")
 
 
 @api.patch(

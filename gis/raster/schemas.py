@@ -126,7 +126,8 @@ class StacItemCollection(BaseModel):
 
 class ChangeRunPublic(BaseModel):
     """A change-detection run: the two rasters, the method and threshold, the grid, and
-    how many patches it found (``created_by``: the staff account that ran it)."""
+    how many patches it found (``created_by``: the staff account that ran it, empty unless
+    the caller is platform staff)."""
 
     id: int
     before_id: int
@@ -142,7 +143,8 @@ class ChangeRunPublic(BaseModel):
 
 class PatchProperties(BaseModel):
     """A changed patch (图斑): area (m², a decimal string), the change, its overlay with
-    planning zones and approvals, the verdict and the field check (names in zh and en)."""
+    planning zones and approvals, the verdict and the field check (names in zh and en);
+    ``checked_by`` (the inspector's account) is empty unless the caller is platform staff."""
 
     run_id: int
     area_m2: str

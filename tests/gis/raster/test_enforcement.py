@@ -69,6 +69,45 @@ def test_inspector_confirms_a_patch_with_note_and_photo(
     assert body["id"] in {r.id for r in runs}
 
 
+def _names_seen(client: TestClient, run_id: int, patch_id: int, headers: dict[str, str]) -> set:
+    """Every staff account name that the five read routes show to a caller."""
+    seen = {r["created_by"] for r in client.get("/api/v1/changes", headers=headers).json()}
+    one = client.get(f"/api/v1/changes/{run_id}", headers=headers).json()
+    seen |= {one["created_by"]} | {
+        f["properties"]["checked_by"] for f in one["patches"]["features"]
+    }
+    listed = client.get("/api/v1/change-patches", params={"run_id": run_id}, headers=headers)
+    seen |= {f["properties"]["checked_by"] for f in listed.json()["features"]}
+    patch = client.get(f"/api/v1/change-patches/{patch_id}", headers=headers).json()
+    seen.add(patch["properties"]["checked_by"])
+    csv_body = client.get(
+        "/api/v1/change-patches", params={"run_id": run_id, "f": "csv"}, headers=headers
+    ).content.decode("utf-8-sig")
+    seen |= {r["checked_by"] for r in csv.DictReader(io.StringIO(csv_body))}
+    return seen - {""}
+
+
+def test_staff_accounts_are_shown_to_staff_only(
+    client: TestClient,
+    auth: Headers,
+    image_pair,  # type: ignore[no-untyped-def]
+) -> None:
+    body = detected(client, auth, image_pair)
+    patch = by_verdict(body, "suspected_illegal")
+    checked = client.patch(
+        f"/api/v1/change-patches/{patch['id']}",
+        data={"status": "confirmed", "note": "新建厂房"},
+        headers=auth("inspector"),
+    )
+    assert checked.status_code == 200, checked.text
+    staff = _names_seen(client, body["id"], patch["id"], auth("inspector"))
+    assert {"test-inspector", body["created_by"]} <= staff and body["created_by"]
+    assert _names_seen(client, body["id"], patch["id"], {}) == set()  # the public
+    assert _names_seen(client, body["id"], patch["id"], auth("bidder")) == set()
+    forged = {"Authorization": "Bearer not.a.token"}
+    assert client.get("/api/v1/changes", headers=forged).status_code == 401
+
+
 def test_field_check_bad_input_changes_nothing(
     client: TestClient,
     auth: Headers,
