@@ -37,7 +37,9 @@ FIXTURE = {
     "W": ("无定着物", "none (land only)"),
 }
 
-_PATTERN = re.compile(r"^(\d{6})(\d{3})(\d{3})([GJZ])([ABSXCDEFHGWY])(\d{5})([FLQW])(\d{8})$")
+_PATTERN = re.compile(
+    r"^(\d{6})(\d{3})(\d{3})([GJZ])([ABSXCDEFHGWY])(\d{5})([FLQW])(\d{8})$", re.ASCII
+)
 
 
 @dataclass(frozen=True)

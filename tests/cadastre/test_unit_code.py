@@ -48,3 +48,13 @@ def test_format_parse_round_trip(zone: int, sub: int, seq: int, own: str, right:
     code = format_unit_code("441900", zone, sub, own, right, seq)
     parsed = parse_unit_code(code)
     assert str(parsed) == code and parsed.seq == seq and len(code) == 28
+
+
+def test_full_width_digits_are_not_a_unit_code() -> None:
+    """Unicode digits (full-width ０-９, as a Chinese input method types them) look like a
+    code on screen but are not one: the register stores and compares ASCII codes only."""
+    ascii_code = "441900001001GB00001W00000000"
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in ascii_code)
+    parse_unit_code(ascii_code)
+    with pytest.raises(InvalidInput):
+        parse_unit_code(full_width)
