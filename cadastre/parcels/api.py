@@ -249,7 +249,7 @@ def explain_unit_code(code: str, session: SessionDep) -> dict[str, Any]:
     }
 
 
-@router.get("/cadastre/quality")
+@router.get("/cadastre/quality", response_model=schemas.QualityReport)
 def quality_report(
     session: SessionDep, zone: str | None = None, incremental: bool = False
 ) -> dict[str, Any]:

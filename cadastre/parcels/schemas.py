@@ -215,3 +215,44 @@ class UnitCodeParts(BaseModel):
     sequence: int | str
     fixture: Coded
     fixture_no: int | str
+
+
+class FindingNames(BaseModel):
+    """A finding kind's names."""
+
+    zh: str
+    en: str
+
+
+class QualityTolerances(BaseModel):
+    """The tolerances the check applied (m², and the sliver's thinness ratio)."""
+
+    overlap_m2: float
+    gap_m2: float
+    sliver_ratio: float
+
+
+class RegisterFindings(BaseModel):
+    """The register's consistency in the zone: counts, kinds and findings by kind; each
+    finding names unit codes, never a holder."""
+
+    counts: dict[str, int]
+    kinds: dict[str, FindingNames]
+    findings: dict[str, list[dict[str, Any]]]
+
+
+class QualityReport(BaseModel):
+    """The quality report of a zone or the whole register: overlaps, gaps inside street
+    blocks, invalid geometries and slivers, each finding with its unit codes and its
+    location (lon/lat, EPSG:4490), and the register's own consistency."""
+
+    zone: str | None
+    subzones: int
+    parcels_checked: int
+    seconds: float
+    tolerances: QualityTolerances
+    counts: dict[str, int]
+    kinds: dict[str, FindingNames]
+    findings: dict[str, list[dict[str, Any]]]
+    # named ``register`` in JSON; BaseModel.register (ABC registration) owns the attribute
+    register_findings: RegisterFindings = Field(alias="register")

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from cadastre.cli import app as cadastre_cli
 from cadastre.parcels import quality
+from cadastre.parcels.schemas import QualityReport
 from tests.cadastre.parcels.conftest import touching_pair
 
 COPY_SQL = """
@@ -82,6 +83,11 @@ def test_quality_json_and_page(client: TestClient, db: Session) -> None:
     r = client.get("/api/v1/cadastre/quality", params={"zone": zone})
     assert r.status_code == 200
     assert all(r.json()["counts"][k] >= 1 for k in quality.KINDS)
+    report = QualityReport.model_validate(r.json())  # the contract its route declares
+    assert set(r.json()["register"]) == {"counts", "kinds", "findings"}
+    assert report.findings["overlap"] and report.kinds["overlap"].zh == "重叠"
+    kept = client.get("/api/v1/cadastre/quality", params={"zone": zone, "incremental": "true"})
+    assert QualityReport.model_validate(kept.json()).counts == report.counts
     bad = client.get("/api/v1/cadastre/quality", params={"zone": "44190"})
     assert bad.status_code == 422 and bad.json()["field"] == "zone"
     page = client.get("/maps/quality", params={"zone": zone})
