@@ -103,7 +103,7 @@ def create_app() -> FastAPI:
     )
     install_docs(app)
     errors.install(app)
-    app.state.roles = build_roles()  # gis.auth.roles.get_roles: the platform's and trading's
+    app.state.roles = build_roles()  # gis.auth.deps.get_roles: the platform's and trading's
     app.state.catalog = build_catalog()  # gis.collections.get_catalog: collections, approvals
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
     app.state.parcel_links = parcel_links()  # cadastre.parcels.links: popups' listing links

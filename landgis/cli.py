@@ -17,7 +17,6 @@ from gis import cluster
 from gis.errors import LandgisError
 from gis.settings import SettingsError, get_settings
 from landgis import logs, setup, standby_cli
-from landgis.roles import build_roles
 from landgis.settings import check_environment
 from trading.settings import get_trading_settings
 
@@ -130,6 +129,8 @@ def user_add(
     setup.ensure_ready(get_settings())
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    from landgis.roles import build_roles  # lazy: gis.auth.roles brings FastAPI
+
     role = build_roles().parse(role)  # the house's roles: gis's and the domains'
     with session_factory()() as session:
         user = add_user(session, name, password, role, full_name)
@@ -163,6 +164,8 @@ def user_activate(name: str) -> None:
 @user_app.command("role")
 def user_role(name: str, role: str) -> None:
     """Give a user another role (their tokens are refused until they sign in again)."""
+    from landgis.roles import build_roles
+
     console.print(_change_user(name, "set_role", build_roles().parse(role)))
 
 

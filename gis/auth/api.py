@@ -12,9 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.auth import accounts, identity, login
-from gis.auth.deps import client_address, current_claims, current_principal, require_role
+from gis.auth.deps import (
+    client_address,
+    current_claims,
+    current_principal,
+    get_roles,
+    require_role,
+)
 from gis.auth.models import User
-from gis.auth.roles import Role, RoleBook, get_roles
+from gis.auth.roles import Role, RoleBook
 from gis.auth.service import MAX_USER_ID, Principal, TokenClaims, add_user, issue_token
 from gis.db import get_session, transaction
 

@@ -15,7 +15,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from gis.auth import identity, tokens
-from gis.auth.roles import Role
+from gis.auth.roles import Role, RoleBook
 from gis.auth.service import Principal, TokenClaims
 from gis.db import get_session, session_factory
 from gis.errors import NotAuthenticated, PermissionDenied
@@ -97,3 +97,10 @@ def require_role(*roles: Role, admin: bool = True) -> Callable[..., Principal]:
         return principal
 
     return _check
+
+
+def get_roles(request: Request) -> RoleBook:
+    """FastAPI dependency: the role book of the app serving this request (gis.auth.roles
+    itself stays free of FastAPI, so a command line naming a role does not load it)."""
+    book: RoleBook = request.app.state.roles
+    return book

@@ -3,8 +3,8 @@
 gis names only the platform's roles (surveyor, registrar, planner, inspector, admin); a
 domain names its own in its package (``trading.roles``: bidder, cashier), and the
 composition root lists them all in one :class:`RoleBook` (``app.state.roles``, read with
-:func:`get_roles`). A role is a string, so a principal may hold a domain's role that gis
-has never heard of; names sent by a user are checked against the book.
+:func:`gis.auth.deps.get_roles`). A role is a string, so a principal may hold a domain's
+role that gis has never heard of; names sent by a user are checked against the book.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from fastapi import Request
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
@@ -100,9 +99,3 @@ class RoleBook:
             return Role(value)
         allowed = ", ".join(self._roles)
         raise InvalidInput(f"unknown role {value!r}; use one of {allowed}", field=field)
-
-
-def get_roles(request: Request) -> RoleBook:
-    """FastAPI dependency: the role book of the app serving this request."""
-    book: RoleBook = request.app.state.roles
-    return book

@@ -12,7 +12,6 @@ from sqlalchemy.exc import OperationalError
 from gis.db import session_factory, transaction
 from gis.errors import LandgisError
 from trading import clock
-from trading.monitoring import service
 from trading.monitoring.schemas import ParcelMonitorOut, report_out
 
 
@@ -40,6 +39,8 @@ def monitor(
     except ValueError:
         typer.echo(f"landgis trading monitor: --as-of {as_of!r} is not YYYY-MM-DD", err=True)
         raise typer.Exit(2) from None
+    from trading.monitoring import service  # rasterio and the scenes: only when it runs
+
     session = session_factory()()
     try:
         if dry_run:
