@@ -1,9 +1,11 @@
 """A deterministic generator of a Dongguan-like demo district, in EPSG:4547 metres.
 
-The district is a slightly rotated grid of street blocks separated by roads.
+The district is laid out as a grid of street blocks separated by roads, with a wide gap
+for the river, then bent (:mod:`gis.demo_shape`: a diagonal avenue fanning the roads
+around it, the river and the roads beside it meandering) and slightly rotated.
 Each block is cut into strips and each strip into parcels, so the parcels of a
 block tile it exactly: neighbours share vertices, including T-junctions, and
-identical input coordinates reproject to identical output coordinates.
+identical input coordinates bend and reproject to identical output coordinates.
 Cadastral zones are 20 x 20 blocks, subzones 5 x 5 blocks. Memory stays bounded:
 parcels are produced block by block and handed out in chunks.
 
