@@ -1,5 +1,5 @@
 """What makes the district read like a place on the maps: 镇街 and 社区/村 labels at
-the cadastral zones and subzones, the names of the main roads, 鱼塘 labels on pond
+the cadastral zones and subzones, the names of the main roads, 鱼塘 labels on blocks of pond
 parcels (GB/T 21010 1104), and the water bodies of the base map (the river, drawn and
 named). Everything is derived from the register and the base map, so it is deterministic."""
 
@@ -14,7 +14,7 @@ from gis import demo_look as demo
 from gis.basemap import repository as basemap
 
 MAX_POND_LABELS = 40
-TOWN_ZOOM, COMMUNITY_ZOOM, ROAD_ZOOM, POND_ZOOM = 0, 14, 15, 17
+TOWN_ZOOM, COMMUNITY_ZOOM, ROAD_ZOOM, POND_ZOOM = 0, 14, 15, 16
 
 # subzones with the share of their current parcels on collective land (unit code 'J?')
 _SUBZONES = text(
@@ -35,9 +35,10 @@ _ROADS = text(  # one label per named road, at a point along it (two on long roa
     "(ST_LineInterpolatePoint(geom, 0.7))) AS v(p) "
     "WHERE road_class = 'main' ORDER BY name"
 )
-_PONDS = text(
-    "SELECT ST_X(c), ST_Y(c) FROM parcel p CROSS JOIN LATERAL ST_PointOnSurface(p.geom) c "
-    "WHERE p.end_lifespan IS NULL AND p.land_use = '1104' ORDER BY p.unit_code LIMIT :n"
+_PONDS = text(  # one label per street block of fish ponds, not per pond
+    "SELECT ST_X(c), ST_Y(c) FROM street_block b CROSS JOIN LATERAL ST_PointOnSurface(b.geom) c "
+    "WHERE b.code IN (SELECT p.block_code FROM parcel p WHERE p.land_use = '1104' "
+    "AND p.end_lifespan IS NULL) ORDER BY b.code LIMIT :n"
 )
 
 
