@@ -104,9 +104,12 @@ def plants(session: Session) -> tuple[Plant, ...]:
 
 
 def covers(session: Session) -> list[tuple[shapely.Geometry, str]]:
-    """Every current parcel with the land cover its class shows from above."""
+    """The base map's water bodies and every current parcel, with the land cover each
+    shows from above."""
     rows = session.execute(text(f"SELECT ST_AsBinary(p.geom), p.land_use {_CURRENT}"))
-    return [(shapely.from_wkb(bytes(wkb)), cover_of(use)) for wkb, use in rows]
+    land = [(shapely.from_wkb(bytes(wkb)), cover_of(use)) for wkb, use in rows]
+    rivers = session.execute(text("SELECT ST_AsBinary(geom) FROM water")).scalars()
+    return [*((shapely.from_wkb(bytes(wkb)), "water") for wkb in rivers), *land]
 
 
 VACANT = "grassland"  # a sold site not yet built on, seen from above
