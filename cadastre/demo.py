@@ -1,4 +1,5 @@
-"""Load the demo district into the register: zones, subzones, blocks, parcels, plan, roads.
+"""Load the demo district into the register: zones, subzones, blocks, parcels, plan, roads,
+river.
 
 Streams block by block in chunks, so a million parcels load in bounded memory.
 Runs in the caller's transaction: an interrupted load leaves nothing behind.
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from cadastre.unit_code import format_unit_code
 from gis.bulk import copy_rows, ewkb_hex, polygons_from_rings, reproject_rings
 from gis.demo import COUNTY, DemoDistrict, DemoParcel
-from gis.demo_load import load_plan, load_roads, to_storage
+from gis.demo_load import load_plan, load_roads, load_water, to_storage
 from gis.geo import AREA_SRID, STORAGE_SRID
 
 CHUNK = 20_000
@@ -92,6 +93,7 @@ def load_demo(session: Session, parcels: int, seed: int, progress: Progress | No
     )
     load_plan(session, district)
     load_roads(session, district)
+    load_water(session, district)
     total = 0
     blocks, chunk = [], []
     for block, block_parcels in district.blocks():

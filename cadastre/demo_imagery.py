@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from gis.raster.approvals import ApprovalSource
 from gis.raster.changes import ChangeRequest, run_changes
 from gis.raster.demo import Plant, cover_of, write_scene
+from gis.raster.demo_dem import write_dem
 from gis.raster.service import ImportRequest, import_raster
 
 SPRING, AUTUMN = date(2026, 3, 15), date(2026, 10, 20)
@@ -104,9 +105,12 @@ def plants(session: Session) -> tuple[Plant, ...]:
 
 
 def covers(session: Session) -> list[tuple[shapely.Geometry, str]]:
-    """Every current parcel with the land cover its class shows from above."""
+    """The base map's water bodies and every current parcel, with the land cover each
+    shows from above."""
     rows = session.execute(text(f"SELECT ST_AsBinary(p.geom), p.land_use {_CURRENT}"))
-    return [(shapely.from_wkb(bytes(wkb)), cover_of(use)) for wkb, use in rows]
+    land = [(shapely.from_wkb(bytes(wkb)), cover_of(use)) for wkb, use in rows]
+    rivers = session.execute(text("SELECT ST_AsBinary(geom) FROM water")).scalars()
+    return [*((shapely.from_wkb(bytes(wkb)), "water") for wkb in rivers), *land]
 
 
 VACANT = "grassland"  # a sold site not yet built on, seen from above
@@ -153,3 +157,35 @@ def load_demo_imagery(
             ids.append(_import(session, path, when, actor))
     run = run_changes(session, ChangeRequest(ids[0], ids[1], actor=actor), approvals=approvals)
     return DemoImagery(ids[0], ids[1], run.id, planted, base_id)
+
+
+DEM_NAME = "示范区数字高程模型 demo DEM"
+_EXTENT_4547 = text(
+    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+    "ST_Extent(ST_Transform(geom, 4547)) AS e FROM parcel WHERE end_lifespan IS NULL) x"
+)
+_RIVER_4547 = text(
+    "SELECT ST_AsBinary(ST_Union(ST_Transform(geom, 4547))) FROM water WHERE kind = 'river'"
+)
+
+
+def load_demo_dem(session: Session, seed: int, actor: str = "demo") -> int | None:
+    """Generate and import the district's elevation model (commits, as imports do);
+    returns its raster id (None for an empty register)."""
+    bounds = session.execute(_EXTENT_4547).one()
+    if bounds[0] is None:
+        return None
+    river = _site(session, _RIVER_4547.text)
+    with tempfile.TemporaryDirectory(prefix="landgis-demo-dem-") as tmp:
+        path = write_dem(Path(tmp) / "dem.tif", tuple(bounds), river, seed)
+        raster = import_raster(
+            session,
+            ImportRequest(
+                source=path,
+                name=DEM_NAME,
+                sensor="generated (landgis demo)",
+                band_names=["elevation"],
+                actor=actor,
+            ),
+        )
+    return raster.id

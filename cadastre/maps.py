@@ -99,16 +99,15 @@ def district_config(
     session: Session, centre: tuple[float, float], zoom: int, layers: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """A vector map page's config over the district: popup names, search, place labels,
-    the river and ponds."""
-    box = tiles_repository.extent(session, PARCELS)
+    the water bodies."""
     return map_config(
         centre,
         zoom,
         layers,
         names=popup_names(),
         search_url=SEARCH_URL,
-        labels=places.labels(session, box),
-        shapes=places.shapes(box),
+        labels=places.labels(session),
+        shapes=places.shapes(session),
     )
 
 

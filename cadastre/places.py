@@ -1,8 +1,7 @@
-"""What makes the demo district read like a place on the maps: 镇街 and 社区/村 labels at
-the cadastral zones and subzones, the names of the main roads, 鱼塘 labels on pond
-parcels (GB/T 21010 1104), and a river with fish ponds along the district (shapes from
-:mod:`gis.demo`, display only: nothing is stored). Everything is derived from the
-register, so it is deterministic."""
+"""What makes the district read like a place on the maps: 镇街 and 社区/村 labels at
+the cadastral zones and subzones, the names of the main roads, 鱼塘 labels on blocks of pond
+parcels (GB/T 21010 1104), and the water bodies of the base map (the river, drawn and
+named). Everything is derived from the register and the base map, so it is deterministic."""
 
 from __future__ import annotations
 
@@ -12,9 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import demo_look as demo
+from gis.basemap import repository as basemap
 
 MAX_POND_LABELS = 40
-TOWN_ZOOM, COMMUNITY_ZOOM, ROAD_ZOOM, POND_ZOOM = 0, 14, 15, 17
+TOWN_ZOOM, COMMUNITY_ZOOM, ROAD_ZOOM, POND_ZOOM = 0, 14, 15, 16
 
 # subzones with the share of their current parcels on collective land (unit code 'J?')
 _SUBZONES = text(
@@ -35,9 +35,10 @@ _ROADS = text(  # one label per named road, at a point along it (two on long roa
     "(ST_LineInterpolatePoint(geom, 0.7))) AS v(p) "
     "WHERE road_class = 'main' ORDER BY name"
 )
-_PONDS = text(
-    "SELECT ST_X(c), ST_Y(c) FROM parcel p CROSS JOIN LATERAL ST_PointOnSurface(p.geom) c "
-    "WHERE p.end_lifespan IS NULL AND p.land_use = '1104' ORDER BY p.unit_code LIMIT :n"
+_PONDS = text(  # one label per street block of fish ponds, not per pond
+    "SELECT ST_X(c), ST_Y(c) FROM street_block b CROSS JOIN LATERAL ST_PointOnSurface(b.geom) c "
+    "WHERE b.code IN (SELECT p.block_code FROM parcel p WHERE p.land_use = '1104' "
+    "AND p.end_lifespan IS NULL) ORDER BY b.code LIMIT :n"
 )
 
 
@@ -51,7 +52,7 @@ def _label(text_: str, lon: float, lat: float, kind: str, minzoom: int) -> dict[
     }
 
 
-def labels(session: Session, box: tuple[float, float, float, float] | None) -> list[dict[str, Any]]:
+def labels(session: Session) -> list[dict[str, Any]]:
     """Place-name labels of the district (lon/lat, EPSG:4490) with the zoom they show from."""
     out = [
         _label(demo.town_label(name), x, y, "town", TOWN_ZOOM)
@@ -65,25 +66,17 @@ def labels(session: Session, box: tuple[float, float, float, float] | None) -> l
         out.append(_label(name, x, y, "road", ROAD_ZOOM))
     for x, y in session.execute(_PONDS, {"n": MAX_POND_LABELS}):
         out.append(_label(demo.POND[0], x, y, "water", POND_ZOOM))
-    if box is not None:
-        line = demo.river_line(box)
-        mid = line[len(line) // 3]
-        out.append(_label(demo.RIVER[0], mid[0], mid[1], "water", TOWN_ZOOM))
+    for body in basemap.water(session):
+        out.append(_label(body["name"], body["lon"], body["lat"], "water", TOWN_ZOOM))
     return out
 
 
-def shapes(box: tuple[float, float, float, float] | None) -> list[dict[str, Any]]:
-    """Extra drawn features: the river (a wide line) and its fish ponds, as GeoJSON."""
-    if box is None:
-        return []
-    river = {"type": "LineString", "coordinates": demo.river_line(box)}
-    ponds = {"type": "MultiPolygon", "coordinates": [[ring] for ring in demo.ponds(box)]}
-    water = {"color": "#5b9bd5", "fillColor": "#a9cff0", "fillOpacity": 0.9}
+WATER_STYLE = {"color": "#5b9bd5", "fillColor": "#a9cff0", "fillOpacity": 0.9, "weight": 1}
+
+
+def shapes(session: Session) -> list[dict[str, Any]]:
+    """Extra drawn features: the water bodies of the base map, as GeoJSON."""
     return [
-        {
-            "name": f"{demo.RIVER[0]} river",
-            "geojson": river,
-            "style": {**water, "weight": 14, "opacity": 0.85, "lineCap": "round"},
-        },
-        {"name": f"{demo.POND[0]} ponds", "geojson": ponds, "style": {**water, "weight": 1}},
+        {"name": f"{body['name']} {body['kind']}", "geojson": body["geojson"], "style": WATER_STYLE}
+        for body in basemap.water(session)
     ]

@@ -1,9 +1,11 @@
 """A deterministic generator of a Dongguan-like demo district, in EPSG:4547 metres.
 
-The district is a slightly rotated grid of street blocks separated by roads.
+The district is laid out as a grid of street blocks separated by roads, with a wide gap
+for the river, then bent (:mod:`gis.demo_shape`: a diagonal avenue fanning the roads
+around it, the river and the roads beside it meandering) and slightly rotated.
 Each block is cut into strips and each strip into parcels, so the parcels of a
 block tile it exactly: neighbours share vertices, including T-junctions, and
-identical input coordinates reproject to identical output coordinates.
+identical input coordinates bend and reproject to identical output coordinates.
 Cadastral zones are 20 x 20 blocks, subzones 5 x 5 blocks. Memory stays bounded:
 parcels are produced block by block and handed out in chunks.
 
@@ -19,7 +21,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from shapely.geometry import Polygon
 
-from gis.demo_look import VILLAGE_USES, village_ring
+from gis.demo_look import AVENUE, VILLAGE_USES, local_use, road_name, village_ring
+from gis.demo_shape import (
+    FAN_COLUMN_SHARE,
+    RIVER_GAP_M,
+    RIVER_ROW_SHARE,
+    Bend,
+    block_outline,
+    densify,
+    rect_ring,
+)
 from gis.geo import AREA_SRID, STORAGE_SRID, transformer
 
 COUNTY = "441900"
@@ -62,25 +73,6 @@ TOWNS = [
     "清溪",
     "谢岗",
 ]
-ROAD_NAMES = [
-    "东城大道",
-    "鸿福路",
-    "元美路",
-    "莞太路",
-    "东纵路",
-    "运河路",
-    "体育路",
-    "八达路",
-    "环城路",
-    "石竹路",
-    "新城路",
-    "银丰路",
-    "黄旗路",
-    "宏图路",
-    "莞龙路",
-    "旗峰路",
-]
-
 # (share of blocks, land-use code, ownership, right type) by ring of the district
 URBAN_CORE = [
     (0.35, "0505", "G", "B"),
@@ -157,6 +149,9 @@ class DemoDistrict:
         self.row_heights = rng.uniform(110, 170, self.rows).round(1)
         self.col_roads = np.where(np.arange(self.cols + 1) % 5 == 0, 40.0, 20.0)
         self.row_roads = np.where(np.arange(self.rows + 1) % 5 == 0, 40.0, 20.0)
+        self.river_row = round(self.rows * RIVER_ROW_SHARE) if self.rows >= 3 else None
+        if self.river_row is not None:  # the river takes the place of a road between rows
+            self.row_roads[self.river_row] = RIVER_GAP_M
         self.x_edges = np.concatenate([[0.0], np.cumsum(self.col_widths + self.col_roads[:-1])])
         self.y_edges = np.concatenate([[0.0], np.cumsum(self.row_heights + self.row_roads[:-1])])
         self.width = float(self.x_edges[-1] + self.col_roads[-1])
@@ -165,19 +160,33 @@ class DemoDistrict:
         self.origin = (round(cx - self.width / 2, 1), round(cy - self.height / 2, 1))
         theta = math.radians(ROTATION_DEG)
         self._cos, self._sin = math.cos(theta), math.sin(theta)
+        self.bend = Bend(self.width, self.height, self._fan_x(), self._river_y())
+
+    def _fan_x(self) -> float | None:
+        """Local x of the main north-south road leaned into the diagonal avenue."""
+        mains = [i for i in range(1, self.cols) if self.col_roads[i] >= 40]
+        if not mains:
+            return None
+        i = min(mains, key=lambda k: abs(k - self.cols * FAN_COLUMN_SHARE))
+        return float(self.x_edges[i] + self.col_roads[i] / 2)
+
+    def _river_y(self) -> float | None:
+        if self.river_row is None:
+            return None
+        return float(self.y_edges[self.river_row] + RIVER_GAP_M / 2)
 
     # -- coordinates -------------------------------------------------------------
     def to_world(self, xy: np.ndarray) -> np.ndarray:
-        """Local grid metres to EPSG:4547 metres (rotate about the centre, then shift)."""
-        lx = xy[..., 0] - self.width / 2
-        ly = xy[..., 1] - self.height / 2
+        """Local grid metres to EPSG:4547 metres (bend, rotate about the centre, shift)."""
+        bent = self.bend(xy)
+        lx = bent[..., 0] - self.width / 2
+        ly = bent[..., 1] - self.height / 2
         wx = self.origin[0] + self.width / 2 + lx * self._cos - ly * self._sin
         wy = self.origin[1] + self.height / 2 + lx * self._sin + ly * self._cos
         return np.stack([wx, wy], axis=-1)
 
     def _rect(self, x0: float, y0: float, x1: float, y1: float) -> Polygon:
-        corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]])
-        return Polygon(self.to_world(corners))
+        return Polygon(self.to_world(rect_ring(x0, y0, x1, y1)))
 
     def block_cell(self, row: int, col: int) -> tuple[float, float, float, float]:
         """The block's rectangle in local metres (road half-widths excluded)."""
@@ -198,6 +207,10 @@ class DemoDistrict:
         y0 = self.y_edges[r0] + (self.row_roads[r0] / 2 if r0 else 0)
         y1 = self.y_edges[r1] + (self.row_roads[r1] / 2 if r1 < self.rows else self.row_roads[r1])
         return self._rect(float(x0), float(y0), float(x1), float(y1))
+
+    def block_span(self, row: int, col: int) -> Polygon:
+        """The block's cell reaching to the middle of its roads (EPSG:4547)."""
+        return self._cell_span(row, col, row + 1, col + 1)
 
     # -- codes ---------------------------------------------------------------------
     @property
@@ -257,43 +270,45 @@ class DemoDistrict:
         return out
 
     def roads(self) -> list[DemoArea]:
-        """Road centre lines (as 2-point lines in the polygon slot's place: see ``extra``)."""
+        """Road centre lines, bent as the blocks are (EPSG:4547 in ``extra["line"]``)."""
         out = []
         for i, x in enumerate(self.x_edges):
             cx = float(x + self.col_roads[i] / 2)
-            line = self.to_world(np.array([[cx, 0.0], [cx, self.height]]))
-            main = self.col_roads[i] >= 40
-            out.append(
-                DemoArea(
-                    f"NS{i:03d}",
-                    _road_name(i, "南北", main),
-                    Polygon(),
-                    extra={
-                        "line": line,
-                        "class": "main" if main else "secondary",
-                        "width": float(self.col_roads[i]),
-                    },
-                )
-            )
+            out.append(self._road(f"NS{i:03d}", i, "NS", [[cx, 0.0], [cx, self.height]]))
         for j, y in enumerate(self.y_edges):
+            if j == self.river_row:  # the river runs here, not a road
+                continue
             cy = float(y + self.row_roads[j] / 2)
-            line = self.to_world(np.array([[0.0, cy], [self.width, cy]]))
-            main = self.row_roads[j] >= 40
-            out.append(
-                DemoArea(
-                    f"EW{j:03d}",
-                    _road_name(j, "东西", main),
-                    Polygon(),
-                    extra={
-                        "line": line,
-                        "class": "main" if main else "secondary",
-                        "width": float(self.row_roads[j]),
-                    },
-                )
-            )
+            out.append(self._road(f"EW{j:03d}", j, "EW", [[0.0, cy], [self.width, cy]]))
         return out
 
+    def _road(self, code: str, i: int, axis: str, ends: list[list[float]]) -> DemoArea:
+        width = float((self.col_roads if axis == "NS" else self.row_roads)[i])
+        main = width >= 40
+        avenue = axis == "NS" and self.bend.fan_x == (ends[0][0])
+        return DemoArea(
+            code,
+            AVENUE if avenue else road_name(i, axis, main),
+            Polygon(),
+            extra={
+                "line": self.to_world(densify(np.array(ends))),
+                "class": "main" if main else "secondary",
+                "width": width,
+            },
+        )
+
     # -- parcels -------------------------------------------------------------------
+    def block_use(self, index: int) -> tuple[str, str, str]:
+        """The land use, ownership and right type of block ``index`` (row-major)."""
+        return self._block_use(index, np.random.default_rng([self.seed, index]))
+
+    def _block_use(self, index: int, rng: np.random.Generator) -> tuple[str, str, str]:
+        row, col = divmod(index, self.cols)
+        uses = _ring_uses(self.radius(row, col))
+        _, land_use, own, right = uses[_pick(rng, [u[0] for u in uses])]
+        by_river = self.river_row is not None and row in (self.river_row - 1, self.river_row)
+        return local_use(row, col, uses is RURAL, uses is URBAN, by_river, (land_use, own, right))
+
     def blocks(self) -> Iterator[tuple[DemoArea, list[DemoParcel]]]:
         """Each block with its parcels, in row-major order; sequence numbers per subzone."""
         seq: dict[tuple[int, int], int] = {}
@@ -304,31 +319,26 @@ class DemoDistrict:
             key = (zone, sub)
             block_no[key] = block_no.get(key, 0) + 1
             code = f"{COUNTY}{zone:03d}{sub:03d}-{block_no[key]:03d}"
-            x0, y0, x1, y1 = self.block_cell(row, col)
+            box = self.block_cell(row, col)
             rng = np.random.default_rng([self.seed, index])
-            uses = _ring_uses(self.radius(row, col))
-            share, land_use, own, right = uses[_pick(rng, [u[0] for u in uses])]
+            land_use, own, right = self._block_use(index, rng)
+            rings = _cut_block(rng, count, *box)
+            if land_use in VILLAGE_USES:
+                rings = [village_ring(ring, box) for ring in rings]
+            world = self.to_world(np.concatenate(rings))  # one call per block: fast
+            ends = np.cumsum([len(r) for r in rings])[:-1]
             parcels = []
-            for ring in _cut_block(rng, count, x0, y0, x1, y1):
-                if land_use in VILLAGE_USES:
-                    ring = village_ring(ring, (x0, y0, x1, y1))
+            for ring in np.split(world, ends):
                 seq[key] = seq.get(key, 0) + 1
-                parcels.append(
-                    DemoParcel(zone, sub, seq[key], code, land_use, own, right, self.to_world(ring))
-                )
+                parcels.append(DemoParcel(zone, sub, seq[key], code, land_use, own, right, ring))
             block = DemoArea(
                 code,
                 f"街坊{block_no[key]}",
-                self._rect(x0, y0, x1, y1),
+                Polygon(self.to_world(block_outline(rings, box))),
                 parent=f"{COUNTY}{zone:03d}{sub:03d}",
+                extra={"row": row, "col": col, "land_use": land_use},
             )
             yield block, parcels
-
-
-def _road_name(i: int, axis: str, main: bool) -> str:
-    base = ROAD_NAMES[i % len(ROAD_NAMES)]
-    suffix = "" if i < len(ROAD_NAMES) else str(i // len(ROAD_NAMES) + 1)
-    return f"{base}{suffix}" if main else f"{axis}{i}号路"
 
 
 def _ring_uses(radius: float) -> list[tuple[float, str, str, str]]:

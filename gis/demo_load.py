@@ -1,4 +1,4 @@
-"""Write the demo district's planning layers and roads into the database (EPSG:4490)."""
+"""Write the demo district's planning layers, roads and river into the database (EPSG:4490)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from gis.bulk import copy_rows, ewkb_hex
 from gis.demo import DemoArea, DemoDistrict
+from gis.demo_look import RIVER
 from gis.demo_plan import plan_zones
+from gis.demo_shape import river_polygon
 from gis.geo import AREA_SRID, STORAGE_SRID, reproject
 
 
@@ -53,3 +55,12 @@ def load_roads(session: Session, district: DemoDistrict) -> int:
         (r.name, r.extra["class"], r.extra["width"], g) for r, g in zip(roads, wkb, strict=True)
     )
     return copy_rows(session, "road", ["name", "road_class", "width_m", "geom"], rows)
+
+
+def load_water(session: Session, district: DemoDistrict) -> int:
+    """Insert the river (the band the district leaves for it); returns the water bodies."""
+    if district.bend.river_y is None:
+        return 0
+    river = river_polygon(district.bend, district.to_world)
+    rows = [(RIVER[0], "river", to_storage([river])[0])]
+    return copy_rows(session, "water", ["name", "kind", "geom"], rows)

@@ -1,10 +1,10 @@
 """How the demo district (:mod:`gis.demo`) reads like a piece of Dongguan: irregular plots
-in its villages, 镇街 and 社区/村 names, and a river with fish ponds beside it. All of it
-is fixed by the input (no randomness left to chance), so the district stays deterministic."""
+in its villages, 镇街, 社区/村 and road names, villages inside the city (城中村) and fish
+ponds on the river banks. All of it
+is fixed by the input (no randomness left to chance), so the district stays deterministic.
+The river itself is drawn by :mod:`gis.demo_shape`."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -83,6 +83,58 @@ COMMUNITIES = [
     "大塘头",
     "涡岭",
 ]
+ROAD_NAMES = [
+    "东城大道",
+    "鸿福路",
+    "元美路",
+    "莞太路",
+    "东纵路",
+    "运河路",
+    "体育路",
+    "八达路",
+    "环城路",
+    "石竹路",
+    "新城路",
+    "银丰路",
+    "黄旗路",
+    "宏图路",
+    "莞龙路",
+    "旗峰路",
+]
+AVENUE = "东莞大道"  # the diagonal avenue (gis.demo_shape's fan)
+STREET_SUFFIX = {"NS": "路", "EW": "街"}
+NUMERALS = "一二三四五六七八九"
+
+
+def road_name(i: int, axis: str, main: bool) -> str:
+    """The name of road ``i`` running north-south (``axis`` "NS") or east-west ("EW"):
+    main roads from ROAD_NAMES, the others after a 社区 (兴塘路, 鸿福二街, ...)."""
+    if main:
+        base = ROAD_NAMES[(i // 5 + (0 if axis == "NS" else 8)) % len(ROAD_NAMES)]
+        return base
+    k = i + (0 if axis == "NS" else 13)
+    name = COMMUNITIES[k % len(COMMUNITIES)]
+    lap = k // len(COMMUNITIES)
+    number = NUMERALS[lap % len(NUMERALS)] if lap else ""
+    return f"{name}{number}{STREET_SUFFIX[axis]}"
+
+
+Use = tuple[str, str, str]  # land use, ownership, right type
+POND_USE: Use = ("1104", "J", "A")  # fish ponds of a village collective
+VILLAGE_USE: Use = ("0702", "J", "C")  # homesteads (宅基地) of a village
+
+
+def local_use(row: int, col: int, rural: bool, urban: bool, by_river: bool, drawn: Use) -> Use:
+    """A block's use with the district's local character over the ring's draw ``drawn``:
+    rural blocks on the river banks are fish ponds (one in two), and the urban ring keeps
+    villages (城中村) in clusters of 2 x 2 blocks (one cluster in five), fixed by position."""
+    if rural and by_river and (row * 31 + col * 17) % 2 == 0:
+        return POND_USE
+    if urban and (((row // 2) * 7919 + (col // 2) * 104729) ^ 0x2F) % 5 == 0:
+        return VILLAGE_USE
+    return drawn
+
+
 RIVER = ("东江南支流", "Dongjiang south branch")
 POND = ("鱼塘", "fish pond")
 
@@ -101,40 +153,3 @@ def community_label(subzone_code: str, rural: bool) -> str:
     zone, sub = int(subzone_code[6:9]), int(subzone_code[9:12])
     name = COMMUNITIES[(zone * 7 + sub * 3) % len(COMMUNITIES)]
     return f"{name}村" if rural else f"{name}社区"
-
-
-def river_line(box: tuple[float, float, float, float], points: int = 48) -> list[list[float]]:
-    """The centre line (lon/lat, EPSG:4490) of a river meandering along the south of the
-    district whose lon/lat bounds are ``box`` (west, south, east, north), clear of it."""
-    west, south, east, north = box
-    height = north - south
-    margin = max(0.0012, height * 0.05)
-    span = east - west
-    out = []
-    for i in range(points + 1):
-        t = i / points
-        x = west - span * 0.08 + t * span * 1.16
-        y = south - margin - 0.0006 * (1 + math.sin(t * math.pi * 3.2)) - 0.0003 * math.sin(t * 17)
-        out.append([round(x, 7), round(y, 7)])
-    return out
-
-
-def ponds(box: tuple[float, float, float, float], count: int = 7) -> list[list[list[float]]]:
-    """Irregular fish ponds (lon/lat rings) on the river's south bank, fixed by ``box``."""
-    line = river_line(box)
-    rng = np.random.default_rng(20261202)
-    out = []
-    for k in range(count):
-        cx, cy = line[4 + k * (len(line) - 8) // max(1, count - 1)]
-        cy -= 0.0016 + rng.uniform(0, 0.0006)
-        rx, ry = rng.uniform(0.0004, 0.0008), rng.uniform(0.00025, 0.0005)
-        ring = []
-        for j in range(12):
-            a = j / 12 * 2 * math.pi
-            wobble = 1 + 0.15 * math.sin(a * 3 + k)
-            ring.append(
-                [round(cx + rx * wobble * math.cos(a), 7), round(cy + ry * wobble * math.sin(a), 7)]
-            )
-        ring.append(ring[0])
-        out.append(ring)
-    return out

@@ -109,6 +109,7 @@ def demo_load(
         )
     if n == 0:
         console.print("the register is not empty: nothing loaded (use --replace to start over)")
+        _retime_demo()
     else:
         console.print(f"loaded {n} parcels")
 
@@ -241,6 +242,17 @@ def _prepare(demo: bool) -> None:
                 settings, progress=lambda done: bar.update(task, completed=done)
             )
         console.print(f"loaded the demo district: {n} parcels")
+    if demo:
+        _retime_demo()
+
+
+def _retime_demo() -> None:
+    days = setup.retime_demo()
+    if days:
+        console.print(
+            f"演示交易顺延 {days} 天 the demo market moved forward {days} days: "
+            "its listings show the states they were made in"
+        )
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -119,7 +119,7 @@ def load_demo_if_empty(
     """Load the demo district into an empty register; returns parcels loaded (0 if not empty)."""
     from cadastre.demo import load_demo, register_is_empty
     from cadastre.demo_history import replay_demo_history
-    from cadastre.demo_imagery import load_demo_imagery
+    from cadastre.demo_imagery import load_demo_dem, load_demo_imagery
     from landgis.collections import build_catalog
     from trading.demo import load_demo_listings
     from trading.monitoring.demo import BASELINE, follow_demo, load_demo_sales
@@ -151,7 +151,20 @@ def load_demo_if_empty(
         )
     with session_factory()() as session:
         follow_demo(session)  # each sold parcel's status from the scenes
+    with session_factory()() as session:
+        load_demo_dem(session, settings.demo_seed if seed is None else seed)
     return n
+
+
+def retime_demo() -> int:
+    """Move the untouched demo market to today (:func:`trading.demo_retime.retime`);
+    returns the days moved. One unit of work."""
+    from gis.db import transaction
+    from trading import clock
+    from trading.demo_retime import retime
+
+    with session_factory()() as session, transaction(session):
+        return retime(session, clock.now())
 
 
 def reset(settings: Settings) -> None:

@@ -64,6 +64,7 @@ async def swagger_ui(request: Request) -> HTMLResponse:
         title=f"{app.title} API · Swagger UI",
         assets=ASSETS_URL,
         config=swagger_config(app),
+        nav_current=DOCS_URL,
     )
     return HTMLResponse(html, headers=HEADERS)
 
@@ -79,7 +80,11 @@ async def redoc(request: Request) -> HTMLResponse:
     """ReDoc for the OpenAPI document (no web fonts from the internet)."""
     app: FastAPI = request.app
     html = render_template(
-        "redoc.html", title=f"{app.title} API · ReDoc", assets=ASSETS_URL, spec=app.openapi_url
+        "redoc.html",
+        title=f"{app.title} API · ReDoc",
+        assets=ASSETS_URL,
+        spec=app.openapi_url,
+        nav_current=DOCS_URL,
     )
     return HTMLResponse(html, headers=HEADERS)
 

@@ -38,7 +38,9 @@ def test_landing_popup_names_labels_and_river(client: TestClient) -> None:
     assert {"town", "water", "road"} <= kinds and kinds & {"community", "village"}
     towns = [label["text"] for label in cfg["labels"] if label["kind"] == "town"]
     assert towns and all(t.endswith(("街道", "镇", "园区")) for t in towns)
-    assert [s["geojson"]["type"] for s in cfg["shapes"]] == ["LineString", "MultiPolygon"]
+    [river] = cfg["shapes"]  # the base map's water: the river's surface, stored, drawn
+    assert river["geojson"]["type"] == "MultiPolygon" and river["name"].startswith("东江南支流")
+    assert any(lb["kind"] == "water" and lb["text"] == "东江南支流" for lb in cfg["labels"])
     assert cfg["search_url"] == "/maps/search"
 
 

@@ -18,19 +18,22 @@ from playwright.sync_api import Page, sync_playwright
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
 
 OUT = Path(__file__).resolve().parents[2] / "data" / "screenshots"
-EXTRA_PAGES = ["/maps/services/apply", "/maps/cases", "/maps/notices"]
+EXTRA_PAGES = ["/maps/services/apply", "/maps/cases", "/maps/notices", "/ogc/collections"]
 NAV_LINK = re.compile(r'<nav class="landgis-nav".*?</nav>', re.S)
 HREF = re.compile(r'href="(/[^"]*)"')
 
 
 def pages_of(base: str) -> list[str]:
-    """Every page of the navigation bar, the extra public pages, and one parcel's page."""
+    """Every page of the navigation bar, the extra public pages, one parcel's page and
+    the demo DEM's page."""
     landing = httpx.get(base + "/", timeout=60).text
     bar = NAV_LINK.search(landing)
     paths = HREF.findall(bar.group(0)) if bar else ["/"]
     hits = httpx.get(base + "/maps/search", params={"q": "4419"}, timeout=60).json()
     parcel = [f"/maps/parcels?unit_code={hits[0]['label']}"] if hits else []
-    return list(dict.fromkeys([*paths, *EXTRA_PAGES, *parcel]))
+    rasters = httpx.get(base + "/api/v1/rasters", timeout=60).json()["features"]
+    dem = [f"/maps/rasters/{r['id']}" for r in rasters if "DEM" in r["properties"]["title"]]
+    return list(dict.fromkeys([*paths, *EXTRA_PAGES, *parcel, *dem[:1]]))
 
 
 def file_name(path: str) -> str:

@@ -119,3 +119,33 @@ def test_docs_pages_name_no_cdn(client) -> None:  # type: ignore[no-untyped-def]
         assert "https://" not in r.text and "http://" not in r.text, path
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
         assert client.get(f"/static/vendor/apidocs/{asset}").status_code == 200
+
+
+# pages not built from the shared page templates: Swagger UI, ReDoc and the OGC API's HTML
+DOC_PAGES = {  # path -> the first thing of the page, which the bar must not cover
+    "/docs": "#swagger-ui .info",
+    "/redoc": ".menu-content",
+    "/ogc": "main h1, main h2",
+    "/ogc/collections": "main h1, main h2",
+    "/ogc/collections/roads/items": "main",
+}
+
+
+@pytest.mark.browser
+def test_api_docs_and_ogc_pages_carry_the_bar(live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    for path, first in DOC_PAGES.items():
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        seen, errors = Requests(page), []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))  # noqa: B023
+        answer = page.goto(live_server + path, wait_until="networkidle")
+        assert answer is not None and answer.status == 200, path
+        assert page.locator("nav.landgis-nav a").count() >= 10, path
+        assert page.locator("a.landgis-home").get_attribute("href") == "/", path
+        page.wait_for_selector(first, timeout=20_000)
+        bar = page.locator(".landgis-bar").first.bounding_box()
+        box = page.locator(first).first.bounding_box()
+        assert bar is not None and box is not None, path
+        assert box["y"] >= bar["y"] + bar["height"] - 1, (path, box, bar)  # not under the bar
+        assert errors == [], (path, errors)
+        assert seen.hosts_reached() <= {"127.0.0.1", "data", "blob"}, path
+        page.close()

@@ -1,34 +1,39 @@
-"""The demo district reads like a piece of Dongguan without moving what tests rely on:
-the same parcels (codes, uses, counts) as before, village plots irregular yet tiling
-their blocks, 镇街/社区/村 names, a river and ponds clear of the parcels."""
+"""The demo district reads like a piece of Dongguan: village plots irregular yet tiling
+their blocks, villages inside the city (城中村) and fish ponds on the river banks,
+镇街/社区/村 and road names."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 import shapely
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import Polygon
 
 from gis import demo_look as demo
 from gis.demo import DemoDistrict
 
-# digests of the parcels' codes and uses as generated before the village plots (b7ef5ab)
-BEFORE = {600: "979a34e5f8d235a4", 5000: "0b87961dd3ff2d05"}
+
+def _uses(n: int) -> list[tuple[int, int, str]]:
+    """(row, col, land use) of every block of a district of ``n`` parcels."""
+    district = DemoDistrict(n)
+    return [
+        (*divmod(i, district.cols), district.block_use(i)[0])
+        for i in range(len(district.block_counts))
+    ]
 
 
-def _digest(n: int) -> str:
-    h = hashlib.sha256()
-    for block, parcels in DemoDistrict(n).blocks():
-        for p in parcels:
-            parts = (block.code, p.zone, p.subzone, p.seq, p.land_use, p.ownership, p.right_type)
-            h.update(("|".join(map(str, parts)) + ";").encode())
-    return h.hexdigest()[:16]
-
-
-def test_parcels_codes_and_counts_are_unchanged() -> None:
-    for n, digest in BEFORE.items():
-        assert _digest(n) == digest, n
+def test_villages_inside_the_city_and_ponds_on_the_banks() -> None:
+    district = DemoDistrict(5000)
+    urban_villages = ponds_by_river = 0
+    for row, col, use in _uses(5000):
+        radius = district.radius(row, col)
+        if use == "0702" and 0.35 <= radius < 0.72:
+            urban_villages += 1  # drawn only in the outer ring before
+        assert district.river_row is not None
+        if use == "1104" and row in (district.river_row - 1, district.river_row):
+            ponds_by_river += 1
+    assert urban_villages >= 10 and ponds_by_river >= 5
+    assert [b.extra["land_use"] for b, _ in district.blocks()] == [u for *_, u in _uses(5000)]
 
 
 def _angles(ring: list[tuple[float, float]]) -> list[float]:
@@ -68,12 +73,10 @@ def test_place_names() -> None:
     )
 
 
-def test_river_and_ponds_stay_clear_of_the_district() -> None:
-    box = (113.74, 23.01, 113.76, 23.03)
-    district = shapely.box(*box)
-    river = LineString(demo.river_line(box))
-    assert not river.intersects(district) and river.length > (box[2] - box[0])
-    ponds = [Polygon(ring) for ring in demo.ponds(box)]
-    assert len(ponds) == 7 and all(p.is_valid and not p.intersects(district) for p in ponds)
-    assert not any(p.intersects(river.buffer(0.0002)) for p in ponds)
-    assert demo.river_line(box) == demo.river_line(box)  # deterministic
+def test_roads_are_named_after_places() -> None:
+    roads = DemoDistrict(5000).roads()
+    names = [r.name for r in roads]
+    assert all(names) and not any("号路" in n for n in names)
+    assert demo.AVENUE in names
+    assert len(set(names)) >= len(names) * 0.8  # a few names repeat on long grids
+    assert {n[-1] for n in names} <= {"路", "街", "道"}

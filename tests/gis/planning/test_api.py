@@ -110,7 +110,7 @@ def test_batch_reports_each_site(client: TestClient, db: Session) -> None:
 
 
 def _zoning_file(client: TestClient, path: Path, code: str) -> Path:
-    zoning = client.get("/ogc/collections/plan_zoning/items").json()
+    zoning = client.get("/ogc/collections/plan_zoning/items", params={"limit": 1000}).json()
     gdf = gpd.GeoDataFrame.from_features(zoning["features"], crs=4490).to_crs(4547)
     gdf["code"] = code
     gdf["name"] = "新版" + gdf["name"].astype(str)
@@ -134,14 +134,16 @@ def _copy(db: Session, source: int, target: int, skip: str) -> None:
         ),
         {"s": source, "t": target, "skip": skip},
     )
-    db.execute(  # the demo plan has no red line: give the new edition one small zone
+    db.execute(  # a demo plan without a red line: give the new edition one small zone
         text(
             "INSERT INTO plan_zone (edition_id, layer, code, name, geom) "
             "SELECT :t, 'ecological_redline', '', '红线', "
             "ST_Multi(ST_Buffer(ST_PointOnSurface(geom), 0.0005)) "
-            "FROM plan_zone WHERE edition_id = :s AND layer = 'farmland' LIMIT 1"
+            "FROM plan_zone WHERE edition_id = :s AND layer = 'farmland' "
+            "AND (:skip = 'ecological_redline' OR NOT EXISTS (SELECT 1 FROM plan_zone "
+            "WHERE edition_id = :s AND layer = 'ecological_redline')) LIMIT 1"
         ),
-        {"s": source, "t": target},
+        {"s": source, "t": target, "skip": skip},
     )
 
 

@@ -64,7 +64,7 @@ class Site:
     origin: tuple[float, float]  # top-left corner of the image
     width: int
     height: int
-    illegal: tuple[int, int, int]  # row, col, size in pixels: on cropland in farmland
+    illegal: tuple[int, int, int]  # row, col, size in pixels: on registered cropland in farmland
     approved: tuple[int, int, int]  # on a registered construction-land parcel
 
     def area_m2(self, square: tuple[int, int, int]) -> float:
@@ -79,6 +79,7 @@ SITE_SQL = text(
     crop AS (
       SELECT ST_Transform(p.geom, 4547) g FROM parcel p, farm
       WHERE p.end_lifespan IS NULL AND left(p.land_use, 2) = '01'
+        AND p.reg_status = 'registered'  -- the register reports it under the patch
         AND ST_Within(ST_Transform(p.geom, 4547), ST_Buffer(farm.g, -1))),
     built AS (
       SELECT ST_Transform(p.geom, 4547) g FROM parcel p
@@ -103,7 +104,7 @@ def _square(cx: float, cy: float, radius: float, origin: tuple[float, float]) ->
 
 @pytest.fixture
 def site(db: Session) -> Site:
-    """A cropland parcel inside basic farmland and a nearby construction parcel."""
+    """A registered cropland parcel inside basic farmland and a nearby construction parcel."""
     found = db.execute(SITE_SQL).first()
     assert found is not None, "the test district has no cropland parcel in farmland"
     cx, cy, cr, bx, by, br = (float(v) for v in found)
