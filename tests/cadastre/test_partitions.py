@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import text
+import typer
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from cadastre.parcels.partitions import partitions, register, split_default
 from gis.bulk import restore_upkeep, suspend_upkeep
 
 PARTITIONS = """
@@ -235,3 +238,35 @@ def test_bulk_load_rebuilds_indexes_on_every_partition(db: Session) -> None:
     assert len(found.indexes) == len(before) - 1  # all but the primary key
     restore_upkeep(db, found)
     assert db.execute(text(indexes)).all() == before
+
+
+def test_split_default_gives_waiting_zones_their_partitions(db: Session) -> None:
+    db.execute(text("ALTER TABLE cadastral_zone DISABLE TRIGGER cadastral_zone_partition"))
+    sub = _zone_with_subzone(db, NEW_ZONE)
+    db.execute(text("ALTER TABLE cadastral_zone ENABLE TRIGGER cadastral_zone_partition"))
+    new_id = _copy_parcel(db, sub, 1)
+
+    assert split_default(db) == [NEW_ZONE]
+
+    assert split_default(db) == []
+    found = {p.name: p.bound for p in partitions(db)}
+    assert found[f"parcel_{NEW_ZONE}"] == "FOR VALUES FROM ('441900777') TO ('441900778')"
+    where = db.execute(
+        text("SELECT tableoid::regclass::text FROM parcel WHERE id = :i"), {"i": new_id}
+    ).scalar_one()
+    assert where == f"parcel_{NEW_ZONE}"
+
+
+def test_partitions_command_lists_every_partition(engine: Engine) -> None:
+    app = typer.Typer()
+    cadastre = typer.Typer()
+    register(cadastre)
+    app.add_typer(cadastre, name="cadastre")
+    result = CliRunner().invoke(app, ["cadastre", "partitions", "--split"])
+    assert result.exit_code == 0, result.output
+    with Session(engine) as session:
+        zones = session.execute(text("SELECT code FROM cadastral_zone")).scalars().all()
+    lines = result.output.splitlines()
+    assert not [line for line in lines if "made partition" in line]  # nothing was waiting
+    named = {line.split()[0] for line in lines}
+    assert named == {"parcel_default"} | {f"parcel_{z}" for z in zones}
