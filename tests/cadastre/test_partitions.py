@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from cadastre.parcels.partitions import partitions, register, split_default
 from gis.bulk import restore_upkeep, suspend_upkeep
+from gis.db import estimated_rows
 
 PARTITIONS = """
 SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
@@ -270,3 +271,20 @@ def test_partitions_command_lists_every_partition(engine: Engine) -> None:
     assert not [line for line in lines if "made partition" in line]  # nothing was waiting
     named = {line.split()[0] for line in lines}
     assert named == {"parcel_default"} | {f"parcel_{z}" for z in zones}
+
+
+def test_row_estimate_sums_the_zone_partitions(db: Session) -> None:
+    """The partitioned table's own reltuples is never refreshed by autovacuum (it analyses
+    leaves only); the estimate (OGC numberMatched, the import's bulk-or-staged choice) sums
+    the partitions."""
+    db.execute(text("ANALYZE parcel"))
+    before = db.execute(text("SELECT count(*) FROM parcel")).scalar_one()
+    sub = _zone_with_subzone(db, NEW_ZONE)
+    for n in range(1, 4):
+        _copy_parcel(db, sub, n)
+    db.execute(text(f"ANALYZE parcel_{NEW_ZONE}"))  # what autovacuum does
+    own = db.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'parcel'::regclass")
+    ).scalar_one()
+    assert own == before  # stale: the three new versions are not in it
+    assert estimated_rows(db, "parcel") == before + 3
