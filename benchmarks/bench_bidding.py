@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from gis import cluster
 from gis.db import dispose_engines, engine_for
 from gis.settings import REPO_ROOT, Settings, get_settings, override_settings
+from trading.roles import BIDDER
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -138,7 +139,7 @@ def open_listing(
             party = RegistrationIn(
                 kind="legal", name=f"竞买公司{uid}", id_number=code + credit_code_check_char(code)
             )
-            who = Principal(uid, name, Role.BIDDER)
+            who = Principal(uid, name, BIDDER)
             reg = bidding.register(session, listing.id, party, who)
             deposits.confirm_by_staff(
                 session, listing.id, reg.id, Decimal("100000.00"), f"BENCH-{reg.id}", cashier
@@ -368,7 +369,6 @@ def run_direct(
     statement, COMMIT: the listing row lock is held over the COMMIT round trip)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from gis.auth.roles import Role
     from gis.auth.service import Principal
     from gis.db import transaction
     from gis.errors import LandgisError
@@ -384,7 +384,7 @@ def run_direct(
     registrar_id, bidders = users
     listing_id = open_listing(engine, registrar_id, parcel, bidders)
     load = Load(Decimal("1000000.00"), Decimal("1000.00"), bids)
-    people = [Principal(uid, name, Role.BIDDER) for uid, name, _ in bidders]
+    people = [Principal(uid, name, BIDDER) for uid, name, _ in bidders]
 
     def work(i: int) -> None:
         rng = random.Random(i)

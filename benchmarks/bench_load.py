@@ -266,9 +266,7 @@ def targets(settings: Settings) -> dict[str, str]:
     parcels (its URL from the tileset metadata), a page of 100 parcels."""
     from gis.tiles.matrix import TMS
     from gis.web.vectorlayers import tile_url
-    from landgis.collections import register_all
 
-    register_all()
     with engine_for(settings.sqlalchemy_url()).connect() as conn:
         lon, lat = conn.execute(
             text(

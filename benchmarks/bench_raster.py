@@ -322,12 +322,14 @@ def bench_changes(size: int) -> dict[str, Any]:
 def child_changes(a: int, b: int) -> None:
     """Run in a child process so that its peak RSS is measured alone."""
     from gis.raster import changes
-    from landgis.collections import register_all
+    from landgis.collections import build_catalog
 
-    register_all()
+    approvals = build_catalog().approvals
     t0 = time.perf_counter()
     with session_factory()() as session:
-        run = changes.run_changes(session, changes.ChangeRequest(a, b, min_area_m2=100))
+        run = changes.run_changes(
+            session, changes.ChangeRequest(a, b, min_area_m2=100), approvals=approvals
+        )
         listed = changes.list_patches(session, run_id=run.id, verdict="suspected_illegal", limit=1)
     print(
         json.dumps(

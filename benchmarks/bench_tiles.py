@@ -156,12 +156,11 @@ def start_servers(
 
 def bench_app() -> Any:
     """The landgis app with the bench collection (the parcels and the same 4 properties)."""
-    from gis import collections
     from gis.collections import Collection
     from landgis.app import create_app
 
     app = create_app()
-    collections.register(
+    app.state.catalog = app.state.catalog.extended(
         [
             Collection(
                 id="bench-parcels",

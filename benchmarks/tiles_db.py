@@ -64,10 +64,8 @@ def tipg_sql(conn: Connection, z: int, x: int, y: int) -> str:
 def bench_tileset() -> Tileset:
     from benchmarks.bench_tiles import bench_app
 
-    bench_app()  # registers the bench collection
-    from gis import collections
-
-    return Tileset(id="bench-parcels", title="bench", layers=(collections.get("bench-parcels"),))
+    catalog = bench_app().state.catalog  # the app's catalog, with the bench collection
+    return Tileset(id="bench-parcels", title="bench", layers=(catalog.get("bench-parcels"),))
 
 
 def timed(

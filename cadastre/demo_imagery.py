@@ -29,6 +29,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.raster.approvals import ApprovalSource
 from gis.raster.changes import ChangeRequest, run_changes
 from gis.raster.demo import Plant, cover_of, write_scene
 from gis.raster.service import ImportRequest, import_raster
@@ -132,9 +133,11 @@ def load_demo_imagery(
     actor: str = "demo",
     extra: Sequence[Plant] = (),
     baseline: date | None = None,
+    approvals: Sequence[ApprovalSource] = (),
 ) -> DemoImagery:
     """Generate, import and compare the two demo scenes (commits, as imports do); with
-    ``baseline`` also an earlier scene showing the ``extra`` sites vacant."""
+    ``baseline`` also an earlier scene showing the ``extra`` sites vacant; ``approvals``
+    explain patches (the catalog's sources, given by the composition root)."""
     land = covers(session)
     planted = plants(session)
     painted = (*planted, *extra)
@@ -148,5 +151,5 @@ def load_demo_imagery(
         for second, when in ((False, SPRING), (True, AUTUMN)):
             path = write_scene(Path(tmp) / f"scene-{when}.tif", land, painted, second, seed)
             ids.append(_import(session, path, when, actor))
-    run = run_changes(session, ChangeRequest(ids[0], ids[1], actor=actor))
+    run = run_changes(session, ChangeRequest(ids[0], ids[1], actor=actor), approvals=approvals)
     return DemoImagery(ids[0], ids[1], run.id, planted, base_id)

@@ -1,8 +1,9 @@
 """The registry of feature collections shared by the OGC APIs, the tiles and the maps.
 
 gis knows no domain: each domain describes its tables as :class:`Collection` objects
-in its own ``collections.py``, and the composition root registers them at start-up
-(``landgis/collections.py``). SQL identifiers here come from code, never from users.
+in its own ``collections.py``, and the composition root gathers them into one
+:class:`Catalog` per app (``app.state.catalog``) or CLI run (``landgis/collections.py``);
+nothing is registered in a module. SQL identifiers here come from code, never from users.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import typer
+from fastapi import Request
+
 from gis.errors import NotFound
+from gis.raster.approvals import ApprovalSource
 
 
 class CollectionEditor(Protocol):
@@ -63,21 +68,47 @@ class Collection:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_REGISTRY: dict[str, Collection] = {}
+class Catalog:
+    """The collections (and approval sources) one app or one CLI run serves: made by the
+    composition root (``landgis/collections.py``), kept in ``app.state.catalog`` or the
+    CLI's click context, reached with :func:`get_catalog` / :func:`cli_catalog`. It is
+    never changed after it is made: :meth:`extended` gives a new one (tests, benchmarks)."""
+
+    def __init__(
+        self, collections: Iterable[Collection] = (), approvals: Iterable[ApprovalSource] = ()
+    ) -> None:
+        self._collections = {c.id: c for c in collections}  # later ids replace earlier
+        self.approvals: tuple[ApprovalSource, ...] = tuple({a.name: a for a in approvals}.values())
+
+    def get(self, collection_id: str) -> Collection:
+        """The collection with this id (NotFound naming collectionId)."""
+        try:
+            return self._collections[collection_id]
+        except KeyError:
+            raise NotFound(f"no collection {collection_id!r}", field="collectionId") from None
+
+    def all(self) -> list[Collection]:
+        """Every collection, in the order they were given (the base map draws bottom-up)."""
+        return list(self._collections.values())
+
+    def extended(
+        self, collections: Iterable[Collection] = (), approvals: Iterable[ApprovalSource] = ()
+    ) -> Catalog:
+        """A new catalog with these collections and sources added (or replacing by id)."""
+        return Catalog([*self.all(), *collections], [*self.approvals, *approvals])
 
 
-def register(collections: Iterable[Collection]) -> None:
-    """Add (or replace) collections by id."""
-    for c in collections:
-        _REGISTRY[c.id] = c
+async def get_catalog(request: Request) -> Catalog:
+    """FastAPI dependency: the catalog of the app serving this request (async: it runs on
+    the event loop, no thread hop on the tile path)."""
+    catalog: Catalog = request.app.state.catalog
+    return catalog
 
 
-def get(collection_id: str) -> Collection:
-    try:
-        return _REGISTRY[collection_id]
-    except KeyError:
-        raise NotFound(f"no collection {collection_id!r}", field="collectionId") from None
-
-
-def all_collections() -> list[Collection]:
-    return list(_REGISTRY.values())
+def cli_catalog(ctx: typer.Context) -> Catalog:
+    """The catalog of the running CLI command: a command that needs it takes a
+    ``ctx: typer.Context`` and the CLI (``landgis.cli``) puts the catalog in its context."""
+    catalog = ctx.find_object(Catalog)
+    if catalog is None:
+        raise RuntimeError("no catalog in the CLI context: run the command through landgis")
+    return catalog

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from gis.collections import Collection
 from gis.errors import InvalidInput
 from gis.settings import Settings, get_settings
 
@@ -164,32 +165,31 @@ def _geometry_vertices(geojson: dict[str, Any], limit: int) -> int:
     return _vertices(geojson.get("coordinates"), limit)
 
 
-def district_extent(session: Session | None) -> list[float] | None:
-    """[minx, miny, maxx, maxy] lon/lat of the current parcels (cached a minute), or None
-    (no parcels yet). Without ``session`` a short session of its own reads it."""
-    from gis import collections as registry
+def district_extent(session: Session | None, district: Collection) -> list[float] | None:
+    """[minx, miny, maxx, maxy] lon/lat of the ``district`` collection's rows (cached a
+    minute), or None (no rows yet). Without ``session`` a short session of its own reads it."""
     from gis.ogc.repository import extent
 
-    try:
-        c = registry.get("parcels")
-    except KeyError:
-        return None
     if session is not None:
-        return extent(session, c)
+        return extent(session, district)
     from gis.db import session_factory
 
     with session_factory()() as own:
-        return extent(own, c)
+        return extent(own, district)
 
 
 def check_geometry(
-    geojson: Any, field: str = "geometry", session: Session | None = None, extent: bool = True
+    geojson: Any,
+    field: str = "geometry",
+    session: Session | None = None,
+    within: Collection | None = None,
 ) -> None:
     """The one validator of user-sent GeoJSON geometries (lon/lat): at most
     ``limit_geometry_vertices`` vertices (counted before any parsing), at most
-    ``limit_geometry_area_km2``, and (``extent``) inside the district's extent plus a
-    margin. Staff edits pass ``extent=False``: their own placement rules (subzone,
-    topology) name the field at fault more precisely."""
+    ``limit_geometry_area_km2``, and (given ``within``, the collection that makes the
+    district, e.g. the current parcels) inside its extent plus a margin. Staff edits pass
+    none: their own placement rules (subzone, topology) name the field at fault more
+    precisely."""
     if not isinstance(geojson, dict):
         return  # the caller's own parser says what is wrong with it
     s = get_settings()
@@ -208,7 +208,7 @@ def check_geometry(
             f"几何图形范围过大；the geometry spans more than {s.limit_geometry_area_km2:g} km²",
             field=field,
         )
-    ext = district_extent(session) if extent else None
+    ext = None if within is None else district_extent(session, within)
     if ext is None:
         return
     m = s.limit_extent_margin_deg

@@ -1,23 +1,28 @@
-"""The one settings object of landgis (environment prefix ``LANDGIS_``).
+"""The settings of landgis (one environment prefix, ``LANDGIS_``).
 
-Nothing else in the project reads ``os.environ``: every module asks
-:func:`get_settings`, which tests can override with :func:`override_settings`.
+Nothing else in the project reads ``os.environ``: the platform's modules ask
+:func:`get_settings`, which tests can override with :func:`override_settings`; a domain
+keeps its own settings in its package as a :class:`SettingsSection` of the same prefix
+(``trading.settings``), and the composition root checks that every ``LANDGIS_`` name
+set is read by some model (:func:`check_names`).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "LANDGIS_"
+S = TypeVar("S", bound=BaseSettings)
 
 
 class SettingsError(Exception):
@@ -95,16 +100,8 @@ class Settings(BaseSettings):
     job_heartbeat_timeout_s: int = Field(60, ge=2)
     job_keep_days: int = Field(7, ge=1)
 
-    # Trading periods (days) and auction countdown (seconds)
-    announcement_min_days: int = 20
-    listing_min_days: int = 10
-    countdown_seconds: int = 300
+    # trading's periods, countdown, loops and bank keys: trading.settings (same LANDGIS_ names)
     timezone: str = "Asia/Shanghai"
-    # Each server process closes listings past their deadline this often (0: only by hand)
-    trading_close_interval_s: float = Field(15, ge=0)
-    # 批后监管 (trading.monitoring.watch): each server process looks this often for a new
-    # imagery scene and then updates the sold parcels' statuses (0: only by hand / CLI)
-    trading_monitor_interval_s: float = Field(300, ge=0)
     # City-wide tiles (z10-z12): each server process brings the parcel overview up to date
     # with the tile change log this often (0: never; then tiles z10-z12 stay as they are)
     overview_refresh_interval_s: float = Field(5, ge=0)
@@ -163,12 +160,6 @@ class Settings(BaseSettings):
     survey_uere_rtk_m: float = Field(0.02, gt=0, le=10)
     survey_parcel_distance_m: float = Field(50.0, gt=0)
     survey_district_margin_m: float = Field(5000.0, ge=0)
-
-    # Trading deposits (trading/deposits.py): the HMAC-SHA256 key the bank signs its
-    # deposit notices with (unset: notices are refused; staff confirm by hand), and how
-    # old a notice may be when it arrives (a stale notice is refused, a replayed one too).
-    trading_bank_hmac_key: str | None = None
-    trading_bank_notice_max_age_s: int = Field(900, ge=1)
 
     # Field packages (issue 18, field: cadastre/field): at most this many parcels in one
     # checked-out package; a photo's GPS position must lie within field_photo_tolerance_m
@@ -268,25 +259,54 @@ def _secret_file(path: Path) -> str:
     return path.read_text().strip()
 
 
-def _unknown_names() -> list[str]:
-    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
-    return sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
-
-
-def load_settings() -> Settings:
-    """Read the settings from the environment; raise SettingsError with a one-line reason."""
-    unknown = _unknown_names()
+def check_names(models: Iterable[type[BaseSettings]]) -> None:
+    """SettingsError naming the first ``LANDGIS_`` variable that no model reads (a typo).
+    The composition root calls it with the platform's and every domain's models, since
+    each domain keeps its own settings (``trading.settings``) under the same prefix."""
+    names = [n for m in models for n in m.model_fields]
+    known = {ENV_PREFIX + n.upper() for n in names}
+    unknown = sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
     if unknown:
         raise SettingsError(
             f"unknown setting {unknown[0]}; known settings are "
-            + ", ".join(ENV_PREFIX + n.upper() for n in Settings.model_fields)
+            + ", ".join(ENV_PREFIX + n.upper() for n in names)
         )
+
+
+def load_model(model: type[S]) -> S:
+    """Read one settings model from the environment; SettingsError with a one-line reason
+    naming the variable (``LANDGIS_PORT='eighty' is not usable: ...``)."""
     try:
-        return Settings()
+        return model()
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else ENV_PREFIX
         raise SettingsError(f"{field}={err.get('input')!r} is not usable: {err['msg']}") from None
+
+
+def load_settings() -> Settings:
+    """Read the platform's settings from the environment (SettingsError with a one-line
+    reason); unknown names are the composition root's check (:func:`check_names`)."""
+    return load_model(Settings)
+
+
+class SettingsSection(Generic[S]):
+    """A domain's own settings model (same ``LANDGIS_`` prefix), kept in the domain's
+    package (``trading.settings``): read once, overridable by tests as get_settings is."""
+
+    def __init__(self, model: type[S]) -> None:
+        self.model = model
+        self._value: S | None = None
+
+    def get(self) -> S:
+        """The settings in force (read from the environment on first use)."""
+        if self._value is None:
+            self._value = load_model(self.model)
+        return self._value
+
+    def override(self, value: S | None) -> None:
+        """Use ``value`` (``None``: read the environment again on next use)."""
+        self._value = value
 
 
 _override: Settings | None = None

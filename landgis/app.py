@@ -16,6 +16,7 @@ from cadastre import maps as cadastre_maps
 from cadastre import overview as parcel_overview
 from cadastre.exchange import api as exchange_api
 from cadastre.field import api as field_api
+from cadastre.field import pages as field_pages
 from cadastre.survey_port import CadastreParcelLookup
 from gis import health, reference_api
 from gis.auth import api as auth_api
@@ -31,8 +32,10 @@ from gis.tiles import api as tiles_api
 from gis.web.docs import install_docs
 from gis.web.static import mount_static
 from landgis import errors
-from landgis.collections import register_all
+from landgis.collections import build_catalog
 from landgis.navigation import parcel_links, register_navigation
+from landgis.roles import build_roles
+from landgis.settings import check_environment
 from trading import api as trading_api
 from trading import closer as trading_closer
 from trading import live_bids
@@ -49,6 +52,7 @@ ROUTERS = [
     cadastre_api.router,
     exchange_api.router,
     field_api.router,
+    field_pages.pages,
     planning_api.router,
     ogc_api.router,
     tiles_api.router,
@@ -87,7 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """The landgis web application: /api/v1, /ogc, /maps, /health, /docs and the landing map."""
-    register_all()
+    check_environment()  # a LANDGIS_ name no settings model reads is a typo
     register_navigation()
     app = FastAPI(
         title="landgis",
@@ -99,6 +103,8 @@ def create_app() -> FastAPI:
     )
     install_docs(app)
     errors.install(app)
+    app.state.roles = build_roles()  # gis.auth.roles.get_roles: the platform's and trading's
+    app.state.catalog = build_catalog()  # gis.collections.get_catalog: collections, approvals
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup
     app.state.parcel_links = parcel_links()  # cadastre.parcels.links: popups' listing links
     for router in ROUTERS:

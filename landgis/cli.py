@@ -17,6 +17,9 @@ from gis import cluster
 from gis.errors import LandgisError
 from gis.settings import SettingsError, get_settings
 from landgis import logs, setup, standby_cli
+from landgis.roles import build_roles
+from landgis.settings import check_environment
+from trading.settings import get_trading_settings
 
 app = typer.Typer(help="landgis: land-resources GIS for a city land bureau.", no_args_is_help=True)
 db_app = typer.Typer(
@@ -115,7 +118,7 @@ def demo_load(
 def user_add(
     name: str,
     role: str = typer.Option(
-        ..., "--role", help="surveyor, registrar, planner, inspector, bidder, admin"
+        ..., "--role", help="surveyor, registrar, planner, inspector, bidder, cashier, admin"
     ),
     password: str = typer.Option(None, "--password", help="Asked for when not given."),
     full_name: str = typer.Option("", "--full-name"),
@@ -127,6 +130,7 @@ def user_add(
     setup.ensure_ready(get_settings())
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    role = build_roles().parse(role)  # the house's roles: gis's and the domains'
     with session_factory()() as session:
         user = add_user(session, name, password, role, full_name)
     console.print(f"user {user.username} added with role {user.role}")
@@ -159,7 +163,7 @@ def user_activate(name: str) -> None:
 @user_app.command("role")
 def user_role(name: str, role: str) -> None:
     """Give a user another role (their tokens are refused until they sign in again)."""
-    console.print(_change_user(name, "set_role", role))
+    console.print(_change_user(name, "set_role", build_roles().parse(role)))
 
 
 @user_app.command("password")
@@ -281,7 +285,8 @@ def _mount_domains(argv: list[str]) -> None:
 
 def _prepare_before_each_command(group: typer.Typer) -> None:
     """Wrap every command of ``group`` (and its sub-groups) so that it first makes the
-    database ready and registers the collections; done once per group object."""
+    database ready and puts the catalog of collections in its click context; done once per
+    group object."""
     if getattr(group, "_landgis_prepared", False):
         return
     group._landgis_prepared = True  # type: ignore[attr-defined]
@@ -296,10 +301,12 @@ def _prepare_before_each_command(group: typer.Typer) -> None:
 def _with_database(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        from landgis.collections import register_all
+        from landgis.collections import build_catalog
 
         setup.ensure_ready(get_settings())
-        register_all()  # collections and approval sources serve CLI commands too
+        for ctx in (v for v in kwargs.values() if isinstance(v, typer.Context)):
+            # a command taking its context gets the catalog there (gis.collections.cli_catalog)
+            ctx.obj = build_catalog()
         return command(*args, **kwargs)
 
     return run
@@ -310,7 +317,9 @@ def run(argv: list[str]) -> int:
     exit status. Every user error is one line (or click's usage line) on stderr, never a
     traceback: known failures exit 1, usage errors 2."""
     try:
+        check_environment()  # every LANDGIS_ name is some model's (gis's or a domain's)
         get_settings()
+        get_trading_settings()  # a bad value is one line here, not a traceback later
         _mount_domains(argv)
         code = app(args=argv, prog_name="landgis", standalone_mode=False)
         return code if isinstance(code, int) else 0

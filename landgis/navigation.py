@@ -4,6 +4,7 @@ navigation bar (:mod:`gis.web.nav`) and the link providers of parcel popups
 
 from __future__ import annotations
 
+from cadastre.field.pages import NAV_ENTRIES as FIELD
 from cadastre.maps import NAV_ENTRIES as CADASTRE
 from cadastre.parcels.links import ParcelLinks
 from gis.web import nav
@@ -24,7 +25,7 @@ TRADING = [
 
 def register_navigation() -> None:
     """Register every domain's entries (idempotent: entries are keyed by href)."""
-    nav.register([*CADASTRE, *TRADING, *PLATFORM])
+    nav.register([*CADASTRE, *FIELD, *TRADING, *PLATFORM])
 
 
 def parcel_links() -> ParcelLinks:

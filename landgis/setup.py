@@ -118,8 +118,9 @@ def load_demo_if_empty(
 ) -> int:
     """Load the demo district into an empty register; returns parcels loaded (0 if not empty)."""
     from cadastre.demo import load_demo, register_is_empty
+    from cadastre.demo_history import replay_demo_history
     from cadastre.demo_imagery import load_demo_imagery
-    from landgis.collections import register_all
+    from landgis.collections import build_catalog
     from trading.demo import load_demo_listings
     from trading.monitoring.demo import BASELINE, follow_demo, load_demo_sales
 
@@ -134,13 +135,19 @@ def load_demo_if_empty(
         )
         session.commit()
     with session_factory()() as session:
+        replay_demo_history(session, settings.demo_seed if seed is None else seed)
+        session.commit()  # the register's past: the time slider and ?datetime= replay it
+    with session_factory()() as session:
         load_demo_listings(session)  # commits through the trading services
     with session_factory()() as session:
         sold = load_demo_sales(session)  # 批后监管: sold sites the imagery paints
-    register_all()  # the approval sources the change run's verdicts read
     with session_factory()() as session:
         load_demo_imagery(
-            session, settings.demo_seed if seed is None else seed, extra=sold, baseline=BASELINE
+            session,
+            settings.demo_seed if seed is None else seed,
+            extra=sold,
+            baseline=BASELINE,
+            approvals=build_catalog().approvals,  # what the change run's verdicts read
         )
     with session_factory()() as session:
         follow_demo(session)  # each sold parcel's status from the scenes

@@ -22,6 +22,8 @@ if [ "${1:-}" = "--test" ]; then
   [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
   # the field tests edit GeoPackages with GDAL's own bindings, as QField would (issue #18)
   /usr/bin/python3 -c 'import osgeo.ogr' >/dev/null 2>&1 || need+=(python3-gdal)
+  # ... and open the package's QGIS project in a real QGIS (issue #18)
+  /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1 || need+=(python3-qgis)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -36,6 +36,7 @@ from trading import (
     stats,
     views,
 )
+from trading.roles import BIDDER
 from trading.schemas import (
     BidIn,
     BidPlaced,
@@ -54,7 +55,7 @@ from trading.schemas import (
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/trading", tags=["trading"])
 staff = require_role(Role.REGISTRAR)
-bidder = require_role(Role.BIDDER, admin=False)
+bidder = require_role(BIDDER, admin=False)
 
 
 @api.get("/listings", response_model=list[ListingPublic], response_model_exclude_unset=True)
@@ -231,13 +232,13 @@ def request_onsite(
 
 
 async def bidder_on_loop(request: Request, token: str | None = Depends(oauth2_scheme)) -> Principal:
-    """The same check as ``require_role(Role.BIDDER, admin=False)``, run on the event loop."""
+    """The same check as ``require_role(BIDDER, admin=False)``, run on the event loop."""
     principal = await principal_on_loop(request, token)  # token and user state (identity)
     if principal is None:
         raise NotAuthenticated(
             "sign in first: send 'Authorization: Bearer <token>'", field="Authorization"
         )
-    if principal.role != Role.BIDDER:
+    if principal.role != BIDDER:
         raise PermissionDenied(f"role {principal.role.value!r} may not do this; needs bidder")
     return principal
 

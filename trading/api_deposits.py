@@ -24,11 +24,12 @@ from gis.auth.service import Principal
 from gis.db import get_session, transaction
 from trading import deposits, repository, service, views
 from trading.errors import SelfConfirmation
+from trading.roles import BIDDER, CASHIER
 from trading.schemas import DepositConfirmIn, RegistrationView
 
 api = APIRouter()
-cashier = require_role(Role.CASHIER, Role.REGISTRAR, admin=False)
-bidder = require_role(Role.BIDDER, admin=False)
+cashier = require_role(CASHIER, Role.REGISTRAR, admin=False)
+bidder = require_role(BIDDER, admin=False)
 
 
 @api.post("/listings/{listing_id}/registrations/me/deposit", response_model=RegistrationView)

@@ -18,19 +18,18 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from gis.auth.service import Principal
-from gis.settings import get_settings
-from trading import clock, identity, repository, rules
+from trading import bid_rules, clock, identity, repository
 from trading.errors import (
     AlreadyDone,
     BiddingNotOpen,
     BidTooLow,
-    DepositUnpaid,
     ListingNotFound,
     NotRegistered,
 )
 from trading.models import Bid, Registration
 from trading.money import fmt
 from trading.schemas import RegistrationIn
+from trading.settings import get_trading_settings
 
 
 def register(
@@ -97,35 +96,14 @@ def request_onsite(
     return reg
 
 
-def _check_open(
-    method: str,
-    status: str,
-    bid_start: datetime,
-    deadline: datetime,
-    now: datetime,
-    wants_onsite: bool | None,
-) -> None:
-    if status == "onsite":
-        if not wants_onsite:
-            raise BiddingNotOpen(
-                "only bidders who asked for the on-site auction bid in it", field="registration"
-            )
-    elif status != "published":
-        raise BiddingNotOpen("bidding is closed", field="listing_id")
-    if now < bid_start:
-        raise BiddingNotOpen(f"bidding opens at {bid_start.isoformat()}", field="listing_id")
-    if now >= deadline:
-        raise BiddingNotOpen("bidding is closed: the deadline has passed", field="listing_id")
+FACTS: tuple[str, ...] = ("method", "status", "start_price", "increment", "current_price")
+FACTS += ("bid_start", "deadline", "now", "registration_id", "deposit_status", "wants_onsite")
 
 
-def _check_amount(
-    amount: Decimal, current: Decimal | None, start: Decimal, increment: Decimal
-) -> None:
-    least = rules.minimum_bid(current, start, increment)
-    if amount < least:
-        raise BidTooLow(
-            f"the lowest acceptable bid is {fmt(least)} yuan", field="amount", minimum=fmt(least)
-        )
+def facts(row: object, amount: Decimal | None, **known: object) -> dict[str, object]:
+    """The facts trading.bid_rules reads, from a row of the decision statement (or of a
+    fresh or locked read of the listing, completed by ``known``)."""
+    return {**{n: getattr(row, n, None) for n in FACTS}, "amount": amount, **known}
 
 
 def place_bid(
@@ -138,7 +116,7 @@ def place_bid(
     """
     session.flush()  # the statement below reads with plain SQL: pending ORM changes first
     params = repository.decision_params(
-        listing_id, actor.user_id, amount, get_settings().countdown_seconds
+        listing_id, actor.user_id, amount, get_trading_settings().countdown_seconds
     )
     row = repository.decide_bid(session, params)
     if row is not None and row.method == "tender" and row.status != "draft":
@@ -157,10 +135,7 @@ def check_bidder(row: repository.BidContext | None, listing_id: int) -> None:
     """The listing exists for the public, and the caller is registered and paid up."""
     if row is None or row.status == "draft":
         raise ListingNotFound(f"no listing {listing_id}", field="listing_id")
-    if row.registration_id is None:
-        raise NotRegistered("register for this listing first", field="registration")
-    if row.deposit_status != "paid":
-        raise DepositUnpaid("pay the deposit before bidding", field="deposit")
+    bid_rules.check(bid_rules.BIDDER, facts(row, None))
 
 
 def answer(
@@ -181,8 +156,7 @@ def answer(
             "placed_at": row.placed_at.astimezone(zone).isoformat(),
             "deadline": row.new_deadline.astimezone(zone).isoformat(),
         }
-    _check_open(row.method, row.status, row.bid_start, row.deadline, row.now, row.wants_onsite)
-    _check_amount(amount, row.current_price, row.start_price, row.increment)
+    bid_rules.check(bid_rules.OPEN_BID, facts(row, amount))  # the statement's own rules
     return None
 
 
@@ -191,8 +165,7 @@ def explain_race(now: repository.ListingNow | None, amount: Decimal, onsite: boo
     windows only close, so the state read now still shows the reason)."""
     if now is None:
         raise ListingNotFound("the listing is gone", field="listing_id")
-    _check_open(now.method, now.status, now.bid_start, now.deadline, now.now, onsite)
-    _check_amount(amount, now.current_price, now.start_price, now.increment)
+    bid_rules.check(bid_rules.LISTING, facts(now, amount, wants_onsite=onsite))
     raise BiddingNotOpen("the bid was refused; read the listing and try again", field="amount")
 
 
@@ -206,7 +179,7 @@ def _sealed_bid(
     """A tender's sealed bid: one per bidder, at least the start price, hidden until opening.
     The listing row lock (held to the entry point's commit) orders sealed bids."""
     locked = repository.lock_for_bid(session, listing_id)
-    _check_open(locked.method, locked.status, locked.bid_start, locked.deadline, now, None)
+    bid_rules.check(bid_rules.WINDOW, facts(locked, amount, now=now))
     if amount < locked.start_price:
         raise BidTooLow(
             f"the lowest acceptable bid is {fmt(locked.start_price)} yuan", field="amount"

@@ -20,9 +20,9 @@ import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from gis.db import session_factory, transaction
-from gis.settings import get_settings
 from trading import clock, repository, service
 from trading.models import Listing
+from trading.settings import get_trading_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def close_pass() -> DueClosing:
 
 async def run(interval_s: float | None = None) -> None:
     """Close due listings now and then every ``interval_s`` seconds, until cancelled."""
-    interval = get_settings().trading_close_interval_s if interval_s is None else interval_s
+    interval = get_trading_settings().trading_close_interval_s if interval_s is None else interval_s
     if interval <= 0:
         return
     while True:

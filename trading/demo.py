@@ -30,11 +30,11 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user
 from gis.db import transaction
 from gis.planning import compliance
-from gis.settings import get_settings
 from trading import bidding, clock, deposits, repository, service
 from trading.demo_terms import PLANS, Plan, bid_amounts, prices
 from trading.models import Bid, Listing, Registration, TransactionRecord
 from trading.schemas import ListingCreate, RegistrationIn
+from trading.settings import get_trading_settings
 
 SEED = 14
 REGISTRAR = "demo-registrar"
@@ -170,7 +170,7 @@ def _history(
         amounts = [*sorted(others), amounts[-1]]
     order = rng.sample(regs, len(regs))
     span = (listing.bid_end - listing.bid_start) * 0.8
-    countdown = timedelta(seconds=get_settings().countdown_seconds)
+    countdown = timedelta(seconds=get_trading_settings().countdown_seconds)
     for seq, amount in enumerate(amounts, start=1):
         placed = listing.bid_start + span * seq / (len(amounts) + 1)
         session.add(

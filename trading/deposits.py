@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 
 from gis.auth.service import Principal
 from gis.errors import InvalidInput
-from gis.settings import get_settings
 from trading import clock, repository
 from trading.errors import (
     AlreadyDone,
@@ -41,6 +40,7 @@ from trading.errors import (
 from trading.models import BankNotice, Listing, Registration
 from trading.money import fmt
 from trading.schemas import BankNoticeIn
+from trading.settings import get_trading_settings
 
 SIGNATURE_HEADER = "X-Bank-Signature"
 
@@ -53,7 +53,7 @@ def sign(body: bytes, key: str) -> str:
 def verify(body: bytes, signature: str | None) -> None:
     """Refuse (403) a body whose signature is missing, malformed or wrong, or any notice
     when no key is configured. Constant-time comparison."""
-    key = get_settings().trading_bank_hmac_key
+    key = get_trading_settings().trading_bank_hmac_key
     if not key:
         raise BadSignature(
             "未配置银行通知密钥，保证金请由出纳确认；bank notices are not configured "
@@ -170,7 +170,7 @@ def accept_bank_notice(
     now = now or clock.now()
     verify(body, signature)
     notice = _parse(body)
-    max_age = timedelta(seconds=get_settings().trading_bank_notice_max_age_s)
+    max_age = timedelta(seconds=get_trading_settings().trading_bank_notice_max_age_s)
     if not now - max_age <= notice.sent_at <= now + timedelta(minutes=1):
         raise NoticeReplayed(
             f"银行通知已过期（发送于 {notice.sent_at.isoformat()}）；the notice is stale "

@@ -23,6 +23,7 @@ from gis.auth.service import Principal
 from gis.db import get_engine, session_factory, transaction
 from gis.settings import get_settings
 from trading import bidding, repository
+from trading.settings import get_trading_settings
 
 # Measured with 200 bidders on one listing (2 cores): 2 and 4 connections per worker decide
 # about as fast (1,040-1,280/s); 8 made Postgres backends fight for the row lock (690-730/s).
@@ -77,7 +78,7 @@ async def place_bid(
 ) -> dict[str, object]:
     """Decide one bid (the same rules and statement as ``bidding.place_bid``), async."""
     params = repository.decision_params(
-        listing_id, actor.user_id, amount, get_settings().countdown_seconds
+        listing_id, actor.user_id, amount, get_trading_settings().countdown_seconds
     )
     # The one documented exception to the unit of work (gis.db.transaction): the decision
     # commits itself, as one statement on an autocommit connection, so the listing row lock

@@ -22,10 +22,10 @@ from gis.db import get_session
 from gis.demo import CENTRE_LONLAT
 from gis.landuse import FIRST_LEVEL
 from gis.replica import get_read_session
-from gis.settings import get_settings
 from gis.web.templating import render_template
 from gis.web.vectorlayers import layer, map_config
 from trading import charts, clock, formatting, market, repository, service, stats, views
+from trading.settings import get_trading_settings
 
 router = APIRouter(tags=["maps"], include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -103,7 +103,7 @@ def listing_page(listing_id: int, session: Session = Depends(get_session)) -> HT
         card=market.card(item, place, now),
         bids=bids if listing.status in ("closed", "result_published") else [],
         method_name=market.method_name(listing.method),
-        countdown_s=get_settings().countdown_seconds,
+        countdown_s=get_trading_settings().countdown_seconds,
         live={"id": listing.id, "every_ms": 1500, "bid_start": item["bid_start"]},
     )
 

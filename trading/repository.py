@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from trading import bid_rules
 from trading.models import Bid, Listing, ListingParcel, Registration
 
 ACTIVE = ("published", "closed", "onsite")
@@ -130,15 +131,30 @@ SEALED_SQL = text(
 )
 
 
+# The facts of trading.bid_rules as the decision statement spells them: the listing row as
+# locked (l), the caller's registration (ctx), the database clock and the bid's amount.
+BID_FACT_COLUMNS = {
+    "registration_id": "ctx.registration_id",
+    "deposit_status": "ctx.deposit_status",
+    "wants_onsite": "ctx.wants_onsite",
+    **{c: f"l.{c}" for c in ("method", "status", "start_price", "increment", "current_price")},
+    "bid_start": "l.bid_start",
+    "deadline": "l.deadline",
+    "now": "clock_timestamp()",
+    "amount": "%(amount)s",
+}
+
+
 # One self-committing statement decides and records an open bid (one round trip, no ORM).
 # ``ctx`` reads the listing and the caller's registration as of the statement's start.
 # ``moved`` takes the listing's row lock; a concurrent bid waits for it and then (READ
 # COMMITTED) re-checks the WHERE clause against the row the winner left behind, so each
 # accepted bid is compared with the price of the one accepted just before it. The
-# conditions are trading.rules written in SQL: a paid-up registration, the window (server
-# clock), who may bid on-site, and amount >= current + increment (or >= start price for
-# the first bid). The countdown restarts for auctions and on-site auctions, from the very
-# instant recorded as the bid's time (one clock read: rules.deadline_after_bid). ``bid``
+# conditions are trading.bid_rules.OPEN_BID compiled to SQL (the same rules that say
+# why a bid was refused): a paid-up registration, the window (server clock), who may bid
+# on-site, and amount >= current + increment (or >= start price for the first bid). The
+# countdown restarts for auctions and on-site auctions, from the very instant recorded
+# as the bid's time (one clock read: rules.deadline_after_bid). ``bid``
 # records the accepted bid. The row back always carries ``ctx`` (to explain a refusal)
 # and, if accepted, the bid; no row means no such listing. Parameters are in the
 # driver's %(name)s style, so the same text runs on a Session (exec_driver_sql) and on
@@ -164,11 +180,7 @@ moved AS (
              FROM (SELECT clock_timestamp() AS t) c)
     FROM ctx
    WHERE l.id = ctx.id
-     AND ctx.deposit_status = 'paid'
-     AND l.method <> 'tender'
-     AND (l.status = 'published' OR (l.status = 'onsite' AND ctx.wants_onsite))
-     AND l.bid_start <= clock_timestamp() AND clock_timestamp() < l.deadline
-     AND %(amount)s >= coalesce(l.current_price + l.increment, l.start_price)
+     AND {OPEN_BID_CONDITION}
   RETURNING l.id, l.bid_count, l.status, l.last_bid_at, l.deadline, ctx.registration_id
 ),
 bid AS (
@@ -182,7 +194,7 @@ SELECT c.method, c.status, c.start_price, c.increment, c.current_price, c.bid_st
        c.deadline, c.registration_id, c.deposit_status, c.wants_onsite, c.now,
        b.seq, b.placed_at, (SELECT m.deadline FROM moved m) AS new_deadline
   FROM ctx c LEFT JOIN bid b ON true
-"""
+""".replace("{OPEN_BID_CONDITION}", bid_rules.sql_condition(bid_rules.OPEN_BID, BID_FACT_COLUMNS))
 LISTING_NOW_DRIVER_SQL = (
     "SELECT method, status, start_price, increment, current_price, bid_start, deadline, "
     "clock_timestamp() AS now FROM trading_listing WHERE id = %(listing_id)s"

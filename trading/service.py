@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from gis import landuse
 from gis.auth.service import Principal
 from gis.errors import InvalidInput, PreconditionFailed, PreconditionRequired
-from gis.settings import get_settings
 from trading import clock, links, records, repository, rules
 from trading.errors import (
     ListingNotFound,
@@ -29,6 +28,7 @@ from trading.errors import (
 )
 from trading.models import Listing, ListingParcel
 from trading.schemas import ListingCreate, ListingUpdate
+from trading.settings import get_trading_settings
 
 
 def get_listing(session: Session, listing_id: int, *, drafts: bool = False) -> Listing:
@@ -149,7 +149,7 @@ def _set_terms(session: Session, listing: Listing, data: ListingCreate) -> None:
 
 
 def _check_periods(listing: Listing, now: datetime) -> None:
-    settings = get_settings()
+    settings = get_trading_settings()
     if listing.announcement_date < clock.local_date(now):
         raise PeriodTooShort(
             "the announcement date is in the past; publication is the announcement",
@@ -259,7 +259,7 @@ def _apply(listing: Listing, decision: rules.CloseDecision, now: datetime) -> No
     listing.outcome = decision.outcome
     if decision.outcome == "onsite":
         listing.status = "onsite"
-        listing.deadline = now + timedelta(seconds=get_settings().countdown_seconds)
+        listing.deadline = now + timedelta(seconds=get_trading_settings().countdown_seconds)
         return
     listing.status = "closed"
     listing.closed_at = now

@@ -18,6 +18,7 @@ from cadastre.exchange.schemas import CaseFromSurveyOpened, ExchangeJob
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.collections import Catalog, get_catalog
 from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import NotFound
@@ -85,14 +86,16 @@ def start_export(
     body: ExportRequest,
     principal: Principal = Depends(require_role(Role.REGISTRAR, Role.PLANNER, Role.INSPECTOR)),
     runner: jobs.ThreadRunner = Depends(jobs.get_runner),
+    catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     """Start an export of the current register; download the file when the job is done."""
     writable_format(body.format)
     srid = parse_crs(body.crs) or 4490
-    if body.layer is not None:
-        service.check_layer_access(body.layer, principal)
+    layer = None if body.layer is None else catalog.get(body.layer)
+    if layer is not None:
+        service.check_layer_access(layer, principal)
     job = jobs.new_job("export", principal.username)
-    runner.submit(job, service.export_work(body.format, srid, body.zone, body.layer))
+    runner.submit(job, service.export_work(body.format, srid, body.zone, layer))
     return jobs.public(job)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from gis import collections
+from gis.collections import cli_catalog
 from gis.db import session_factory
 from gis.errors import LandgisError
 from gis.settings import get_settings
@@ -93,6 +93,7 @@ def _keep_rejects(work: Path, dest: Path) -> None:
 
 
 def export_command(
+    ctx: typer.Context,
     out: Path = typer.Argument(..., help="output file"),
     fmt: str = typer.Option("gpkg", "--format", help="gpkg, shp, geojson, fgb, csv or dxf"),
     crs: str = typer.Option("EPSG:4490", "--crs", help="output CRS"),
@@ -113,7 +114,7 @@ def export_command(
         with session_factory()() as session, _progress() as bar:
             task = bar.add_task("exporting 导出", total=None)
             if layer:
-                count = export_collection(session, collections.get(layer), fmt, out, srid)
+                count = export_collection(session, cli_catalog(ctx).get(layer), fmt, out, srid)
             else:
                 count = export_parcels(
                     session, fmt, out, srid, zone, progress=lambda d: bar.update(task, completed=d)

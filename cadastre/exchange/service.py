@@ -16,9 +16,9 @@ from cadastre.exchange.exporter import export_parcels
 from cadastre.exchange.importer import ImportOptions, import_parcels
 from cadastre.exchange.jobs import Job
 from cadastre.survey_port import CadastreParcelLookup
-from gis import collections
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.collections import Collection
 from gis.errors import InvalidInput, PermissionDenied
 from gis.exchange.formats import writable_format
 from gis.exchange.layers import export_collection
@@ -64,23 +64,22 @@ def import_work(path: Path, options: ImportOptions):  # type: ignore[no-untyped-
     return work
 
 
-def check_layer_access(layer: str, principal: Principal) -> None:
+def check_layer_access(c: Collection, principal: Principal) -> None:
     """A collection may be exported by anyone who may read it."""
-    c = collections.get(layer)
     if not c.public and principal.role not in c.read_roles and principal.role != Role.ADMIN:
-        raise PermissionDenied(f"role {principal.role} may not read {layer}", field="layer")
+        raise PermissionDenied(f"role {principal.role} may not read {c.id}", field="layer")
 
 
-def export_work(fmt: str, srid: int, zone: str | None, layer: str | None = None):  # type: ignore[no-untyped-def]
+def export_work(fmt: str, srid: int, zone: str | None, layer: Collection | None = None):  # type: ignore[no-untyped-def]
     """The job body of an export to a file in a fresh temporary folder."""
     spec = writable_format(fmt)
 
     def work(session: Session, job: Job) -> dict[str, Any]:
         folder = Path(tempfile.mkdtemp(prefix="landgis-export-"))
         job.workdir = folder  # removed with the job when it is pruned, even if the export fails
-        dest = folder / f"{layer or 'parcels'}{spec.suffix}"
+        dest = folder / f"{layer.id if layer else 'parcels'}{spec.suffix}"
         if layer:
-            count = export_collection(session, collections.get(layer), fmt, dest, srid)
+            count = export_collection(session, layer, fmt, dest, srid)
         else:
             count = export_parcels(session, fmt, dest, srid, zone, progress=job.progress)
         job.file = dest

@@ -7,16 +7,17 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadastre.exchange import jobs
 from cadastre.field import report_page, resolve, schemas, service, sync
-from cadastre.field.models import FieldSync
+from cadastre.field import repository as repo
+from cadastre.field.models import FieldObservation, FieldSync
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
@@ -25,6 +26,7 @@ from gis.db import get_session, transaction
 from gis.errors import NotFound
 from gis.jobs import store
 from gis.settings import get_settings
+from gis.store import get_store
 from gis.uploads import receive
 
 router = APIRouter(prefix="/api/v1/field", tags=["field packages 外业包"])
@@ -129,6 +131,16 @@ def _report(session: Session, sync_id: int, who: Principal) -> FieldSync:
     raise NotFound(f"没有同步记录 {sync_id}；no sync {sync_id}", field="sync_id")
 
 
+@router.get("/syncs", response_model=list[schemas.SyncSummary])
+def sync_list(
+    limit: int = Query(50, ge=1, le=500),
+    who: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    """The latest check-ins, newest first: staff see every package's, others their own."""
+    return repo.syncs(session, None if who.role in STAFF else who.username, limit)
+
+
 @router.get("/syncs/{sync_id}", response_model=schemas.SyncReport)
 def sync_report(
     sync_id: int = _row_id(),
@@ -164,6 +176,52 @@ def conflicts(
     return [resolve.public(c) for c in resolve.of_package(session, package_id)]
 
 
+@router.get("/packages/{package_id}/observations", response_model=list[schemas.ObservationPublic])
+def observations(
+    package_id: str = _package_id(),
+    who: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    """The points observed with a package (its owner, a registrar, an inspector or admin)."""
+    if who.role not in STAFF:
+        service.package_for(session, package_id, who)
+    return [
+        {**o, "photo_url": f"/api/v1/field/observations/{o['id']}/photo" if o["photo"] else None}
+        for o in repo.observations(session, package_id)
+    ]
+
+
+@router.get(
+    "/observations/{observation_id}/photo",
+    response_class=Response,
+    responses={
+        **file_answer("image/jpeg", "image/png"),
+        307: {"description": "a presigned URL of the photo in the object store"},
+    },
+)
+def observation_photo(
+    observation_id: int = _row_id(),
+    who: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Response:
+    """An observation's photo as it came from the field: the file, or on S3 a redirect."""
+    row = session.get(FieldObservation, observation_id)
+    if row is not None and who.role not in STAFF:
+        service.package_for(session, row.package_id, who)  # NotFound unless the owner
+    if row is None or not row.photo:
+        raise NotFound(
+            f"观测 {observation_id} 没有照片；observation {observation_id} has no photo",
+            field="observation_id",
+        )
+    store = get_store()
+    url = store.download_url(row.photo, Path(row.photo).name)
+    if url is not None:
+        return RedirectResponse(url, status_code=307)
+    path = store.local_path(row.photo)
+    assert path is not None
+    return FileResponse(path, filename=Path(row.photo).name)
+
+
 @router.post("/conflicts/{conflict_id}/resolve", response_model=schemas.ConflictPublic)
 def resolve_conflict(
     body: schemas.ResolveBody,
@@ -171,6 +229,7 @@ def resolve_conflict(
     who: Principal = Depends(RESOLVER),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
-    """Take mine (apply the field's version now) or take theirs (keep the server's)."""
+    """Take mine (apply the field's version now), take theirs (keep the server's) or merge
+    (apply the version given in ``merged``, through the normal edit paths)."""
     with transaction(session):
-        return resolve.resolve(session, conflict_id, body.take, who)
+        return resolve.resolve(session, conflict_id, body.take, who, body.merged)

@@ -185,6 +185,16 @@ def _photo_facts(upload: Upload, relative: str) -> tuple[Path, evidence.PhotoFac
     return path, evidence.read_photo(path)
 
 
+def _blob_facts(upload: Upload, ch: RowChange) -> tuple[Path, evidence.PhotoFacts]:
+    """A photo kept inside the GeoPackage (the row's ``photo_data`` BLOB)."""
+    assert ch.row is not None
+    try:
+        path = upload.blob_photo(ch.key, bytes(ch.row["photo_data"]))
+    except ValueError as exc:
+        raise Refusal("照片数据不是图像", f"the photo data is {exc}") from None
+    return path, evidence.read_photo(path)
+
+
 def apply_patch(session: Session, ch: RowChange, upload: Upload, actor: str) -> dict[str, Any]:
     """A patch's field check (status, note, photo evidence)."""
     if ch.kind != "changed" or ch.row is None or ch.base is None:
@@ -255,14 +265,15 @@ def apply_observation(
     if point is None or point.geom_type != "Point":
         raise Refusal("观测须有点位", "an observation needs a point")
     note, relative = str(row.get("note") or ""), str(row.get("photo") or "")
-    if not note.strip() and not relative:
+    blob = row.get("photo_data")
+    if not note.strip() and not relative and not blob:
         raise Refusal("观测须有说明或照片", "an observation needs a note or a photo")
     patch = repo.patch_current(session, int(row["patch_id"])) if row.get("patch_id") else None
     if row.get("patch_id") and patch is None:
         raise Refusal(f"没有变化图斑 {row['patch_id']}", f"no change patch {row['patch_id']}")
     taken, saved = None, ""
-    if relative:
-        path, facts = _photo_facts(upload, relative)
+    if relative or blob:
+        path, facts = _photo_facts(upload, relative) if relative else _blob_facts(upload, ch)
         lon, lat = (facts.lon, facts.lat) if facts.lon is not None else (point.x, point.y)
         target, zh, en = _target(session, row, patch, point)
         far = repo.within_m(session, lon, lat, target, 0)  # type: ignore[arg-type]

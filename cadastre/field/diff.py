@@ -21,7 +21,7 @@ EDITABLE = {
     "parcels": ("land_use",),
     "boundary_points": ("accuracy_class", "precision_m"),
     "change_patches": ("status", "note", "photo"),
-    "observations": ("patch_id", "unit_code", "note", "photo", "taken_at"),
+    "observations": ("patch_id", "unit_code", "note", "photo", "photo_data", "taken_at"),
 }
 KEYS = {"parcels": "unit_code", "boundary_points": "point_key", "change_patches": "patch_id"}
 
@@ -46,6 +46,10 @@ def from_hex(value: str | None) -> shapely.Geometry | None:
 
 
 def _norm(value: Any) -> Any:
+    """A value as kept in a snapshot: whole floats as ints, None as "", a BLOB (a photo
+    stored in the GeoPackage) as its SHA-256, so snapshots and digests stay small."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest() if len(value) else ""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return "" if value is None else value

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyproj
+
 from gis import landuse
 from gis.raster.models import FIELD_STATUSES
 from gis.web.templating import render_template
@@ -21,6 +23,7 @@ class Field:
     editable: bool = False
     required: bool = False
     photo: bool = False
+    binary: bool = False  # a photo kept inside the GeoPackage (BLOB)
     value_map: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -38,6 +41,12 @@ class Layer:
     outline: str = "80,80,80,255"
     read_only: bool = False
     fields: list[Field] = field(default_factory=list)
+
+    @property
+    def qgis_id(self) -> str:
+        """The layer's id in the project: QGIS keeps only ids longer than 10 characters
+        (a shorter one is replaced on reading, and the layer tree loses the layer)."""
+        return f"landgis_{self.id}"
 
 
 def land_use_map() -> list[tuple[str, str]]:
@@ -76,6 +85,7 @@ def _layers(gpkg_name: str) -> list[Layer]:
                 Field("unit_code", "宗地 unit", editable=True),
                 Field("note", "说明 note", editable=True, required=True),
                 Field("photo", "照片 photo", editable=True, photo=True),
+                Field("photo_data", "照片（内嵌）photo (embedded)", editable=True, binary=True),
                 Field("taken_at", "时间 taken at", editable=True),
             ],
         ),
@@ -167,6 +177,10 @@ def _layers(gpkg_name: str) -> list[Layer]:
 def write_project(dest: Path, gpkg_name: str, title: str, parcels_editable: bool = True) -> None:
     """Write the ``.qgs`` XML (UTF-8) for the GeoPackage ``gpkg_name`` in the same folder."""
     xml = render_template(
-        "field_project.qgs", TEMPLATES, title=title, layers=layers(gpkg_name, parcels_editable)
+        "field_project.qgs",
+        TEMPLATES,
+        title=title,
+        layers=layers(gpkg_name, parcels_editable),
+        crs_wkt=pyproj.CRS.from_epsg(4490).to_wkt(),
     )
     dest.write_text(xml, encoding="utf-8")

@@ -4,6 +4,7 @@ refused (422) and changes nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 import zipfile
@@ -41,6 +42,18 @@ class Upload:
             if path.is_file():
                 return path
         return None
+
+    def blob_photo(self, key: str, data: bytes) -> Path:
+        """A photo stored in the GeoPackage (a BLOB) as a file of the upload's folder,
+        named by its image format; a Refusal-worthy ValueError when it is no image."""
+        suffix = {b"\xff\xd8\xff": ".jpg", b"\x89PNG": ".png", b"RIFF": ".webp"}
+        ext = next((e for magic, e in suffix.items() if data.startswith(magic)), None)
+        if ext is None:
+            raise ValueError("not a JPEG, PNG or WebP image")
+        path = self.folder / "blobs" / (hashlib.sha256(key.encode()).hexdigest()[:16] + ext)
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        return path
 
 
 def _bad(reason_zh: str, reason_en: str) -> InvalidInput:

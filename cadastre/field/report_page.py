@@ -1,5 +1,6 @@
 """The sync report as a page: tables of applied, conflicting and refused rows, and each
-conflict drawn as SVG (field version, server version, checked-out outline)."""
+conflict drawn as SVG (field version, server version, checked-out outline and, once
+merged by hand, the merged version)."""
 
 from __future__ import annotations
 
@@ -39,8 +40,9 @@ def _paths(geoms: list[dict[str, Any] | None]) -> list[str]:
 
 def conflict_view(c: FieldConflict) -> dict[str, Any]:
     base = (c.mine.get("base") or {}).get("geometry")
-    mine_path, theirs_path, base_path = _paths(
-        [c.mine.get("geometry") or base, c.theirs.get("geometry"), base]
+    merged = (c.result or {}).get("merged") or {}
+    mine_path, theirs_path, base_path, merged_path = _paths(
+        [c.mine.get("geometry") or base, c.theirs.get("geometry"), base, merged.get("geometry")]
     )
     names = sorted({*c.mine.get("values", {}), *c.theirs.get("values", {})})
     return {
@@ -56,6 +58,8 @@ def conflict_view(c: FieldConflict) -> dict[str, Any]:
         "mine_path": mine_path,
         "theirs_path": theirs_path,
         "base": base_path,
+        "merged_path": merged_path,
+        "merged": {n: merged["values"].get(n, "") for n in names} if merged else None,
     }
 
 

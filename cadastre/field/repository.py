@@ -149,6 +149,39 @@ def within_m(session: Session, lon: float, lat: float, wkb_hex: str, metres: flo
     )
 
 
+def observations(session: Session, package_id: str) -> list[dict[str, Any]]:
+    """A package's observations kept at check-in, with their point (lon/lat EPSG:4490)."""
+    rows = session.execute(
+        text(
+            "SELECT id, row_key, observer, unit_code, patch_id, note, photo, taken_at, "
+            "ST_X(geom) AS lon, ST_Y(geom) AS lat FROM field_observation "
+            "WHERE package_id = :p ORDER BY id"
+        ),
+        {"p": package_id},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def syncs(session: Session, owner: str | None, limit: int) -> list[dict[str, Any]]:
+    """The latest check-ins, newest first: every package's (``owner`` None) or one
+    user's packages'; counts and summary from each report."""
+    rows = session.execute(
+        text(
+            "SELECT s.id, s.package_id, s.actor, s.at, "
+            "jsonb_array_length(coalesce(s.report->'applied', '[]')) AS applied, "
+            "jsonb_array_length(coalesce(s.report->'conflicts', '[]')) AS conflicts, "
+            "jsonb_array_length(coalesce(s.report->'refused', '[]')) AS refused, "
+            "coalesce(s.report->>'summary_zh', '') AS summary_zh, "
+            "coalesce(s.report->>'summary_en', '') AS summary_en "
+            "FROM field_sync s JOIN field_package p ON p.id = s.package_id "
+            "WHERE CAST(:owner AS text) IS NULL OR p.owner = :owner "
+            "ORDER BY s.id DESC LIMIT :limit"
+        ),
+        {"owner": owner, "limit": limit},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
 def _plain(row: Any) -> dict[str, Any]:
     """A result row as a dict, WKB as bytes (drivers may give memoryview)."""
     out = dict(row)

@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cadastre.collections import PARCELS
 from cadastre.field import diff, qgs, writer
 from cadastre.field import repository as repo
 from cadastre.field.models import FieldPackage
@@ -54,7 +55,7 @@ def area_of(session: Session, req: CheckoutRequest, role: str) -> str:
             "只有执法监察员可按图斑签出；only inspectors check out patches", field="patch_ids"
         )
     if req.polygon:
-        area = repo.area_from_wkb(session, _polygon(session, req.polygon))
+        area = repo.area_from_wkb(session, parse_polygon(session, req.polygon))
     elif req.unit_codes:
         for i, code in enumerate(req.unit_codes):
             check_text(code, f"unit_codes.{i}")
@@ -71,20 +72,21 @@ def area_of(session: Session, req: CheckoutRequest, role: str) -> str:
     return area
 
 
-def _polygon(session: Session, geojson: dict[str, Any]) -> bytes:
-    """A user's area (GeoJSON Polygon/MultiPolygon, EPSG:4490) checked by the house's
-    geometry limits and parsed here, never by PostGIS, so bad input is a 422."""
-    if geojson.get("type") not in ("Polygon", "MultiPolygon"):
-        raise InvalidInput("范围须为多边形；the area must be a Polygon", field="polygon")
-    limits.check_geometry(geojson, "polygon", session)
+def parse_polygon(session: Session, geojson: dict[str, Any], field: str = "polygon") -> bytes:
+    """A user's (Multi)Polygon (GeoJSON, EPSG:4490 lon/lat) checked by the house's geometry
+    limits and parsed here, never by PostGIS, so bad input is a 422 naming ``field``;
+    returns its WKB."""
+    if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "MultiPolygon"):
+        raise InvalidInput("须为多边形；the geometry must be a Polygon", field=field)
+    limits.check_geometry(geojson, field, session, within=PARCELS)
     try:
         geom = shapely.geometry.shape(geojson)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the caller's input
         raise InvalidInput(
-            f"范围无法解析；the polygon cannot be read ({exc})", field="polygon"
+            f"多边形无法解析；the polygon cannot be read ({exc})", field=field
         ) from None
     if geom.is_empty or not bool(shapely.is_valid_input(geom)):
-        raise InvalidInput("范围为空；the polygon is empty", field="polygon")
+        raise InvalidInput("多边形为空；the polygon is empty", field=field)
     return bytes(shapely.to_wkb(geom))
 
 

@@ -11,6 +11,7 @@ offline). Every editable row carries ``_row_version``: the server version at che
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -117,18 +118,49 @@ def write(rows: PackageRows, gpkg: Path) -> None:
     ]
     first = True
     for name, data, kind, columns in (
-        ("parcels", parcels, "MultiPolygon", {}),
-        ("boundary_points", rows.points, "Point", {}),
-        ("plan_zones", zones, "MultiPolygon", {}),
-        ("change_patches", patches, "MultiPolygon", {}),
+        ("parcels", parcels, "MultiPolygon", PARCEL_COLUMNS),
+        ("boundary_points", rows.points, "Point", BOUNDARY_POINT_COLUMNS),
+        ("plan_zones", zones, "MultiPolygon", ZONE_COLUMNS),
+        ("change_patches", patches, "MultiPolygon", PATCH_COLUMNS),
         ("observations", [], "Point", OBSERVATION_COLUMNS),
     ):
         _layer(gpkg, name, data, kind, columns, first)
         first = False
+    _blob_column(gpkg, "observations", "photo_data")
     _manifest(gpkg, rows)
     _basemap(gpkg, rows)
 
 
+# each layer's columns, written even when it has no rows (a surveyor's package has no
+# patches): QGIS and QField build the layer's form from the table's columns
+PARCEL_COLUMNS = {
+    "unit_code": "str",
+    "land_use": "str",
+    "land_use_zh": "str",
+    "reg_status": "str",
+    "area_m2": "float64",
+    "_row_version": "str",
+}
+BOUNDARY_POINT_COLUMNS = {
+    "point_key": "str",
+    "unit_code": "str",
+    "part": "Int64",
+    "seq": "Int64",
+    "point_no": "str",
+    "accuracy_class": "Int64",
+    "precision_m": "float64",
+    "_row_version": "str",
+}
+ZONE_COLUMNS = {"layer": "str", "code": "str", "name": "str", "zone_id": "Int64"}
+PATCH_COLUMNS = {
+    "patch_id": "Int64",
+    "verdict": "str",
+    "status": "str",
+    "note": "str",
+    "photo": "str",
+    "imagery_date": "str",
+    "_row_version": "str",
+}
 OBSERVATION_COLUMNS = {
     "patch_id": "Int64",
     "unit_code": "str",
@@ -168,6 +200,17 @@ def _layer(
         dataset_options=options,
         layer_options={"FID": "fid"},
     )
+
+
+def _blob_column(gpkg: Path, table: str, column: str) -> None:
+    """Add a BLOB column (GDAL reads it as a binary field) for a photo kept inside the
+    GeoPackage rather than beside it; pandas has no binary dtype for an empty layer."""
+    con = sqlite3.connect(gpkg)
+    try:
+        con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" BLOB')  # our own names
+        con.commit()
+    finally:
+        con.close()
 
 
 def _manifest(gpkg: Path, rows: PackageRows) -> None:

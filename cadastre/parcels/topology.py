@@ -29,7 +29,7 @@ def ewkb_from_geojson(geojson: Any, field: str = "geometry") -> str:
         raise InvalidInput(
             f"geometry type {geojson.get('type')!r} is not a Polygon or MultiPolygon", field=field
         )
-    check_geometry(geojson, field, extent=False)
+    check_geometry(geojson, field)
     try:
         geom = shape(geojson)
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:

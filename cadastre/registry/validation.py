@@ -127,7 +127,7 @@ def check_holder_names(
 
 def check_geometry(geojson: dict[str, Any]) -> str:
     """A (multi)polygon in EPSG:4490 lon/lat as WKT; invalid ones refused with the reason."""
-    limits.check_geometry(geojson, extent=False)
+    limits.check_geometry(geojson)
     try:
         geom = shape(geojson)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

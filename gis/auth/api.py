@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gis.auth import accounts, identity, login
 from gis.auth.deps import client_address, current_claims, current_principal, require_role
 from gis.auth.models import User
-from gis.auth.roles import ROLE_NAMES, Role
+from gis.auth.roles import Role, RoleBook, get_roles
 from gis.auth.service import MAX_USER_ID, Principal, TokenClaims, add_user, issue_token
 from gis.db import get_session, transaction
 
@@ -78,9 +78,11 @@ def logout(
 
 
 @router.get("/me", response_model=Me, responses=PROBLEM)
-def me(principal: Principal = Depends(current_principal)) -> Me:
+def me(
+    principal: Principal = Depends(current_principal), roles: RoleBook = Depends(get_roles)
+) -> Me:
     """Who the token belongs to."""
-    zh, en = ROLE_NAMES[principal.role]
+    zh, en = roles.names(principal.role)
     return Me(
         id=principal.user_id,
         username=principal.username,
@@ -120,9 +122,11 @@ def create_user(
     body: UserCreate,
     session: Session = Depends(get_session),
     _: Principal = Depends(require_role(Role.ADMIN)),
+    roles: RoleBook = Depends(get_roles),
 ) -> UserPublic:
     """Create a user (administrators only)."""
-    user = add_user(session, body.username, body.password, body.role.value, body.full_name)
+    role = roles.parse(body.role).value
+    user = add_user(session, body.username, body.password, role, body.full_name)
     return _public(user)
 
 
@@ -178,10 +182,12 @@ def change_role(
     body: RoleChange,
     session: Session = Depends(get_session),
     admin: Principal = Depends(require_role(Role.ADMIN)),
+    roles: RoleBook = Depends(get_roles),
 ) -> UserPublic:
     """Give a user another role; their tokens are refused until they sign in again."""
+    role = roles.parse(body.role).value
     with transaction(session):
         user = accounts.find(session, user_id)
-        user = accounts.set_role(session, user, body.role.value, admin.user_id)
+        user = accounts.set_role(session, user, role, admin.user_id)
     identity.forget(user_id)
     return _public(user)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth.deps import optional_principal
 from gis.auth.service import Principal
-from gis.collections import Collection
+from gis.collections import Catalog, Collection, get_catalog
 from gis.contracts import GeoJSONResponse, SchemaJSONResponse, answers
 from gis.db import get_session
 from gis.ogc import api_versions, documents, html, repository, service
@@ -77,6 +77,7 @@ def collections(
     f: str | None = None,
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
     base = _base(request)
     doc = {
@@ -85,7 +86,7 @@ def collections(
         "links": [documents.link(f"{base}/ogc/collections", "self", JSON)],
         "collections": [
             documents.collection(base, c, repository.extent(session, c))
-            for c in service.visible(who)
+            for c in service.visible(catalog, who)
         ],
         "crs": crs_mod.CRS_LIST,
     }
@@ -103,8 +104,9 @@ def collection(
     f: str | None = None,
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = service.readable(collection_id, who)
+    c = service.readable(catalog, collection_id, who)
     doc = documents.collection(_base(request), c, repository.extent(session, c))
     return HTMLResponse(html.document(doc)) if _wants_html(request, f) else _json(doc)
 
@@ -116,9 +118,12 @@ def collection(
     responses=answers(ogc.JsonSchemaDoc),
 )
 def queryables(
-    collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
+    collection_id: str,
+    request: Request,
+    who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = service.readable(collection_id, who)
+    c = service.readable(catalog, collection_id, who)
     return _json(documents.queryables(_base(request), c), "application/schema+json")
 
 
@@ -129,9 +134,12 @@ def queryables(
     responses=answers(ogc.JsonSchemaDoc),
 )
 def sortables(
-    collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
+    collection_id: str,
+    request: Request,
+    who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = service.readable(collection_id, who)
+    c = service.readable(catalog, collection_id, who)
     return _json(documents.sortables(_base(request), c), "application/schema+json")
 
 
@@ -142,9 +150,12 @@ def sortables(
     responses=answers(ogc.JsonSchemaDoc),
 )
 def schema(
-    collection_id: str, request: Request, who: Principal | None = Depends(optional_principal)
+    collection_id: str,
+    request: Request,
+    who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = service.readable(collection_id, who)
+    c = service.readable(catalog, collection_id, who)
     return _json(documents.returnables(_base(request), c), "application/schema+json")
 
 
@@ -237,8 +248,9 @@ def items(
     properties: str | None = Query(None, description=PROPERTIES_HELP),
     session: Session = Depends(get_read_session),  # public read: replica (#15)
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = service.readable(collection_id, who)
+    c = service.readable(catalog, collection_id, who)
     check_limit(limit, offset)
     as_html = _wants_html(request, f)
     out_crs = crs_mod.SUPPORTED[crs_mod.CRS84] if as_html else crs_mod.parse(crs)
@@ -282,8 +294,9 @@ def item(
     properties: str | None = Query(None, description=PROPERTIES_HELP),
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = service.readable(collection_id, who)
+    c = service.readable(catalog, collection_id, who)
     as_html = _wants_html(request, f)
     out_crs = crs_mod.SUPPORTED[crs_mod.CRS84] if as_html else crs_mod.parse(crs)
     chosen = None if properties is None else parse_properties(c, properties)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth.deps import optional_principal
 from gis.auth.service import Principal
-from gis.collections import Collection
+from gis.collections import Catalog, Collection, get_catalog
 from gis.contracts import GeoJSONResponse, answers
 from gis.db import get_session
 from gis.errors import Gone, NotFound
@@ -28,8 +28,8 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _versioned(collection_id: str, who: Principal | None) -> Collection:
-    c = service.readable(collection_id, who)
+def _versioned(catalog: Catalog, collection_id: str, who: Principal | None) -> Collection:
+    c = service.readable(catalog, collection_id, who)
     if c.lifespan is None:
         raise NotFound(f"{c.id!r} keeps no versions", field="collectionId")
     return c
@@ -74,8 +74,9 @@ def feature_versions(
     crs: str | None = None,
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = _versioned(collection_id, who)
+    c = _versioned(catalog, collection_id, who)
     out_crs = crs_mod.parse(crs)
     found = versions.all_versions(session, c, out_crs, feature_id)
     if not found:
@@ -112,8 +113,9 @@ def feature_version(
     crs: str | None = None,
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = _versioned(collection_id, who)
+    c = _versioned(catalog, collection_id, who)
     out_crs = crs_mod.parse(crs)
     if not 0 < version < 2**31:
         raise NotFound(f"no version {version} of {feature_id!r}", field="version")

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 
 from gis.auth.deps import optional_principal
 from gis.auth.service import Principal
-from gis.collections import Collection
+from gis.collections import Catalog, Collection, get_catalog
 from gis.db import get_session
 from gis.ogc import crs as crs_mod
 from gis.ogc import service
@@ -23,10 +23,10 @@ def _quoted(etag: str) -> str:
     return '"' + etag.strip().removeprefix("W/").strip('"') + '"'
 
 
-def _editable(collection_id: str, who: Principal | None) -> Collection:
+def _editable(catalog: Catalog, collection_id: str, who: Principal | None) -> Collection:
     """The editable collection; a read-only one is HTTP 405 (with a problem+json body)."""
     try:
-        return service.editable(collection_id, who)
+        return service.editable(catalog, collection_id, who)
     except MethodNotAllowed as exc:
         raise HTTPException(405, exc.detail) from None
 
@@ -48,8 +48,9 @@ def create(
     content_crs: str | None = Header(None),
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = _editable(collection_id, who)
+    c = _editable(catalog, collection_id, who)
     assert c.editor is not None
     fid = c.editor.create(session, service.to_storage(feature, _crs(content_crs)), who)
     etag = _quoted(c.editor.etag(session, fid))
@@ -71,8 +72,9 @@ def replace(
     content_crs: str | None = Header(None),
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = _editable(collection_id, who)
+    c = _editable(catalog, collection_id, who)
     assert c.editor is not None
     body = service.to_storage(feature, _crs(content_crs))
     c.editor.replace(session, feature_id, body, if_match, who)
@@ -94,8 +96,9 @@ def update(
     content_crs: str | None = Header(None),
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = _editable(collection_id, who)
+    c = _editable(catalog, collection_id, who)
     assert c.editor is not None
     body = service.to_storage(patch, _crs(content_crs), partial=True)
     c.editor.update(session, feature_id, body, if_match, who)
@@ -115,8 +118,9 @@ def delete(
     if_match: str | None = Header(None),
     session: Session = Depends(get_session),
     who: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
-    c = _editable(collection_id, who)
+    c = _editable(catalog, collection_id, who)
     assert c.editor is not None
     c.editor.delete(session, feature_id, if_match, who)
     return Response(status_code=204)

@@ -7,9 +7,8 @@ from typing import Any
 from shapely.geometry import mapping, shape
 from shapely.ops import transform as shp_transform
 
-from gis import collections as registry
 from gis.auth.service import Principal
-from gis.collections import Collection
+from gis.collections import Catalog, Collection
 from gis.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from gis.geo import reproject
 from gis.ogc.crs import OutputCrs
@@ -24,9 +23,9 @@ def may_read(c: Collection, who: Principal | None) -> bool:
     return who.role.value == "admin" or who.role.value in c.read_roles
 
 
-def readable(collection_id: str, who: Principal | None) -> Collection:
+def readable(catalog: Catalog, collection_id: str, who: Principal | None) -> Collection:
     """The collection if the caller may read it (401/403 for restricted ones)."""
-    c = registry.get(collection_id)
+    c = catalog.get(collection_id)
     if not may_read(c, who):
         if who is None:
             raise NotAuthenticated(f"collection {c.id!r} needs a token", field="Authorization")
@@ -34,13 +33,13 @@ def readable(collection_id: str, who: Principal | None) -> Collection:
     return c
 
 
-def visible(who: Principal | None) -> list[Collection]:
-    return [c for c in registry.all_collections() if may_read(c, who)]
+def visible(catalog: Catalog, who: Principal | None) -> list[Collection]:
+    return [c for c in catalog.all() if may_read(c, who)]
 
 
-def editable(collection_id: str, who: Principal | None) -> Collection:
+def editable(catalog: Catalog, collection_id: str, who: Principal | None) -> Collection:
     """The collection if it takes writes and the caller's role may edit it."""
-    c = registry.get(collection_id)
+    c = catalog.get(collection_id)
     if c.editor is None or not c.edit_roles:
         raise MethodNotAllowed(f"collection {c.id!r} is read-only", field="collectionId")
     if who is None:

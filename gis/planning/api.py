@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
+from gis.collections import Catalog, get_catalog
 from gis.contracts import GeoJSONResponse, answers
 from gis.db import get_session, transaction
 from gis.exchange.archive import save_stream
@@ -25,7 +26,9 @@ from gis.planning.schemas import (
     ActivationRequest,
     ApprovalFile,
     BatchRequest,
+    ComplianceBatch,
     ComplianceRequest,
+    ComplianceVerdict,
     EditionCreate,
     EditionCreated,
     EditionPublic,
@@ -48,15 +51,32 @@ def layers() -> list[dict[str, str]]:
     return [{"layer": k, "name_zh": zh, "name_en": en} for k, (zh, en) in LAYERS.items()]
 
 
-@api.post("/compliance", summary="May this land be used for that? Verdict, conflicts, zones")
-def compliance(req: ComplianceRequest, session: Session = Depends(get_session)) -> dict[str, Any]:
-    return service.check(session, req).as_dict()
+@api.post(
+    "/compliance",
+    response_model=ComplianceVerdict,
+    summary="May this land be used for that? Verdict, conflicts, zones",
+)
+def compliance(
+    req: ComplianceRequest,
+    session: Session = Depends(get_session),
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
+    return service.check(session, catalog, req).as_dict()
 
 
-@api.post("/compliance/batch", summary="Compliance of many sites at once")
-def compliance_batch(req: BatchRequest, session: Session = Depends(get_session)) -> dict[str, Any]:
+@api.post(
+    "/compliance/batch",
+    response_model=ComplianceBatch,
+    response_model_exclude_unset=True,  # an error item carries no verdict members
+    summary="Compliance of many sites at once",
+)
+def compliance_batch(
+    req: BatchRequest,
+    session: Session = Depends(get_session),
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
     check_batch(len(req.items))
-    return service.check_batch(session, req.items, req.edition_id)
+    return service.check_batch(session, catalog, req.items, req.edition_id)
 
 
 @api.get("/editions", response_model=list[EditionPublic], summary="Plan editions, newest first")

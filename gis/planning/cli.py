@@ -115,17 +115,21 @@ def import_layer(
 
 @app.command("check")
 def check(
+    ctx: typer.Context,
     unit_code: str = typer.Argument(..., help="28-character unit code of a current parcel"),
     proposed: str = typer.Option(..., "--use", help="proposed GB/T 21010 class, e.g. 07"),
 ) -> None:
     """Compliance of a parcel with a proposed use against the plan in force (JSON)."""
+    from gis.collections import cli_catalog
     from gis.planning import service
     from gis.planning.schemas import ComplianceRequest
 
     try:
         with session_factory()() as session:
             result = service.check(
-                session, ComplianceRequest(unit_code=unit_code, proposed_land_use=proposed)
+                session,
+                cli_catalog(ctx),
+                ComplianceRequest(unit_code=unit_code, proposed_land_use=proposed),
             )
     except LandgisError as exc:
         raise _fail(exc) from None

@@ -89,3 +89,72 @@ class PlanningLayer(BaseModel):
 
 class EditionCreated(BaseModel):
     id: int
+
+
+class ComplianceFinding(BaseModel):
+    """A conflict or a warning: a stable code, Chinese and English messages, the area (m²)."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    area_m2: float
+    layer: str = ""
+    zone_code: str = ""
+
+
+class ZoneShare(BaseModel):
+    """A plan zone the site falls in: the overlap in m² and its share of the site."""
+
+    layer: str
+    layer_zh: str
+    layer_en: str
+    code: str
+    name: str | None = None
+    area_m2: float
+    share: float
+    code_zh: str = ""
+    code_en: str = ""
+
+
+class ComplianceVerdict(BaseModel):
+    """``compliant`` or ``conflict``, what is wrong, the zones touched, and the edition the
+    site was judged against (always named, in force or chosen)."""
+
+    verdict: str
+    proposed_land_use: str
+    proposed_zh: str
+    proposed_en: str
+    area_m2: float
+    edition_id: int
+    edition_name: str
+    edition_in_force: bool
+    conflicts: list[ComplianceFinding]
+    warnings: list[ComplianceFinding]
+    zones: list[ZoneShare]
+
+
+class BatchVerdict(BaseModel):
+    """One item of a batch: its ``id`` and either a verdict (the members of
+    ComplianceVerdict) or ``verdict="error"`` with the ``field`` and ``detail`` at fault."""
+
+    id: str
+    verdict: str
+    field: str | None = None
+    detail: str | None = None
+    proposed_land_use: str | None = None
+    proposed_zh: str | None = None
+    proposed_en: str | None = None
+    area_m2: float | None = None
+    edition_id: int | None = None
+    edition_name: str | None = None
+    edition_in_force: bool | None = None
+    conflicts: list[ComplianceFinding] | None = None
+    warnings: list[ComplianceFinding] | None = None
+    zones: list[ZoneShare] | None = None
+
+
+class ComplianceBatch(BaseModel):
+    """Every item's verdict in order, and how many were compliant, in conflict, in error."""
+
+    results: list[BatchVerdict]
+    summary: dict[str, int]

@@ -16,8 +16,8 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
-from gis import collections as registry
 from gis import landuse
+from gis.collections import Catalog
 from gis.errors import InvalidInput, NotFound
 from gis.exchange.read import iter_frames, locate_dataset, open_source
 from gis.limits import check_geometry
@@ -30,40 +30,50 @@ PARCELS_COLLECTION = "parcels"
 
 
 def geometry_of(
-    session: Session, geometry: Any, unit_code: str | None, field: str = "geometry"
+    session: Session,
+    catalog: Catalog,
+    geometry: Any,
+    unit_code: str | None,
+    field: str = "geometry",
 ) -> Any:
     """The shapely geometry (EPSG:4490) to check: the GeoJSON given or the current parcel's."""
     if (geometry is None) == (unit_code is None):
         raise InvalidInput("give either geometry or unit_code, not both or neither", field=field)
     if unit_code is not None:
-        c = registry.get(PARCELS_COLLECTION)
+        c = catalog.get(PARCELS_COLLECTION)
         wkb = repository.current_geometry_wkb(
             session, c.table, c.id_column, c.where or "TRUE", unit_code
         )
         if wkb is None:
             raise NotFound(f"no current parcel {unit_code}", field="unit_code")
         return shapely.from_wkb(wkb)
-    check_geometry(geometry, field, session)
+    check_geometry(geometry, field, session, within=catalog.get(PARCELS_COLLECTION))
     try:
         return shape(geometry)
     except Exception:
         raise InvalidInput("geometry is not a GeoJSON geometry", field=field) from None
 
 
-def check(session: Session, req: ComplianceRequest) -> compliance.ComplianceResult:
+def check(
+    session: Session, catalog: Catalog, req: ComplianceRequest
+) -> compliance.ComplianceResult:
     landuse.check(req.proposed_land_use, field="proposed_land_use")
-    geom = geometry_of(session, req.geometry, req.unit_code)
+    geom = geometry_of(session, catalog, req.geometry, req.unit_code)
     return compliance.check(session, geom, req.proposed_land_use, req.edition_id)
 
 
-def check_batch(session: Session, items: list[BatchItem], edition_id: int | None) -> dict[str, Any]:
+def check_batch(
+    session: Session, catalog: Catalog, items: list[BatchItem], edition_id: int | None
+) -> dict[str, Any]:
     """Every item checked; a bad item is reported in place (field and detail), not fatal."""
     results: list[dict[str, Any]] = []
     for i, item in enumerate(items):
         label = item.id or str(i)
         try:
             landuse.check(item.proposed_land_use, field="proposed_land_use")
-            geom = geometry_of(session, item.geometry, item.unit_code, f"items.{i}.geometry")
+            geom = geometry_of(
+                session, catalog, item.geometry, item.unit_code, f"items.{i}.geometry"
+            )
             res = compliance.check(session, geom, item.proposed_land_use, edition_id)
             results.append({"id": label, **res.as_dict()})
         except (InvalidInput, NotFound) as exc:

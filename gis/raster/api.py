@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.contracts import file_answer
+from gis.collections import Catalog, get_catalog
+from gis.contracts import GeoJSONResponse, answers, file_answer
 from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.raster import (
@@ -32,7 +33,19 @@ from gis.raster import (
     uploads,
 )
 from gis.raster.pages import router as pages_router
-from gis.raster.schemas import ChangeCreate, RasterJob, parse_bbox, parse_date, parse_datetime_range
+from gis.raster.schemas import (
+    ChangeCreate,
+    ChangeRunPublic,
+    ChangeRunWithPatches,
+    PatchCollection,
+    PatchFeature,
+    RasterJob,
+    StacItem,
+    StacItemCollection,
+    parse_bbox,
+    parse_date,
+    parse_datetime_range,
+)
 from gis.settings import get_settings
 from gis.store import discard, get_store
 from gis.tiles import schemas as ts
@@ -52,7 +65,12 @@ def _base(request: Request) -> str:
     return get_settings().public_url or str(request.base_url)
 
 
-@api.post("/rasters", status_code=201)
+@api.post(
+    "/rasters",
+    status_code=201,
+    response_class=GeoJSONResponse,
+    responses=answers(StacItem, status=201),  # properties["landgis:job"]: the import job
+)
 def import_raster(
     request: Request,
     session: SessionDep,
@@ -107,7 +125,7 @@ def job_status(job_id: str, viewer: Viewer) -> dict[str, Any]:
     return jobs.get(job_id, viewer)
 
 
-@api.get("/rasters")
+@api.get("/rasters", response_class=GeoJSONResponse, responses=answers(StacItemCollection))
 def search_rasters(
     request: Request,
     session: SessionDep,
@@ -125,7 +143,7 @@ def search_rasters(
     return JSONResponse(body, media_type="application/geo+json")
 
 
-@api.get("/rasters/{raster_id}")
+@api.get("/rasters/{raster_id}", response_class=GeoJSONResponse, responses=answers(StacItem))
 def raster_item(raster_id: int, request: Request, session: SessionDep) -> JSONResponse:
     """The STAC item of one raster."""
     body = service.item(session, raster_id, _base(request))
@@ -262,15 +280,20 @@ def raster_tilejson(raster_id: int, request: Request, session: SessionDep) -> di
     return tiles.tilejson(raster, _base(request), request.url.query, tuple(item["bbox"]))
 
 
-@api.post("/changes", status_code=201)
-def create_changes(body: ChangeCreate, session: SessionDep, who: ChangeRunner) -> dict[str, Any]:
+@api.post("/changes", status_code=201, response_model=ChangeRunWithPatches)
+def create_changes(
+    body: ChangeCreate,
+    session: SessionDep,
+    who: ChangeRunner,
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
     """Compare two catalogued rasters; store and return the run with its patches."""
     job = jobs.start("changes", who.username, body.job_id)
     req = changes.ChangeRequest(
         body.before_id, body.after_id, body.threshold, body.min_area_m2, who.username
     )
     try:
-        run = changes.run_changes(session, req, job.progress)
+        run = changes.run_changes(session, req, job.progress, approvals=catalog.approvals)
     except BaseException as exc:
         job.fail(exc)
         raise
@@ -281,7 +304,7 @@ def create_changes(body: ChangeCreate, session: SessionDep, who: ChangeRunner) -
     return out
 
 
-@api.get("/changes")
+@api.get("/changes", response_model=list[ChangeRunPublic])
 def list_runs(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -290,14 +313,20 @@ def list_runs(
     return [changes.run_public(r) for r in repository.list_runs(session, limit, offset)]
 
 
-@api.get("/changes/{run_id}")
+@api.get(
+    "/changes/{run_id}", response_model=ChangeRunWithPatches, response_model_exclude_unset=True
+)
 def get_run(run_id: int, session: SessionDep) -> dict[str, Any]:
     out = changes.run_public(changes.get_run(session, run_id))
     out["patches"] = changes.list_patches(session, run_id=run_id)
     return out
 
 
-@api.get("/change-patches")
+@api.get(
+    "/change-patches",
+    response_class=GeoJSONResponse,
+    responses=answers(PatchCollection, "text/csv", "application/geopackage+sqlite3"),
+)
 def list_patches(
     session: SessionDep,
     run_id: int | None = None,
@@ -324,12 +353,16 @@ def list_patches(
     return JSONResponse(body, media_type="application/geo+json")
 
 
-@api.get("/change-patches/{patch_id}")
+@api.get(
+    "/change-patches/{patch_id}", response_class=GeoJSONResponse, responses=answers(PatchFeature)
+)
 def get_patch(patch_id: int, session: SessionDep) -> JSONResponse:
     return JSONResponse(changes.get_patch(session, patch_id), media_type="application/geo+json")
 
 
-@api.patch("/change-patches/{patch_id}")
+@api.patch(
+    "/change-patches/{patch_id}", response_class=GeoJSONResponse, responses=answers(PatchFeature)
+)
 def field_check(
     patch_id: int,
     session: SessionDep,

@@ -1,8 +1,9 @@
-"""The registry of approval sources that can explain a changed patch.
+"""Approval sources: the domain tables that can explain a changed patch.
 
 gis imports no domain, so each domain that holds approved land (registered parcels in
 cadastre, land-supply records in trading) describes it as an :class:`ApprovalSource`,
-and the composition root registers them (``landgis/collections.py``).
+and the composition root puts them in the app's :class:`gis.collections.Catalog`
+(``landgis/collections.py``); change detection is given them.
 
 A source's ``sql`` is a SELECT (written in code, never from users) returning the
 columns ``ref`` (text: unit code, record number), ``label`` (text: land use, title),
@@ -12,7 +13,6 @@ columns ``ref`` (text: unit code, record number), ``label`` (text: land use, tit
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -24,16 +24,3 @@ class ApprovalSource:
     title_zh: str
     title_en: str
     sql: str
-
-
-_SOURCES: dict[str, ApprovalSource] = {}
-
-
-def register(sources: Iterable[ApprovalSource]) -> None:
-    """Add (or replace) approval sources by name."""
-    for source in sources:
-        _SOURCES[source.name] = source
-
-
-def all_sources() -> list[ApprovalSource]:
-    return list(_SOURCES.values())

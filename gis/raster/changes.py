@@ -8,7 +8,7 @@ status ``pending`` until an inspector confirms or dismisses it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from gis.db import transaction
 from gis.errors import InvalidInput, NotFound
 from gis.raster import change, overlay, repository
+from gis.raster.approvals import ApprovalSource
 from gis.raster.models import FIELD_STATUSES, VERDICTS, ChangePatch, ChangeRun
 from gis.raster.service import cog_path, get_raster
 from gis.settings import get_settings
@@ -52,8 +53,15 @@ class ChangeRequest:
 DEFAULT_THRESHOLDS = {"ndvi": 0.2, "band_difference": 0.25}
 
 
-def run_changes(session: Session, req: ChangeRequest, stage: Stage | None = None) -> ChangeRun:
-    """Detect, overlay and store the changed patches of two rasters; commit; return the run."""
+def run_changes(
+    session: Session,
+    req: ChangeRequest,
+    stage: Stage | None = None,
+    *,
+    approvals: Sequence[ApprovalSource],
+) -> ChangeRun:
+    """Detect, overlay and store the changed patches of two rasters; commit; return the run.
+    ``approvals``: the sources whose land explains a patch (the catalog's, given by the caller)."""
     report = stage or (lambda _s, _d, _t: None)
     if req.before_id == req.after_id:
         raise InvalidInput("compare two different rasters", field="after_id")
@@ -77,7 +85,7 @@ def run_changes(session: Session, req: ChangeRequest, stage: Stage | None = None
         lambda d, t: report("comparing", d, t),
     )
     with transaction(session):  # the entry point's unit of work, or its own
-        run = _store(session, req, measure.method, threshold, grid, patches, report)
+        run = _store(session, req, measure.method, threshold, grid, patches, report, approvals)
     return run
 
 
@@ -89,6 +97,7 @@ def _store(
     grid: change.Grid,
     patches: list[change.Patch],
     report: Stage,
+    approvals: Sequence[ApprovalSource],
 ) -> ChangeRun:
     run = repository.add_run(
         session,
@@ -105,7 +114,7 @@ def _store(
     )
     for done, patch in enumerate(patches, start=1):
         wkb = patch.geom.wkb_hex
-        found = overlay.overlay(session, wkb)
+        found = overlay.overlay(session, wkb, approvals)
         row = ChangePatch(
             run_id=run.id,
             area_m2=Decimal(str(round(patch.area_m2, 2))),

@@ -109,6 +109,7 @@ def _day(value: str | None, field: str) -> date | None:
 
 @app.command("changes")
 def changes_command(
+    ctx: typer.Context,
     before: Annotated[int, typer.Argument(help="raster id of the earlier image")],
     after: Annotated[int, typer.Argument(help="raster id of the later image")],
     threshold: Annotated[float | None, typer.Option(help="|change| that counts")] = None,
@@ -116,12 +117,15 @@ def changes_command(
     export_to: Annotated[Path | None, typer.Option("--export", help=".gpkg or .csv")] = None,
 ) -> None:
     """Detect changed patches between two rasters and print the enforcement list."""
+    from gis.collections import cli_catalog
     from gis.raster import changes  # geopandas and the overlay load only for this command
 
     req = changes.ChangeRequest(before, after, threshold, min_area, "cli")
     with session_factory()() as session:
         with _progress() as progress:
-            run = changes.run_changes(session, req, _Bar(progress))
+            run = changes.run_changes(
+                session, req, _Bar(progress), approvals=cli_catalog(ctx).approvals
+            )
         collection = changes.list_patches(session, run_id=run.id, limit=1_000_000)
     out.print(
         f"change run {run.id} ({run.method}, threshold {run.threshold}): {run.patch_count} patches"

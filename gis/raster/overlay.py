@@ -7,6 +7,7 @@ Areas are square metres in EPSG:4547. A patch is explained when at least
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.planning.models import LAYERS
-from gis.raster.approvals import ApprovalSource, all_sources
+from gis.raster.approvals import ApprovalSource
 
 APPROVED_SHARE = 0.5
 
@@ -76,11 +77,13 @@ def _source_sql(source: ApprovalSource) -> Any:
     )
 
 
-def approvals_touched(session: Session, wkb_hex: str) -> tuple[list[dict[str, Any]], float]:
+def approvals_touched(
+    session: Session, wkb_hex: str, sources: Sequence[ApprovalSource]
+) -> tuple[list[dict[str, Any]], float]:
     """Rows of every approval source meeting the patch, and the approved area (m², EPSG:4547)."""
     rows: list[dict[str, Any]] = []
     approved_parts: list[bytes] = []
-    for source in all_sources():
+    for source in sources:
         for ref, label, approved, overlap, part in session.execute(
             _source_sql(source), {"wkb": wkb_hex}
         ):
@@ -112,10 +115,10 @@ def _union_area(session: Session, parts: list[bytes]) -> float:
     return float(session.execute(sql, {"parts": parts}).scalar_one() or 0.0)
 
 
-def overlay(session: Session, wkb_hex: str) -> Overlay:
+def overlay(session: Session, wkb_hex: str, sources: Sequence[ApprovalSource]) -> Overlay:
     """Zones, parcels and approved area of one patch given as hex WKB in EPSG:4490."""
     zones = zones_touched(session, wkb_hex)
-    parcels, approved_m2 = approvals_touched(session, wkb_hex)
+    parcels, approved_m2 = approvals_touched(session, wkb_hex, sources)
     in_farmland = any(z["layer"] == "farmland" for z in zones)
     return Overlay(zones, parcels, in_farmland, approved_m2)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gis.errors import InvalidInput
 
@@ -71,3 +71,121 @@ class RasterJob(BaseModel):
     error: str | None
     started_at: str | None
     percent: float | None
+
+
+class StacLink(BaseModel):
+    rel: str
+    href: str
+    type: str | None = None
+
+
+class StacAsset(BaseModel):
+    """A file of the item (the COG); ``file:size`` and ``raster:bands`` beside these."""
+
+    model_config = ConfigDict(extra="allow")
+
+    href: str
+    type: str
+    roles: list[str]
+
+
+class StacProperties(BaseModel):
+    """An item's properties; the ``landgis:*``, ``proj:*`` and ``eo:bands`` members beside these."""
+
+    model_config = ConfigDict(extra="allow")
+
+    title: str
+    datetime: str | None = None
+    created: str | None = None
+    constellation: str | None = None
+    gsd: float | None = None
+
+
+class StacItem(BaseModel):
+    """One catalogued raster as a STAC item: footprint and bbox in EPSG:4490 lon/lat."""
+
+    type: str = Field(description="Feature")
+    stac_version: str
+    stac_extensions: list[str]
+    id: str
+    geometry: dict[str, Any]
+    bbox: list[float]
+    properties: StacProperties
+    assets: dict[str, StacAsset]
+    links: list[StacLink]
+
+
+class StacItemCollection(BaseModel):
+    """A page of the catalogue (GeoJSON FeatureCollection of STAC items)."""
+
+    type: str = Field(description="FeatureCollection")
+    numberMatched: int  # noqa: N815 (the OGC member name)
+    numberReturned: int  # noqa: N815
+    features: list[StacItem]
+
+
+class ChangeRunPublic(BaseModel):
+    """A change-detection run: the two rasters, the method and threshold, the grid, and
+    how many patches it found (``created_by``: the staff account that ran it)."""
+
+    id: int
+    before_id: int
+    after_id: int
+    method: str
+    threshold: float
+    min_area_m2: float
+    grid: dict[str, Any]
+    patch_count: int
+    created_by: str
+    created_at: str | None = None
+
+
+class PatchProperties(BaseModel):
+    """A changed patch (图斑): area (m², a decimal string), the change, its overlay with
+    planning zones and approvals, the verdict and the field check (names in zh and en)."""
+
+    run_id: int
+    area_m2: str
+    mean_change: float
+    direction: str
+    direction_zh: str
+    direction_en: str
+    in_farmland: bool
+    approved_ratio: float
+    verdict: str
+    verdict_zh: str
+    verdict_en: str
+    status: str
+    status_zh: str
+    status_en: str
+    note: str
+    photo: str
+    checked_by: str
+    checked_at: str | None = None
+    zones: list[dict[str, Any]]
+    parcels: list[dict[str, Any]]
+
+
+class PatchFeature(BaseModel):
+    """One patch as a GeoJSON Feature (EPSG:4490)."""
+
+    type: str = Field(description="Feature")
+    id: int
+    geometry: dict[str, Any]
+    properties: PatchProperties
+
+
+class PatchCollection(BaseModel):
+    """The enforcement list: a GeoJSON FeatureCollection of patches."""
+
+    type: str = Field(description="FeatureCollection")
+    numberMatched: int  # noqa: N815 (the OGC member name)
+    numberReturned: int  # noqa: N815
+    features: list[PatchFeature]
+
+
+class ChangeRunWithPatches(ChangeRunPublic):
+    """A run and its patches; ``job`` is the job that ran it (a new run only)."""
+
+    job: str | None = None
+    patches: PatchCollection

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth.deps import oauth2_scheme, optional_principal, principal_on_loop
 from gis.auth.service import Principal
+from gis.collections import Catalog, get_catalog
 from gis.contracts import file_answer
 from gis.db import get_session
 from gis.settings import get_settings
@@ -130,9 +131,9 @@ def tile_matrix_set(tileMatrixSetId: str) -> dict[str, Any]:  # noqa: N803 (OGC 
 
 
 @router.get("/ogc/tiles", response_model=ts.Tilesets, response_model_exclude_unset=True)
-def basemap_tilesets(request: Request) -> dict[str, Any]:
+def basemap_tilesets(request: Request, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
     """The dataset's tilesets: the multi-layer base map of all public collections."""
-    return service.tileset_list(base_url(request), tilesets.basemap())
+    return service.tileset_list(base_url(request), tilesets.basemap(catalog))
 
 
 @router.get(
@@ -142,10 +143,11 @@ def basemap_tileset(
     request: Request,
     tileMatrixSetId: str,  # noqa: N803
     collections: str | None = None,
+    catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     """Metadata of the base-map tileset (optionally of the ``collections`` named)."""
     check_tms(tileMatrixSetId)
-    return service.tileset_metadata(base_url(request), tilesets.basemap(collections))
+    return service.tileset_metadata(base_url(request), tilesets.basemap(catalog, collections))
 
 
 @router.get(
@@ -158,10 +160,11 @@ def basemap_tilejson(
     tileMatrixSetId: str,  # noqa: N803
     collections: str | None = None,
     session: Session = Depends(get_session),
+    catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     """TileJSON of the base map (one vector layer per public collection)."""
     check_tms(tileMatrixSetId)
-    return service.tilejson(session, base_url(request), tilesets.basemap(collections))
+    return service.tilejson(session, base_url(request), tilesets.basemap(catalog, collections))
 
 
 @router.get(
@@ -176,11 +179,14 @@ async def basemap_tile(
     tileRow: int,  # noqa: N803
     tileCol: int,  # noqa: N803
     collections: str | None = None,
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
     """A base-map MVT tile: one layer per public collection, or per collection named in
     ``collections`` (comma-separated ids)."""
     check_tms(tileMatrixSetId)
-    return await _serve(request, tilesets.basemap(collections), tileMatrix, tileCol, tileRow)
+    return await _serve(
+        request, tilesets.basemap(catalog, collections), tileMatrix, tileCol, tileRow
+    )
 
 
 @router.get(
@@ -192,9 +198,10 @@ def collection_tilesets(
     request: Request,
     collectionId: str,  # noqa: N803
     principal: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     """The tilesets of one collection."""
-    tileset = tilesets.for_collection(collectionId)
+    tileset = tilesets.for_collection(catalog, collectionId)
     service.check_access(tileset, principal)
     return service.tileset_list(base_url(request), tileset)
 
@@ -209,9 +216,10 @@ def collection_tileset(
     collectionId: str,  # noqa: N803
     tileMatrixSetId: str,  # noqa: N803
     principal: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     """Metadata of one collection's tileset."""
-    tileset = tilesets.for_collection(collectionId)
+    tileset = tilesets.for_collection(catalog, collectionId)
     check_tms(tileMatrixSetId)
     service.check_access(tileset, principal)
     return service.tileset_metadata(base_url(request), tileset)
@@ -228,9 +236,10 @@ def collection_tilejson(
     tileMatrixSetId: str,  # noqa: N803
     session: Session = Depends(get_session),
     principal: Principal | None = Depends(optional_principal),
+    catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     """TileJSON of one collection."""
-    tileset = tilesets.for_collection(collectionId)
+    tileset = tilesets.for_collection(catalog, collectionId)
     check_tms(tileMatrixSetId)
     service.check_access(tileset, principal)
     return service.tilejson(session, base_url(request), tileset)
@@ -250,19 +259,24 @@ async def collection_tile(
     tileCol: int,  # noqa: N803
     token: str | None = Depends(oauth2_scheme),
     at: str | None = DATETIME,
+    catalog: Catalog = Depends(get_catalog),
 ) -> Response:
     """An MVT tile of one collection (one layer named after the collection); with
     ``datetime`` a versioned collection as it was at that instant (gis.tiles.past)."""
-    tileset = past.at_instant(tilesets.for_collection(collectionId), at)
+    tileset = past.at_instant(tilesets.for_collection(catalog, collectionId), at)
     check_tms(tileMatrixSetId)
     service.check_access(tileset, await principal_on_loop(request, token))
     return await _serve(request, tileset, tileMatrix, tileCol, tileRow)
 
 
 @router.get("/maps/tiles", response_class=HTMLResponse, include_in_schema=False)
-def basemap_page(request: Request, session: Session = Depends(get_session)) -> HTMLResponse:
+def basemap_page(
+    request: Request,
+    session: Session = Depends(get_session),
+    catalog: Catalog = Depends(get_catalog),
+) -> HTMLResponse:
     """A preview of the vector base map (all public collections), drawn from this server only."""
-    tileset = tilesets.basemap()
+    tileset = tilesets.basemap(catalog)
     styles = service.default_styles(tileset)
     layer = staffmaps.multi_vector("basemap", "底图 base map", BASEMAP_TILES, styles)
     page = render_template(

@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from gis import collections
-from gis.collections import Collection
+from gis.collections import Catalog, Collection
 from gis.errors import InvalidInput
 
 BASEMAP_ID = "basemap"
@@ -65,31 +64,34 @@ def layer_name(collection: Collection) -> str:
     return str(collection.extra.get("layer_name", collection.id))
 
 
-def with_overviews(collection: Collection) -> tuple[Collection, ...]:
+def with_overviews(catalog: Catalog, collection: Collection) -> tuple[Collection, ...]:
     """The collection preceded by its generalised stand-ins for lower zooms
-    (``extra["overviews"]``: ids of registered collections, e.g. parcels merged by block)."""
+    (``extra["overviews"]``: ids of the catalog's collections, e.g. parcels merged by block)."""
     ids = collection.extra.get("overviews", ())
-    return (*(collections.get(i) for i in ids), collection)
+    return (*(catalog.get(i) for i in ids), collection)
 
 
-def for_collection(collection_id: str) -> Tileset:
-    """The tileset of one registered collection, with its overviews at lower zooms
+def for_collection(catalog: Catalog, collection_id: str) -> Tileset:
+    """The tileset of one collection of the catalog, with its overviews at lower zooms
     (NotFound naming collectionId)."""
-    c = collections.get(collection_id)
-    return Tileset(id=c.id, title=c.title, layers=with_overviews(c))
+    c = catalog.get(collection_id)
+    return Tileset(id=c.id, title=c.title, layers=with_overviews(catalog, c))
 
 
-def basemap(selection: str | None = None) -> Tileset:
+def basemap(catalog: Catalog, selection: str | None = None) -> Tileset:
     """Every public collection, one layer each, in registration order (drawn bottom-up);
     ``selection`` (comma-separated collection ids, OGC ``collections``) picks some of them.
 
     A collection with ``extra={"basemap": False}`` (fast-changing data such as live land
     listings) is left out of the default base map, which then stays cacheable; it can
     still be named in ``selection`` and has its own tiles."""
-    public = [c for c in collections.all_collections() if c.public]
+    public = [c for c in catalog.all() if c.public]
     if not selection:
         default = tuple(
-            layer for c in public if c.extra.get("basemap", True) for layer in with_overviews(c)
+            layer
+            for c in public
+            if c.extra.get("basemap", True)
+            for layer in with_overviews(catalog, c)
         )
         return Tileset(id=BASEMAP_ID, title="底图 base map", layers=default)
     wanted = [s.strip() for s in selection.split(",") if s.strip()]
@@ -101,6 +103,8 @@ def basemap(selection: str | None = None) -> Tileset:
             f"known: {', '.join(known) or 'none'}",
             field="collections",
         )
-    layers = tuple(layer for w in dict.fromkeys(wanted) for layer in with_overviews(known[w]))
+    layers = tuple(
+        layer for w in dict.fromkeys(wanted) for layer in with_overviews(catalog, known[w])
+    )
     ids = ",".join(c.id for c in layers)
     return Tileset(id=f"{BASEMAP_ID}:{ids}", title=f"底图 base map ({ids})", layers=layers)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gis.tiles import service, tilesets
+from gis.tiles import service
+from gis.tiles.tilesets import Tileset
 from gis.web.maps import LAND_USE_COLOURS
 
 OGC_TO_LEAFLET = {"{tileMatrix}": "{z}", "{tileCol}": "{x}", "{tileRow}": "{y}"}
@@ -15,7 +16,7 @@ OGC_TO_LEAFLET = {"{tileMatrix}": "{z}", "{tileCol}": "{x}", "{tileRow}": "{y}"}
 def tile_url(collection_id: str) -> str:
     """The relative Leaflet ``{z}/{x}/{y}`` URL of a collection's MVT tiles, read from its
     OGC tileset metadata so that it follows whatever path order the tiles API serves."""
-    meta = service.tileset_metadata("", tilesets.for_collection(collection_id))
+    meta = service.tileset_metadata("", Tileset(id=collection_id, title=collection_id, layers=()))
     href = next(link["href"] for link in meta["links"] if link["rel"] == "item")
     for ogc, leaflet in OGC_TO_LEAFLET.items():
         href = href.replace(ogc, leaflet)
@@ -39,11 +40,13 @@ def layer(
     ``names`` shows the value's name from the page's ``names`` table, ``area`` an area in
     m² as m² and 亩), ``link`` a URL template such as ``/maps/parcels?unit_code={unit_code}``
     added to the popup, ``links_url`` a URL template answering more links as JSON
-    ``[{href, zh, en}]`` (fetched when the popup opens)."""
+    ``[{href, zh, en}]`` (fetched when the popup opens). The tiles' MVT layer is named
+    after ``collection_id`` at every zoom: a collection's overviews draw into their parent's
+    layer (``extra["layer_name"]``), so a page needs no catalog to name it."""
     return {
         "name": name,
         "url": tile_url(collection_id),
-        "layer": tilesets.layer_name(tilesets.for_collection(collection_id).layers[0]),
+        "layer": collection_id,  # its tiles' layer: overviews draw into their parent's
         "style": style,
         "colour_by": colour_by,
         "show": show,

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from cadastre.collections import PARCELS
 from gis import limits
 from gis.db import get_session
 from gis.errors import PayloadTooLarge
@@ -127,7 +128,7 @@ def test_world_size_and_many_vertex_polygons_are_refused(raw: TestClient) -> Non
 def test_geometry_outside_the_district_is_refused(db: Session) -> None:
     far = {"type": "Polygon", "coordinates": [[[80, 40], [80.01, 40], [80.01, 40.01], [80, 40]]]}
     with pytest.raises(Exception) as err:
-        limits.check_geometry(far, "geometry", db)
+        limits.check_geometry(far, "geometry", db, within=PARCELS)  # the district: parcels
     assert "extent" in str(err.value)
 
 

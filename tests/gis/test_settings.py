@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from gis.settings import SettingsError, load_settings
+from gis.settings import SettingsError, load_model, load_settings
+from landgis.settings import check_environment
+from trading.settings import TradingSettings
 
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -25,7 +27,22 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
 def test_unknown_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANDGIS_PROT", "8000")
     with pytest.raises(SettingsError, match="unknown setting LANDGIS_PROT"):
-        load_settings()
+        check_environment()
+
+
+def test_trading_settings_keep_their_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trading's settings live in trading.settings under the same LANDGIS_ names: known
+    to the composition root's check, read by trading, absent from the platform's model."""
+    monkeypatch.setenv("LANDGIS_COUNTDOWN_SECONDS", "42")
+    monkeypatch.setenv("LANDGIS_TRADING_BANK_HMAC_KEY", "k")
+    check_environment()  # no "unknown setting"
+    trading = load_model(TradingSettings)
+    assert (trading.countdown_seconds, trading.trading_bank_hmac_key) == (42, "k")
+    assert "countdown_seconds" not in load_settings().model_fields_set
+    assert not hasattr(load_settings(), "countdown_seconds")
+    monkeypatch.setenv("LANDGIS_COUNTDOWN_SECONDS", "soon")
+    with pytest.raises(SettingsError, match="LANDGIS_COUNTDOWN_SECONDS='soon'"):
+        load_model(TradingSettings)
 
 
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user, issue_token
 from tests.trading.conftest import published, registered, terms
+from trading.roles import BIDDER, CASHIER
 
 
 @dataclass
@@ -44,15 +45,13 @@ def open_market(
         cashier_user = User(username=f"{tag}-cashier", role="cashier", password_hash=hashed)
         session.add(cashier_user)
         session.flush()
-        cashier = Principal(cashier_user.id, cashier_user.username, Role.CASHIER)
+        cashier = Principal(cashier_user.id, cashier_user.username, CASHIER)
         for i in range(bidders):
             user = User(username=f"{tag}-b{i}", role="bidder", password_hash=hashed)
             session.add(user)
             session.flush()
             users.append(user)
-            registered(
-                session, listing, Principal(user.id, user.username, Role.BIDDER), cashier=cashier
-            )
+            registered(session, listing, Principal(user.id, user.username, BIDDER), cashier=cashier)
             tokens.append(issue_token(user))
         users.append(cashier_user)  # last: user_ids[1:] start with the bidders
         session.commit()  # the services only flush: this set-up is the unit of work

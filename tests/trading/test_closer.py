@@ -33,6 +33,7 @@ from gis.settings import REPO_ROOT, Settings
 from tests.conftest import _wait_healthy, free_port, server_env, server_log
 from tests.trading.conftest import published, registered, terms
 from trading import bidding, closer, service
+from trading.roles import BIDDER, CASHIER
 
 WINNING_BID = Decimal("1060000.00")  # above the reserve of terms(): the first listing sells
 
@@ -65,8 +66,8 @@ def _due_listings(engine: Engine, parcels: list[tuple[str, str]], tag: str) -> D
         session.add_all([buyer, teller])
         session.commit()
         registrar = Principal(reg.id, reg.username, Role.REGISTRAR)
-        bidder = Principal(buyer.id, buyer.username, Role.BIDDER)
-        cashier = Principal(teller.id, teller.username, Role.CASHIER)
+        bidder = Principal(buyer.id, buyer.username, BIDDER)
+        cashier = Principal(teller.id, teller.username, CASHIER)
         with transaction(session):
             first = published(session, registrar, terms([parcels[0][0]], parcels[0][1], **window))
             registered(session, first, bidder, cashier=cashier)

@@ -14,22 +14,24 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gis.settings import Settings, override_settings
 from tests.trading.conftest import company_code, id_card, published, registered, terms
 from tests.trading.test_listings import count, problem
 from trading import clock, deposits, repository
 from trading.models import Listing
+from trading.roles import BIDDER
+from trading.settings import get_trading_settings, override_trading_settings
 
 URL = "/api/v1/trading"
 
 
 @pytest.fixture
-def bank_key(settings: Settings) -> Iterator[str]:
-    """The bank's HMAC key, set for this test only."""
+def bank_key() -> Iterator[str]:
+    """The bank's HMAC key, set for this test only (trading's own settings)."""
+    before = get_trading_settings()
     key = secrets.token_hex(16)
-    override_settings(settings.model_copy(update={"trading_bank_hmac_key": key}))
+    override_trading_settings(before.model_copy(update={"trading_bank_hmac_key": key}))
     yield key
-    override_settings(settings)
+    override_trading_settings(before)
 
 
 def _state(db: Session, listing: Listing, user_id: int) -> str:
@@ -130,7 +132,7 @@ def test_a_signed_bank_notice_confirms_once(  # type: ignore[no-untyped-def]
 
 
 def test_forged_stale_and_mismatched_notices_change_nothing(  # type: ignore[no-untyped-def]
-    client, db, person, free_parcels, bank_key, settings
+    client, db, person, free_parcels, bank_key
 ) -> None:
     registrar, bidder = person("registrar", "fr"), person("bidder", "fb1")
     code, land_use = free_parcels[18]
@@ -171,7 +173,8 @@ def test_forged_stale_and_mismatched_notices_change_nothing(  # type: ignore[no-
             assert resp.json()["field"] == field, resp.json()
     assert _state(db, listing, bidder.principal.user_id) == "unpaid"
     assert count(db, "trading_bank_notice", f"registration_id = {reg.id}") == 0
-    override_settings(settings.model_copy(update={"trading_bank_hmac_key": None}))
+    keyless = get_trading_settings().model_copy(update={"trading_bank_hmac_key": None})
+    override_trading_settings(keyless)
     problem(_post(client, good, bank_key), 403, "X-Bank-Signature")  # no key: no notices
 
 
@@ -220,7 +223,6 @@ def test_two_accounts_binding_one_id_number_at_once_one_wins(engine) -> None:  #
     from sqlalchemy import text as sql
 
     from gis.auth.models import User
-    from gis.auth.roles import Role
     from gis.auth.service import Principal
     from gis.db import transaction
     from trading import identity
@@ -231,7 +233,7 @@ def test_two_accounts_binding_one_id_number_at_once_one_wins(engine) -> None:  #
         users = [User(username=f"bindrace-{i}", role="bidder", password_hash="x") for i in (0, 1)]
         s.add_all(users)
         s.commit()
-    people = [Principal(u.id, u.username, Role.BIDDER) for u in users]
+    people = [Principal(u.id, u.username, BIDDER) for u in users]
     try:
         for trial in range(20):
             party = RegistrationIn(

@@ -17,7 +17,6 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis.auth import tokens
-from gis.auth.roles import Role
 from gis.auth.service import BadCredentials, Principal
 from gis.errors import LandgisError
 from gis.settings import get_settings
@@ -25,6 +24,7 @@ from tests.trading.committed import accepted_bids, open_market, remove
 from tests.trading.conftest import published, registered, terms
 from trading import bidding, live_bids, repository
 from trading.errors import BiddingNotOpen, BidTooLow, DepositUnpaid, NotRegistered
+from trading.roles import BIDDER
 
 URL = "/api/v1/trading/listings"
 T = TypeVar("T")
@@ -51,7 +51,7 @@ def _bidder(engine: Engine, user_id: int) -> Principal:
         name = session.execute(
             text("SELECT username FROM app_user WHERE id = :id"), {"id": user_id}
         ).scalar_one()
-    return Principal(user_id, name, Role.BIDDER)
+    return Principal(user_id, name, BIDDER)
 
 
 def test_async_path_accepts_refuses_and_explains(engine: Engine, free_parcels) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +86,7 @@ def test_async_path_accepts_refuses_and_explains(engine: Engine, free_parcels) -
 def test_async_path_checks_the_bidder(engine: Engine, free_parcels) -> None:  # type: ignore[no-untyped-def]
     market = open_market(engine, free_parcels[25], 1, "livechk")
     paid = _bidder(engine, market.user_ids[1])
-    stranger = Principal(market.user_ids[0], "livechk-reg", Role.BIDDER)  # not registered
+    stranger = Principal(market.user_ids[0], "livechk-reg", BIDDER)  # not registered
     with Session(engine) as session:
         session.execute(
             text(
@@ -183,7 +183,7 @@ def test_token_cache_keeps_a_token_until_it_expires(settings) -> None:  # type: 
     tokens.forget()
     token = _token("bidder", 1.5)
     who = tokens.principal(token)
-    assert who == Principal(42, "t", Role.BIDDER)
+    assert who == Principal(42, "t", BIDDER)
     assert tokens.principal(token) is who  # decoded once
     time.sleep(2)
     with pytest.raises(BadCredentials):

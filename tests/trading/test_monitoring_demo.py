@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cadastre.demo_imagery import load_demo_imagery
 from gis.db import transaction
-from landgis.collections import register_all
+from landgis.collections import build_catalog
 from tests.trading.test_monitoring import private_files  # noqa: F401 (fixture)
 from trading.monitoring import service as monitoring
 from trading.monitoring.demo import BASELINE, SITES, load_demo_sales
@@ -21,10 +21,11 @@ AS_OF = date(2026, 12, 2)
 
 @pytest.mark.usefixtures("private_files")
 def test_demo_has_a_parcel_in_each_status(db: Session) -> None:
-    register_all()
     sold = load_demo_sales(db)
     assert [p.kind for p in sold] == list(SITES)
-    made = load_demo_imagery(db, seed=3, extra=sold, baseline=BASELINE)
+    made = load_demo_imagery(
+        db, seed=3, extra=sold, baseline=BASELINE, approvals=build_catalog().approvals
+    )
     assert made.baseline_id is not None
     with transaction(db):
         states = monitoring.update(db, AS_OF)

@@ -19,9 +19,9 @@ import anyio.to_thread
 
 from gis.db import session_factory, transaction
 from gis.raster.parcel_change import newest_scene_id
-from gis.settings import get_settings
 from trading import clock
 from trading.monitoring import service
+from trading.settings import get_trading_settings
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,9 @@ def watch_pass(last_seen: int | None) -> int | None:
 
 async def run(interval_s: float | None = None) -> None:
     """Watch for new scenes every ``interval_s`` seconds, until cancelled."""
-    interval = get_settings().trading_monitor_interval_s if interval_s is None else interval_s
+    interval = (
+        get_trading_settings().trading_monitor_interval_s if interval_s is None else interval_s
+    )
     if interval <= 0:
         return
     last: int | None = None

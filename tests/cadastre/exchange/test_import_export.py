@@ -139,9 +139,6 @@ def test_export_refuses_unknown_format(inline_client, auth) -> None:
 
 @pytest.mark.parametrize("fmt", ["gpkg", "shp"])
 def test_export_of_another_layer(inline_client, auth, db, fmt, tmp_path) -> None:
-    from landgis.collections import register_all
-
-    register_all()
     zones = db.execute(
         text(
             "SELECT count(*) FROM plan_zone WHERE layer = 'zoning' AND edition_id = "

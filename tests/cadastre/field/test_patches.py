@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -173,9 +174,12 @@ def test_a_surveyor_gets_no_patches_and_cannot_check_them_out(
     assert result["change_patches"] == 0
 
 
-def test_a_patch_checked_by_another_inspector_meanwhile_is_a_conflict_photo_kept(
-    field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
-) -> None:
+def patch_conflict(
+    client: TestClient, db: Session, auth: Headers, tmp_path: Path
+) -> tuple[int, dict[str, str], str, dict[str, Any]]:
+    """An inspector checks a patch out, another inspector checks it on the server meanwhile
+    (dismissed), the first confirms it in the field with a geotagged photo and checks in:
+    (patch id, the first inspector's headers, package id, the sync report)."""
     from gis.auth.service import add_user, issue_token
 
     (code,) = some_codes(db, 1)
@@ -184,8 +188,8 @@ def test_a_patch_checked_by_another_inspector_meanwhile_is_a_conflict_photo_kept
     mine_user = auth("inspector")
     other = {"Authorization": "Bearer " + issue_token(
         add_user(db, "test-inspector-2", "correct horse battery", "inspector"))}  # fmt: skip
-    result, gpkg = checkout(field_client, mine_user, tmp_path, patch_ids=[pid])
-    r = field_client.patch(
+    result, gpkg = checkout(client, mine_user, tmp_path, patch_ids=[pid])
+    r = client.patch(
         f"/api/v1/change-patches/{pid}",
         data={"status": "dismissed", "note": "已批准 approved"},
         headers=other,
@@ -195,12 +199,19 @@ def test_a_patch_checked_by_another_inspector_meanwhile_is_a_conflict_photo_kept
     edit(gpkg, [{"op": "set", "layer": "change_patches", "where": f"patch_id = {pid}",
                  "values": {"status": "confirmed", "note": "违法建设 illegal building",
                             "photo": "DCIM/p.jpg"}}])  # fmt: skip
-    report = upload(field_client, mine_user, result["package_id"],
+    report = upload(client, mine_user, result["package_id"],
                     zip_folder(gpkg.parent.parent), "p.zip").json()  # fmt: skip
+    return pid, mine_user, result["package_id"], report
+
+
+def test_a_patch_checked_by_another_inspector_meanwhile_is_a_conflict_photo_kept(
+    field_client: TestClient, db: Session, auth: Headers, tmp_path: Path
+) -> None:
+    pid, mine_user, package_id, report = patch_conflict(field_client, db, auth, tmp_path)
     assert [c["key"] for c in report["conflicts"]] == [str(pid)], report
     status = db.execute(text("SELECT status FROM change_patch WHERE id = :i"), {"i": pid})
     assert status.scalar_one() == "dismissed"  # the other inspector's check stands
-    (conflict,) = field_client.get(f"/api/v1/field/packages/{result['package_id']}/conflicts",
+    (conflict,) = field_client.get(f"/api/v1/field/packages/{package_id}/conflicts",
                                    headers=mine_user).json()  # fmt: skip
     assert conflict["mine"]["photo_saved"].startswith("change_photos/")  # the photo is kept
     assert conflict["theirs"]["values"]["status"] == "dismissed"

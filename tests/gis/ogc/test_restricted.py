@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from gis import collections
 from gis.collections import Collection
 
 SECRET = Collection(
@@ -22,10 +21,10 @@ SECRET = Collection(
 
 
 @pytest.fixture
-def restricted() -> Iterator[Collection]:
-    collections.register([SECRET])
+def restricted(client: TestClient) -> Iterator[Collection]:
+    app = client.app  # type: ignore[attr-defined]
+    app.state.catalog = app.state.catalog.extended([SECRET])  # this test's app only
     yield SECRET
-    collections._REGISTRY.pop(SECRET.id, None)
 
 
 def test_restricted_collection_needs_a_reading_role(

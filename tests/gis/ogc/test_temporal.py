@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import collections
 from gis.collections import Collection
 
 EVENTS = Collection(
@@ -39,7 +38,7 @@ ROWS = [
 
 
 @pytest.fixture
-def events(db: Session) -> Iterator[Collection]:
+def events(db: Session, client: TestClient) -> Iterator[Collection]:
     db.execute(
         text(
             "CREATE TEMP TABLE test_ogc_events (id integer PRIMARY KEY, name text, "
@@ -54,9 +53,9 @@ def events(db: Session) -> Iterator[Collection]:
             ),
             {"i": i, "name": name, "opened": opened, "starts": starts},
         )
-    collections.register([EVENTS])
+    app = client.app  # type: ignore[attr-defined]
+    app.state.catalog = app.state.catalog.extended([EVENTS])  # this test's app only
     yield EVENTS
-    collections._REGISTRY.pop(EVENTS.id, None)
 
 
 def _names(client: TestClient, cql: str, lang: str = "cql2-text") -> list[str]:

@@ -8,15 +8,14 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner, Result
 
 from gis.planning.cli import app as planning_app
-from landgis.collections import register_all
+from landgis.collections import build_catalog
 
 runner = CliRunner()
 
 
 def _run(args: list[str]) -> Result:
-    """``landgis planning ...`` with the collections registered, as landgis.cli.main does."""
-    register_all()
-    return runner.invoke(planning_app, args)
+    """``landgis planning ...`` with the catalog in its context, as landgis.cli.main does."""
+    return runner.invoke(planning_app, args, obj=build_catalog())
 
 
 def test_editions_and_check(engine: Engine) -> None:

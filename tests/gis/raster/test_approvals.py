@@ -18,14 +18,15 @@ Headers = Callable[[str], dict[str, str]]
 
 
 def test_registered_sources_query_the_schema(client: TestClient, db: Session) -> None:
-    names = {s.name for s in approvals.all_sources()}
+    sources = client.app.state.catalog.approvals  # type: ignore[attr-defined]
+    names = {s.name for s in sources}
     assert {"cadastre.registered_parcels", "trading.land_supply_records"} <= names
-    for source in approvals.all_sources():
+    for source in sources:
         row = db.execute(text(f"SELECT * FROM ({source.sql}) s LIMIT 1")).mappings().first()
         keys = set(row.keys()) if row is not None else set()
         assert row is None or {"ref", "label", "approved", "geom"} <= keys, source.name
     count = db.execute(
-        text(f"SELECT count(*) FROM ({approvals.all_sources()[0].sql}) s WHERE approved")
+        text(f"SELECT count(*) FROM ({sources[0].sql}) s WHERE approved")
     ).scalar_one()
     assert count > 0  # the demo district has registered construction land
 
@@ -49,7 +50,8 @@ def test_a_new_approval_source_explains_the_patch(
             f"ST_Transform(ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4547), 4490) AS geom"
         ),
     )
-    monkeypatch.setitem(approvals._SOURCES, permit.name, permit)
+    app = client.app  # type: ignore[attr-defined]
+    app.state.catalog = app.state.catalog.extended(approvals=[permit])  # this app only
     before, after = image_pair()
     a, b = import_path(client, auth, before), import_path(client, auth, after)
     resp = run(client, auth, a, b)

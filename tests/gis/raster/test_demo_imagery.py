@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cadastre.demo_imagery import load_demo_imagery
 from gis.raster.service import cog_path, get_raster
-from landgis.collections import register_all
+from landgis.collections import build_catalog
 
 EXPECTED = {  # planted change -> (direction of the NDVI change, verdict, in basic farmland)
     "farmland_building": ("decrease", "suspected_illegal", True),
@@ -21,8 +21,8 @@ EXPECTED = {  # planted change -> (direction of the NDVI change, verdict, in bas
 
 
 def test_demo_imagery_finds_each_planted_change(db: Session) -> None:
-    register_all()  # the approval sources (registered construction parcels)
-    made = load_demo_imagery(db, seed=3)
+    # the approval sources (registered construction parcels), as landgis.setup gives them
+    made = load_demo_imagery(db, seed=3, approvals=build_catalog().approvals)
     kinds = {p.kind for p in made.plants}  # the 600-parcel test district has no pond
     assert kinds <= set(EXPECTED) and {"farmland_building", "legal_construction"} <= kinds
     assert len(kinds) >= 3

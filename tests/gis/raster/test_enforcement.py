@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from gis.db import session_factory
 from gis.raster import service
 from gis.raster.cli import app as raster_cli
+from gis.raster.schemas import ChangeRunPublic, ChangeRunWithPatches, PatchCollection, PatchFeature
 from gis.settings import Settings
+from landgis.collections import build_catalog
 from tests.gis.raster.conftest import Site
 from tests.gis.raster.test_changes import import_path, run
 
@@ -57,6 +59,14 @@ def test_inspector_confirms_a_patch_with_note_and_photo(
     assert photo.status_code == 200 and photo.content.startswith(b"\xff\xd8")
     listed = client.get("/api/v1/change-patches", params={"status": "confirmed"}).json()
     assert [f["id"] for f in listed["features"]] == [patch["id"]]
+    # every answer holds to the contract its route declares in the OpenAPI
+    ChangeRunWithPatches.model_validate(body)
+    PatchFeature.model_validate(resp.json())
+    PatchCollection.model_validate(listed)
+    run = client.get(f"/api/v1/changes/{body['id']}").json()
+    assert "job" not in run and ChangeRunWithPatches.model_validate(run).id == body["id"]
+    runs = [ChangeRunPublic.model_validate(r) for r in client.get("/api/v1/changes").json()]
+    assert body["id"] in {r.id for r in runs}
 
 
 def test_field_check_bad_input_changes_nothing(
@@ -167,7 +177,8 @@ def test_cli_imports_detects_and_exports(
         listing = cli.invoke(raster_cli, ["list", "--sensor", "GF-2"])
         assert listing.exit_code == 0 and "2026-06-01" in listing.stdout
         out = tmp_path / "patches.csv"
-        res = cli.invoke(raster_cli, ["changes", str(made[0]), str(made[1]), "--export", str(out)])
+        args = ["changes", str(made[0]), str(made[1]), "--export", str(out)]
+        res = cli.invoke(raster_cli, args, obj=build_catalog())  # as landgis.cli gives it
         assert res.exit_code == 0, res.output
         assert "(ndvi, threshold 0.2): 2 patches" in res.stdout
         rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))

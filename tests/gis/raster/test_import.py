@@ -14,6 +14,7 @@ from shapely.geometry import box, shape
 from sqlalchemy.orm import Session
 
 from gis.raster import cog, reading, service
+from gis.raster.schemas import StacItem, StacItemCollection
 from gis.settings import Settings
 from tests.gis.raster.conftest import REAL, count_rows, files_in, staged
 
@@ -184,6 +185,8 @@ def test_search_by_bbox_date_and_sensor(client: TestClient, auth) -> None:  # ty
         headers=h,
     )
     assert resp.status_code == 201
+    made = StacItem.model_validate(resp.json())  # the import answers its declared item
+    assert made.properties.model_extra and made.properties.model_extra["landgis:job"]
 
     def ids(**q: str) -> list[str]:
         r = client.get("/api/v1/rasters", params=q)
@@ -191,6 +194,11 @@ def test_search_by_bbox_date_and_sensor(client: TestClient, auth) -> None:  # ty
         return [f["properties"]["landgis:sensor"] for f in r.json()["features"]]
 
     assert ids() == ["Landsat-7", "SRTM"]
+    page = StacItemCollection.model_validate(client.get("/api/v1/rasters").json())  # contract
+    assert [
+        StacItem.model_validate(client.get(f"/api/v1/rasters/{f.id}").json()).id
+        for f in page.features
+    ] == [f.id for f in page.features]
     assert ids(bbox="-80,20,-75,26") == ["Landsat-7"]
     assert ids(bbox="113,22,114,24") == []
     assert ids(datetime="2001-01-01/..") == ["Landsat-7"]

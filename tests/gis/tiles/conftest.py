@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis import collections
-from gis.collections import Collection
+from gis.collections import Catalog, Collection
 from gis.db import get_session
 from gis.tiles.matrix import TMS, TileAddress
 
@@ -70,25 +69,24 @@ TEST_COLLECTIONS = [ZONES, ROADS, PARCELS, SECRET, LIMITED]
 
 
 @pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Collection]:
-    """Only the test collections are registered while the test runs."""
-    reg = {c.id: c for c in TEST_COLLECTIONS}
-    monkeypatch.setattr(collections, "_REGISTRY", reg)
-    return reg
+def registry() -> Catalog:
+    """A catalog of only the test collections (what make_app's apps serve)."""
+    return Catalog(TEST_COLLECTIONS)
 
 
-def make_app(monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+def make_app() -> FastAPI:
+    """The app serving only the test collections (its own catalog: nothing global)."""
     from landgis.app import create_app
 
     app = create_app()
-    monkeypatch.setattr(collections, "_REGISTRY", {c.id: c for c in TEST_COLLECTIONS})
+    app.state.catalog = Catalog(TEST_COLLECTIONS)
     return app
 
 
 @pytest.fixture
 def tiles_client(db: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The app on the test's rolled-back session, with the test collections registered."""
-    app = make_app(monkeypatch)
+    app = make_app()
     app.dependency_overrides[get_session] = lambda: db
     with TestClient(app) as c:
         yield c
@@ -97,7 +95,7 @@ def tiles_client(db: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestC
 @pytest.fixture
 def committed_client(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The app with real sessions on the test database (sees only committed data)."""
-    app = make_app(monkeypatch)
+    app = make_app()
     with TestClient(app) as c:
         yield c
 

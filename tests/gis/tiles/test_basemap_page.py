@@ -19,7 +19,7 @@ from tests.gis.tiles.conftest import make_app
 @pytest.fixture
 def tile_server(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The app (test collections registered) served by uvicorn in a thread; yields its URL."""
-    app = make_app(monkeypatch)
+    app = make_app()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

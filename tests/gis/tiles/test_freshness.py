@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis import collections
 from gis.collections import Collection
 from gis.tiles.cache import TileCache, TileKey
 from gis.tiles.matrix import TileAddress
@@ -205,7 +204,8 @@ def test_tiles_of_untracked_tables_are_never_cached(
     thing = Collection(
         id="untracked", title="t", description="t", table="tiles_untracked", properties={}
     )
-    monkeypatch.setitem(collections._REGISTRY, "untracked", thing)
+    app = tiles_client.app  # type: ignore[attr-defined]
+    app.state.catalog = app.state.catalog.extended([thing])
     tile = tile_at(113.75, 23.02, 15)
     r = tiles_client.get(url(tile, "untracked"))
     assert r.status_code == 200

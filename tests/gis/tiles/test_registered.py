@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from gis import collections
 from gis.tiles.matrix import TileAddress
 from gis.tiles.tilesets import layer_name
 from tests.gis.tiles.conftest import url
@@ -16,7 +15,7 @@ from tests.gis.tiles.mvt import decode
 def test_every_registered_collection_gives_tiles_and_tilejson(
     client: TestClient, auth: Callable[[str], dict[str, str]], z14: TileAddress
 ) -> None:
-    registered = collections.all_collections()
+    registered = client.app.state.catalog.all()  # type: ignore[attr-defined]
     assert registered, "landgis registers collections at start-up"
     admin = auth("admin")
     for c in registered:

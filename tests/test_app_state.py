@@ -1,0 +1,161 @@
+"""State lives in the app, not in modules (house habit 13, issue 17).
+
+The collections, approval sources and roles an app serves are made by the composition
+root for that app (``app.state``) or CLI run (its context): two apps side by side do not
+see each other's, and nothing is registered by importing a module. The module-level
+mutable state left in the packages is listed here with its reason; the list may only
+shrink.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from gis.collections import Collection
+from gis.db import get_session
+from landgis.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("gis", "cadastre", "trading", "landgis")
+MUTATORS = {"append", "add", "update", "pop", "clear", "setdefault", "extend", "insert"}
+MUTATORS |= {"remove", "discard", "popitem"}
+CONTAINERS = {"dict", "list", "set", "defaultdict", "OrderedDict", "deque"}
+CONTAINERS |= {"WeakKeyDictionary", "WeakValueDictionary"}
+
+# file:name -> why it may stay a module global (caches of pure functions of code-defined
+# SQL, process-wide engines and connections, the settings override of habit 1).
+ALLOWED = {
+    "cadastre/analyses_dask.py:_engines": "one engine per URL per process (dask workers)",
+    "gis/auth/identity.py:_states": "per-process cache of user states (seconds)",
+    "gis/auth/tokens.py:_cache": "per-process cache of decoded tokens",
+    "gis/db.py:_engines": "one engine per URL per process",
+    "gis/health.py:_probes": "per-process cache of health probes",
+    "gis/jobs/heartbeat.py:_ids": "the jobs this process keeps alive",
+    "gis/jobs/heartbeat.py:_thread": "the heartbeat thread of this process",
+    "gis/limits.py:_installed": "the statement-timeout listener is installed once",
+    "gis/ogc/cql.py:_COMPILED": "cache of compiled CQL2 (pure function of the text)",
+    "gis/ogc/repository.py:_ID_TYPES": "cache of id column types by table",
+    "gis/ogc/repository.py:_EXTENTS": "cache of extents by collection (a minute)",
+    "gis/raster/service.py:_tile_sources": "per-process cache of open rasters",
+    "gis/replica.py:_url_cache": "cache of the standby URL (seconds)",
+    "gis/replica.py:_engines": "one engine per replica URL per process",
+    "gis/settings.py:_override": "the settings override tests use (habit 1)",
+    "gis/store.py:_stores": "one object-store client per configuration",
+    "gis/tiles/freshness.py:_checkers": "per-process change-log readers",
+    "gis/tiles/repository.py:_sql_cache": "cache of tile SQL (pure function of the layers)",
+    "gis/tiles/repository.py:_int_id_cache": "cache of id column types by table",
+    "gis/tiles/repository.py:_check_engines": "one engine per URL per process",
+    "gis/tiles/repository.py:_tracked": "cache of the tables the change log tracks",
+    "gis/web/nav.py:_ENTRIES": "the navigation bar's entries (templates render without an app)",
+}
+
+
+def _mutable_globals(path: Path) -> list[str]:
+    """Names bound at module level to a container that the module mutates, and names a
+    function rebinds with ``global``."""
+    tree = ast.parse(path.read_text("utf-8"))
+    bound: set[str] = set()
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        literal = isinstance(value, (ast.Dict, ast.List, ast.Set))
+        func = value.func if isinstance(value, ast.Call) else None
+        made = (getattr(func, "attr", None) or getattr(func, "id", None)) in CONTAINERS
+        if literal or made:
+            bound |= {t.id for t in targets if isinstance(t, ast.Name)}
+    mutated: set[str] = set()
+    rebound: set[str] = set()
+    for item in ast.walk(tree):
+        if isinstance(item, ast.Global):
+            rebound.update(item.names)
+        if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute):
+            owner = item.func.value
+            if item.func.attr in MUTATORS and isinstance(owner, ast.Name):
+                mutated.add(owner.id)
+        if isinstance(item, (ast.Assign, ast.Delete)):
+            mutated |= {n for t in item.targets if (n := _subscripted(t))}
+        if isinstance(item, ast.AugAssign) and (n := _subscripted(item.target)):
+            mutated.add(n)
+    return sorted((bound & mutated) | rebound)
+
+
+def _subscripted(target: ast.expr) -> str:
+    """``name`` of ``name[...] = ...`` (an item of a module-level name is set), else ''."""
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        return target.value.id
+    return ""
+
+
+def module_state() -> set[str]:
+    found = set()
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" not in path.parts:
+                rel = path.relative_to(ROOT).as_posix()
+                found |= {f"{rel}:{name}" for name in _mutable_globals(path)}
+    return found
+
+
+def test_module_state_only_shrinks() -> None:
+    found = module_state()
+    new = sorted(found - set(ALLOWED))
+    assert not new, f"module-level mutable state: put it in the app (app.state) instead: {new}"
+    gone = sorted(set(ALLOWED) - found)
+    assert not gone, f"gone from the code, remove from ALLOWED too: {gone}"
+
+
+def test_the_finder_sees_a_registry(tmp_path: Path) -> None:
+    """The check finds what it is for: a module dict filled by a register function (the
+    old ``gis.collections._REGISTRY``), and not a constant table nobody changes."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "_R: dict[str, int] = {}\nTABLE = {'a': 1}\n\n\ndef register(k: str) -> None:\n"
+        "    _R[k] = TABLE['a']\n"
+    )
+    assert _mutable_globals(sample) == ["_R"]
+
+
+def test_no_registration_by_import() -> None:
+    """No module keeps a registry of collections or approval sources to register into."""
+    import gis.collections
+    import gis.raster.approvals
+
+    for module in (gis.collections, gis.raster.approvals):
+        assert not hasattr(module, "register"), module.__name__
+        assert not any(isinstance(v, dict) and k.isupper() for k, v in vars(module).items())
+
+
+SECRET = Collection(
+    id="app-state-only-here",
+    title="one app's collection",
+    description="added to one app's catalog only",
+    table="plan_zone",
+    properties={"code": "string"},
+)
+
+
+def test_two_apps_keep_their_own_catalogs(
+    db: Session, auth: Callable[[str], dict[str, str]]
+) -> None:
+    """A collection added to one app's catalog is served by that app only, and the roles
+    each app knows come from its own book (trading's bidder included, gis names none)."""
+    one, other = create_app(), create_app()
+    for app in (one, other):
+        app.dependency_overrides[get_session] = lambda: db
+    one.state.catalog = one.state.catalog.extended([SECRET])
+    url = f"/ogc/collections/{SECRET.id}"
+    assert TestClient(one).get(url).status_code == 200
+    assert TestClient(other).get(url).status_code == 404
+    assert SECRET.id not in {c.id for c in other.state.catalog.all()}
+    assert "bidder" in one.state.roles.all() and "cashier" in one.state.roles.all()
+    r = TestClient(one).get("/api/v1/auth/me", headers=auth("bidder"))
+    me = r.json()
+    assert r.status_code == 200, r.text
+    assert (me["role"], me["role_zh"]) == ("bidder", "竞买人")
