@@ -9,11 +9,13 @@ import typer
 from cadastre.analyses_cli import register as register_analyses
 from cadastre.exchange.cli import register as register_exchange
 from cadastre.parcels.cli import register as register_parcels
+from cadastre.parcels.partitions import register as register_partitions
 
 app = typer.Typer(help="The cadastral register.", no_args_is_help=True)
 register_exchange(app)
 register_parcels(app)
 register_analyses(app)  # scale-db, issue #15
+register_partitions(app)  # zone partitions, issue #15
 
 
 @app.command("verify")

@@ -58,11 +58,17 @@ class StreetBlock(Base):
 
 
 class Parcel(Base):
-    """宗地: one version of a parcel (spatial unit) with its unit code."""
+    """宗地: one version of a parcel (spatial unit) with its unit code.
+
+    Partitioned by cadastral zone (RANGE over ``subzone_code``, migration 0050): the
+    database's primary key is ``(id, subzone_code)``; ``id`` alone is unique (one sequence).
+    """
 
     __tablename__ = "parcel"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, server_default=text("nextval('parcel_id_seq')")
+    )
     uid: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('parcel_uid_seq')"))
     version: Mapped[int] = mapped_column(default=1)
     unit_code: Mapped[str] = mapped_column(String(28))
@@ -81,13 +87,14 @@ class Parcel(Base):
 
     __table_args__ = (
         Index("ix_parcel_geom_all", "geom", postgresql_using="gist"),
-        Index(
+        Index(  # unique per zone partition = unique: the subzone is the unit code's prefix
             "uq_parcel_unit_code_current",
             "unit_code",
+            "subzone_code",
             unique=True,
             postgresql_where=text("end_lifespan IS NULL"),
         ),
-        Index("ix_parcel_uid_version", "uid", "version", unique=True),
+        Index("ix_parcel_uid_version", "uid", "version", "subzone_code", unique=True),
         Index("ix_parcel_subzone", "subzone_code"),
         Index("ix_parcel_land_use", "land_use", "unit_code"),  # CQL2 pages in unit-code order
     )

@@ -79,7 +79,8 @@ def suspend_upkeep(session: Session, table: str) -> Suspended:
         {"t": table},
     ):
         session.execute(text(f'DROP INDEX "{name}"'))
-        found.indexes.append(ddl)
+        # a partitioned table's index reads "ON ONLY parent": rebuilt on every partition
+        found.indexes.append(ddl.replace(" ON ONLY ", " ON ", 1))
     for name, ddl in session.execute(
         text(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "

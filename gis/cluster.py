@@ -31,6 +31,9 @@ listen_addresses = '127.0.0.1'
 port = {port}
 unix_socket_directories = '{socket_dir}'
 max_connections = 300
+# a query the zone partitions cannot prune (a tile, a bbox) locks every partition and its
+# indexes: ~8 locks x 400 zones; 64 per connection would run out under concurrent reads
+max_locks_per_transaction = 512
 shared_buffers = 1GB
 work_mem = 64MB
 maintenance_work_mem = 512MB

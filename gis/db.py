@@ -107,3 +107,18 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+
+
+ROWS_ESTIMATE_SQL = """
+SELECT coalesce(CASE WHEN bool_and(c.reltuples < 0) THEN -1
+                     ELSE sum(greatest(c.reltuples, 0)) END, -1)
+FROM pg_partition_tree(CAST(:t AS regclass)) t JOIN pg_class c ON c.oid = t.relid
+WHERE t.isleaf
+"""
+
+
+def estimated_rows(session: Session, table: str) -> float:
+    """The planner's row estimate of ``table`` (pg_class.reltuples), summed over the leaf
+    partitions of a partitioned table (its own estimate is never refreshed by autovacuum);
+    -1 when unknown (never analysed)."""
+    return float(session.execute(text(ROWS_ESTIMATE_SQL), {"t": table}).scalar_one())

@@ -6,8 +6,9 @@ around it, the river and the roads beside it meandering) and slightly rotated.
 Each block is cut into strips and each strip into parcels, so the parcels of a
 block tile it exactly: neighbours share vertices, including T-junctions, and
 identical input coordinates bend and reproject to identical output coordinates.
-Cadastral zones are 20 x 20 blocks, subzones 5 x 5 blocks. Memory stays bounded:
-parcels are produced block by block and handed out in chunks.
+Cadastral zones are 20 x 20 blocks (40 x 40, 80 x 80 ... when a district that large would
+need more than 999 zones: zone codes have 3 digits), subzones 5 x 5 blocks. Memory stays
+bounded: parcels are produced block by block and handed out in chunks.
 
 This module knows geometry only; the cadastre and the planning layers load it.
 """
@@ -214,19 +215,26 @@ class DemoDistrict:
 
     # -- codes ---------------------------------------------------------------------
     @property
+    def zone_blocks(self) -> int:
+        """Blocks per side of a zone: 20, doubled while the 3-digit zone codes would run out
+        (5 million parcels: 1,600 zones of 20 x 20 blocks, so 400 of 40 x 40)."""
+        n = ZONE_BLOCKS
+        while math.ceil(self.cols / n) * math.ceil(self.rows / n) > 999:
+            n *= 2
+        return n
+
+    @property
     def zones_per_row(self) -> int:
-        return math.ceil(self.cols / ZONE_BLOCKS)
+        return math.ceil(self.cols / self.zone_blocks)
 
     def zone_of(self, row: int, col: int) -> int:
-        return (row // ZONE_BLOCKS) * self.zones_per_row + col // ZONE_BLOCKS + 1
+        zb = self.zone_blocks
+        return (row // zb) * self.zones_per_row + col // zb + 1
 
     def subzone_of(self, row: int, col: int) -> int:
-        per = ZONE_BLOCKS // SUBZONE_BLOCKS
-        return (
-            ((row % ZONE_BLOCKS) // SUBZONE_BLOCKS) * per
-            + (col % ZONE_BLOCKS) // SUBZONE_BLOCKS
-            + 1
-        )
+        zb = self.zone_blocks
+        per = zb // SUBZONE_BLOCKS
+        return ((row % zb) // SUBZONE_BLOCKS) * per + (col % zb) // SUBZONE_BLOCKS + 1
 
     def radius(self, row: float, col: float) -> float:
         """Distance of a cell from the centre, 0 in the middle and about 1 at the corners."""
@@ -237,8 +245,9 @@ class DemoDistrict:
     # -- areas -----------------------------------------------------------------------
     def zones(self) -> list[DemoArea]:
         out = []
-        for zr in range(0, self.rows, ZONE_BLOCKS):
-            for zc in range(0, self.cols, ZONE_BLOCKS):
+        zb = self.zone_blocks
+        for zr in range(0, self.rows, zb):
+            for zc in range(0, self.cols, zb):
                 no = self.zone_of(zr, zc)
                 town = TOWNS[(no - 1) % len(TOWNS)]
                 name = town if no <= len(TOWNS) else f"{town}{(no - 1) // len(TOWNS) + 1}"
@@ -246,7 +255,7 @@ class DemoDistrict:
                     DemoArea(
                         f"{COUNTY}{no:03d}",
                         f"{name}地籍区",
-                        self._cell_span(zr, zc, zr + ZONE_BLOCKS, zc + ZONE_BLOCKS),
+                        self._cell_span(zr, zc, zr + zb, zc + zb),
                     )
                 )
         return out

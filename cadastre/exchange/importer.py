@@ -42,6 +42,7 @@ from cadastre.exchange.overlaps import overlapping_pairs, overlapping_pairs_in_s
 from cadastre.exchange.pipeline import Background, Sidecar, mapped_ahead, prefetched
 from cadastre.exchange.validate import resolve_mapping
 from gis.bulk import copy_csv, restore_upkeep, suspend_upkeep
+from gis.db import estimated_rows
 from gis.errors import InvalidInput
 from gis.exchange.read import Batch, VectorSource, iter_batches, locate_dataset, open_source
 from gis.settings import get_settings
@@ -150,10 +151,8 @@ def _collector_paused() -> Iterator[None]:
 def _bulk(session: Session, source: VectorSource, options: ImportOptions) -> bool:
     if options.bulk is not None:
         return options.bulk
-    registered = session.execute(
-        text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'parcel'::regclass")
-    ).scalar_one()
-    return source.count >= max(BULK_MIN_ROWS, float(registered))
+    registered = max(estimated_rows(session, "parcel"), 0.0)  # summed over zone partitions
+    return source.count >= max(BULK_MIN_ROWS, registered)
 
 
 def _load_bulk(  # type: ignore[no-untyped-def]

@@ -115,7 +115,8 @@ def publish(session: Session, after: int = 0, skip_taken: bool = False) -> int:
             "SELECT 1, unit_code, parcel_code, subzone_code, block_code, land_use, area_m2, "
             f"'registered', ref_point, geom FROM {TABLE} WHERE row_no > :after ORDER BY row_no"
             + (
-                " ON CONFLICT (unit_code) WHERE end_lifespan IS NULL DO NOTHING"
+                # the current-code index of the zone-partitioned register (migration 0050)
+                " ON CONFLICT (unit_code, subzone_code) WHERE end_lifespan IS NULL DO NOTHING"
                 if skip_taken
                 else ""
             )

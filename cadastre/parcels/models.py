@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gis.db import Base
@@ -44,5 +52,18 @@ class ParcelLineage(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     edit_id: Mapped[int] = mapped_column(ForeignKey("parcel_edit.id"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("parcel.id"), index=True)
-    child_id: Mapped[int | None] = mapped_column(ForeignKey("parcel.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    child_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # the versions' subzones, filled by a trigger: with the ids they are the foreign keys to
+    # the zone-partitioned parcel table (migration 0050)
+    parent_subzone: Mapped[str | None] = mapped_column(String(12))
+    child_subzone: Mapped[str | None] = mapped_column(String(12))
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["parent_id", "parent_subzone"], ["parcel.id", "parcel.subzone_code"], match="FULL"
+        ),
+        ForeignKeyConstraint(
+            ["child_id", "child_subzone"], ["parcel.id", "parcel.subzone_code"], match="FULL"
+        ),
+    )

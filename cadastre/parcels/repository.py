@@ -55,6 +55,16 @@ class ParcelRow:
         return f'"{self.etag}"'
 
 
+# The register is partitioned by zone over subzone_code (migration 0050): naming the subzone
+# (the unit code's first 12 characters; a parcel keeps its code across versions) lets a
+# look-up by unit code read one partition instead of probing every zone's index.
+ZONE = "p.subzone_code = :s"
+
+
+def _code(code: str) -> dict[str, str]:
+    return {"c": code, "s": code[:12]}
+
+
 def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[ParcelRow]:
     return [ParcelRow(**r._mapping) for r in session.execute(text(sql), params)]
 
@@ -63,16 +73,18 @@ def lock_current(session: Session, codes: list[str]) -> list[ParcelRow]:
     """The current versions of ``codes``, row-locked in unit-code order (no deadlocks)."""
     sql = text(
         f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code IN :codes AND p.end_lifespan IS NULL "
-        "ORDER BY p.unit_code FOR UPDATE"
-    ).bindparams(bindparam("codes", expanding=True))
-    return [ParcelRow(**r._mapping) for r in session.execute(sql, {"codes": codes})]
+        "AND p.subzone_code IN :subs ORDER BY p.unit_code FOR UPDATE"
+    ).bindparams(bindparam("codes", expanding=True), bindparam("subs", expanding=True))
+    params = {"codes": codes, "subs": sorted({c[:12] for c in codes})}
+    return [ParcelRow(**r._mapping) for r in session.execute(sql, params)]
 
 
 def current(session: Session, code: str) -> ParcelRow | None:
     found = _rows(
         session,
-        f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code = :c AND p.end_lifespan IS NULL",
-        {"c": code},
+        f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code = :c AND p.end_lifespan IS NULL"
+        f" AND {ZONE}",
+        _code(code),
     )
     return found[0] if found else None
 
@@ -81,9 +93,9 @@ def latest(session: Session, code: str) -> ParcelRow | None:
     """The most recent version carrying ``code`` (current or retired)."""
     found = _rows(
         session,
-        f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code = :c "
+        f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code = :c AND {ZONE} "
         "ORDER BY p.begin_lifespan DESC, p.id DESC LIMIT 1",
-        {"c": code},
+        _code(code),
     )
     return found[0] if found else None
 
@@ -93,8 +105,9 @@ def as_of(session: Session, code: str, at: datetime) -> ParcelRow | None:
     found = _rows(
         session,
         f"SELECT {COLUMNS} FROM parcel p WHERE p.unit_code = :c AND p.begin_lifespan <= :at "
-        "AND (p.end_lifespan IS NULL OR p.end_lifespan > :at) ORDER BY p.id DESC LIMIT 1",
-        {"c": code, "at": at},
+        f"AND (p.end_lifespan IS NULL OR p.end_lifespan > :at) AND {ZONE} "
+        "ORDER BY p.id DESC LIMIT 1",
+        {**_code(code), "at": at},
     )
     return found[0] if found else None
 
@@ -103,9 +116,10 @@ def versions(session: Session, code: str) -> list[ParcelRow]:
     """Every version of the parcel(s) that ever carried ``code``, oldest first."""
     return _rows(
         session,
-        f"SELECT {COLUMNS} FROM parcel p WHERE p.uid IN "
-        "(SELECT uid FROM parcel WHERE unit_code = :c) ORDER BY p.begin_lifespan, p.version",
-        {"c": code},
+        f"SELECT {COLUMNS} FROM parcel p WHERE p.uid IN (SELECT uid FROM parcel "
+        f"WHERE unit_code = :c AND subzone_code = :s) AND {ZONE} "
+        "ORDER BY p.begin_lifespan, p.version",
+        _code(code),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis import db
 from gis.collections import Collection
 from gis.ogc.crs import OutputCrs
 
@@ -117,9 +118,8 @@ CHEAP_COUNT_ROWS = 50_000
 
 
 def estimated_rows(session: Session, c: Collection) -> float:
-    """The planner's row estimate of the collection's table (pg_class.reltuples)."""
-    sql = "SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"
-    return float(session.execute(text(sql), {"t": c.table}).scalar_one())
+    """The planner's row estimate of the collection's table (-1: unknown)."""
+    return db.estimated_rows(session, c.table)
 
 
 def count(session: Session, c: Collection, q: Query) -> int:

@@ -67,3 +67,15 @@ def test_plan_layers_present(db: Session) -> None:
     layers = dict(db.execute(text("SELECT layer, count(*) FROM plan_zone GROUP BY layer")).all())
     assert set(layers) >= {"zoning", "development_boundary"}
     assert db.execute(text("SELECT count(*) FROM road")).scalar_one() > 4
+
+
+def test_zone_codes_keep_three_digits_at_five_million_parcels() -> None:
+    """20 x 20-block zones would number 1,600 at 5 million parcels: zones grow instead."""
+    district = DemoDistrict(5_000_000, 1)
+    zones = {z.code for z in district.zones()}
+    subzones = district.subzones()
+    assert 1 < len(zones) <= 999 and {len(z) for z in zones} == {9}
+    assert {len(s.code) for s in subzones} == {12}
+    assert {s.parent for s in subzones} == zones
+    assert all(s.code[:9] == s.parent for s in subzones)
+    assert len({s.code for s in subzones}) == len(subzones)
