@@ -148,7 +148,10 @@ def test_desk_pages_are_offline(client: TestClient, unit_codes: list[str]) -> No
     assert page.status_code == 200
     for label in ("登录 sign in", "已受理 accepted", "抵押权登记 mortgage", "办结期限 due date"):
         assert label in page.text
-    assert "sessionStorage" in page.text and "/api/v1/auth/token" in page.text
+    assert '<script src="/static/signin.js">' in page.text  # the staff pages' one sign-in
+    signin = client.get("/static/signin.js")
+    assert signin.status_code == 200
+    assert "sessionStorage" in signin.text and "/api/v1/auth/token" in signin.text
     assert not re.search(r"(src|href)=\"https?://", page.text)
     parcel = client.get("/maps/desk/parcel", params={"unit_code": unit_codes[0]})
     assert parcel.status_code == 200 and "leaflet" in parcel.text
