@@ -207,8 +207,8 @@ def _blob_column(gpkg: Path, table: str, column: str) -> None:
     GeoPackage rather than beside it; pandas has no binary dtype for an empty layer."""
     con = sqlite3.connect(gpkg)
     try:
-        con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" BLOB')  # our own names
-        con.commit()
+        with con:  # the file's own SQLite transaction, not the register's unit of work
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" BLOB')  # our own names
     finally:
         con.close()
 
