@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import typer
-from fastapi import Request
+from starlette.requests import Request  # = fastapi.Request, without loading FastAPI
 
 from gis.errors import NotFound
 from gis.raster.approvals import ApprovalSource

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from starlette.responses import JSONResponse  # = fastapi.responses.JSONResponse
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}  # added by landgis.app's openapi()
 

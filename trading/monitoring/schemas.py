@@ -4,12 +4,15 @@ them, parcels are named by unit code, scenes by catalogue id and date)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trading.monitoring import rules
 from trading.monitoring.models import Finding
-from trading.monitoring.service import ParcelState, ScenePoint
+
+if TYPE_CHECKING:  # the service brings rasterio; the schemas only name its results
+    from trading.monitoring.service import ParcelState, ScenePoint
 
 
 class Label(BaseModel):
