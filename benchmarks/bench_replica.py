@@ -46,6 +46,24 @@ def _port() -> int:
         return int(sock.getsockname()[1])
 
 
+def own_cluster(prefix: str) -> tuple[Path, Settings, dict[str, str]]:
+    """Settings and child environment of a cluster (and its standby) in a new temporary
+    folder on free ports: a benchmark never touches the shared cluster."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    settings: Settings = load_settings().model_copy(
+        update={"data_dir": root, "pg_port": _port(), "standby_port": _port(),
+                "database_name": "landgis", "database_url": None}
+    )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_DATABASE_")}
+    env.update(
+        LANDGIS_DATA_DIR=str(root),
+        LANDGIS_PG_PORT=str(settings.pg_port),
+        LANDGIS_STANDBY_PORT=str(settings.standby_port),
+        LANDGIS_DATABASE_NAME="landgis",
+    )
+    return root, settings, env
+
+
 def _cli(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "landgis", *args], env=env, cwd=REPO_ROOT, check=True)
 
@@ -126,18 +144,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=20)
     args = ap.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="landgis-bench-replica-"))
-    settings: Settings = load_settings().model_copy(
-        update={"data_dir": root, "pg_port": _port(), "standby_port": _port(),
-                "database_name": "landgis", "database_url": None}
-    )  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_DATABASE_")}
-    env.update(
-        LANDGIS_DATA_DIR=str(root),
-        LANDGIS_PG_PORT=str(settings.pg_port),
-        LANDGIS_STANDBY_PORT=str(settings.standby_port),
-        LANDGIS_DATABASE_NAME="landgis",
-    )
+    root, settings, env = own_cluster("landgis-bench-replica-")
     try:
         _cli(env, "demo", "load", "--parcels", str(args.parcels), "--seed", "1")
         _cli(env, "db", "standby", "create")

@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,10 +35,10 @@ from typing import Any
 import httpx
 import morecantile
 
-from benchmarks.bench_replica import _bounds, _cli, _load, _port, _serve
+from benchmarks.bench_replica import _bounds, _cli, _load, _serve, own_cluster
 from benchmarks.common import load_average, save_result
 from gis import cluster, standby
-from gis.settings import Settings, load_settings, override_settings
+from gis.settings import Settings, override_settings
 
 PARCELS = "/ogc/collections/parcels"
 TMS = morecantile.tms.get("WebMercatorQuad")
@@ -220,25 +218,8 @@ def throughput(
             "ratio": round(both["rps"] / max(alone["rps"], 0.1), 2)}  # fmt: skip
 
 
-def own_cluster() -> tuple[Path, Settings, dict[str, str]]:
-    """Settings and child environment of a cluster in a temporary folder."""
-    root = Path(tempfile.mkdtemp(prefix="landgis-bench-scale-"))
-    settings: Settings = load_settings().model_copy(
-        update={"data_dir": root, "pg_port": _port(), "standby_port": _port(),
-                "database_name": "landgis", "database_url": None}
-    )  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_DATABASE_")}
-    env.update(
-        LANDGIS_DATA_DIR=str(root),
-        LANDGIS_PG_PORT=str(settings.pg_port),
-        LANDGIS_STANDBY_PORT=str(settings.standby_port),
-        LANDGIS_DATABASE_NAME="landgis",
-    )
-    return root, settings, env
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    root, settings, env = own_cluster()
+    root, settings, env = own_cluster("landgis-bench-scale-")
     override_settings(settings)
     out: dict[str, Any] = {"parcels": args.parcels}
     try:
