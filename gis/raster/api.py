@@ -60,20 +60,6 @@ ChangeRunner = Annotated[Principal, Depends(require_role(Role.INSPECTOR, Role.SU
 Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 Viewer = Annotated[Principal, Depends(current_principal)]
 Reader = Annotated[Principal | None, Depends(optional_principal)]
-STAFF_NAMES = (Role.INSPECTOR, Role.SURVEYOR, Role.PLANNER, Role.REGISTRAR, Role.ADMIN)
-
-
-def _names_for(reader: Principal | None, body: dict[str, Any]) -> dict[str, Any]:
-    """Blank the staff accounts (who ran a detection, who checked a patch) unless the caller
-    is platform staff: the public and bidders see what was found, not which login found it."""
-    if reader is not None and reader.role in STAFF_NAMES:
-        return body
-    if "created_by" in body:
-        body["created_by"] = ""
-    patches = body.get("patches", body)
-    for feature in patches.get("features", [patches] if "properties" in patches else []):
-        feature["properties"]["checked_by"] = ""
-    return body
 
 
 def _base(request: Request) -> str:
@@ -327,7 +313,7 @@ def list_runs(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     runs = repository.list_runs(session, limit, offset)
-    return [_names_for(reader, changes.run_public(r)) for r in runs]
+    return [changes.names_for(reader, changes.run_public(r)) for r in runs]
 
 
 @api.get(
@@ -336,7 +322,7 @@ def list_runs(
 def get_run(run_id: int, session: SessionDep, reader: Reader) -> dict[str, Any]:
     out = changes.run_public(changes.get_run(session, run_id))
     out["patches"] = changes.list_patches(session, run_id=run_id)
-    return _names_for(reader, out)
+    return changes.names_for(reader, out)
 
 
 @api.get(
@@ -355,7 +341,8 @@ def list_patches(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The enforcement list; ``f=csv`` or ``f=gpkg`` exports it."""
-    body = _names_for(reader, changes.list_patches(session, run_id, verdict, status, limit, offset))
+    body = changes.list_patches(session, run_id, verdict, status, limit, offset)
+    body = changes.names_for(reader, body)
     if f == "csv":
         return Response(
             export.to_csv(body).encode("utf-8-sig"),
@@ -375,7 +362,7 @@ def list_patches(
     "/change-patches/{patch_id}", response_class=GeoJSONResponse, responses=answers(PatchFeature)
 )
 def get_patch(patch_id: int, session: SessionDep, reader: Reader) -> JSONResponse:
-    body = _names_for(reader, changes.get_patch(session, patch_id))
+    body = changes.names_for(reader, changes.get_patch(session, patch_id))
     return JSONResponse(body, media_type="application/geo+json")
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gis.auth.roles import Role
+from gis.auth.service import Principal
 from gis.db import transaction
 from gis.errors import InvalidInput, NotFound
 from gis.raster import change, overlay, repository
@@ -234,3 +236,19 @@ def field_check(
     patch.checked_at = datetime.now(UTC)
     session.flush()
     return get_patch(session, patch_id)
+
+
+STAFF_NAMES = (Role.INSPECTOR, Role.SURVEYOR, Role.PLANNER, Role.REGISTRAR, Role.ADMIN)
+
+
+def names_for(reader: Principal | None, body: dict[str, Any]) -> dict[str, Any]:
+    """Blank the staff accounts (who ran a detection, who checked a patch) unless the caller
+    is platform staff: the public and bidders see what was found, not which login found it."""
+    if reader is not None and reader.role in STAFF_NAMES:
+        return body
+    if "created_by" in body:
+        body["created_by"] = ""
+    patches = body.get("patches", body)
+    for feature in patches.get("features", [patches] if "properties" in patches else []):
+        feature["properties"]["checked_by"] = ""
+    return body
