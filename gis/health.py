@@ -18,12 +18,13 @@ from contextlib import suppress
 from typing import Any
 
 import psycopg
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from gis import replica
 from gis.db import driver_args
+from gis.drain import draining
 from gis.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -130,8 +131,18 @@ def probe() -> Probe:
     return _probes[loop]
 
 
+DRAINING = HealthReport(
+    status="draining",
+    database="not checked",
+    detail="服务正在停止，不再接收新请求；the server is stopping and takes no new requests",
+)
+
+
 @router.get("/health", response_model=HealthReport, responses={503: {"model": HealthReport}})
-async def health() -> JSONResponse:
-    """Report whether the service can do its work; 503 when the database is not usable."""
+async def health(request: Request) -> JSONResponse:
+    """Report whether the service can do its work; 503 when the database is not usable or
+    the server drains before a stop (gis/drain.py)."""
+    if draining(request.app.state):
+        return JSONResponse(DRAINING.model_dump(exclude_none=True), status_code=503)
     report, status = await probe().report()
     return JSONResponse(report.model_dump(exclude_none=True), status_code=status)

@@ -185,6 +185,10 @@ class Settings(BaseSettings):
     store_presign_seconds: int = Field(300, ge=1, le=7 * 86400)
     redis_url: str | None = None
     redis_tile_ttl_s: int = Field(7 * 86400, ge=1)
+    # Behind a balancer (deploy/): on SIGTERM a server keeps serving this long while its
+    # /health answers 503, so the balancer stops sending it requests before it closes its
+    # connections (gis/health.py: drain_on_sigterm). 0 (the default): stop at once.
+    drain_s: float = Field(0.0, ge=0, le=120)
 
     # Scale, database side (scale-db, issue #15; gis/standby.py, gis/replica.py). Public
     # reads go to database_read_url (set automatically while the local standby runs on

@@ -21,12 +21,14 @@ from cadastre.survey_port import CadastreParcelLookup
 from gis import health, reference_api
 from gis.auth import api as auth_api
 from gis.db import get_session
+from gis.drain import drain_on_sigterm
 from gis.edge import EdgeMiddleware
 from gis.limits import install_statement_timeout
 from gis.ogc import api as ogc_api
 from gis.planning import api as planning_api
 from gis.raster import api as raster_api
 from gis.replica import ReadHeaderMiddleware
+from gis.settings import get_settings
 from gis.survey import api as survey_api
 from gis.tiles import api as tiles_api
 from gis.web.docs import install_docs
@@ -78,9 +80,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     jobs = [] if get_session in app.dependency_overrides else BACKGROUND
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in jobs]
     app.state.bid_connections = live_bids.BidConnections()  # app state (issue 17), not a global
+    undrain = drain_on_sigterm(app.state, get_settings().drain_s)  # behind a balancer
     try:
         yield
     finally:
+        undrain()
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -42,10 +42,14 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+DRAIN_S = "4"  # deploy/haproxy/README.md: longer than `inter 1s fall 2` needs to notice
+
+
 @dataclass
 class Farm:
     base: str
     procs: list  # the two servers' processes  # type: ignore[type-arg]
+    servers: list[str]  # their own base URLs (behind HAProxy)
 
 
 @pytest.fixture
@@ -54,11 +58,11 @@ def farm(
 ) -> Iterator[Farm]:
     folder: Path = tmp_path_factory.mktemp("haproxy")
     with (
-        landgis_server(settings, folder / "app1.log") as (a, pa),
-        landgis_server(settings, folder / "app2.log") as (b, pb),
+        landgis_server(settings, folder / "app1.log", LANDGIS_DRAIN_S=DRAIN_S) as (a, pa),
+        landgis_server(settings, folder / "app2.log", LANDGIS_DRAIN_S=DRAIN_S) as (b, pb),
         haproxy(folder, [a, b]) as base,
     ):
-        yield Farm(base, [pa, pb])
+        yield Farm(base, [pa, pb], [a, b])
 
 
 def _reader(base: str, zone: Zone, stop: threading.Event, tally: Tally) -> None:
@@ -184,6 +188,11 @@ def test_a_graceful_stop_under_load_fails_no_write_not_even_a_post(
             t.start()
         time.sleep(RUN_S / 3)
         farm.procs[0].send_signal(signal.SIGTERM)  # a rolling deploy stops one server
+        time.sleep(0.3)  # the signal is handled between two steps of the event loop
+        health = httpx.get(f"{farm.servers[0]}/health", timeout=5)  # it drains: 503 ...
+        assert (health.status_code, health.json()["status"]) == (503, "draining")
+        item = httpx.get(f"{farm.servers[0]}{zone.item}", timeout=5)  # ... and still serves
+        assert item.status_code == 200, item.text
         farm.procs[0].wait(timeout=30)
         time.sleep(RUN_S * 2 / 3)
         stop.set()
