@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from gis.web import nav
 
 NAV_PAGES = [
@@ -60,3 +62,38 @@ def test_gis_knows_no_domain_page() -> None:
         text = source.read_text(encoding="utf-8")
         assert "import cadastre" not in text and "from cadastre" not in text, source
         assert "from trading" not in text, source
+
+
+BAR_WIDTHS = {"phone": 375, "half a screen": 960, "laptop": 1280, "desktop": 1600}
+
+
+@pytest.mark.browser
+def test_the_bar_never_scrolls_sideways(live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """At every width every link can be reached: wide screens show the links in the bar;
+    narrower ones fold them into the 菜单 button, whose list opens inside the window (the
+    bar once scrolled sideways with a hidden scroll bar below ~1300 px, hiding links)."""
+    for name, width in BAR_WIDTHS.items():
+        page = browser.new_page(viewport={"width": width, "height": 760})
+        page.goto(f"{live_server}/maps/parcels", wait_until="domcontentloaded")
+        links = page.locator("nav.landgis-nav a")
+        button = page.locator("label.landgis-nav-button")
+        nav_box = page.locator("nav.landgis-nav").bounding_box()
+        folded = not links.first.is_visible()
+        assert folded == button.is_visible(), name  # the links or the button, never neither
+        if folded:
+            button.click()
+        count = links.count()
+        assert count >= 10, name
+        for i in range(count):
+            box = links.nth(i).bounding_box()
+            assert box is not None and links.nth(i).is_visible(), (name, i)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (name, i, box)
+            assert box["y"] + box["height"] <= 760, (name, i, box)
+        assert folded == (width < 1320), (name, nav_box)
+        if folded:  # the list closes again, and a link in it leads to its page
+            button.click()
+            assert not links.first.is_visible(), name
+            button.click()
+            page.locator('nav.landgis-nav a[href="/maps/services"]').click()
+            page.wait_for_url(f"{live_server}/maps/services", timeout=10_000)
+        page.close()
