@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from benchmarks.common import bench_settings, landgis_env, load_average, save_result
+from benchmarks.common import bench_settings, landgis_env, save_result, settled_load
 from gis import cluster
 from gis.db import dispose_engines, engine_for
 from gis.settings import Settings, override_settings
@@ -295,7 +295,7 @@ def main() -> None:
         build(settings, args.parcels, args.seed, gpkg)
     elif args.clean:
         accepted_only(settings, gpkg)
-    load_before = load_average()
+    load_before = settled_load()  # after the build, which loads the machine itself
     rows = []
     for n in range(1, args.rounds + 1):
         rows += round_trip(settings, gpkg, work, n)
