@@ -10,7 +10,11 @@ needs two parcels whose boxes meet, so the subzone of the other parcel of a pair
 made or unmade is checked again too. A whole-table change (a bulk load) or a log pruned
 past that position checks everything. The findings equal a full check's
 (:func:`cadastre.parcels.quality.run`); ``tests/cadastre/parcels/test_quality_state.py``
-proves it after random edits. Functions take the caller's session and never commit.
+proves it after random edits. The register's consistency (:mod:`cadastre.registry.consistency`:
+shares, rights on retired units, orphan restrictions, public statuses) is kept the same way
+per subzone: rechecked where a statement on ``rrr`` or ``baunit`` wrote (the triggers of
+migration 0054), where a parcel edit reached, and where a right or restriction lapsed by
+time since the subzone was checked. Functions take the caller's session and never commit.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ def refresh(session: Session, progress: Progress | None = None) -> int:
     whole = after is None or bool(
         session.execute(text(_WHOLE_OR_PRUNED), {"a": after, "u": upto}).scalar_one()
     )
+    lapsed = set(session.execute(text(_LAPSED)).scalars())  # before checked_at moves on
+    dirty = set(session.execute(text(_TAKE_DIRTY)).scalars())
     if whole:
         todo = list(session.execute(text(_ALL_SUBZONES)).scalars())
         session.execute(text("DELETE FROM quality_subzone"))
@@ -59,8 +65,20 @@ def refresh(session: Session, progress: Progress | None = None) -> int:
         )
         if progress:
             progress(i, len(todo))
+    register = sorted(set(todo) | dirty | lapsed)
+    _store_register(session, register)
     session.execute(text(_SAVE_STATE), {"n": STATE, "seq": upto})
-    return len(todo)
+    return len(register)
+
+
+def _store_register(session: Session, codes: list[str]) -> None:
+    """The register's consistency findings of each subzone in ``codes`` (rights, shares,
+    statuses: :mod:`cadastre.registry.consistency`), kept beside the geometric ones."""
+    from cadastre.registry import consistency  # the registry's checks (parcels: lazily)
+
+    for sz in codes:
+        found = consistency.check_subzone(session, sz)
+        session.execute(text(_SAVE_REGISTER), {"sz": sz, "f": json.dumps(found)})
 
 
 def report(session: Session, zone: str | None = None, progress: Progress | None = None) -> Report:
@@ -75,22 +93,33 @@ def report(session: Session, zone: str | None = None, progress: Progress | None 
     rows = session.execute(
         text(_READ).bindparams(bindparam("codes", expanding=True)), {"codes": codes or [""]}
     )
-    for findings in rows.scalars():
+    register: dict[str, list[dict[str, Any]]] = {}
+    for findings in rows.scalars():  # by subzone, so each kind stays in unit-code order
         part = Report(zone)
         for kind in KINDS:
             part.findings[kind] = list(findings.get(kind, []))
         parts.append(part)
+        for kind, items in findings.get("register", {}).items():
+            register.setdefault(kind, []).extend(items)
     quality._merge(out, parts)
-    quality._check_register(session, out)
+    out.register = _register_kinds(register)
     out.seconds = time.perf_counter() - started
     return out
 
 
+def _register_kinds(found: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Every kind of register finding, in the registry's order, empty ones included."""
+    from cadastre.registry import consistency
+
+    return {kind: found.get(kind, []) for kind in consistency.KINDS}
+
+
 def comparable(report_: Report) -> dict[str, Any]:
-    """The findings of a report in an order-free form (to compare two reports)."""
+    """The findings of a report (geometric and the register's) in an order-free form (to
+    compare two reports)."""
+    kinds = report_.findings | {f"register.{k}": v for k, v in report_.register.items()}
     return {
-        kind: sorted(json.dumps(f, sort_keys=True) for f in items)
-        for kind, items in report_.findings.items()
+        kind: sorted(json.dumps(f, sort_keys=True) for f in items) for kind, items in kinds.items()
     }
 
 
@@ -147,3 +176,18 @@ _SAVE_STATE = (
     "ON CONFLICT (name) DO UPDATE SET seq = excluded.seq"
 )
 _READ = "SELECT findings FROM quality_subzone WHERE subzone_code IN :codes ORDER BY subzone_code"
+# the register's side: subzones a statement on rrr or baunit touched (migration 0054),
+# taken once; and those with a right or restriction that lapsed by time since checked
+_TAKE_DIRTY = "DELETE FROM quality_register_dirty RETURNING subzone_code"
+_LAPSED = """
+SELECT DISTINCT q.subzone_code FROM rrr r
+JOIN quality_subzone q ON q.subzone_code = left(r.unit_code, 12)
+WHERE r.expires_at IS NOT NULL AND r.expires_at <= now() AND r.end_lifespan IS NULL
+  AND r.expires_at > (SELECT min(checked_at) FROM quality_subzone) AND r.expires_at > q.checked_at
+"""
+_SAVE_REGISTER = """
+INSERT INTO quality_subzone (subzone_code, findings, checked_at)
+VALUES (:sz, jsonb_build_object('register', CAST(:f AS jsonb)), now())
+ON CONFLICT (subzone_code) DO UPDATE
+SET findings = quality_subzone.findings || excluded.findings, checked_at = now()
+"""

@@ -27,13 +27,17 @@ KINDS = {
     "orphan_restriction": ("无权利的限制", "restriction without a right in force"),
     "status": ("登记状态与登记簿不符", "public status contradicting the register"),
 }
+# Where a check looks: the register or one 9-digit zone (``:zone``), or one subzone
+# (``:sz``, the first 12 characters of a unit code; the range lets the unit-code index find
+# its rows, the left() keeps the answer exact under any collation).
 IN_ZONE = "(CAST(:zone AS text) IS NULL OR left({col}, 9) = :zone)"
+IN_SUBZONE = "({col} >= :sz AND {col} < :sz_end AND left({col}, 12) = :sz)"
 LIVE = "r.end_lifespan IS NULL AND (r.expires_at IS NULL OR r.expires_at > now())"
 
-SHARES_SQL = f"""
+SHARES_SQL = """
 SELECT r.unit_code, r.rrr_type, array_agg(r.share_num || '/' || r.share_den ORDER BY r.uid) AS s
 FROM rrr r WHERE r.kind = 'right' AND r.end_lifespan IS NULL
-  AND {IN_ZONE.format(col="r.unit_code")}
+  AND {unit}
 GROUP BY r.unit_code, r.rrr_type
 HAVING NOT (count(*) = 1 AND bool_and(coalesce(r.share_num = r.share_den, false)))  -- 1/1: fine
 ORDER BY r.unit_code
@@ -42,21 +46,21 @@ RETIRED_SQL = f"""
 SELECT r.unit_code, array_agg(DISTINCT r.rrr_type) AS types,
        bool_or(b.status = 'cancelled') AS cancelled
 FROM rrr r LEFT JOIN baunit b ON b.unit_code = r.unit_code AND b.end_lifespan IS NULL
-WHERE {LIVE} AND {IN_ZONE.format(col="r.unit_code")}
+WHERE {LIVE} AND {{unit}}
   AND (b.status = 'cancelled' OR NOT EXISTS (
        SELECT 1 FROM parcel p WHERE p.unit_code = r.unit_code AND p.end_lifespan IS NULL))
 GROUP BY r.unit_code ORDER BY r.unit_code
 """
 ORPHAN_SQL = f"""
 SELECT r.unit_code, array_agg(DISTINCT r.rrr_type) AS types FROM rrr r
-WHERE r.kind = 'restriction' AND {LIVE} AND {IN_ZONE.format(col="r.unit_code")}
+WHERE r.kind = 'restriction' AND {LIVE} AND {{unit}}
   AND NOT EXISTS (SELECT 1 FROM rrr o WHERE o.unit_code = r.unit_code AND o.kind = 'right'
                   AND o.end_lifespan IS NULL)
 GROUP BY r.unit_code ORDER BY r.unit_code
 """
 # register_status(unit_code) (migration 0016) written as two joins, so a register of a
 # million parcels is compared in one pass instead of two index probes per parcel
-STATUS_SQL = f"""
+STATUS_SQL = """
 SELECT unit_code, reg_status, truth, ST_X(ref_point) AS x, ST_Y(ref_point) AS y FROM (
   SELECT p.unit_code, p.reg_status, p.ref_point,
          CASE WHEN c.unit_code IS NOT NULL THEN 'cancelled'
@@ -64,14 +68,30 @@ SELECT unit_code, reg_status, truth, ST_X(ref_point) AS x, ST_Y(ref_point) AS y 
               ELSE 'unregistered' END AS truth
   FROM parcel p
   LEFT JOIN (SELECT DISTINCT unit_code FROM baunit
-             WHERE end_lifespan IS NULL AND status = 'cancelled') c ON c.unit_code = p.unit_code
+             WHERE end_lifespan IS NULL AND status = 'cancelled' AND {unit_b}) c
+         ON c.unit_code = p.unit_code
   LEFT JOIN (SELECT DISTINCT unit_code FROM rrr
-             WHERE kind = 'right' AND end_lifespan IS NULL) r ON r.unit_code = p.unit_code
-  WHERE p.end_lifespan IS NULL AND {IN_ZONE.format(col="p.subzone_code")}) s
+             WHERE kind = 'right' AND end_lifespan IS NULL AND {unit_b}) r
+         ON r.unit_code = p.unit_code
+  WHERE p.end_lifespan IS NULL AND {parcel}) s
 WHERE CASE truth WHEN 'registered' THEN reg_status NOT IN ('registered', 'seized')
                  ELSE reg_status <> truth END
 ORDER BY unit_code
 """
+
+
+def _queries(scope: str) -> tuple[str, str, str, str]:
+    """The four checks' SQL limited by ``scope`` (:data:`IN_ZONE` or :data:`IN_SUBZONE`)."""
+    unit, unit_b = scope.format(col="r.unit_code"), scope.format(col="unit_code")
+    return (
+        SHARES_SQL.format(unit=unit),
+        RETIRED_SQL.format(unit=unit),
+        ORPHAN_SQL.format(unit=unit),
+        STATUS_SQL.format(unit_b=unit_b, parcel=scope.format(col="p.subzone_code")),
+    )
+
+
+BY_ZONE, BY_SUBZONE = _queries(IN_ZONE), _queries(IN_SUBZONE)
 
 
 def _fraction_sum(shares: list[str]) -> tuple[int, int]:
@@ -83,9 +103,22 @@ def _fraction_sum(shares: list[str]) -> tuple[int, int]:
 
 def check(session: Session, zone: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Findings by kind over the register (or the units of one 9-digit zone)."""
-    p = {"zone": zone}
+    return _check(session, BY_ZONE, {"zone": zone})
+
+
+def check_subzone(session: Session, subzone: str) -> dict[str, list[dict[str, Any]]]:
+    """Findings by kind over the units of one subzone (12 characters): the quality state
+    keeps them per subzone (:mod:`cadastre.parcels.quality_state`)."""
+    end = subzone[:-1] + chr(ord(subzone[-1]) + 1)  # the next prefix: codes sort below it
+    return _check(session, BY_SUBZONE, {"sz": subzone, "sz_end": end})
+
+
+def _check(
+    session: Session, queries: tuple[str, str, str, str], p: dict[str, Any]
+) -> dict[str, list[dict[str, Any]]]:
+    shares_sql, retired_sql, orphan_sql, status_sql = queries
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
-    for r in session.execute(text(SHARES_SQL), p):
+    for r in session.execute(text(shares_sql), p):
         num, den = _fraction_sum(list(r.s))
         if num != den:
             out["shares"].append(
@@ -97,7 +130,7 @@ def check(session: Session, zone: str | None = None) -> dict[str, list[dict[str,
                     "location": None,
                 }
             )
-    for r in session.execute(text(RETIRED_SQL), p):
+    for r in session.execute(text(retired_sql), p):
         out["retired_rights"].append(
             {
                 "unit_codes": [r.unit_code],
@@ -106,11 +139,11 @@ def check(session: Session, zone: str | None = None) -> dict[str, list[dict[str,
                 "location": None,
             }
         )
-    for r in session.execute(text(ORPHAN_SQL), p):
+    for r in session.execute(text(orphan_sql), p):
         out["orphan_restriction"].append(
             {"unit_codes": [r.unit_code], "types": sorted(r.types), "location": None}
         )
-    for r in session.execute(text(STATUS_SQL), p):
+    for r in session.execute(text(status_sql), p):
         out["status"].append(
             {
                 "unit_codes": [r.unit_code],
