@@ -26,18 +26,12 @@ from gis.raster import service
 from gis.settings import Settings, get_settings, override_settings
 from gis.store import get_store
 from tests.conftest import free_port
-from tests.engines import S3, landgis_server, seaweedfs
+from tests.engines import S3, landgis_server, objects, prefixed
 from tests.gis.raster.conftest import REAL, Site, count_rows, files_in, staged, write_image
 from tests.gis.raster.test_changes import import_path, run
 from tests.gis.raster.test_tiles_pages import centre_tile, imported, png
 
 Headers = Callable[[str], dict[str, str]]
-
-
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
-    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as endpoint:
-        yield endpoint
 
 
 @pytest.fixture
@@ -57,24 +51,6 @@ def bucket(s3: S3, raster_settings: Settings) -> Iterator[S3Store]:
     override_settings(on_s3)
     yield prefixed(s3, prefix)
     override_settings(raster_settings)
-
-
-def prefixed(s3: S3, prefix: str) -> S3Store:
-    """The bucket's ``prefix`` as an obstore store, to look at what the app wrote."""
-    return S3Store(
-        s3.bucket,
-        prefix=prefix,
-        endpoint=s3.endpoint,
-        access_key_id=s3.key,
-        secret_access_key=s3.secret,
-        region="us-east-1",
-        virtual_hosted_style_request=False,
-        client_options={"allow_http": True},
-    )
-
-
-def objects(store: S3Store) -> list[str]:
-    return sorted(str(o["path"]) for batch in obstore.list(store) for o in batch)
 
 
 def test_import_writes_a_valid_cog_to_the_bucket_and_nothing_to_local_disk(
