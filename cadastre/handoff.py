@@ -52,8 +52,9 @@ def open_case(
     (shares of a right must add up to exactly 1; a natural person's 18-character ID-card
     number must carry its check character); also {"kind": "group", "name", "share",
     "members": [...]} for a household. ``source``: {"kind": "contract" | "survey_plan" |
-    "deed" | "court_order", "title", "sha256" | None, "path" | None}; a given file is
-    kept under files_dir/sources and its SHA-256 checked.
+    "deed" | "court_order", "title", "sha256" | None, "path" | None}; a given file (a
+    local path, or the key of a file in the store) is kept in the store under sources/
+    and its SHA-256 checked.
     ``geometry_geojson``: a (Multi)Polygon in EPSG:4490 lon/lat, checked at once (valid,
     no overlap with current parcels): with ``land_use`` and no ``unit_code`` it is a new
     parcel for a first registration (made with a new unit code when the case is entered;

@@ -14,15 +14,33 @@ kept in the catalogue): the same row works with either store. Objects are writte
 under a fresh name and never rewritten, so every server process can cache what it read.
 Files are made locally first (:meth:`Store.staging`), then :meth:`Store.put_file` moves
 them into the store: a rename for the local store, an upload for S3.
+
+What is in the store (another request, on any server process, may read it later):
+
+- ``rasters/<uuid>.tif``: catalogued COGs (tiles, downloads, change detection);
+- ``change_photos/<uuid>.<ext>``: field photos of change patches;
+- ``surveys/<ab>/<sha256>.<ext>``: original survey files, named by content;
+- ``planning/<sha256>.<ext>``: approval documents of plan editions;
+- ``sources/<ab>/<sha256>``: documents of registration cases (LA_Source);
+- ``jobs/<job id>/<name>``: what a job leaves for download (an export, the rejected
+  rows of an import, a field package), deleted when the job is pruned.
+
+What stays local to the process that makes it (scratch, gone when the work ends): an
+upload being received and read (``rasters/.incoming``, the temporary folders of survey,
+planning and parcel imports), a job's working folder (``workdir``), and the staging
+files on their way into the store. Nothing another request reads is kept there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import shutil
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -76,6 +94,10 @@ class Store(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def fetch(self, key: str, dest: Path) -> None:
+        """Copy ``key`` to the local file ``dest`` (FileNotFoundError when missing)."""
+        ...
+
     def gdal_path(self, key: str) -> str:
         """The path GDAL/rasterio opens ``key`` with."""
         ...
@@ -109,7 +131,15 @@ class LocalStore:
         target = self._path(key)
         if local.resolve() != target:
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(local, target)
+            try:
+                os.replace(local, target)
+            except OSError as exc:  # from another file system (a job's scratch under /tmp)
+                if exc.errno != errno.EXDEV:
+                    raise
+                part = target.with_name(f".{target.name}.{os.getpid()}.part")
+                shutil.copyfile(local, part)
+                os.replace(part, target)  # readers never see half a file
+                local.unlink()
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -117,6 +147,9 @@ class LocalStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def fetch(self, key: str, dest: Path) -> None:
+        shutil.copyfile(self._path(key), dest)
 
     def gdal_path(self, key: str) -> str:
         return str(self._path(key))
@@ -177,6 +210,13 @@ class S3Store:
             return False
         return True
 
+    def fetch(self, key: str, dest: Path) -> None:
+        import obstore
+
+        with _answered("get", key), dest.open("wb") as out:
+            for chunk in obstore.get(self._store, key).stream():
+                out.write(chunk)
+
     def gdal_path(self, key: str) -> str:
         return "/vsis3/" + "/".join(p for p in (self.bucket, self.prefix, key) if p)
 
@@ -236,3 +276,57 @@ def discard(key: str) -> None:
         get_store().delete(key)
     except Exception:
         log.exception("could not delete %s from the store", key)
+
+
+def key_of(stored: str) -> str:
+    """The store key of a value kept in a row: rows written before the store kept the
+    absolute path of a file under ``files_dir``, which is the key under that folder."""
+    path = Path(stored)
+    root = get_settings().files_dir
+    if path.is_absolute() and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return stored
+
+
+def keep_copy(src: Path, key: str) -> bool:
+    """Put a copy of the local file ``src`` into the store under ``key`` (``src`` stays),
+    unless ``key`` is there already (content-addressed keys: same key, same bytes).
+    Returns whether it was written (so a caller that fails later may remove it)."""
+    return _keep(key, lambda staged: shutil.copyfile(src, staged))
+
+
+def keep_bytes(data: bytes, key: str) -> bool:
+    """:func:`keep_copy` of bytes in memory."""
+    return _keep(key, lambda staged: staged.write_bytes(data))
+
+
+def _keep(key: str, write: Callable[[Path], object]) -> bool:
+    store = get_store()
+    if store.exists(key):
+        return False
+    folder = store.staging(".incoming")
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / f"{os.getpid()}-{threading.get_ident()}-{Path(key).name}"
+    try:
+        write(staged)
+        store.put_file(staged, key)
+    finally:
+        staged.unlink(missing_ok=True)
+    return True
+
+
+@contextlib.contextmanager
+def local_copy(key: str) -> Iterator[Path]:
+    """A local file with the bytes of ``key`` for as long as the block runs: the file
+    itself for the local store, a downloaded temporary copy for S3."""
+    store = get_store()
+    path = store.local_path(key)
+    if path is not None:
+        if not path.is_file():
+            raise FileNotFoundError(key)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="landgis-store-") as tmp:
+        dest = Path(tmp) / Path(key).name
+        store.fetch(key, dest)
+        yield dest

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -24,6 +25,9 @@ from gis import cluster
 from gis.auth.service import add_user, issue_token
 from gis.db import dispose_engines, engine_for, get_session
 from gis.settings import REPO_ROOT, Settings, load_settings, override_settings
+
+if TYPE_CHECKING:
+    from tests.engines import S3
 
 TEST_PARCELS = 600
 TEST_SEED = 7
@@ -113,6 +117,27 @@ def auth(db: Session) -> Callable[[str], dict[str, str]]:
         return made[role]
 
     return _headers
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
+    """A real SeaweedFS (S3) for the session (issue 15), started on first use."""
+    from tests.engines import seaweedfs
+
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def on_s3(s3: S3, settings: Settings, tmp_path: Path) -> Iterator[Any]:
+    """This test stores in the bucket under a fresh prefix (``LANDGIS_STORE_URL``), with
+    a private ``files_dir`` (to prove nothing is kept there); yields that prefix as an
+    obstore store, to list what the app wrote."""
+    from gis.settings import get_settings
+    from tests.engines import stored_on_s3
+
+    with stored_on_s3(s3, get_settings(), tmp_path / "data") as bucket:
+        yield bucket
 
 
 def free_port() -> int:

@@ -11,10 +11,12 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -136,6 +138,53 @@ def seaweedfs(folder: Path) -> Iterator[S3]:
             30,
         )
         yield S3(endpoint)
+
+
+def prefixed(s3: S3, prefix: str) -> Any:
+    """The bucket's ``prefix`` as an obstore store, to look at what the app wrote."""
+    from obstore.store import S3Store
+
+    return S3Store(
+        s3.bucket,
+        prefix=prefix,
+        endpoint=s3.endpoint,
+        access_key_id=s3.key,
+        secret_access_key=s3.secret,
+        region="us-east-1",
+        virtual_hosted_style_request=False,
+        client_options={"allow_http": True},
+    )
+
+
+def objects(store: Any) -> list[str]:
+    """The keys under an obstore store (its prefix), sorted."""
+    import obstore
+
+    return sorted(str(o["path"]) for batch in obstore.list(store) for o in batch)
+
+
+@contextmanager
+def stored_on_s3(s3: S3, base: Settings, data_dir: Path) -> Iterator[Any]:
+    """Settings of ``base`` storing under a fresh prefix of the bucket (and local scratch
+    under ``data_dir``) for the block; yields that prefix as an obstore store."""
+    from gis.settings import override_settings
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    on_s3 = base.model_copy(
+        update={
+            "data_dir": data_dir,
+            "database_url": base.sqlalchemy_url(),
+            "store_url": s3.env(prefix)["LANDGIS_STORE_URL"],
+            "s3_endpoint_url": s3.endpoint,
+            "aws_access_key_id": s3.key,
+            "aws_secret_access_key": s3.secret,
+        }
+    )
+    override_settings(on_s3)
+    try:
+        yield prefixed(s3, prefix)
+    finally:
+        override_settings(base)
 
 
 SEAWEED_PORTS = [

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,13 @@ from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.collections import Catalog, get_catalog
-from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import NotFound
 from gis.exchange.archive import save_stream
 from gis.exchange.formats import FORMATS, writable_format
 from gis.exchange.read import parse_crs
 from gis.settings import get_settings
+from gis.store_http import stored_answer, stored_file
 
 router = APIRouter(tags=["cadastre exchange 地籍数据交换"])
 REGISTRAR = require_role(Role.REGISTRAR)
@@ -64,14 +64,14 @@ def import_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
 @router.get(
     "/api/v1/cadastre/imports/{job_id}/rejected",
     response_class=Response,
-    responses=file_answer("text/csv"),
+    responses=stored_answer("text/csv"),
 )
-def import_rejected(job_id: str, viewer: Principal = VIEWER) -> FileResponse:
+def import_rejected(job_id: str, viewer: Principal = VIEWER) -> Response:
     """The rejected-rows CSV (row, unit_code, reason)."""
     job = jobs.get_job(job_id, "import", viewer)
     if job.file is None:
         raise NotFound("this import rejected no rows", field="job_id")
-    return FileResponse(job.file, media_type="text/csv", filename="rejected_rows.csv")
+    return stored_file(job.file, "rejected_rows.csv", "text/csv", "job_id")
 
 
 class ExportRequest(BaseModel):
@@ -108,14 +108,14 @@ def export_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
 @router.get(
     "/api/v1/cadastre/exports/{job_id}/file",
     response_class=Response,
-    responses=file_answer(*sorted({f.media_type for f in FORMATS.values()})),
+    responses=stored_answer(*sorted({f.media_type for f in FORMATS.values()})),
 )
-def export_file(job_id: str, viewer: Principal = VIEWER) -> FileResponse:
+def export_file(job_id: str, viewer: Principal = VIEWER) -> Response:
     job = jobs.get_job(job_id, "export", viewer)
     if job.status != "done" or job.file is None:
         raise NotFound(f"export {job_id} is {job.status}, no file yet", field="job_id")
     fmt = FORMATS[job.result["format"]] if job.result else FORMATS["gpkg"]
-    return FileResponse(job.file, media_type=fmt.media_type, filename=job.file.name)
+    return stored_file(job.file, Path(job.file).name, fmt.media_type, "job_id")
 
 
 class CaseFromSurvey(BaseModel):

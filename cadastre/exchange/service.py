@@ -23,6 +23,7 @@ from gis.errors import InvalidInput, PermissionDenied
 from gis.exchange.formats import writable_format
 from gis.exchange.layers import export_collection
 from gis.settings import get_settings
+from gis.store import key_of
 from gis.survey import repository as survey_repo
 from gis.survey.report import survey_or_404, survey_report
 
@@ -51,8 +52,9 @@ def import_work(path: Path, options: ImportOptions):  # type: ignore[no-untyped-
             )
         finally:
             rejected = job.workdir / "rejected_rows.csv"
-            job.file = rejected if rejected.exists() else None
-            path.unlink(missing_ok=True)  # the upload; the rejected-rows file stays
+            path.unlink(missing_ok=True)  # the upload; the rejected rows go to the store
+            if rejected.exists():
+                job.keep_file(rejected)
             shutil.rmtree(job.workdir / "src", ignore_errors=True)
         return {
             "read": result.read,
@@ -71,24 +73,23 @@ def check_layer_access(c: Collection, principal: Principal) -> None:
 
 
 def export_work(fmt: str, srid: int, zone: str | None, layer: Collection | None = None):  # type: ignore[no-untyped-def]
-    """The job body of an export to a file in a fresh temporary folder."""
+    """The job body of an export: written in a fresh temporary folder (scratch), then
+    put in the store for download."""
     spec = writable_format(fmt)
 
     def work(session: Session, job: Job) -> dict[str, Any]:
         folder = Path(tempfile.mkdtemp(prefix="landgis-export-"))
-        job.workdir = folder  # removed with the job when it is pruned, even if the export fails
-        dest = folder / f"{layer.id if layer else 'parcels'}{spec.suffix}"
-        if layer:
-            count = export_collection(session, layer, fmt, dest, srid)
-        else:
-            count = export_parcels(session, fmt, dest, srid, zone, progress=job.progress)
-        job.file = dest
-        return {
-            "features": count,
-            "format": fmt,
-            "crs": f"EPSG:{srid}",
-            "bytes": dest.stat().st_size,
-        }
+        try:
+            dest = folder / f"{layer.id if layer else 'parcels'}{spec.suffix}"
+            if layer:
+                count = export_collection(session, layer, fmt, dest, srid)
+            else:
+                count = export_parcels(session, fmt, dest, srid, zone, progress=job.progress)
+            size = dest.stat().st_size
+            job.keep_file(dest)  # any server process answers the download, not only this one
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # scratch, also when the export fails
+        return {"features": count, "format": fmt, "crs": f"EPSG:{srid}", "bytes": size}
 
     return work
 
@@ -119,7 +120,7 @@ def open_case_from_survey(
         "kind": "survey_plan",
         "title": f"测量成果 survey {survey_id} ({survey.file_name}, {survey.surveyor})",
         "sha256": survey.sha256,
-        "path": survey.file_path,
+        "path": key_of(survey.file_path),  # the original in the store, copied to sources/
     }
     if kind == "boundary_correction":
         if parcel is None:

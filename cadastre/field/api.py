@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,12 +21,11 @@ from cadastre.field.models import FieldObservation, FieldSync
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.contracts import file_answer
 from gis.db import get_session, transaction
 from gis.errors import NotFound
 from gis.jobs import store
 from gis.settings import get_settings
-from gis.store import get_store
+from gis.store_http import stored_answer, stored_file
 from gis.uploads import receive
 
 router = APIRouter(prefix="/api/v1/field", tags=["field packages 外业包"])
@@ -79,11 +78,9 @@ def checkout_status(
 
 
 @router.get(
-    "/jobs/{job_id}/file", response_class=FileResponse, responses=file_answer("application/zip")
+    "/jobs/{job_id}/file", response_class=Response, responses=stored_answer("application/zip")
 )
-def checkout_file(
-    job_id: str = _job_id(), who: Principal = Depends(current_principal)
-) -> FileResponse:
+def checkout_file(job_id: str = _job_id(), who: Principal = Depends(current_principal)) -> Response:
     """The package as a zip: the folder with the .gpkg, the .qgs and DCIM/ for photos."""
     job = store.get(job_id, (KIND,), who)
     if job.status != "done" or job.file is None:
@@ -91,7 +88,7 @@ def checkout_file(
             f"签出任务 {job_id} 状态为 {job.status}；checkout {job_id} is {job.status}",
             field="job_id",
         )
-    return FileResponse(job.file, media_type="application/zip", filename=job.file.name)
+    return stored_file(job.file, Path(job.file).name, "application/zip", "job_id")
 
 
 @router.post("/packages/{package_id}/sync", response_model=schemas.SyncReport)
@@ -194,10 +191,7 @@ def observations(
 @router.get(
     "/observations/{observation_id}/photo",
     response_class=Response,
-    responses={
-        **file_answer("image/jpeg", "image/png"),
-        307: {"description": "a presigned URL of the photo in the object store"},
-    },
+    responses=stored_answer("image/jpeg", "image/png"),
 )
 def observation_photo(
     observation_id: int = _row_id(),
@@ -213,13 +207,7 @@ def observation_photo(
             f"观测 {observation_id} 没有照片；observation {observation_id} has no photo",
             field="observation_id",
         )
-    store = get_store()
-    url = store.download_url(row.photo, Path(row.photo).name)
-    if url is not None:
-        return RedirectResponse(url, status_code=307)
-    path = store.local_path(row.photo)
-    assert path is not None
-    return FileResponse(path, filename=Path(row.photo).name)
+    return stored_file(row.photo, Path(row.photo).name, field="observation_id")
 
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=schemas.ConflictPublic)

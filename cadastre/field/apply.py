@@ -30,6 +30,7 @@ from gis import landuse
 from gis.raster import changes as patch_service
 from gis.raster.uploads import save_photo
 from gis.settings import get_settings
+from gis.store import discard
 from gis.survey.service import SurveyMeta, import_survey
 
 Refusal = evidence.Refusal
@@ -224,7 +225,7 @@ def apply_patch(session: Session, ch: RowChange, upload: Upload, actor: str) -> 
         )
     except BaseException:
         if saved:
-            (get_settings().files_dir / saved).unlink(missing_ok=True)
+            discard(saved)  # the photo's object, in whichever store it went
         raise
     return {
         "what": "field_check",
@@ -236,7 +237,7 @@ def apply_patch(session: Session, ch: RowChange, upload: Upload, actor: str) -> 
 
 def patch_photo(session: Session, ch: RowChange, upload: Upload, current: dict[str, Any]) -> str:
     """A new photo of a patch row, checked as evidence and stored; its path under
-    files_dir ("" when the row names no new photo). Refusal when it fails the checks."""
+    the store ("" when the row names no new photo). Refusal when it fails the checks."""
     assert ch.row is not None and ch.base is not None
     relative = str(ch.row.get("photo") or "")
     if not relative or relative == ch.base["values"]["photo"]:

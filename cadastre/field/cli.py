@@ -54,6 +54,7 @@ def checkout(
     from gis.db import session_factory
     from gis.errors import LandgisError
     from gis.jobs import store
+    from gis.store import local_copy
 
     req = service.CheckoutRequest(_area(area), _codes(codes), patches or None)
     with session_factory()() as session:
@@ -68,7 +69,7 @@ def checkout(
         typer.echo(f"error: {(job.error or {}).get('detail')}", err=True)
         raise typer.Exit(2)
     out.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(job.file) as z:
+    with local_copy(job.file) as package, zipfile.ZipFile(package) as z:
         z.extractall(out)
     result = job.result or {}
     typer.echo(

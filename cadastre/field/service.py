@@ -91,13 +91,16 @@ def parse_polygon(session: Session, geojson: dict[str, Any], field: str = "polyg
 
 
 def checkout_work(req: CheckoutRequest, who: Principal):  # type: ignore[no-untyped-def]
-    """The job body of a checkout: the package's files in a fresh folder, zipped."""
+    """The job body of a checkout: the package's files in a fresh folder (scratch),
+    zipped; the zip goes to the store for download."""
 
     def work(session: Session, job: Job) -> dict[str, Any]:
         folder = Path(tempfile.mkdtemp(prefix="landgis-field-"))
-        job.workdir = folder
-        result = build(session, req, who, folder, job)
-        job.file = Path(result.pop("zip_path"))
+        try:
+            result = build(session, req, who, folder, job)
+            job.keep_file(Path(result.pop("zip_path")))  # the download, for any server process
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # scratch, also when the build fails
         return result
 
     return work

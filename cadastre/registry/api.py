@@ -40,6 +40,7 @@ from gis.db import get_session, transaction
 from gis.errors import InvalidInput
 from gis.limits import bad_json_text, bad_text, check_text
 from gis.settings import get_settings
+from gis.store_http import stored_answer, stored_file
 from gis.uploads import Received, receive
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -336,15 +337,11 @@ def _parse_holders(raw: str | None) -> list[dict[str, Any]] | None:
     "/cases/{public_number}/documents/{source_id}",
     dependencies=[Depends(registrar)],
     response_class=Response,
-    responses=file_answer("application/octet-stream"),
+    responses=stored_answer("application/octet-stream"),
 )
 def case_document(
     public_number: str, source_id: int, session: Session = Depends(get_session)
 ) -> Response:
-    """Download a document of a case (registrars)."""
-    name, data = views.document(session, public_number, source_id)
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    """Download a document of a case (registrars); on S3 a redirect to a presigned URL."""
+    name, key = views.document(session, public_number, source_id)
+    return stored_file(key, name, "application/octet-stream", "source_id")

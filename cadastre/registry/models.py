@@ -68,7 +68,7 @@ class PartyMember(Base):
 
 
 class Source(Base):
-    """LA_Source: the document behind a change, kept as a file named by its SHA-256."""
+    """LA_Source: the document behind a change, kept in the store named by its SHA-256."""
 
     __tablename__ = "source"
 
@@ -76,7 +76,7 @@ class Source(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str | None] = mapped_column(String(64))
-    path: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(Text)  # its key in the store (gis.store)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -271,14 +270,14 @@ def unit_history(session: Session, unit_code: str) -> dict[str, Any]:
     }
 
 
-def document(session: Session, public_number: str, source_id: int) -> tuple[str, bytes]:
-    """(file name, bytes) of a case's document."""
+def document(session: Session, public_number: str, source_id: int) -> tuple[str, str]:
+    """(file name, store key) of a case's document."""
     case = case_or_404(session, public_number)
     src = session.execute(
         select(Source)
         .join(CaseDocument, CaseDocument.source_id == Source.id)
         .where(CaseDocument.case_id == case.id, Source.id == source_id)
     ).scalar_one_or_none()
-    if src is None or not src.path or not Path(src.path).is_file():
+    if src is None or not src.path:
         raise NotFound(f"case {public_number} has no document {source_id}", field="source_id")
-    return f"document-{source_id}", Path(src.path).read_bytes()
+    return f"document-{source_id}", src.path

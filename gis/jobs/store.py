@@ -6,6 +6,10 @@ throttled to at most one per :data:`PROGRESS_INTERVAL_S`; a heartbeat thread
 (:mod:`gis.jobs.heartbeat`) keeps ``heartbeat_at`` fresh while this process runs a job.
 An unfinished job whose heartbeat is older than ``job_heartbeat_timeout_s`` is reported
 failed with :data:`INTERRUPTED`: its process died, and its transaction with it.
+
+What a job leaves for download is put in the store (:meth:`Job.keep_file`, key
+``jobs/<id>/<name>``), so any server process can answer it; its working folder
+(``workdir``) stays local scratch. Both go when the job is pruned.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from gis.errors import Conflict, LandgisError, NotFound
 from gis.jobs import heartbeat
 from gis.jobs import repository as repo
 from gis.settings import get_settings
+from gis.store import discard, get_store
 
 log = logging.getLogger(__name__)
+JOB_DIR = "jobs"
 PROGRESS_INTERVAL_S = 0.5  # at most two progress writes per second and job
 INTERRUPTED: dict[str, Any] = {
     "title": "Interrupted",
@@ -53,7 +59,7 @@ class Job:
     total: int = 0
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
-    file: Path | None = None
+    file: str | None = None  # the store key of what the job leaves for download
     workdir: Path | None = None
     created_at: datetime | None = None
     started_at: datetime | None = None
@@ -64,6 +70,12 @@ class Job:
     @property
     def short_kind(self) -> str:
         return self.kind.rsplit(".", 1)[-1]
+
+    def keep_file(self, local: Path) -> None:
+        """Move the job's result file into the store (``jobs/<id>/<name>``) for download."""
+        key = f"{JOB_DIR}/{self.id}/{local.name}"
+        get_store().put_file(local, key)
+        self.file = key
 
     def start(self) -> None:
         """The work begins in this process (status running, heartbeat on)."""
@@ -101,7 +113,7 @@ class Job:
             total=self.total,
             result=self.result,
             error=self.error,
-            file=str(self.file) if self.file else None,
+            file=self.file,
             workdir=str(self.workdir) if self.workdir else None,
             finished_at=func.clock_timestamp(),
         )
@@ -178,7 +190,7 @@ def _from_row(row: Row[Any]) -> Job:
         total=row.total,
         result=row.result,
         error=row.error,
-        file=Path(row.file) if row.file else None,
+        file=row.file,
         workdir=Path(row.workdir) if row.workdir else None,
         created_at=row.created_at,
         started_at=row.started_at,
@@ -193,9 +205,12 @@ def prune() -> int:
     with get_engine().begin() as conn:
         gone = repo.prune(conn, s.job_keep_days, s.job_heartbeat_timeout_s)
     for row in gone:
-        folders = {row.workdir, str(Path(row.file).parent) if row.file else None}
-        for folder in folders - {None}:
-            shutil.rmtree(str(folder), ignore_errors=True)
+        if row.file and Path(row.file).is_absolute():  # written before the store: a folder
+            shutil.rmtree(Path(row.file).parent, ignore_errors=True)
+        elif row.file:
+            discard(row.file)
+        if row.workdir:
+            shutil.rmtree(row.workdir, ignore_errors=True)
     return len(gone)
 
 

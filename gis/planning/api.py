@@ -36,6 +36,7 @@ from gis.planning.schemas import (
     PlanningLayer,
 )
 from gis.settings import get_settings
+from gis.store_http import stored_answer, stored_file
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/planning", tags=["planning"])
@@ -149,6 +150,20 @@ def upload_approval(
         save_stream(file.file, dest, get_settings().upload_max_bytes)
         digest = service.attach_approval(session, edition_id, dest, name)
     return ApprovalFile(edition_id=edition_id, file_sha256=digest)
+
+
+@api.get(
+    "/editions/{edition_id}/approval",
+    response_class=Response,
+    responses=stored_answer("application/octet-stream"),
+    summary="Download the approval document of an edition (planner)",
+)
+def download_approval(
+    edition_id: int, session: Session = Depends(get_session), who: Principal = Depends(planner)
+) -> Response:
+    """The approval document as uploaded; on S3 a redirect to a presigned URL."""
+    key, name = service.approval_file(session, edition_id)
+    return stored_file(key, name, "application/octet-stream", "edition_id")
 
 
 @api.get(

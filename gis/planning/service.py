@@ -7,7 +7,6 @@ Activation lives in gis/planning/activation.py (complete editions only, journale
 from __future__ import annotations
 
 import hashlib
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from gis.planning import compliance, repository
 from gis.planning.models import LAYERS
 from gis.planning.schemas import BatchItem, ComplianceRequest, EditionCreate, ImportResult
 from gis.settings import get_settings
+from gis.store import discard, keep_copy
 
 PARCELS_COLLECTION = "parcels"
 
@@ -102,8 +102,8 @@ APPROVAL_SUFFIXES = frozenset({".pdf", ".ofd", ".jpg", ".jpeg", ".png", ".tif", 
 
 
 def attach_approval(session: Session, edition: int, upload: Path, filename: str) -> str:
-    """Keep the approval document of ``edition`` (under files/planning, named by its
-    SHA-256) and record it on the edition; returns the digest."""
+    """Keep the approval document of ``edition`` in the store (``planning/<sha256><ext>``)
+    and record it on the edition; returns the digest."""
     repository.edition_for_check(session, edition)
     suffix = Path(filename).suffix.lower()
     if suffix not in APPROVAL_SUFFIXES:
@@ -113,11 +113,37 @@ def attach_approval(session: Session, edition: int, upload: Path, filename: str)
             field="file",
         )
     digest = hashlib.sha256(upload.read_bytes()).hexdigest()
-    folder = get_settings().files_dir / "planning"
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(upload, folder / f"{digest}{suffix}")
-    repository.set_approval_file(session, edition, Path(filename).name[:200], digest)
+    key = approval_key(digest, suffix)
+    name = Path(filename).name
+    if len(name) > 200:  # the suffix stays: the key is found again from the name
+        name = name[: 200 - len(suffix)] + suffix
+    written = keep_copy(upload, key)
+    try:
+        repository.set_approval_file(session, edition, name, digest)
+    except BaseException:
+        if written:  # no edition names it
+            discard(key)
+        raise
     return digest
+
+
+def approval_key(digest: str, suffix: str) -> str:
+    """The store key of an approval document with this content."""
+    return f"planning/{digest}{suffix}"
+
+
+def approval_file(session: Session, edition: int) -> tuple[str, str]:
+    """(store key, file name) of the approval document of ``edition``; NotFound if none."""
+    row = repository.edition_row(session, edition)
+    if row is None:
+        raise NotFound(f"no plan edition {edition}", field="edition_id")
+    if not row.approval_file_sha256:
+        raise NotFound(
+            f"规划版本 {edition} 没有批准文件；edition {edition} has no approval document",
+            field="edition_id",
+        )
+    name = row.approval_file_name or "approval"
+    return approval_key(row.approval_file_sha256, Path(name).suffix.lower()), name
 
 
 def check_layer(layer: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from gis.auth.deps import current_principal, optional_principal, require_role
@@ -47,12 +47,12 @@ from gis.raster.schemas import (
     parse_datetime_range,
 )
 from gis.settings import get_settings
-from gis.store import discard, get_store
+from gis.store import discard
+from gis.store_http import stored_answer, stored_file
 from gis.tiles import schemas as ts
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["rasters"])
-PRESIGNED: dict[str, Any] = {"description": "a presigned URL of the file in the object store"}
 SessionDep = Annotated[Session, Depends(get_session)]
 Importer = Annotated[Principal, Depends(require_role(Role.SURVEYOR, Role.INSPECTOR))]
 Inspector = Annotated[Principal, Depends(require_role(Role.INSPECTOR))]
@@ -161,26 +161,13 @@ def delete_raster(raster_id: int, request: Request, session: SessionDep, who: Ad
 @api.get(
     "/rasters/{raster_id}/cog",
     response_class=Response,
-    responses={**file_answer("image/tiff"), 307: PRESIGNED},
+    responses=stored_answer("image/tiff"),
 )
 def raster_cog(raster_id: int, session: SessionDep) -> Response:
     """The COG file itself (supports HTTP range requests); on S3 a redirect to a presigned
     URL, so the store serves the bytes (and the range requests) itself."""
     raster = service.get_raster(session, raster_id)
-    return _stored_file(raster.path, f"raster-{raster_id}.tif", "image/tiff")
-
-
-def _stored_file(key: str, filename: str, media_type: str | None) -> Response:
-    """A file of the store: streamed from local disk, or a 307 to a presigned S3 URL."""
-    store = get_store()
-    url = store.download_url(key, filename)
-    if url is not None:
-        return RedirectResponse(url, status_code=307)
-    path = store.local_path(key)
-    assert path is not None
-    if media_type is None:
-        return FileResponse(path)
-    return FileResponse(path, media_type=media_type, filename=filename)
+    return stored_file(raster.path, f"raster-{raster_id}.tif", "image/tiff", "raster_id")
 
 
 @api.get(
@@ -395,7 +382,7 @@ def field_check(
 @api.get(
     "/change-patches/{patch_id}/photo",
     response_class=Response,
-    responses={**file_answer("image/jpeg", "image/png"), 307: PRESIGNED},
+    responses=stored_answer("image/jpeg", "image/png"),
 )
 def patch_photo(patch_id: int, session: SessionDep) -> Response:
     """The field photo of a patch: the file, or on S3 a redirect to a presigned URL."""
@@ -403,7 +390,7 @@ def patch_photo(patch_id: int, session: SessionDep) -> Response:
     key = feature["properties"]["photo"]
     if not key:
         raise changes.PatchNotFound(f"patch {patch_id} has no photo", field="patch_id")
-    return _stored_file(key, Path(key).name, None)
+    return stored_file(key, Path(key).name, field="patch_id")
 
 
 router.include_router(api)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,19 +30,20 @@ from sqlalchemy.orm import Session
 
 from gis.raster import change
 from gis.raster.change import Grid
-from gis.settings import get_settings
+from gis.store import get_store
 
 DEFAULT_THRESHOLD = 0.2  # NDVI drop, or share of a band's range
 
 
 @dataclass(frozen=True)
 class Scene:
-    """A dated catalogued raster: id, acquisition date, COG path and band descriptions."""
+    """A dated catalogued raster: id, acquisition date, the path GDAL opens its COG with
+    (a local file, or ``/vsis3/`` on S3) and band descriptions."""
 
     id: int
     name: str
     acquired_on: date
-    path: Path
+    path: str
     bands: list[dict[str, Any]]
 
 
@@ -65,9 +65,11 @@ _SCENES = text(
 
 def scenes_over(session: Session, geom: shapely.Geometry) -> list[Scene]:
     """The dated scenes whose footprint covers ``geom`` (EPSG:4490), oldest first."""
-    root = get_settings().files_dir
+    store = get_store()
     rows = session.execute(_SCENES, {"g": shapely.to_wkb(geom)})
-    return [Scene(r.id, r.name, r.acquired_on, root / r.path, list(r.bands)) for r in rows]
+    return [
+        Scene(r.id, r.name, r.acquired_on, store.gdal_path(r.path), list(r.bands)) for r in rows
+    ]
 
 
 def newest_scene_id(session: Session) -> int | None:

@@ -1,6 +1,6 @@
 """Survey tables: the survey record, its points (boundary, waypoint, track) and its tracks.
 
-Geometries in EPSG:4490; the original file is kept under ``files_dir`` by SHA-256.
+Geometries in EPSG:4490; the original file is kept in the store (``gis.store``) by SHA-256.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Survey(Base):
     source_format: Mapped[str] = mapped_column(String(16))
     source_srid: Mapped[int] = mapped_column(Integer)
     file_name: Mapped[str] = mapped_column(String(255))
-    file_path: Mapped[str] = mapped_column(String(500))
+    file_path: Mapped[str] = mapped_column(String(500))  # its key in the store
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     unit_code: Mapped[str | None] = mapped_column(String(28))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, LandgisError
 from gis.settings import get_settings
+from gis.store import discard
 from gis.survey import repository as repo
 from gis.survey.accuracy import CLASSES, classify, estimate_precision
 from gis.survey.boundary import BoundaryPoint, build_polygon
@@ -155,8 +156,13 @@ def import_survey(
         if len(t.point_indexes) >= 2
     ]
     repo.add_survey(session, survey, points, tracks)
-    survey.file_path = str(keep_original(path, survey.sha256, Path(name).suffix))
-    session.flush()
+    survey.file_path, written = keep_original(path, survey.sha256, Path(name).suffix)
+    try:
+        session.flush()
+    except BaseException:
+        if written:  # nobody else's file: no survey row names it
+            discard(survey.file_path)
+        raise
     return survey
 
 

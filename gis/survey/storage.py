@@ -1,12 +1,14 @@
-"""Keeping original survey files under ``files_dir/surveys`` by their SHA-256."""
+"""Keeping original survey files in the store (``gis.store``) by their SHA-256:
+``surveys/<ab>/<sha256>.<ext>``, on local disk or S3, readable by every server process."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
-from gis.settings import get_settings
+from gis.store import keep_copy
+
+SURVEY_DIR = "surveys"
 
 
 def sha256_of(path: Path) -> str:
@@ -17,13 +19,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def keep_original(path: Path, sha256: str, suffix: str) -> Path:
-    """Copy the uploaded file to its content-addressed place; returns that path."""
-    folder = get_settings().files_dir / "surveys" / sha256[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / f"{sha256}{suffix.lower()}"
-    if not dest.exists():
-        tmp = dest.with_suffix(dest.suffix + ".part")
-        shutil.copyfile(path, tmp)
-        tmp.replace(dest)
-    return dest
+def original_key(sha256: str, suffix: str) -> str:
+    """The store key of the original file with this content and suffix."""
+    return f"{SURVEY_DIR}/{sha256[:2]}/{sha256}{suffix.lower()[:10]}"
+
+
+def keep_original(path: Path, sha256: str, suffix: str) -> tuple[str, bool]:
+    """Put a copy of the uploaded file at its content-addressed key (``path`` stays);
+    returns the key and whether it was written now (not there before)."""
+    key = original_key(sha256, suffix)
+    return key, keep_copy(path, key)

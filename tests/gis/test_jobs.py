@@ -18,6 +18,7 @@ from gis.auth.service import Principal
 from gis.errors import Conflict, NotFound
 from gis.jobs import heartbeat, store
 from gis.settings import REPO_ROOT, Settings, override_settings
+from gis.store import get_store
 from tests.conftest import subprocess_env
 
 ALICE = Principal(1, "jobs-test-alice", Role.REGISTRAR)
@@ -135,6 +136,27 @@ def test_start_up_marks_jobs_of_dead_processes_failed(settings, other) -> None:
     assert dead.error["title"] == "Interrupted"
     assert store.get(mine.id, KINDS, ALICE).status == "running"
     mine.succeed({})
+
+
+def test_a_kept_file_is_in_the_store_and_goes_with_the_pruned_job(other, tmp_path) -> None:
+    """What a job leaves for download is a store object (any process answers it), not a
+    file of this process's scratch folder; pruning the job deletes it."""
+    job = store.create("test.work", ALICE.username)
+    made = tmp_path / "out.csv"
+    made.write_text("row,reason\n")
+    job.keep_file(made)
+    assert job.file == f"jobs/{job.id}/out.csv" and not made.exists()
+    job.succeed({})
+    assert row(other, job.id)["file"] == job.file
+    kept = get_store().local_path(job.file)
+    assert kept is not None and kept.read_text() == "row,reason\n"
+    with other.begin() as conn:
+        conn.execute(
+            text("UPDATE job SET created_at = now() - make_interval(days => 8) WHERE id = :i"),
+            {"i": job.id},
+        )
+    assert store.prune() >= 1
+    assert not kept.exists() and not get_store().exists(job.file)
 
 
 def test_owner_and_admin_see_a_job_others_get_not_found(other) -> None:

@@ -1,4 +1,4 @@
-"""Sources kept as files named by SHA-256; the small CLI commands of the registry."""
+"""Sources kept in the store named by SHA-256; the small CLI commands of the registry."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from cadastre import handoff
 from cadastre.cli import app as cadastre_cli
 from cadastre.registry import signing
 from gis.errors import InvalidInput
+from gis.store import get_store
 from tests.cadastre.registry.helpers import cleanup_unit, register_counts, run_case, untouched_unit
 
 runner = CliRunner()
@@ -43,7 +44,9 @@ def test_source_file_is_kept_and_hash_checked(
         {"n": number},
     ).one()
     assert row.sha256 == digest and row.path.endswith(digest)
-    assert Path(row.path).read_bytes() == plan.read_bytes()
+    kept = get_store().local_path(row.path)  # the key of the copy in the (local) store
+    assert row.path.startswith("sources/") and kept is not None
+    assert kept.read_bytes() == plan.read_bytes()
     assert row.size_bytes == plan.stat().st_size
 
 

@@ -15,6 +15,7 @@ import httpx
 import numpy as np
 import obstore
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 from obstore.store import S3Store
 from rio_cogeo.cogeo import cog_validate
@@ -22,22 +23,25 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.auth.service import add_user, issue_token
-from gis.raster import service
+from gis.geo import reproject
+from gis.raster import parcel_change, service
 from gis.settings import Settings, get_settings, override_settings
 from gis.store import get_store
 from tests.conftest import free_port
-from tests.engines import S3, landgis_server, seaweedfs
-from tests.gis.raster.conftest import REAL, Site, count_rows, files_in, staged, write_image
+from tests.engines import S3, landgis_server, objects, prefixed
+from tests.gis.raster.conftest import (
+    PIXEL_M,
+    REAL,
+    Site,
+    count_rows,
+    files_in,
+    staged,
+    write_image,
+)
 from tests.gis.raster.test_changes import import_path, run
 from tests.gis.raster.test_tiles_pages import centre_tile, imported, png
 
 Headers = Callable[[str], dict[str, str]]
-
-
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
-    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as endpoint:
-        yield endpoint
 
 
 @pytest.fixture
@@ -57,24 +61,6 @@ def bucket(s3: S3, raster_settings: Settings) -> Iterator[S3Store]:
     override_settings(on_s3)
     yield prefixed(s3, prefix)
     override_settings(raster_settings)
-
-
-def prefixed(s3: S3, prefix: str) -> S3Store:
-    """The bucket's ``prefix`` as an obstore store, to look at what the app wrote."""
-    return S3Store(
-        s3.bucket,
-        prefix=prefix,
-        endpoint=s3.endpoint,
-        access_key_id=s3.key,
-        secret_access_key=s3.secret,
-        region="us-east-1",
-        virtual_hosted_style_request=False,
-        client_options={"allow_http": True},
-    )
-
-
-def objects(store: S3Store) -> list[str]:
-    return sorted(str(o["path"]) for batch in obstore.list(store) for o in batch)
 
 
 def test_import_writes_a_valid_cog_to_the_bucket_and_nothing_to_local_disk(
@@ -243,3 +229,26 @@ def test_a_real_server_configured_by_environment_keeps_rasters_in_the_bucket(
         admin = {"Authorization": f"Bearer {tokens['admin']}"}
         assert c.delete(f"/api/v1/rasters/{item['id']}", headers=admin).status_code == 204
         assert objects(bucket) == []
+
+
+def test_parcel_monitoring_reads_the_scenes_from_the_bucket(
+    client: TestClient, auth: Headers, bucket: S3Store, site: Site, db: Session, tmp_path: Path
+) -> None:
+    """The port trading's 批后监管 uses opens the scenes through ``/vsis3/``: the new
+    building on the sold parcel is measured from the bucket, no local copy needed."""
+    before = write_image(tmp_path / "before.tif", site, [], seed=3)
+    after = write_image(tmp_path / "after.tif", site, [site.illegal], seed=4)
+    import_path(client, auth, before, acquired_on="2025-05-01")
+    import_path(client, auth, after, acquired_on="2026-05-01")
+    row, col, size = site.illegal
+    x0, y0 = site.origin[0] + (col + 1) * PIXEL_M, site.origin[1] - (row + 1) * PIXEL_M
+    inner = shapely.box(x0, y0 - (size - 2) * PIXEL_M, x0 + (size - 2) * PIXEL_M, y0)
+    polygon = reproject(inner, 4547, 4490)  # EPSG:4490 lon/lat, as the port takes it
+    scenes = parcel_change.scenes_over(db, polygon)
+    assert len(scenes) == 2
+    change = parcel_change.built_up_change(scenes[0], scenes[1], polygon)
+    assert all(str(s.path).startswith("/vsis3/landgis/test-") for s in scenes)
+    assert change.share > 0.9 and change.footprint is not None
+    assert not [
+        p for p in files_in(get_settings()) if p.suffix == ".tif" and "samples" not in str(p)
+    ]
