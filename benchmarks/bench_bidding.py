@@ -37,23 +37,23 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis import cluster
-from gis.db import dispose_engines, engine_for
+from gis.db import Database
 from gis.settings import REPO_ROOT, Settings, get_settings, override_settings
 from trading.roles import BIDDER
 
 RESULTS = Path(__file__).parent / "results"
 
 
-def build(settings: Settings, parcels: int) -> Engine:
+def build(database: Database, parcels: int) -> Engine:
     from cadastre.demo import load_demo
     from landgis.setup import migrate
 
+    settings = database.settings
     if settings.uses_local_cluster:
         cluster.start(settings)
-    dispose_engines()
     cluster.ensure_database(settings, settings.database_name, fresh=True)
     migrate(settings)
-    engine = engine_for(settings.sqlalchemy_url())
+    engine = database.engine
     with Session(engine) as session:
         load_demo(session, parcels, 1)
         session.commit()
@@ -445,7 +445,8 @@ def main() -> None:
     args = ap.parse_args()
     settings = get_settings().model_copy(update={"database_name": args.database})
     override_settings(settings)
-    engine = build(settings, args.parcels)
+    database = Database(settings)  # this run's engines, disposed at the end
+    engine = build(database, args.parcels)
     setups = [int(w) for w in args.workers.split(",") if w]
     with Session(engine) as session:
         parcels = compliant_parcels(session, len(setups) + 2)
@@ -478,7 +479,7 @@ def main() -> None:
         )
     )
     print(f"written {out}")
-    dispose_engines()
+    database.dispose()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import sys
 import time
 
 from benchmarks.common import load_average, save_result
+from gis.db import Database
 from gis.settings import REPO_ROOT, get_settings
 from landgis import setup
 
@@ -53,7 +54,8 @@ def main() -> None:
     parser.add_argument("--allow-busy", action="store_true")
     args = parser.parse_args()
     settings = get_settings()
-    setup.ensure_ready(settings)
+    with Database(settings) as database:
+        setup.ensure_ready(database)
     load_before = load_average()
     floors = {
         "python -c pass": wall([sys.executable, "-c", "pass"], args.runs),

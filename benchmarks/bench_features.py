@@ -57,7 +57,7 @@ from benchmarks.common import (
 )
 from benchmarks.features_db import floor_load, floor_statement
 from gis import cluster
-from gis.db import engine_for
+from gis.db import Database
 from gis.settings import Settings, override_settings
 
 TIPG = "tipg==1.6.1"
@@ -79,7 +79,10 @@ def build(settings: Settings, parcels: int, seed: int) -> None:
 
 
 def extent(settings: Settings) -> tuple[float, float, float, float]:
-    with engine_for(settings.sqlalchemy_url()).connect() as conn:
+    with (
+        Database(settings) as database,
+        database.engine_for(settings.sqlalchemy_url()).connect() as conn,
+    ):
         row = conn.execute(
             text(
                 "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "

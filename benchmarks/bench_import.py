@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from benchmarks.common import bench_settings, landgis_env, save_result, settled_load
 from gis import cluster
-from gis.db import dispose_engines, engine_for
+from gis.db import Database
 from gis.settings import Settings, override_settings
 
 OGR_SQL = (
@@ -50,10 +50,12 @@ def build(settings: Settings, parcels: int, seed: int, gpkg: Path) -> None:
     from cadastre.exchange.exporter import export_parcels
     from landgis.setup import migrate
 
-    dispose_engines()
     cluster.ensure_database(settings, settings.database_name, fresh=True)
     migrate(settings)
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+    ):
         load_demo(session, parcels, seed, lambda n: print(f"  loaded {n} parcels", flush=True))
         session.commit()
         export_parcels(session, "gpkg", gpkg)
@@ -70,7 +72,10 @@ def accepted_only(settings: Settings, gpkg: Path) -> None:
     from cadastre.exchange.exporter import export_parcels
     from cadastre.exchange.importer import ImportOptions, import_parcels
 
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+    ):
         with tempfile.TemporaryDirectory() as tmp:
             options = ImportOptions(valid_only=True)
             result = import_parcels(session, gpkg, Path(tmp), options, settings.upload_max_bytes)
@@ -88,7 +93,10 @@ def accepted_only(settings: Settings, gpkg: Path) -> None:
 def empty_register(settings: Settings) -> None:
     """The register emptied and ogr2ogr's table dropped (as the admin: ogr2ogr, signed in as
     the cluster's superuser, owns it and the app's role may not drop it)."""
-    with Session(engine_for(settings.admin_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.admin_url())) as session,
+    ):
         session.execute(text("TRUNCATE parcel CASCADE"))
         session.execute(text("DROP TABLE IF EXISTS parcel_ogr"))
         session.commit()
@@ -96,8 +104,7 @@ def empty_register(settings: Settings) -> None:
 
 
 def vacuum(settings: Settings) -> None:
-    engine = engine_for(settings.sqlalchemy_url()).execution_options(isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
+    with Database(settings) as database, database.autocommit.connect() as conn:
         conn.execute(text("VACUUM ANALYZE parcel"))
 
 
@@ -144,7 +151,10 @@ def run_child(settings: Settings, work: str, path: Path) -> None:
 
     phases: dict[str, float] = {}  # import: seconds per phase (threads overlap; see importer)
     started = time.perf_counter()
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+    ):
         if work == "import":
             with tempfile.TemporaryDirectory() as tmp:
                 result = import_parcels(
@@ -213,7 +223,10 @@ def database_alone(settings: Settings, gpkg: Path, work: Path) -> dict[str, Any]
     encoded = work / "encoded.csv"
     if not encoded.exists():
         seen: set[str] = set()
-        with Session(engine_for(settings.sqlalchemy_url())) as session:
+        with (
+            Database(settings) as database,
+            Session(database.engine_for(settings.sqlalchemy_url())) as session,
+        ):
             subzones = set(session.execute(text("SELECT code FROM cadastral_subzone")).scalars())
         with encoded.open("wb") as out:
             offset = 0
@@ -224,7 +237,10 @@ def database_alone(settings: Settings, gpkg: Path, work: Path) -> dict[str, Any]
                 offset += len(batch)
     empty_register(settings)
     data = encoded.read_bytes()
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+    ):
         started = time.perf_counter()
         upkeep = suspend_upkeep(session, "parcel")
         copy_csv(session, "parcel", PARCEL_COLUMNS, data)

@@ -53,7 +53,7 @@ import psutil
 from sqlalchemy import text
 
 from benchmarks.common import PEERS, RESULTS, bench_settings, build_demo_database, free_port
-from gis.db import engine_for
+from gis.db import Database
 from gis.settings import REPO_ROOT, Settings, override_settings
 
 HOST = "127.0.0.1"
@@ -267,7 +267,10 @@ def targets(settings: Settings) -> dict[str, str]:
     from gis.tiles.matrix import TMS
     from gis.web.vectorlayers import tile_url
 
-    with engine_for(settings.sqlalchemy_url()).connect() as conn:
+    with (
+        Database(settings) as database,
+        database.engine_for(settings.sqlalchemy_url()).connect() as conn,
+    ):
         lon, lat = conn.execute(
             text(
                 "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) c "

@@ -32,7 +32,7 @@ from benchmarks.common import (
     load_average,
     save_result,
 )
-from gis.db import engine_for
+from gis.db import Database
 from gis.settings import Settings, override_settings
 
 SCOPE = (
@@ -104,7 +104,8 @@ def measure(fn: Callable[[], dict[str, int]]) -> dict[str, Any]:
 def run_landgis(settings: Settings, zone: str | None) -> dict[str, int]:
     from cadastre.parcels import quality
 
-    report = quality.run_parallel(engine_for(settings.sqlalchemy_url()), zone, workers=2)
+    with Database(settings) as database:
+        report = quality.run_parallel(database.engine, zone, workers=2)
     return {k: len(v) for k, v in report.findings.items()}
 
 

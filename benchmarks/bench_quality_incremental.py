@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from benchmarks.bench_quality import build
 from benchmarks.common import bench_settings, database_has_parcels, load_average, save_result
-from gis.db import engine_for, transaction
+from gis.db import Database, transaction
 from gis.settings import override_settings
 
 MOVE_SQL = """
@@ -52,7 +52,8 @@ def main() -> None:
     override_settings(settings)
     if not (args.reuse and database_has_parcels(settings, args.parcels)):
         build(settings, args.parcels, args.seed)
-    engine = engine_for(settings.sqlalchemy_url())
+    database = Database(settings)  # this run's engines
+    engine = database.engine
     out: dict[str, Any] = {"parcels": args.parcels}
     out["full_check_s"], _ = timed(lambda: quality.run_parallel(engine, None, workers=2))
 

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from benchmarks.common import free_port, start
 from gis import cluster
-from gis.db import dispose_engines, engine_for, session_factory
+from gis.db import Database
 from gis.settings import REPO_ROOT, Settings, get_settings, override_settings
 
 RESULTS = Path(__file__).parent / "results"
@@ -73,10 +73,12 @@ def build(settings: Settings, database: str, parcels: int) -> None:
     base = get_settings()
     if base.uses_local_cluster:
         cluster.start(base)
-    dispose_engines()
     cluster.ensure_database(base, database, fresh=True)
     migrate(settings)
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+    ):
         load_demo(session, parcels, 20261126)
         session.commit()
     shutil.rmtree(DATA / "files", ignore_errors=True)
@@ -86,7 +88,7 @@ def import_file(path: Path, **kw: Any) -> tuple[int, float]:
     from gis.raster import service
 
     started = time.perf_counter()
-    with session_factory()() as session:
+    with Database() as database, database.session() as session:
         raster = service.import_raster(session, service.ImportRequest(source=path, **kw))
     return raster.id, time.perf_counter() - started
 
@@ -150,7 +152,7 @@ def bench_tiles(settings: Settings, requests: int) -> dict[str, Any]:
     from gis.raster import service
 
     raster_id, _ = import_file(SAMPLE, sensor="Landsat-7")
-    with session_factory()() as session:
+    with Database() as database, database.session() as session:
         raster = service.get_raster(session, raster_id)
         path = service.cog_path(raster)
         bbox = service.item(session, raster_id, "")["bbox"]
@@ -326,7 +328,7 @@ def child_changes(a: int, b: int) -> None:
 
     approvals = build_catalog().approvals
     t0 = time.perf_counter()
-    with session_factory()() as session:
+    with Database() as database, database.session() as session:
         run = changes.run_changes(
             session, changes.ChangeRequest(a, b, min_area_m2=100), approvals=approvals
         )

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import cluster
-from gis.db import dispose_engines, engine_for
+from gis.db import Database
 from gis.settings import Settings, get_settings, override_settings
 
 RESULTS = Path(__file__).parent / "results"
@@ -50,10 +50,12 @@ def build(settings: Settings, parcels: int, seed: int) -> None:
 
     if settings.uses_local_cluster:
         cluster.start(settings)
-    dispose_engines()
     cluster.ensure_database(settings, settings.database_name, fresh=True)
     migrate(settings)
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+    ):
         load_demo(session, parcels, seed)
         session.commit()
 
@@ -98,7 +100,8 @@ def main() -> None:
     override_settings(settings)
     print(f"building {args.database} with {args.parcels} parcels ...", flush=True)
     build(settings, max(args.parcels, args.cases), args.seed)
-    engine = engine_for(settings.sqlalchemy_url())
+    database = Database(settings)  # this run's engines, disposed at the end
+    engine = database.engine
     with Session(engine) as session:
         codes = list(
             session.execute(
@@ -129,7 +132,7 @@ def main() -> None:
     out = RESULTS / f"registry-{datetime.now(UTC):%Y%m%d}-{platform.node()}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"written {out}")
-    dispose_engines()
+    database.dispose()
 
 
 def summarise(

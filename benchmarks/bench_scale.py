@@ -63,10 +63,13 @@ def parcel_points(settings: Settings, n: int) -> list[tuple[float, float]]:
     """Lon/lat of ``n`` random parcels (so every tile asked for has parcels in it)."""
     from sqlalchemy import text
 
-    from gis.db import engine_for
+    from gis.db import Database
 
     sql = "SELECT ST_X(ref_point), ST_Y(ref_point) FROM parcel ORDER BY random() LIMIT :n"
-    with engine_for(settings.sqlalchemy_url()).connect() as conn:
+    with (
+        Database(settings) as database,
+        database.engine_for(settings.sqlalchemy_url()).connect() as conn,
+    ):
         return [(float(x), float(y)) for x, y in conn.execute(text(sql), {"n": n})]
 
 
@@ -120,10 +123,11 @@ def requests(
 
 def quality_per_million(settings: Settings, parcels: int) -> dict[str, Any]:
     from cadastre.parcels import quality
-    from gis.db import engine_for
+    from gis.db import Database
 
     started = time.perf_counter()
-    report = quality.run_parallel(engine_for(settings.sqlalchemy_url()), None, workers=2)
+    with Database(settings) as database:
+        report = quality.run_parallel(database.engine, None, workers=2)
     seconds = time.perf_counter() - started
     findings = {k: len(v) for k, v in report.findings.items()}
     return {"seconds": round(seconds, 1), "per_million_s": per_million(seconds, parcels),
@@ -136,17 +140,23 @@ def import_per_million(settings: Settings, root: Path) -> dict[str, Any]:
 
     from cadastre.exchange.exporter import export_parcels
     from cadastre.exchange.importer import ImportOptions, import_parcels
-    from gis.db import engine_for
+    from gis.db import Database
     from landgis.setup import migrate
 
     gpkg = root / "register.gpkg"
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+    ):
         rows = export_parcels(session, "gpkg", gpkg)
     target = settings.model_copy(update={"database_name": "landgis_import"})
     cluster.ensure_database(target, "landgis_import", fresh=True)
     migrate(target)
     # the empty register needs the district's zones, subzones and blocks (not its parcels)
-    with Session(engine_for(target.sqlalchemy_url())) as session:
+    with (
+        Database(target) as database,
+        Session(database.engine_for(target.sqlalchemy_url())) as session,
+    ):
         copy_geography(settings, session)
         session.commit()
         # the demo's few defects (see "quality") are left out, the rest imported and timed
@@ -171,9 +181,12 @@ def copy_geography(settings: Settings, target: Any) -> None:
     from sqlalchemy import text
     from sqlalchemy.orm import Session
 
-    from gis.db import engine_for
+    from gis.db import Database
 
-    with Session(engine_for(settings.sqlalchemy_url())) as source:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as source,
+    ):
         for table, cols in (
             ("cadastral_zone", "code, name, geom"),
             ("cadastral_subzone", "code, zone_code, name, geom"),

@@ -55,7 +55,7 @@ from benchmarks.common import (
     save_result,
     start,
 )
-from gis.db import engine_for
+from gis.db import Database
 from gis.settings import Settings, override_settings
 
 TIPG = "tipg==1.6.1"
@@ -90,7 +90,10 @@ def data_tiles(settings: Settings) -> list[tuple[int, int, int]]:
     """Every z14 tile holding parcels (x, y from the parcels' reference points)."""
     from gis.tiles.matrix import TMS
 
-    with engine_for(settings.sqlalchemy_url()).connect() as conn:
+    with (
+        Database(settings) as database,
+        database.engine_for(settings.sqlalchemy_url()).connect() as conn,
+    ):
         west, south, east, north = conn.execute(
             text(
                 "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "

@@ -17,10 +17,9 @@ from urllib.parse import quote
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from gis import cluster
-from gis.db import dispose_engines, engine_for
+from gis.db import Database
 from gis.settings import REPO_ROOT, Settings, get_settings
 
 RESULTS = Path(__file__).parent / "results"
@@ -43,18 +42,17 @@ def build_demo_database(
     from cadastre.demo import load_demo
     from landgis.setup import migrate
 
-    dispose_engines()
     cluster.ensure_database(settings, settings.database_name, fresh=True)
     migrate(settings)
     started = time.perf_counter()
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
-        load_demo(session, parcels, seed, lambda n: print(f"  loaded {n} parcels", flush=True))
-        for sql in extra_sql:
-            session.execute(text(sql))
-        session.commit()
-    auto = engine_for(settings.sqlalchemy_url()).execution_options(isolation_level="AUTOCOMMIT")
-    with auto.connect() as conn:
-        conn.execute(text("VACUUM ANALYZE"))
+    with Database(settings) as database:
+        with database.session() as session:
+            load_demo(session, parcels, seed, lambda n: print(f"  loaded {n} parcels", flush=True))
+            for sql in extra_sql:
+                session.execute(text(sql))
+            session.commit()
+        with database.autocommit.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     seconds = time.perf_counter() - started
     print(f"built {parcels} parcels in {seconds:.1f} s", flush=True)
     return seconds
@@ -207,12 +205,14 @@ def save_result(
 def database_has_parcels(settings: Settings, parcels: int) -> bool:
     """True when the bench database exists, is migrated and holds ``parcels`` parcels."""
     try:
-        with engine_for(settings.sqlalchemy_url()).connect() as conn:
+        with (
+            Database(settings) as database,
+            database.engine_for(settings.sqlalchemy_url()).connect() as conn,
+        ):
             count = conn.execute(
                 text("SELECT count(*) FROM parcel WHERE end_lifespan IS NULL")
             ).scalar_one()
     except Exception:  # noqa: BLE001 - no database, no table: build one
-        dispose_engines()
         return False
     return int(count) == parcels
 

@@ -137,10 +137,13 @@ def refresh_overview(settings: Any) -> float:
     from sqlalchemy.orm import Session
 
     from cadastre import overview
-    from gis.db import engine_for
+    from gis.db import Database
 
     started = time.perf_counter()
-    with Session(engine_for(settings.sqlalchemy_url())) as session:
+    with (
+        Database(settings) as database,
+        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+    ):
         overview.refresh(session)
         session.commit()
     return round(time.perf_counter() - started, 2)

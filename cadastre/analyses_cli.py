@@ -8,6 +8,7 @@ from contextlib import ExitStack
 import typer
 
 from cadastre import analyses
+from gis.db import Database, cli_database
 
 
 def register(app: typer.Typer) -> None:
@@ -15,6 +16,7 @@ def register(app: typer.Typer) -> None:
 
 
 def analyse(
+    ctx: typer.Context,
     name: str = typer.Argument(..., help="area-by-use | overlay | farmland-in-boundary"),
     dask: bool = typer.Option(
         False,
@@ -31,20 +33,21 @@ def analyse(
         raise ClusterError(f"unknown analysis {name!r}: one of {', '.join(analyses.SQL)}")
     scheduler = get_settings().dask_scheduler
     if dask or scheduler:
-        result = _on_dask(name, scheduler)
+        result = _on_dask(cli_database(ctx), name, scheduler)
     else:  # a read: on the replica when there is one
         from sqlalchemy.orm import Session
 
-        from gis.db import engine_for
         from gis.replica import read_url
 
-        with Session(bind=engine_for(read_url() or get_settings().sqlalchemy_url())) as session:
+        database = cli_database(ctx)
+        url = read_url(database) or database.settings.sqlalchemy_url()
+        with Session(bind=database.engine_for(url)) as session:
             result = analyses.run(session, name)
     for row in analyses.table(result):
         typer.echo(json.dumps(row, ensure_ascii=False))
 
 
-def _on_dask(name: str, scheduler: str | None) -> analyses.Result:
+def _on_dask(database: Database, name: str, scheduler: str | None) -> analyses.Result:
     from cadastre import analyses_dask
 
     with ExitStack() as stack:
@@ -57,4 +60,4 @@ def _on_dask(name: str, scheduler: str | None) -> analyses.Result:
                 )
             )
             scheduler = local.scheduler_address
-        return analyses_dask.run(name, scheduler)
+        return analyses_dask.run(database, name, scheduler)

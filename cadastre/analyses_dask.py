@@ -5,7 +5,9 @@ replica (``LANDGIS_DATABASE_READ_URL`` or the running local standby; else the pr
 one partition per cadastral subzone (parts of a district), each loaded by a worker, and the geometry
 work (projection to EPSG:4547, areas, the intersections with the plan's zones) runs in
 the workers; the plan's zones (small) are read once and shipped to every partition.
-Nothing here writes.
+Nothing here writes. The caller's :class:`gis.db.Database` reads on the client; each
+worker reads through its own, made and disposed by :class:`DatabasePlugin` (a worker
+plugin the run registers), never through a process-wide engine.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from cadastre.analyses import CLASS, CURRENT, DISTRICT, FARMLAND, PROJECTED, Result
-from gis.settings import get_settings
+from gis.db import Database
 
 SRID = 4490
 PARTS_SQL = f"SELECT DISTINCT p.subzone_code FROM parcel p WHERE {CURRENT} ORDER BY 1"
@@ -27,36 +30,54 @@ ZONES_SQL = (
     "SELECT z.layer, z.code, z.geom FROM plan_zone z "
     "WHERE z.edition_id = (SELECT id FROM plan_edition WHERE in_force)"
 )
-_engines: dict[str, Any] = {}
+PLUGIN = "landgis-database"
 
 
-def source_url() -> str:
+class DatabasePlugin(WorkerPlugin):  # type: ignore[misc]
+    """A dask worker plugin: the worker's own :class:`Database` (its few connections),
+    made when the worker takes the plugin and disposed when the worker closes or the plugin
+    is replaced; tasks reach it with :func:`worker_database`."""
+
+    name = PLUGIN
+
+    def __init__(self) -> None:
+        self.database: Database | None = None
+
+    def setup(self, worker: Any) -> None:
+        self.database = Database()  # the worker's settings (LANDGIS_ in its environment)
+
+    def teardown(self, worker: Any) -> None:
+        if self.database is not None:
+            self.database.dispose()
+            self.database = None
+
+
+def worker_database() -> Database:
+    """The database of the dask worker running the current task (:class:`DatabasePlugin`)."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins[PLUGIN]
+    assert isinstance(plugin, DatabasePlugin) and plugin.database is not None
+    return plugin.database
+
+
+def source_url(database: Database) -> str:
     """Where the workers read: the replica if there is one, else the primary."""
     from gis import replica
 
-    return replica.read_url() or get_settings().sqlalchemy_url()
+    return replica.read_url(database) or database.settings.sqlalchemy_url()
 
 
-def _engine(url: str) -> Any:
-    from sqlalchemy import create_engine
-
-    from gis.db import driver_args
-
-    if url not in _engines:
-        _engines[url] = create_engine(url, pool_size=4, connect_args=driver_args())
-    return _engines[url]
-
-
-def _read(url: str, sql: str, params: dict[str, Any] | None = None) -> Any:
+def _read(database: Database, url: str, sql: str, params: dict[str, Any] | None = None) -> Any:
     import geopandas as gpd
 
-    with _engine(url).connect() as conn:
+    with database.engine_for(url, "small").connect() as conn:
         return gpd.read_postgis(sql, conn, geom_col="geom", params=params, crs=SRID)
 
 
 def load_subzone(url: str, subzone: str) -> Any:
     """One partition: a cadastral subzone's current parcels (a worker runs this)."""
-    return _read(url, PARCELS_SQL, {"subzone": subzone})
+    return _read(worker_database(), url, PARCELS_SQL, {"subzone": subzone})
 
 
 def _area(frame: Any) -> pd.DataFrame:
@@ -98,7 +119,7 @@ def _farmland(frame: Any, boundary: Any) -> pd.DataFrame:
     return out.groupby("district", as_index=False)["area"].sum()
 
 
-def _parcels(url: str) -> Any:
+def _parcels(database: Database, url: str) -> Any:
     """The register as a dask-geopandas frame, one partition per cadastral subzone (a
     district's parts; the answers are summed per district at the end)."""
     import dask
@@ -106,7 +127,7 @@ def _parcels(url: str) -> Any:
     import dask_geopandas
     import geopandas as gpd
 
-    with _engine(url).connect() as conn:
+    with database.engine_for(url, "small").connect() as conn:
         subzones = [r[0] for r in conn.exec_driver_sql(PARTS_SQL)]
     meta = gpd.GeoDataFrame(
         {
@@ -120,17 +141,19 @@ def _parcels(url: str) -> Any:
     return dask_geopandas.from_dask_dataframe(dd.from_delayed(parts, meta=meta))
 
 
-def run(name: str, scheduler: str) -> Result:
-    """One analysis on the Dask cluster at ``scheduler``: {(district, ...): area m²}."""
+def run(database: Database, name: str, scheduler: str) -> Result:
+    """One analysis on the Dask cluster at ``scheduler``: {(district, ...): area m²}; the
+    client reads through ``database``, each worker through its own (DatabasePlugin)."""
     from distributed import Client
 
-    url = source_url()
+    url = source_url(database)
     with Client(scheduler, set_as_default=False) as client:
-        parcels = _parcels(url)
+        client.register_plugin(DatabasePlugin(), name=PLUGIN)
+        parcels = _parcels(database, url)
         if name == "area-by-use":
             frame = parcels.map_partitions(_area, meta=_meta("district", "class"))
         else:
-            zones = _read(url, ZONES_SQL)
+            zones = _read(database, url, ZONES_SQL)
             if name == "overlay":
                 zoning = zones[zones["layer"] == "zoning"].reset_index(drop=True)
                 frame = parcels.map_partitions(

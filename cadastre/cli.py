@@ -19,12 +19,12 @@ register_partitions(app)  # zone partitions, issue #15
 
 
 @app.command("verify")
-def verify_journal() -> None:
+def verify_journal(ctx: typer.Context) -> None:
     """Recompute the registry journal's hash chain; exit 1 naming every altered entry."""
     from cadastre.registry.journal import verify
-    from gis.db import session_factory
+    from gis.db import cli_database
 
-    with session_factory()() as session:
+    with cli_database(ctx).session() as session:
         result = verify(session)
     if result.ok:
         typer.echo(f"journal OK: {result.entries} entries, head {result.head}")
@@ -37,6 +37,7 @@ def verify_journal() -> None:
 
 @app.command("verify-certificate")
 def verify_certificate(
+    ctx: typer.Context,
     file: Path = typer.Argument(
         ..., exists=True, dir_okay=False, help="saved certificate: HTML page or PDF"
     ),
@@ -54,7 +55,7 @@ def verify_certificate(
 
     from cadastre.registry.certificate_status import file_status
     from cadastre.registry.certificates import verify_file
-    from gis.db import session_factory, transaction
+    from gis.db import cli_database, transaction
 
     pem = public_key.read_bytes() if public_key else None
     check = verify_file(file.read_bytes(), pem)
@@ -63,7 +64,7 @@ def verify_certificate(
         typer.echo(line)
         raise typer.Exit(0 if check.ok else 2)
     try:
-        with session_factory()() as session, transaction(session):
+        with cli_database(ctx).session() as session, transaction(session):
             status = file_status(session, check, "cli")
     except OperationalError as exc:
         typer.echo(
@@ -79,15 +80,16 @@ def verify_certificate(
 
 @app.command("certificate")
 def save_certificate(
+    ctx: typer.Context,
     public_number: str,
     out: Path = typer.Option(..., "--out", dir_okay=False, help="where to write the HTML page"),
     pdf: Path | None = typer.Option(None, "--pdf", dir_okay=False, help="also print it to PDF"),
 ) -> None:
     """Write the signed certificate page of a case to a file (print it, verify it offline)."""
     from cadastre.registry.certificates import page_for_case, pdf_for_case
-    from gis.db import session_factory
+    from gis.db import cli_database
 
-    with session_factory()() as session:
+    with cli_database(ctx).session() as session:
         html = page_for_case(session, public_number)
         printed = pdf_for_case(session, public_number) if pdf is not None else None
     out.write_text(html, encoding="utf-8")
@@ -106,12 +108,12 @@ def public_key() -> None:
 
 
 @app.command("case-status")
-def case_status(public_number: str) -> None:
+def case_status(ctx: typer.Context, public_number: str) -> None:
     """Status and dates of a registration case (what the public may see)."""
     from cadastre.registry.service import case_status as status
-    from gis.db import session_factory
+    from gis.db import cli_database
 
-    with session_factory()() as session:
+    with cli_database(ctx).session() as session:
         s = status(session, public_number)
     typer.echo(f"{s['public_number']}: {s['status_name_zh']} {s['status_name_en']}")
     for step in s["steps"]:

@@ -144,7 +144,7 @@ def parcels_centre(session: Session) -> tuple[float, float] | None:
 async def parcels_version(request: Request) -> Hashable:
     """The committed change mark of the parcel table (one shared, batched round trip on
     the event loop): pages centred on the parcels are rebuilt when it moves."""
-    marks = await freshness.sync_cache(tile_cache(request))
+    marks = await freshness.of_app(request.app.state).sync_cache(tile_cache(request))
     return marks.get(PARCELS.table)
 
 

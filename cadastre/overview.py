@@ -26,7 +26,7 @@ import anyio.to_thread
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.db import session_factory, transaction
+from gis.db import Database, transaction
 from gis.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -108,23 +108,23 @@ def _rebuild_touched(session: Session, after: int, upto: int) -> int:
     return count
 
 
-def refresh_pass() -> Refresh:
+def refresh_pass(database: Database) -> Refresh:
     """One pass in its own unit of work (the background loop's step)."""
-    with session_factory()() as session, transaction(session):
+    with database.session() as session, transaction(session):
         done = refresh(session)
     if done.blocks is None:
         log.info("parcel overview rebuilt (log position %s)", done.seq)
     return done
 
 
-async def run(interval_s: float | None = None) -> None:
+async def run(database: Database, interval_s: float | None = None) -> None:
     """Refresh the overview now and every ``interval_s`` seconds, until cancelled."""
     interval = get_settings().overview_refresh_interval_s if interval_s is None else interval_s
     if interval <= 0:
         return
     while True:
         try:
-            await anyio.to_thread.run_sync(refresh_pass)
+            await anyio.to_thread.run_sync(refresh_pass, database)
         except Exception:
             log.exception("the parcel overview refresh failed; next pass in %s s", interval)
         await asyncio.sleep(interval)

@@ -159,7 +159,9 @@ class EdgeMiddleware:
         rule, allowed = found
         client = scope.get("client") or ("unknown", 0)
         key = f"{rule.name}:{client[0]}"
-        wait = await run_in_threadpool(ratelimit.hit, key, allowed, get_settings().rate_window_s)
+        engine = scope["app"].state.database.engine  # the app's (gis.db.Database)
+        window = get_settings().rate_window_s
+        wait = await run_in_threadpool(ratelimit.hit, engine, key, allowed, window)
         if not wait:
             return False
         detail = f"请求过于频繁，请 {wait} 秒后再试；too many requests, try again in {wait} s"

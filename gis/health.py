@@ -23,9 +23,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from gis import replica
-from gis.db import driver_args
+from gis.db import Database, driver_args
 from gis.drain import draining
-from gis.settings import get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -52,15 +51,12 @@ class HealthReport(BaseModel):
     replica_lag_s: float | None = None
 
 
-def _conninfo() -> str:
-    return get_settings().sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 class Probe:
-    """The health checks of one event loop: its own connection, one check at a time,
-    each answer reused for :data:`FRESH_S` seconds."""
+    """The health checks of one app on one event loop: its own connection to the app's
+    database, one check at a time, each answer reused for :data:`FRESH_S` seconds."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: Database) -> None:
+        self.database = database
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._answer: tuple[float, HealthReport, int] | None = None
         self._running: asyncio.Task[tuple[HealthReport, int]] | None = None
@@ -83,7 +79,7 @@ class Probe:
     async def _check(self) -> tuple[HealthReport, int]:
         try:
             postgis, revisions, lsn = await asyncio.wait_for(self._query(), TIMEOUT_S)
-            lag = await replica.lag_report(lsn)  # bounded, never fails the check
+            lag = await replica.lag_report(self.database, lsn)  # bounded, never fails the check
             answer = (
                 HealthReport(
                     status="ok", database="ok", postgis=postgis, migrations=list(revisions), **lag
@@ -100,11 +96,12 @@ class Probe:
 
     async def _query(self) -> tuple[str, list[str], str | None]:
         if self._conn is None or self._conn.closed:
+            url = self.database.settings.sqlalchemy_url()
             self._conn = await psycopg.AsyncConnection.connect(
-                _conninfo(),
+                url.replace("postgresql+psycopg://", "postgresql://", 1),
                 autocommit=True,
                 connect_timeout=max(1, int(TIMEOUT_S)),
-                **driver_args(),
+                **driver_args(self.database.settings),
                 options=f"-c statement_timeout={int(TIMEOUT_S * 1000)}",
                 application_name="landgis-health",
             )
@@ -120,15 +117,22 @@ class Probe:
                 await asyncio.wait_for(conn.close(), 1)
 
 
-_probes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Probe] = weakref.WeakKeyDictionary()
+class Probes:
+    """The health probes of one app (``app.state.health``): one per event loop, since a
+    connection belongs to the loop that opened it."""
 
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Probe] = (
+            weakref.WeakKeyDictionary()
+        )
 
-def probe() -> Probe:
-    """The probe of the running event loop."""
-    loop = asyncio.get_running_loop()
-    if loop not in _probes:
-        _probes[loop] = Probe()
-    return _probes[loop]
+    def probe(self) -> Probe:
+        """The probe of the running event loop."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._by_loop:
+            self._by_loop[loop] = Probe(self.database)
+        return self._by_loop[loop]
 
 
 DRAINING = HealthReport(
@@ -144,5 +148,6 @@ async def health(request: Request) -> JSONResponse:
     the server drains before a stop (gis/drain.py)."""
     if draining(request.app.state):
         return JSONResponse(DRAINING.model_dump(exclude_none=True), status_code=503)
-    report, status = await probe().report()
+    probes: Probes = request.app.state.health
+    report, status = await probes.probe().report()
     return JSONResponse(report.model_dump(exclude_none=True), status_code=status)

@@ -165,17 +165,12 @@ def _geometry_vertices(geojson: dict[str, Any], limit: int) -> int:
     return _vertices(geojson.get("coordinates"), limit)
 
 
-def district_extent(session: Session | None, district: Collection) -> list[float] | None:
+def district_extent(session: Session, district: Collection) -> list[float] | None:
     """[minx, miny, maxx, maxy] lon/lat of the ``district`` collection's rows (cached a
-    minute), or None (no rows yet). Without ``session`` a short session of its own reads it."""
+    minute), or None (no rows yet)."""
     from gis.ogc.repository import extent
 
-    if session is not None:
-        return extent(session, district)
-    from gis.db import session_factory
-
-    with session_factory()() as own:
-        return extent(own, district)
+    return extent(session, district)
 
 
 def check_geometry(
@@ -208,7 +203,9 @@ def check_geometry(
             f"几何图形范围过大；the geometry spans more than {s.limit_geometry_area_km2:g} km²",
             field=field,
         )
-    ext = None if within is None else district_extent(session, within)
+    if within is not None and session is None:
+        raise ValueError("check_geometry(within=...) reads the district in the caller's session")
+    ext = None if within is None or session is None else district_extent(session, within)
     if ext is None:
         return
     m = s.limit_extent_margin_deg

@@ -10,9 +10,8 @@ from __future__ import annotations
 import random
 import time
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
-from gis.db import get_engine
 from gis.errors import TooManyRequests
 
 PRUNE_CHANCE = 0.01
@@ -26,12 +25,13 @@ UPSERT = text(
 PRUNE = text("DELETE FROM rate_limit_hit WHERE window_start < :before")
 
 
-def hit(key: str, allowed: int, window_s: int, now: float | None = None) -> int:
-    """Count one request under ``key``; return 0 when within ``allowed`` per window, else
-    the seconds until the window ends (the ``Retry-After``)."""
+def hit(engine: Engine, key: str, allowed: int, window_s: int, now: float | None = None) -> int:
+    """Count one request under ``key`` in the database of ``engine`` (the app's); return 0
+    when within ``allowed`` per window, else the seconds until the window ends (the
+    ``Retry-After``)."""
     now = time.time() if now is None else now
     window = int(now // window_s) * window_s
-    with get_engine().begin() as conn:
+    with engine.begin() as conn:
         hits = int(conn.execute(UPSERT, {"key": key, "window": window}).scalar_one())
         if random.random() < PRUNE_CHANCE:
             conn.execute(PRUNE, {"before": window - window_s})
@@ -40,9 +40,9 @@ def hit(key: str, allowed: int, window_s: int, now: float | None = None) -> int:
     return max(1, int(window + window_s - now + 0.999))
 
 
-def check(key: str, allowed: int, window_s: int) -> None:
+def check(engine: Engine, key: str, allowed: int, window_s: int) -> None:
     """Raise :class:`TooManyRequests` (429, ``Retry-After``) past ``allowed`` per window."""
-    wait = hit(key, allowed, window_s)
+    wait = hit(engine, key, allowed, window_s)
     if wait:
         raise TooManyRequests(
             f"请求过于频繁，请 {wait} 秒后再试；too many requests, try again in {wait} s",

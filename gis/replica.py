@@ -27,12 +27,12 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gis.db import driver_args, get_session
-from gis.settings import Settings, get_settings
+from gis.db import Database, app_database, driver_args, get_session
+from gis.settings import Settings
 
 if TYPE_CHECKING:
     from gis.tiles.matrix import TileAddress
@@ -43,61 +43,36 @@ log = logging.getLogger(__name__)
 URL_TTL_S = 5.0  # how long the answer "is the local standby running" is reused
 HEADER = b"x-landgis-read"
 
-_url_cache: dict[int, tuple[float, str | None]] = {}
-_engines: dict[tuple[str, str], Engine] = {}
 _where: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "landgis_read_where", default=None
 )
 
 
-def read_url(settings: Settings | None = None) -> str | None:
-    """The replica's URL, or None (then every read goes to the primary)."""
+def read_url(database: Database) -> str | None:
+    """The replica's URL, or None (then every read goes to the primary); the answer
+    whether the local standby runs is kept in ``database`` for URL_TTL_S seconds."""
     from gis import standby
 
-    settings = settings or get_settings()
     now = time.monotonic()
-    cached = _url_cache.get(id(settings))
+    cached = database.memo.get(_URL_KEY)
     if cached is None or now - cached[0] > URL_TTL_S:
-        cached = (now, standby.read_url(settings))
-        _url_cache[id(settings)] = cached
-    return cached[1]
+        cached = (now, standby.read_url(database.settings))
+        database.memo[_URL_KEY] = cached
+    return cached[1]  # type: ignore[no-any-return]
 
 
-def _engine(kind: str, url: str) -> Engine:
-    key = (kind, url)
-    if key not in _engines:
-        if kind == "session":
-            _engines[key] = create_engine(
-                url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=driver_args()
-            )
-        else:  # single autocommit statements: LSN probes, tiles
-            _engines[key] = create_engine(
-                url,
-                isolation_level="AUTOCOMMIT",
-                pool_size=8,
-                max_overflow=16,
-                pool_recycle=600,
-                connect_args={"options": "-c max_parallel_workers_per_gather=0", **driver_args()},
-            )
-    return _engines[key]
+_URL_KEY = "replica.read_url"
 
 
-def dispose_engines() -> None:
-    for engine in _engines.values():
-        engine.dispose()
-    _engines.clear()
-    _url_cache.clear()
-
-
-def primary_lsn() -> str:
+def primary_lsn(database: Database) -> str:
     """The primary's WAL write position now (every returned commit lies before it)."""
-    with _engine("probe", get_settings().sqlalchemy_url()).connect() as conn:
+    with database.autocommit.connect() as conn:
         return str(conn.exec_driver_sql("SELECT pg_current_wal_lsn()::text").scalar_one())
 
 
-def _wait(conn: Connection, caught_up: Callable[[Connection], bool]) -> bool:
+def _wait(conn: Connection, caught_up: Callable[[Connection], bool], settings: Settings) -> bool:
     """Poll ``caught_up`` on the replica until true or ``read_wait_s`` has passed."""
-    deadline = time.monotonic() + get_settings().read_wait_s
+    deadline = time.monotonic() + settings.read_wait_s
     pause = 0.002
     while True:
         if caught_up(conn):
@@ -125,20 +100,22 @@ def note(where: str) -> None:
         box["read"] = where
 
 
-def get_read_session(primary: Session = Depends(get_session)) -> Iterator[Session]:
+def get_read_session(
+    database: Database = Depends(app_database), primary: Session = Depends(get_session)
+) -> Iterator[Session]:
     """FastAPI dependency for public reads: a session on the replica once it has replayed
     the primary's position of now, else the request's primary session."""
-    url = read_url()
+    url = read_url(database)
     if url is None:
         yield primary
         return
     conn: Connection | None = None
     try:
-        lsn = primary_lsn()
+        lsn = primary_lsn(database)
         # the session keeps the connection that waited: behind a load-balanced pool of
         # standbys another connection might reach one that has not caught up yet
-        conn = _engine("session", url).connect()
-        if not _wait(conn, _replayed(lsn)):
+        conn = database.engine_for(url).connect()
+        if not _wait(conn, _replayed(lsn), database.settings):
             conn.close()
             conn = None
     except DBAPIError as exc:  # replica down: the primary answers
@@ -161,6 +138,7 @@ def get_read_session(primary: Session = Depends(get_session)) -> Iterator[Sessio
 
 
 def render_tile(
+    database: Database,
     render: Callable[[Any, Tileset, TileAddress], RenderedTile],
     tileset: Tileset,
     tile: TileAddress,
@@ -170,7 +148,7 @@ def render_tile(
     ``latest`` (read on the primary by the freshness check); None: make it on the primary."""
     from gis.tiles.repository import marks_of
 
-    url = read_url()
+    url = read_url(database)
     if url is None:
         return None
     tables = sorted(tileset.tables)
@@ -180,8 +158,8 @@ def render_tile(
         return all(seen.get(t) >= latest.get(t) for t in tables)
 
     try:
-        with _engine("tiles", url).connect() as conn:
-            if not _wait(conn, caught_up):
+        with database.engine_for(url, "autocommit").connect() as conn:
+            if not _wait(conn, caught_up, database.settings):
                 note("primary")
                 return None
             made = render(conn, tileset, tile)
@@ -228,21 +206,21 @@ LAG_SQL = (
 )
 
 
-async def lag_report(primary_lsn: str | None) -> dict[str, Any]:
+async def lag_report(database: Database, primary_lsn: str | None) -> dict[str, Any]:
     """For ``/health``: whether the replica answers and how far its replay is behind the
     primary's position ``primary_lsn`` (bytes, and seconds since the last replayed commit
     while it is behind). Empty without a replica; a dead replica does not fail the check
     (reads then go to the primary)."""
     import psycopg
 
-    url = read_url()
+    url = read_url(database)
     if url is None or primary_lsn is None:
         return {}
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
 
     async def query() -> Any:
         conn = await psycopg.AsyncConnection.connect(
-            conninfo, autocommit=True, connect_timeout=2, **driver_args()
+            conninfo, autocommit=True, connect_timeout=2, **driver_args(database.settings)
         )
         async with conn:
             cur = await conn.execute(LAG_SQL, (primary_lsn,))

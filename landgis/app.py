@@ -20,7 +20,7 @@ from cadastre.field import pages as field_pages
 from cadastre.survey_port import CadastreParcelLookup
 from gis import health, reference_api
 from gis.auth import api as auth_api
-from gis.db import get_session
+from gis.db import Database, get_session
 from gis.drain import drain_on_sigterm
 from gis.edge import EdgeMiddleware
 from gis.limits import install_statement_timeout
@@ -31,6 +31,7 @@ from gis.replica import ReadHeaderMiddleware
 from gis.settings import get_settings
 from gis.survey import api as survey_api
 from gis.tiles import api as tiles_api
+from gis.tiles import freshness
 from gis.web.docs import install_docs
 from gis.web.static import mount_static
 from landgis import errors
@@ -65,8 +66,9 @@ ROUTERS = [
     monitoring_pages.router,
 ]
 
-# Coroutines each server process runs for as long as it serves (cancelled at shutdown).
-BACKGROUND: list[Callable[[], Coroutine[Any, Any, None]]] = [
+# Coroutines each server process runs for as long as it serves, on the app's database
+# (cancelled at shutdown).
+BACKGROUND: list[Callable[[Database], Coroutine[Any, Any, None]]] = [
     trading_closer.run,
     parcel_overview.run,
     monitoring_watch.run,  # 批后监管: new scenes update the sold parcels' statuses
@@ -75,11 +77,13 @@ BACKGROUND: list[Callable[[], Coroutine[Any, Any, None]]] = [
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the BACKGROUND work while serving. An app whose sessions are overridden (the
-    tests' rolled-back session) runs none: it would write around that session."""
+    """Run the BACKGROUND work while serving; dispose of the app's engines at shutdown. An
+    app whose sessions are overridden (the tests' rolled-back session) runs none: it would
+    write around that session."""
     jobs = [] if get_session in app.dependency_overrides else BACKGROUND
-    tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in jobs]
-    app.state.bid_connections = live_bids.BidConnections()  # app state (issue 17), not a global
+    database: Database = app.state.database
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(job(database)) for job in jobs]
+    app.state.bid_connections = live_bids.BidConnections(database)  # app state (issue 17)
     undrain = drain_on_sigterm(app.state, get_settings().drain_s)  # behind a balancer
     try:
         yield
@@ -91,6 +95,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             with suppress(asyncio.CancelledError):
                 await task
         await app.state.bid_connections.close()
+        database.dispose()
 
 
 def create_app() -> FastAPI:
@@ -107,6 +112,9 @@ def create_app() -> FastAPI:
     )
     install_docs(app)
     errors.install(app)
+    app.state.database = Database()  # gis.db.get_session / app_database: this app's engines
+    app.state.health = health.Probes(app.state.database)  # /health: one probe per loop
+    app.state.freshness = freshness.Freshness(app.state.database)  # tiles' change-log checks
     app.state.roles = build_roles()  # gis.auth.deps.get_roles: the platform's and trading's
     app.state.catalog = build_catalog()  # gis.collections.get_catalog: collections, approvals
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from gis import cluster
+from gis.db import CLI_KEY, Database
 from gis.errors import LandgisError
 from gis.settings import SettingsError, get_settings
 from landgis import logs, setup, standby_cli
@@ -65,7 +66,8 @@ def db_status() -> None:
         typer.echo(f"PostGIS {state.describe()}")
         if not state.running:
             raise typer.Exit(3)
-    typer.echo("migrations: " + ", ".join(setup.current_revisions(settings)))
+    with Database(settings) as database:
+        typer.echo("migrations: " + ", ".join(setup.current_revisions(database)))
 
 
 @db_app.command("migrate")
@@ -74,7 +76,8 @@ def db_migrate() -> None:
     settings = get_settings()
     setup.start_database(settings)
     setup.migrate(settings)
-    console.print("migrations: " + ", ".join(setup.current_revisions(settings)))
+    with Database(settings) as database:
+        console.print("migrations: " + ", ".join(setup.current_revisions(database)))
 
 
 @db_app.command("reset")
@@ -82,7 +85,8 @@ def db_reset(yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> No
     """Drop the local database and migrate a new one (deletes all data)."""
     if not yes and not typer.confirm("This deletes every record in the local database. Go on?"):
         raise typer.Exit(1)
-    setup.reset(get_settings())
+    with Database() as database:
+        setup.reset(database)
     console.print("database reset and migrated")
 
 
@@ -96,22 +100,23 @@ def demo_load(
 ) -> None:
     """Generate the demo district into an empty register."""
     settings = get_settings()
-    if replace:
-        setup.reset(settings)
-    else:
-        setup.start_database(settings)
-        setup.migrate(settings)
-    total = parcels or settings.demo_parcels
-    with _progress() as bar:
-        task = bar.add_task("demo parcels", total=total)
-        n = setup.load_demo_if_empty(
-            settings, total, seed, lambda done: bar.update(task, completed=done)
-        )
-    if n == 0:
-        console.print("the register is not empty: nothing loaded (use --replace to start over)")
-        _retime_demo()
-    else:
-        console.print(f"loaded {n} parcels")
+    with Database(settings) as database:
+        if replace:
+            setup.reset(database)
+        else:
+            setup.start_database(settings)
+            setup.migrate(settings)
+        total = parcels or settings.demo_parcels
+        with _progress() as bar:
+            task = bar.add_task("demo parcels", total=total)
+            n = setup.load_demo_if_empty(
+                database, total, seed, lambda done: bar.update(task, completed=done)
+            )
+        if n == 0:
+            console.print("the register is not empty: nothing loaded (use --replace to start over)")
+            _retime_demo(database)
+        else:
+            console.print(f"loaded {n} parcels")
 
 
 @user_app.command("add")
@@ -125,16 +130,16 @@ def user_add(
 ) -> None:
     """Create a user with a role."""
     from gis.auth.service import add_user
-    from gis.db import session_factory
 
-    setup.ensure_ready(get_settings())
-    if password is None:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    from landgis.roles import build_roles  # lazy: gis.auth.roles brings FastAPI
+    with Database() as database:
+        setup.ensure_ready(database)
+        if password is None:
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        from landgis.roles import build_roles  # lazy: gis.auth.roles brings FastAPI
 
-    role = build_roles().parse(role)  # the house's roles: gis's and the domains'
-    with session_factory()() as session:
-        user = add_user(session, name, password, role, full_name)
+        role = build_roles().parse(role)  # the house's roles: gis's and the domains'
+        with database.session() as session:
+            user = add_user(session, name, password, role, full_name)
     console.print(f"user {user.username} added with role {user.role}")
 
 
@@ -142,12 +147,14 @@ def _change_user(name: str, change: str, *args: str) -> str:
     """Apply one ``gis.auth.accounts`` change to user ``name`` in one unit of work; the
     user's tokens are refused by every server process within ``identity_cache_seconds``."""
     from gis.auth import accounts
-    from gis.db import session_factory, transaction
+    from gis.db import transaction
 
-    setup.ensure_ready(get_settings())  # one query when the database is up and current
-    with session_factory()() as session, transaction(session):
-        user = getattr(accounts, change)(session, accounts.find(session, name), *args)
-        return f"user {user.username}: role {user.role}, {'active' if user.active else 'inactive'}"
+    with Database() as database:
+        setup.ensure_ready(database)  # one query when the database is up and current
+        with database.session() as session, transaction(session):
+            user = getattr(accounts, change)(session, accounts.find(session, name), *args)
+            state = "active" if user.active else "inactive"
+            return f"user {user.username}: role {user.role}, {state}"
 
 
 @user_app.command("deactivate")
@@ -184,7 +191,8 @@ def user_password(
 @app.command("setup")
 def setup_cmd(demo: bool = typer.Option(True, help="Load the demo district if empty.")) -> None:
     """Start the database, migrate, and load the demo district when the register is empty."""
-    _prepare(demo)
+    with Database() as database:
+        _prepare(database, demo)
 
 
 @app.command("serve")
@@ -197,10 +205,12 @@ def serve(demo: bool = typer.Option(True, help="Load the demo district if empty.
     settings = get_settings()
     _check_port_free(settings.host, settings.port)
     log_config = logs.configure(settings.log_level, uvicorn.config.LOGGING_CONFIG)
-    _prepare(demo)
     from gis.jobs.store import recover_dead
 
-    interrupted = recover_dead()  # jobs whose server process died: failed, not running
+    with Database(settings) as database:  # the server processes make their own (create_app)
+        _prepare(database, demo)
+        interrupted = recover_dead(database.engine)  # jobs of dead server processes: failed
+        parcels = setup.parcel_count(database)
     if interrupted:
         log.warning("%d unfinished job(s) of stopped servers marked interrupted", interrupted)
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
@@ -214,7 +224,7 @@ def serve(demo: bool = typer.Option(True, help="Load the demo district if empty.
         url.database,
         where,
         settings.workers,
-        setup.parcel_count(),
+        parcels,
     )
     console.print(
         f"[bold]landgis[/] serving on {base}\n  map      {base}/\n"
@@ -231,23 +241,23 @@ def serve(demo: bool = typer.Option(True, help="Load the demo district if empty.
     )
 
 
-def _prepare(demo: bool) -> None:
-    settings = get_settings()
+def _prepare(database: Database, demo: bool) -> None:
+    settings = database.settings
     setup.start_database(settings)
     setup.migrate(settings)
-    if demo and setup.register_is_empty():
+    if demo and setup.register_is_empty(database):
         with _progress() as bar:
             task = bar.add_task("demo parcels", total=settings.demo_parcels)
             n = setup.load_demo_if_empty(
-                settings, progress=lambda done: bar.update(task, completed=done)
+                database, progress=lambda done: bar.update(task, completed=done)
             )
         console.print(f"loaded the demo district: {n} parcels")
     if demo:
-        _retime_demo()
+        _retime_demo(database)
 
 
-def _retime_demo() -> None:
-    days = setup.retime_demo()
+def _retime_demo(database: Database) -> None:
+    days = setup.retime_demo(database)
     if days:
         console.print(
             f"演示交易顺延 {days} 天 the demo market moved forward {days} days: "
@@ -300,8 +310,8 @@ def _mount_domains(argv: list[str]) -> None:
 
 def _prepare_before_each_command(group: typer.Typer) -> None:
     """Wrap every command of ``group`` (and its sub-groups) so that it first makes the
-    database ready and puts the catalog of collections in its click context; done once per
-    group object."""
+    database ready and puts the run's database and catalog of collections in its click
+    context; done once per group object."""
     if getattr(group, "_landgis_prepared", False):
         return
     group._landgis_prepared = True  # type: ignore[attr-defined]
@@ -318,11 +328,14 @@ def _with_database(command: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         from landgis.collections import build_catalog
 
-        setup.ensure_ready(get_settings())
-        for ctx in (v for v in kwargs.values() if isinstance(v, typer.Context)):
-            # a command taking its context gets the catalog there (gis.collections.cli_catalog)
-            ctx.obj = build_catalog()
-        return command(*args, **kwargs)
+        with Database() as database:  # this command's engines, disposed when it ends
+            setup.ensure_ready(database)
+            for ctx in (v for v in kwargs.values() if isinstance(v, typer.Context)):
+                # a command takes its context to get the database (gis.db.cli_database)
+                # and the catalog (gis.collections.cli_catalog)
+                ctx.obj = build_catalog()
+                ctx.meta[CLI_KEY] = database
+            return command(*args, **kwargs)
 
     return run
 

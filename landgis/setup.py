@@ -1,4 +1,7 @@
-"""Bring the database to a usable state: cluster up, database there, migrated, demo loaded."""
+"""Bring the database to a usable state: cluster up, database there, migrated, demo loaded.
+
+The functions that query take the run's :class:`gis.db.Database` (the CLI's, made per
+command); alembic makes its own short-lived engine."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 
 from gis import cluster
-from gis.db import dispose_engines, engine_for, session_factory
+from gis.db import Database
 from gis.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -46,22 +49,22 @@ def migrate(settings: Settings, database: str | None = None) -> None:
     cluster.grant_app(settings, database)
 
 
-def ensure_ready(settings: Settings) -> None:
+def ensure_ready(database: Database) -> None:
     """Make the database usable for a command: a cheap check first (connect, compare the
     applied revisions with the migration files' heads), the full start and migration
     only when that check fails. A running, migrated database thus costs one query."""
-    if database_is_current(settings):
+    if database_is_current(database):
         return
-    start_database(settings)
-    migrate(settings)
+    start_database(database.settings)
+    migrate(database.settings)
 
 
-def database_is_current(settings: Settings) -> bool:
+def database_is_current(database: Database) -> bool:
     """True when the database answers and every migration head is applied."""
     try:
-        return set(current_revisions(settings, timeout_s=2)) == migration_heads()
+        return set(current_revisions(database, timeout_s=2)) == migration_heads()
     except Exception:  # noqa: BLE001 - not running, no database, no alembic table yet
-        dispose_engines()
+        database.dispose()  # no pooled connection to a database about to be made
         return False
 
 
@@ -87,31 +90,32 @@ def migration_heads() -> set[str]:
 
 
 def current_revisions(
-    settings: Settings, database: str | None = None, timeout_s: float | None = None
+    database: Database, name: str | None = None, timeout_s: float | None = None
 ) -> list[str]:
-    with engine_for(settings.sqlalchemy_url(database)).connect() as conn:
+    """The applied migrations of the configured database (or of database ``name``)."""
+    with database.engine_for(database.settings.sqlalchemy_url(name)).connect() as conn:
         if timeout_s is not None:
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
         return sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
-def register_is_empty() -> bool:
+def register_is_empty(database: Database) -> bool:
     """True when the configured database holds no parcel yet."""
     from cadastre.demo import register_is_empty as empty
 
-    with session_factory()() as session:
+    with database.session() as session:
         return empty(session)
 
 
-def parcel_count() -> int:
+def parcel_count(database: Database) -> int:
     """How many current parcels (not retired) the configured database holds."""
-    with session_factory()() as session:
+    with database.session() as session:
         sql = text("SELECT count(*) FROM parcel WHERE end_lifespan IS NULL")
         return int(session.execute(sql).scalar_one())
 
 
 def load_demo_if_empty(
-    settings: Settings,
+    database: Database,
     parcels: int | None = None,
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
@@ -124,7 +128,8 @@ def load_demo_if_empty(
     from trading.demo import load_demo_listings
     from trading.monitoring.demo import BASELINE, follow_demo, load_demo_sales
 
-    with session_factory()() as session:
+    settings = database.settings
+    with database.session() as session:
         if not register_is_empty(session):
             return 0
         n = load_demo(
@@ -134,14 +139,14 @@ def load_demo_if_empty(
             progress,
         )
         session.commit()
-    with session_factory()() as session:
+    with database.session() as session:
         replay_demo_history(session, settings.demo_seed if seed is None else seed)
         session.commit()  # the register's past: the time slider and ?datetime= replay it
-    with session_factory()() as session:
+    with database.session() as session:
         load_demo_listings(session)  # commits through the trading services
-    with session_factory()() as session:
+    with database.session() as session:
         sold = load_demo_sales(session)  # 批后监管: sold sites the imagery paints
-    with session_factory()() as session:
+    with database.session() as session:
         load_demo_imagery(
             session,
             settings.demo_seed if seed is None else seed,
@@ -149,26 +154,26 @@ def load_demo_if_empty(
             baseline=BASELINE,
             approvals=build_catalog().approvals,  # what the change run's verdicts read
         )
-    with session_factory()() as session:
+    with database.session() as session:
         follow_demo(session)  # each sold parcel's status from the scenes
-    with session_factory()() as session:
+    with database.session() as session:
         load_demo_dem(session, settings.demo_seed if seed is None else seed)
     return n
 
 
-def retime_demo() -> int:
+def retime_demo(database: Database) -> int:
     """Move the untouched demo market to today (:func:`trading.demo_retime.retime`);
     returns the days moved. One unit of work."""
     from gis.db import transaction
     from trading import clock
     from trading.demo_retime import retime
 
-    with session_factory()() as session, transaction(session):
+    with database.session() as session, transaction(session):
         return retime(session, clock.now())
 
 
-def reset(settings: Settings) -> None:
+def reset(database: Database) -> None:
     """Drop and recreate the local database, then migrate (the one command that deletes data)."""
-    dispose_engines()
-    start_database(settings, fresh=True)
-    migrate(settings)
+    database.dispose()  # no pooled connection may hold the database being dropped
+    start_database(database.settings, fresh=True)
+    migrate(database.settings)

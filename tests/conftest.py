@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from gis import cluster
 from gis.auth.service import add_user, issue_token
-from gis.db import dispose_engines, engine_for, get_session
+from gis.db import Database, get_session
 from gis.settings import REPO_ROOT, Settings, load_settings, override_settings
 
 if TYPE_CHECKING:
@@ -62,22 +62,28 @@ def settings() -> Iterator[Settings]:
 
 
 @pytest.fixture(scope="session")
-def engine(settings: Settings) -> Iterator[Engine]:
+def database(settings: Settings) -> Iterator[Database]:
+    """The test run's engines (as an app or a CLI command has its own), disposed at the end."""
+    with Database(settings) as made:
+        yield made
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings, database: Database) -> Iterator[Engine]:
     """A freshly created, migrated test database holding a small demo district."""
     from cadastre.demo import load_demo
     from landgis.setup import migrate
 
     if settings.uses_local_cluster:
         cluster.start(settings)
-    dispose_engines()
+    database.dispose()  # no pooled connection may hold the database about to be dropped
     cluster.ensure_database(settings, settings.test_database_name, fresh=True)
     migrate(settings)
-    eng = engine_for(settings.sqlalchemy_url())
+    eng = database.engine
     with Session(eng) as session:
         load_demo(session, TEST_PARCELS, TEST_SEED)
         session.commit()
     yield eng
-    dispose_engines()
 
 
 @pytest.fixture

@@ -13,11 +13,13 @@ import ast
 from collections.abc import Callable
 from pathlib import Path
 
+import typer
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from gis.collections import Collection
-from gis.db import get_session
+from gis.db import Database, cli_database, get_session
 from landgis.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,29 +30,21 @@ CONTAINERS = {"dict", "list", "set", "defaultdict", "OrderedDict", "deque"}
 CONTAINERS |= {"WeakKeyDictionary", "WeakValueDictionary"}
 
 # file:name -> why it may stay a module global (caches of pure functions of code-defined
-# SQL, process-wide engines and connections, the settings override of habit 1).
+# SQL, the settings override of habit 1). Engines, health probes, change-log checkers and
+# the replica's URL live in the app (gis.db.Database, app.state) since issue 17's last part.
 ALLOWED = {
-    "cadastre/analyses_dask.py:_engines": "one engine per URL per process (dask workers)",
     "gis/auth/identity.py:_states": "per-process cache of user states (seconds)",
     "gis/auth/tokens.py:_cache": "per-process cache of decoded tokens",
-    "gis/db.py:_engines": "one engine per URL per process",
-    "gis/health.py:_probes": "per-process cache of health probes",
     "gis/jobs/heartbeat.py:_ids": "the jobs this process keeps alive",
     "gis/jobs/heartbeat.py:_thread": "the heartbeat thread of this process",
     "gis/limits.py:_installed": "the statement-timeout listener is installed once",
     "gis/ogc/cql.py:_COMPILED": "cache of compiled CQL2 (pure function of the text)",
     "gis/ogc/repository.py:_ID_TYPES": "cache of id column types by table",
     "gis/ogc/repository.py:_EXTENTS": "cache of extents by collection (a minute)",
-    "gis/raster/service.py:_tile_sources": "per-process cache of open rasters",
-    "gis/replica.py:_url_cache": "cache of the standby URL (seconds)",
-    "gis/replica.py:_engines": "one engine per replica URL per process",
     "gis/settings.py:_override": "the settings override tests use (habit 1)",
     "gis/store.py:_stores": "one object-store client per configuration",
-    "gis/tiles/freshness.py:_checkers": "per-process change-log readers",
     "gis/tiles/repository.py:_sql_cache": "cache of tile SQL (pure function of the layers)",
     "gis/tiles/repository.py:_int_id_cache": "cache of id column types by table",
-    "gis/tiles/repository.py:_check_engines": "one engine per URL per process",
-    "gis/tiles/repository.py:_tracked": "cache of the tables the change log tracks",
     "gis/web/nav.py:_ENTRIES": "the navigation bar's entries (templates render without an app)",
 }
 
@@ -159,3 +153,49 @@ def test_two_apps_keep_their_own_catalogs(
     me = r.json()
     assert r.status_code == 200, r.text
     assert (me["role"], me["role_zh"]) == ("bidder", "竞买人")
+
+
+def test_two_apps_keep_their_own_engines(
+    db: Session, auth: Callable[[str], dict[str, str]]
+) -> None:
+    """Each app makes its own engines (``app.state.database``): a request served by one
+    app opens a pool in that app only, and one app's shutdown disposes of its own pools
+    and leaves the other's open."""
+    one, other = create_app(), create_app()
+    for app in (one, other):  # no background work (it would write around the test's session)
+        app.dependency_overrides[get_session] = lambda: db
+    mine: Database = one.state.database
+    theirs: Database = other.state.database
+    assert mine is not theirs and mine.made == theirs.made == 0  # nothing made at import
+    with TestClient(one) as client:
+        # the job store reads on the app's own engine, outside the request's session
+        r = client.get(f"/api/v1/raster-jobs/{'0' * 32}", headers=auth("admin"))
+        assert r.status_code == 404, r.text
+        assert mine.made >= 1 and theirs.made == 0
+        with theirs.engine.connect() as conn:  # the other app's pool, opened meanwhile
+            assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+    assert mine.made == 0  # disposed when its lifespan ended
+    assert theirs.made == 1 and theirs.engine.pool.checkedin() == 1  # untouched
+    theirs.dispose()
+
+
+def test_each_cli_run_has_its_own_database_disposed_when_it_ends(engine: object) -> None:
+    """A command's engines live in its click context (``cli_database``): one for the whole
+    run, none shared with the next run, and closed when the command ends."""
+    seen: list[Database] = []
+    app = typer.Typer()
+
+    @app.command()
+    def probe(ctx: typer.Context) -> None:
+        database = cli_database(ctx)
+        with database.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+        assert cli_database(ctx) is database and database.made == 1
+        seen.append(database)
+
+    for _ in range(2):
+        result = CliRunner().invoke(app, [])
+        assert result.exit_code == 0, result.output
+    first, second = seen
+    assert first is not second
+    assert first.made == second.made == 0  # disposed when each run ended

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import session_factory, transaction
+from gis.db import cli_database, transaction
 from gis.errors import LandgisError
 from trading import clock, closer, repository, service, views
 from trading.money import parse_money
@@ -27,8 +27,10 @@ app.command("monitor")(monitor)  # 批后监管 (trading.monitoring)
 
 
 @contextmanager
-def _session() -> Iterator[Session]:
-    session = session_factory()()
+def _session(ctx: typer.Context) -> Iterator[Session]:
+    """A session of the command's database (its click context) that turns a domain error
+    into one line on stderr."""
+    session = cli_database(ctx).session()
     try:
         yield session
     except LandgisError as exc:  # a write's transaction() has rolled back; close() ends reads
@@ -71,9 +73,11 @@ def _line(item: dict[str, Any]) -> str:
 
 
 @app.command("list")
-def list_listings(drafts: bool = typer.Option(False, "--drafts", help="Include drafts.")) -> None:
+def list_listings(
+    ctx: typer.Context, drafts: bool = typer.Option(False, "--drafts", help="Include drafts.")
+) -> None:
     """List listings with their phase, start and current price, and deadline."""
-    with _session() as session:
+    with _session(ctx) as session:
         now = clock.now()
         for listing in repository.all_listings(session, include_drafts=drafts):
             typer.echo(_line(views.listing_public(session, listing, now)))
@@ -81,10 +85,12 @@ def list_listings(drafts: bool = typer.Option(False, "--drafts", help="Include d
 
 @app.command("show")
 def show(
-    listing_id: int, staff: bool = typer.Option(False, "--staff", help="Include the reserve.")
+    ctx: typer.Context,
+    listing_id: int,
+    staff: bool = typer.Option(False, "--staff", help="Include the reserve."),
 ) -> None:
     """Print one listing as JSON (public view unless --staff)."""
-    with _session() as session:
+    with _session(ctx) as session:
         listing = service.get_listing(session, listing_id, drafts=staff)
         body = (
             views.listing_staff(session, listing)
@@ -96,6 +102,7 @@ def show(
 
 @app.command("create")
 def create(
+    ctx: typer.Context,
     as_user: str = typer.Option(..., "--as", help="Registrar who drafts the listing."),
     unit_code: list[str] = typer.Option(..., "--unit-code", help="Parcel unit code (repeat)."),
     method: str = typer.Option("listing", help="tender | auction | listing"),
@@ -137,26 +144,27 @@ def create(
         err = exc.errors()[0]
         typer.echo(f"landgis trading: {err['loc'][0]}: {err['msg']}", err=True)
         raise typer.Exit(1) from None
-    with _session() as session, transaction(session):
+    with _session(ctx) as session, transaction(session):
         listing = service.create_listing(session, data, _actor(session, as_user))
         typer.echo(f"draft {listing.id} {listing.code}")
 
 
 @app.command("publish")
-def publish(listing_id: int) -> None:
+def publish(ctx: typer.Context, listing_id: int) -> None:
     """Announce a draft (periods, seizure and planning checks)."""
-    with _session() as session, transaction(session):
+    with _session(ctx) as session, transaction(session):
         listing = service.publish_listing(session, listing_id)
         typer.echo(f"published {listing.id} {listing.code}; bidding opens {listing.bid_start}")
 
 
 @app.command("close")
 def close(
+    ctx: typer.Context,
     listing_id: int | None = typer.Argument(None),
     due: bool = typer.Option(False, "--due", help="Close every listing past its deadline."),
 ) -> None:
     """Close bidding after the deadline: sold, no sale, or on to the on-site auction."""
-    with _session() as session:
+    with _session(ctx) as session:
         failed: list[int] = []
         if due:
             closing = closer.close_due(session)  # one transaction per listing
@@ -175,9 +183,11 @@ def close(
 
 @app.command("result")
 def result(
-    listing_id: int, as_user: str = typer.Option(..., "--as", help="Registrar publishing it.")
+    ctx: typer.Context,
+    listing_id: int,
+    as_user: str = typer.Option(..., "--as", help="Registrar publishing it."),
 ) -> None:
     """Publish the result: deposits settled; a sale makes record, contract and cadastre case."""
-    with _session() as session, transaction(session):
+    with _session(ctx) as session, transaction(session):
         listing = service.publish_result(session, listing_id, _actor(session, as_user))
         typer.echo(f"result published {listing.id} {listing.code}: {listing.outcome}")

@@ -19,7 +19,7 @@ from datetime import datetime
 import anyio.to_thread
 from sqlalchemy.orm import Session
 
-from gis.db import session_factory, transaction
+from gis.db import Database, transaction
 from trading import clock, repository, service
 from trading.models import Listing
 from trading.settings import get_trading_settings
@@ -59,23 +59,23 @@ def close_due(session: Session, now: datetime | None = None) -> DueClosing:
     return done
 
 
-def close_pass() -> DueClosing:
+def close_pass(database: Database) -> DueClosing:
     """One pass in its own session: close every due listing (server clock)."""
-    with session_factory()() as session:
+    with database.session() as session:
         done = close_due(session)
     for listing in done.closed:
         log.info("closed listing %s %s: %s", listing.id, listing.code, listing.outcome)
     return done
 
 
-async def run(interval_s: float | None = None) -> None:
+async def run(database: Database, interval_s: float | None = None) -> None:
     """Close due listings now and then every ``interval_s`` seconds, until cancelled."""
     interval = get_trading_settings().trading_close_interval_s if interval_s is None else interval_s
     if interval <= 0:
         return
     while True:
         try:
-            await anyio.to_thread.run_sync(close_pass)
+            await anyio.to_thread.run_sync(close_pass, database)
         except Exception:
             log.exception("the listing closer failed; next pass in %s s", interval)
         await asyncio.sleep(interval)

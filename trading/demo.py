@@ -272,9 +272,9 @@ def demo_sales(session: Session) -> list[DemoSale]:
 
 
 def main() -> None:
-    from gis.db import session_factory
+    from gis.db import Database
 
-    with session_factory()() as session:
+    with Database() as database, database.session() as session:
         codes = load_demo_listings(session)
     print("demo listings:", ", ".join(codes) or "none (no free compliant parcels)")
 

@@ -20,8 +20,7 @@ from sqlalchemy.engine import make_url
 from starlette.requests import Request
 
 from gis.auth.service import Principal
-from gis.db import get_engine, session_factory, transaction
-from gis.settings import get_settings
+from gis.db import Database, transaction
 from trading import bidding, repository
 from trading.settings import get_trading_settings
 
@@ -32,16 +31,17 @@ BID_CONNECTIONS = 4
 
 class BidConnections:
     """A small pool of autocommit async connections (``psycopg_pool``), opened on first use
-    and bound to the event loop that used it: the app makes one in its lifespan
-    (``app.state.bid_connections``), a test or a benchmark makes its own."""
+    and bound to the event loop that used it, to ``database``: the app makes one in its
+    lifespan (``app.state.bid_connections``), a test or a benchmark makes its own."""
 
-    def __init__(self, size: int = BID_CONNECTIONS) -> None:
+    def __init__(self, database: Database, size: int = BID_CONNECTIONS) -> None:
+        self.database = database
         self.size = size
         self._pool: AsyncConnectionPool | None = None
 
     def _make(self) -> AsyncConnectionPool:
-        url = make_url(get_settings().sqlalchemy_url())
-        args, kwargs = get_engine().dialect.create_connect_args(url)
+        url = make_url(self.database.settings.sqlalchemy_url())
+        args, kwargs = self.database.engine.dialect.create_connect_args(url)
         conninfo = args[0] if args else ""
         return AsyncConnectionPool(
             conninfo,
@@ -90,7 +90,7 @@ async def place_bid(
     found = await conns.fetch(repository.DECIDE_BID_SQL, params)
     row = None if found is None else repository.BidDecision(*found)
     if row is not None and row.method == "tender" and row.status != "draft":
-        return await anyio.to_thread.run_sync(_sealed, listing_id, amount, actor)
+        return await anyio.to_thread.run_sync(_sealed, conns.database, listing_id, amount, actor)
     body = bidding.answer(row, listing_id, amount)
     if body is None:
         assert row is not None
@@ -101,7 +101,9 @@ async def place_bid(
     return body
 
 
-def _sealed(listing_id: int, amount: Decimal, actor: Principal) -> dict[str, object]:
+def _sealed(
+    database: Database, listing_id: int, amount: Decimal, actor: Principal
+) -> dict[str, object]:
     """A sealed tender bid on the ORM path, as its own unit of work."""
-    with session_factory()() as session, transaction(session):
+    with database.session() as session, transaction(session):
         return bidding.place_bid(session, listing_id, amount, actor)

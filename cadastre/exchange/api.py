@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from cadastre.exchange import jobs, service
@@ -19,7 +20,7 @@ from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.collections import Catalog, get_catalog
-from gis.db import get_session, transaction
+from gis.db import app_engine, get_session, transaction
 from gis.errors import NotFound
 from gis.exchange.archive import save_stream
 from gis.exchange.formats import FORMATS, writable_format
@@ -30,6 +31,7 @@ from gis.store_http import stored_answer, stored_file
 router = APIRouter(tags=["cadastre exchange 地籍数据交换"])
 REGISTRAR = require_role(Role.REGISTRAR)
 VIEWER = Depends(current_principal)  # a job is seen by its owner and admins only
+ENGINE = Depends(app_engine)  # the job store's: the app's database
 
 
 @router.post("/api/v1/cadastre/imports", status_code=202, response_model=ExchangeJob)
@@ -40,6 +42,7 @@ def start_import(
     valid_only: bool = Form(False),
     principal: Principal = Depends(REGISTRAR),
     runner: jobs.ThreadRunner = Depends(jobs.get_runner),
+    engine: Engine = ENGINE,
 ) -> dict[str, Any]:
     """Start a validated bulk import; poll the returned job for progress and the result."""
     options = ImportOptions(parse_crs(crs), service.parse_mapping(mapping), valid_only)
@@ -50,15 +53,17 @@ def start_import(
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    job = jobs.new_job("import", principal.username, workdir)
+    job = jobs.new_job(engine, "import", principal.username, workdir)
     runner.submit(job, service.import_work(local, options))
     return jobs.public(job)
 
 
 @router.get("/api/v1/cadastre/imports/{job_id}", response_model=ExchangeJob)
-def import_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
+def import_status(
+    job_id: str, viewer: Principal = VIEWER, engine: Engine = ENGINE
+) -> dict[str, Any]:
     """Status and progress of an import job (its owner's or an admin's token)."""
-    return jobs.public(jobs.get_job(job_id, "import", viewer))
+    return jobs.public(jobs.get_job(engine, job_id, "import", viewer))
 
 
 @router.get(
@@ -66,9 +71,9 @@ def import_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
     response_class=Response,
     responses=stored_answer("text/csv"),
 )
-def import_rejected(job_id: str, viewer: Principal = VIEWER) -> Response:
+def import_rejected(job_id: str, viewer: Principal = VIEWER, engine: Engine = ENGINE) -> Response:
     """The rejected-rows CSV (row, unit_code, reason)."""
-    job = jobs.get_job(job_id, "import", viewer)
+    job = jobs.get_job(engine, job_id, "import", viewer)
     if job.file is None:
         raise NotFound("this import rejected no rows", field="job_id")
     return stored_file(job.file, "rejected_rows.csv", "text/csv", "job_id")
@@ -87,6 +92,7 @@ def start_export(
     principal: Principal = Depends(require_role(Role.REGISTRAR, Role.PLANNER, Role.INSPECTOR)),
     runner: jobs.ThreadRunner = Depends(jobs.get_runner),
     catalog: Catalog = Depends(get_catalog),
+    engine: Engine = ENGINE,
 ) -> dict[str, Any]:
     """Start an export of the current register; download the file when the job is done."""
     writable_format(body.format)
@@ -94,15 +100,17 @@ def start_export(
     layer = None if body.layer is None else catalog.get(body.layer)
     if layer is not None:
         service.check_layer_access(layer, principal)
-    job = jobs.new_job("export", principal.username)
+    job = jobs.new_job(engine, "export", principal.username)
     runner.submit(job, service.export_work(body.format, srid, body.zone, layer))
     return jobs.public(job)
 
 
 @router.get("/api/v1/cadastre/exports/{job_id}", response_model=ExchangeJob)
-def export_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
+def export_status(
+    job_id: str, viewer: Principal = VIEWER, engine: Engine = ENGINE
+) -> dict[str, Any]:
     """Status and progress of an export job (its owner's or an admin's token)."""
-    return jobs.public(jobs.get_job(job_id, "export", viewer))
+    return jobs.public(jobs.get_job(engine, job_id, "export", viewer))
 
 
 @router.get(
@@ -110,8 +118,8 @@ def export_status(job_id: str, viewer: Principal = VIEWER) -> dict[str, Any]:
     response_class=Response,
     responses=stored_answer(*sorted({f.media_type for f in FORMATS.values()})),
 )
-def export_file(job_id: str, viewer: Principal = VIEWER) -> Response:
-    job = jobs.get_job(job_id, "export", viewer)
+def export_file(job_id: str, viewer: Principal = VIEWER, engine: Engine = ENGINE) -> Response:
+    job = jobs.get_job(engine, job_id, "export", viewer)
     if job.status != "done" or job.file is None:
         raise NotFound(f"export {job_id} is {job.status}, no file yet", field="job_id")
     fmt = FORMATS[job.result["format"]] if job.result else FORMATS["gpkg"]

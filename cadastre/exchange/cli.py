@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from gis.collections import cli_catalog
-from gis.db import session_factory
+from gis.db import cli_database
 from gis.errors import LandgisError
 from gis.settings import get_settings
 
@@ -28,6 +28,7 @@ def _progress() -> Progress:
 
 
 def import_command(
+    ctx: typer.Context,
     file: Path = typer.Argument(
         ..., exists=True, help="GPKG, SHP (zip or folder), GeoJSON, FGB, CSV"
     ),
@@ -59,7 +60,7 @@ def import_command(
         )
         with tempfile.TemporaryDirectory(prefix="landgis-import-") as work, _progress() as bar:
             task = bar.add_task("importing 导入", total=None)
-            session = session_factory()()
+            session = cli_database(ctx).session()
             try:
                 result = import_parcels(
                     session, file, Path(work), options, get_settings().upload_max_bytes,
@@ -111,7 +112,7 @@ def export_command(
     try:
         writable_format(fmt)
         srid = parse_crs(crs) or 4490
-        with session_factory()() as session, _progress() as bar:
+        with cli_database(ctx).session() as session, _progress() as bar:
             task = bar.add_task("exporting 导出", total=None)
             if layer:
                 count = export_collection(session, cli_catalog(ctx).get(layer), fmt, out, srid)

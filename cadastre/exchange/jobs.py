@@ -14,10 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.requests import Request
 
 from gis.auth.service import Principal
-from gis.db import session_factory
+from gis.db import Database, app_database
 from gis.errors import NotFound
 from gis.jobs import store
 from gis.jobs.store import Job
@@ -29,15 +31,15 @@ KINDS = ("import", "export")
 __all__ = ["InlineRunner", "Job", "NotFound", "ThreadRunner", "get_job", "new_job", "public"]
 
 
-def new_job(kind: str, owner: str, workdir: Path | None = None) -> Job:
-    """Record a queued ``import`` or ``export`` job of ``owner``."""
+def new_job(engine: Engine, kind: str, owner: str, workdir: Path | None = None) -> Job:
+    """Record a queued ``import`` or ``export`` job of ``owner`` in the database of ``engine``."""
     assert kind in KINDS
-    return store.create(f"cadastre.{kind}", owner, workdir=workdir)
+    return store.create(engine, f"cadastre.{kind}", owner, workdir=workdir)
 
 
-def get_job(job_id: str, kind: str, viewer: Principal) -> Job:
+def get_job(engine: Engine, job_id: str, kind: str, viewer: Principal) -> Job:
     """The job of that kind, if ``viewer`` started it (or is admin); else NotFound."""
-    return store.get(job_id, (f"cadastre.{kind}",), viewer)
+    return store.get(engine, job_id, (f"cadastre.{kind}",), viewer)
 
 
 def public(job: Job) -> dict[str, Any]:
@@ -67,11 +69,14 @@ def run(job: Job, session: Session, work: Work) -> None:
 
 
 class ThreadRunner:
-    """Runs each job in a thread with its own session."""
+    """Runs each job in a thread with its own session of ``database`` (the app's)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     def submit(self, job: Job, work: Work) -> None:
         def _target() -> None:
-            with session_factory()() as session:
+            with self.database.session() as session:
                 run(job, session, work)
 
         # run() records every failure on the job itself; the Future is not waited for
@@ -88,6 +93,7 @@ class InlineRunner:
         run(job, self.session, work)
 
 
-def get_runner() -> ThreadRunner:
-    """FastAPI dependency: the job runner (tests override it with an InlineRunner)."""
-    return ThreadRunner()
+def get_runner(request: Request) -> ThreadRunner:
+    """FastAPI dependency: the job runner on the app's database (tests override it with an
+    InlineRunner)."""
+    return ThreadRunner(app_database(request))

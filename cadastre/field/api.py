@@ -7,11 +7,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cadastre.exchange import jobs
@@ -21,7 +21,7 @@ from cadastre.field.models import FieldObservation, FieldSync
 from gis.auth.deps import current_principal, require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_session, transaction
+from gis.db import app_database, app_engine, get_session, transaction
 from gis.errors import NotFound
 from gis.jobs import store
 from gis.settings import get_settings
@@ -47,9 +47,10 @@ def _job_id() -> Any:
     return PathParam(..., min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
 
 
-def get_runner() -> jobs.ThreadRunner:
-    """FastAPI dependency: the checkout job runner (tests override it with an InlineRunner)."""
-    return jobs.ThreadRunner()
+def get_runner(request: Request) -> jobs.ThreadRunner:
+    """FastAPI dependency: the checkout job runner on the app's database (tests override it
+    with an InlineRunner)."""
+    return jobs.ThreadRunner(app_database(request))
 
 
 @router.post("/packages", status_code=202, response_model=schemas.CheckoutJob)
@@ -58,31 +59,38 @@ def checkout(
     who: Principal = Depends(FIELD),
     session: Session = Depends(get_session),
     runner: jobs.ThreadRunner = Depends(get_runner),
+    engine: Engine = Depends(app_engine),
 ) -> dict[str, Any]:
     """Check out an area (polygon, unit codes or change patches): a job whose result is
     the GeoPackage, its QGIS project and a basemap, zipped."""
     req = service.CheckoutRequest(body.polygon, body.unit_codes, body.patch_ids)
     with transaction(session):
         service.area_of(session, req, who.role)  # refuse bad input now, not in the job
-    job = store.create(KIND, who.username)
+    job = store.create(engine, KIND, who.username)
     runner.submit(job, service.checkout_work(req, who))
     return jobs.public(job)
 
 
 @router.get("/jobs/{job_id}", response_model=schemas.CheckoutJob)
 def checkout_status(
-    job_id: str = _job_id(), who: Principal = Depends(current_principal)
+    job_id: str = _job_id(),
+    who: Principal = Depends(current_principal),
+    engine: Engine = Depends(app_engine),
 ) -> dict[str, Any]:
     """Status and progress of a checkout job (its owner's or an admin's token)."""
-    return jobs.public(store.get(job_id, (KIND,), who))
+    return jobs.public(store.get(engine, job_id, (KIND,), who))
 
 
 @router.get(
     "/jobs/{job_id}/file", response_class=Response, responses=stored_answer("application/zip")
 )
-def checkout_file(job_id: str = _job_id(), who: Principal = Depends(current_principal)) -> Response:
+def checkout_file(
+    job_id: str = _job_id(),
+    who: Principal = Depends(current_principal),
+    engine: Engine = Depends(app_engine),
+) -> Response:
     """The package as a zip: the folder with the .gpkg, the .qgs and DCIM/ for photos."""
-    job = store.get(job_id, (KIND,), who)
+    job = store.get(engine, job_id, (KIND,), who)
     if job.status != "done" or job.file is None:
         raise NotFound(
             f"签出任务 {job_id} 状态为 {job.status}；checkout {job_id} is {job.status}",

@@ -41,6 +41,7 @@ def _fail(exc: Exception) -> typer.Exit:
 
 @app.command("checkout")
 def checkout(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="folder to write the package folder into"),
     as_user: str = typer.Option(..., "--as", help="the surveyor or inspector checking out"),
     area: Path | None = typer.Option(None, "--area", exists=True, help="polygon file"),
@@ -51,19 +52,19 @@ def checkout(
     from cadastre.exchange.jobs import run
     from cadastre.field import service
     from cadastre.field.api import KIND
-    from gis.db import session_factory
+    from gis.db import cli_database
     from gis.errors import LandgisError
     from gis.jobs import store
     from gis.store import local_copy
 
     req = service.CheckoutRequest(_area(area), _codes(codes), patches or None)
-    with session_factory()() as session:
+    with cli_database(ctx).session() as session:
         try:
             who = service.field_user(session, as_user)
         except LandgisError as exc:
             raise _fail(exc) from None
-    job = store.create(KIND, who.username)
-    with session_factory()() as session:
+    job = store.create(cli_database(ctx).engine, KIND, who.username)
+    with cli_database(ctx).session() as session:
         run(job, session, service.checkout_work(req, who))
     if job.status != "done" or job.file is None:
         typer.echo(f"error: {(job.error or {}).get('detail')}", err=True)
@@ -81,6 +82,7 @@ def checkout(
 
 @app.command("sync")
 def sync_package(
+    ctx: typer.Context,
     package_id: str = typer.Argument(..., help="the package id (manifest.package_id)"),
     file: Path = typer.Argument(..., exists=True, help="the edited .gpkg or the folder zipped"),
     as_user: str = typer.Option(..., "--as", help="the user who checked the package out"),
@@ -90,13 +92,13 @@ def sync_package(
     import hashlib
 
     from cadastre.field import service, sync
-    from gis.db import session_factory, transaction
+    from gis.db import cli_database, transaction
     from gis.errors import LandgisError
 
     digest = hashlib.sha256(file.read_bytes()).hexdigest()
     workdir = Path(tempfile.mkdtemp(prefix="landgis-field-sync-"))
     try:
-        with session_factory()() as session, transaction(session):
+        with cli_database(ctx).session() as session, transaction(session):
             who = service.field_user(session, as_user)
             report = sync.sync(session, package_id, who, file, digest, workdir)
     except LandgisError as exc:

@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
 
 
 def check(
+    ctx: typer.Context,
     zone: str | None = typer.Option(None, "--zone", help="9-digit cadastral zone, e.g. 441900001"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON report here."),
     workers: int = typer.Option(2, "--workers", min=1, max=16, help="Database connections."),
@@ -37,7 +38,7 @@ def check(
     """
     from cadastre.parcels import quality
     from cadastre.registry import consistency
-    from gis.db import get_engine
+    from gis.db import cli_database
 
     with _bar() as bar:
         task = bar.add_task(f"checking {zone or 'the whole register'}", total=None)
@@ -47,12 +48,12 @@ def check(
 
         if since:
             from cadastre.parcels import quality_state
-            from gis.db import session_factory, transaction
+            from gis.db import cli_database, transaction
 
-            with session_factory()() as session, transaction(session):
+            with cli_database(ctx).session() as session, transaction(session):
                 report = quality_state.report(session, zone, step)
         else:
-            report = quality.run_parallel(get_engine(), zone, step, workers)
+            report = quality.run_parallel(cli_database(ctx).engine, zone, step, workers)
     table = Table(title=f"quality of {zone or 'the register'}: {report.parcels} parcels")
     for col in ("check", "检查", "findings"):
         table.add_column(col)

@@ -52,15 +52,16 @@ def register(app: typer.Typer) -> None:
 
 
 def partitions_command(
+    ctx: typer.Context,
     split: bool = typer.Option(
         False, "--split", help="give zones without a partition their own (from DEFAULT)"
     ),
 ) -> None:
     """List the register's zone partitions; --split moves DEFAULT's rows to new ones.
     按地籍区分区列表；--split 为尚无分区的地籍区建分区。"""
-    from gis.db import session_factory, transaction
+    from gis.db import cli_database, transaction
 
-    with session_factory()() as session, transaction(session):
+    with cli_database(ctx).session() as session, transaction(session):
         made = split_default(session) if split else []
         found = partitions(session)
     for zone in made:

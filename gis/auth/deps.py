@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gis.auth import identity, tokens
 from gis.auth.roles import Role, RoleBook
 from gis.auth.service import Principal, TokenClaims
-from gis.db import get_session, session_factory
+from gis.db import app_database, get_session
 from gis.errors import NotAuthenticated, PermissionDenied
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -72,7 +72,7 @@ async def principal_on_loop(request: Request, token: str | None) -> Principal | 
                 return identity.check(next(made), said)
             finally:
                 made.close()
-        with session_factory()() as session:
+        with app_database(request).session() as session:
             return identity.check(session, said)
 
     return await anyio.to_thread.run_sync(read)

@@ -12,13 +12,14 @@ import os
 import socket
 import threading
 
-from gis.db import get_engine
+from sqlalchemy import Engine
+
 from gis.jobs import repository as repo
 from gis.settings import get_settings
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_ids: set[str] = set()
+_ids: dict[str, Engine] = {}  # job id -> the database its status is kept in
 _wake = threading.Event()
 _thread: threading.Thread | None = None
 
@@ -47,11 +48,12 @@ def process_alive(worker: str | None) -> bool:
     return True
 
 
-def watch(job_id: str) -> None:
-    """Beat for ``job_id`` until :func:`forget`; starts the thread on first use."""
+def watch(job_id: str, engine: Engine) -> None:
+    """Beat for ``job_id`` (kept in the database of ``engine``) until :func:`forget`; starts
+    the thread on first use."""
     global _thread
     with _lock:
-        _ids.add(job_id)
+        _ids[job_id] = engine
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_run, name="job-heartbeat", daemon=True)
             _thread.start()
@@ -60,7 +62,7 @@ def watch(job_id: str) -> None:
 
 def forget(job_id: str) -> None:
     with _lock:
-        _ids.discard(job_id)
+        _ids.pop(job_id, None)
 
 
 def beating() -> set[str]:
@@ -72,11 +74,13 @@ def _run() -> None:
     while True:
         _wake.wait(max(get_settings().job_heartbeat_timeout_s / 4, 0.5))
         _wake.clear()
-        ids = beating()
-        if not ids:
-            continue
-        try:
-            with get_engine().begin() as conn:
-                repo.touch(conn, ids)
-        except Exception:  # noqa: BLE001 - a missed beat is retried; readers allow 4 misses
-            log.warning("job heartbeat failed", exc_info=True)
+        with _lock:
+            by_engine: dict[Engine, set[str]] = {}
+            for job_id, engine in _ids.items():
+                by_engine.setdefault(engine, set()).add(job_id)
+        for engine, ids in by_engine.items():
+            try:
+                with engine.begin() as conn:
+                    repo.touch(conn, ids)
+            except Exception:  # noqa: BLE001 - a missed beat is retried; readers allow 4 misses
+                log.warning("job heartbeat failed", exc_info=True)

@@ -23,12 +23,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, func
+from sqlalchemy import Engine, Row, func
 from sqlalchemy.exc import SQLAlchemyError
 
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import get_engine
 from gis.errors import Conflict, LandgisError, NotFound
 from gis.jobs import heartbeat
 from gis.jobs import repository as repo
@@ -48,8 +47,10 @@ INTERRUPTED: dict[str, Any] = {
 
 @dataclass
 class Job:
-    """One job as its process sees it; ``progress``/``start``/``succeed``/``fail`` persist it."""
+    """One job as its process sees it; ``progress``/``start``/``succeed``/``fail`` persist it
+    on ``engine`` (the database of the app or command that started it)."""
 
+    engine: Engine = field(repr=False, compare=False)
     id: str
     kind: str  # "<domain>.<kind>", e.g. "cadastre.import", "raster.changes"
     owner: str | None
@@ -80,7 +81,7 @@ class Job:
     def start(self) -> None:
         """The work begins in this process (status running, heartbeat on)."""
         self.status = "running"
-        heartbeat.watch(self.id)
+        heartbeat.watch(self.id, self.engine)
         self._write(status="running", started_at=func.clock_timestamp())
 
     def progress(self, done: int, total: int | None = None, stage: str | None = None) -> None:
@@ -120,7 +121,7 @@ class Job:
 
     def _write(self, **values: Any) -> None:
         self._written = time.monotonic()
-        with get_engine().begin() as conn:
+        with self.engine.begin() as conn:
             repo.change(conn, self.id, {**values, "heartbeat_at": func.clock_timestamp()})
 
 
@@ -132,15 +133,17 @@ def error_of(exc: BaseException) -> dict[str, Any]:
 
 
 def create(
+    engine: Engine,
     kind: str,
     owner: str | None,
     job_id: str | None = None,
     workdir: Path | None = None,
     status: str = "queued",
 ) -> Job:
-    """Record a new job (pruning old ones first); Conflict if ``job_id`` is taken."""
-    prune()
-    job = Job(job_id or uuid.uuid4().hex, kind, owner, status=status, workdir=workdir)
+    """Record a new job in the database of ``engine`` (pruning old ones first); Conflict if
+    ``job_id`` is taken."""
+    prune(engine)
+    job = Job(engine, job_id or uuid.uuid4().hex, kind, owner, status=status, workdir=workdir)
     values: dict[str, Any] = {
         "id": job.id,
         "kind": kind,
@@ -151,36 +154,37 @@ def create(
     }
     if status == "running":
         values["started_at"] = func.clock_timestamp()
-    with get_engine().begin() as conn:
+    with engine.begin() as conn:
         row = repo.add(conn, values)
     if row is None:
         raise Conflict(f"job {job.id} already exists; choose another id", field="job_id")
     job.created_at, job.heartbeat_at = row.created_at, row.heartbeat_at
     if status == "running":
-        heartbeat.watch(job.id)
+        heartbeat.watch(job.id, engine)
     return job
 
 
-def get(job_id: str, kinds: tuple[str, ...], viewer: Principal) -> Job:
+def get(engine: Engine, job_id: str, kinds: tuple[str, ...], viewer: Principal) -> Job:
     """The job if it is one of ``kinds`` and ``viewer`` owns it (or is admin); else NotFound.
 
     A job whose process stopped beating is marked failed (interrupted) on the way.
     """
     timeout = get_settings().job_heartbeat_timeout_s
-    with get_engine().begin() as conn:
+    with engine.begin() as conn:
         repo.fail_stale(conn, job_id, timeout, INTERRUPTED)
         row = repo.fetch(conn, job_id)
     if row is None or row.kind not in kinds or not _may_see(row.owner, viewer):
         raise NotFound(f"no {' or '.join(kinds)} job {job_id!r}", field="job_id")
-    return _from_row(row)
+    return _from_row(engine, row)
 
 
 def _may_see(owner: str | None, viewer: Principal) -> bool:
     return viewer.role == Role.ADMIN or (owner is not None and owner == viewer.username)
 
 
-def _from_row(row: Row[Any]) -> Job:
+def _from_row(engine: Engine, row: Row[Any]) -> Job:
     return Job(
+        engine=engine,
         id=row.id,
         kind=row.kind,
         owner=row.owner,
@@ -199,10 +203,10 @@ def _from_row(row: Row[Any]) -> Job:
     )
 
 
-def prune() -> int:
+def prune(engine: Engine) -> int:
     """Delete jobs older than ``job_keep_days`` that ended, and their folders; returns count."""
     s = get_settings()
-    with get_engine().begin() as conn:
+    with engine.begin() as conn:
         gone = repo.prune(conn, s.job_keep_days, s.job_heartbeat_timeout_s)
     for row in gone:
         if row.file and Path(row.file).is_absolute():  # written before the store: a folder
@@ -214,9 +218,9 @@ def prune() -> int:
     return len(gone)
 
 
-def recover_dead() -> int:
+def recover_dead(engine: Engine) -> int:
     """At start-up: mark unfinished jobs of dead processes on this host failed (interrupted)."""
-    with get_engine().begin() as conn:
+    with engine.begin() as conn:
         mine = repo.unfinished_on_host(conn, heartbeat.host_name())
         dead = [job_id for job_id, worker in mine if not heartbeat.process_alive(worker)]
         return repo.fail_ids(conn, dead, INTERRUPTED) if dead else 0

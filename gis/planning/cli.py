@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import session_factory, transaction
+from gis.db import cli_database, transaction
 from gis.errors import LandgisError, PermissionDenied
 
 app = typer.Typer(help="Planning layers: import, editions, compliance.", no_args_is_help=True)
@@ -25,11 +25,11 @@ def _fail(exc: LandgisError) -> typer.Exit:
 
 
 @app.command("editions")
-def editions() -> None:
+def editions(ctx: typer.Context) -> None:
     """List plan editions, newest first, with zone counts per layer."""
     from gis.planning import repository
 
-    with session_factory()() as session:
+    with cli_database(ctx).session() as session:
         for e in repository.list_editions(session):
             mark = "*" if e.in_force else " "
             typer.echo(f"{mark} {e.id:>4} {e.approved_on} {e.name}  {json.dumps(e.zones)}")
@@ -37,6 +37,7 @@ def editions() -> None:
 
 @app.command("new-edition")
 def new_edition(
+    ctx: typer.Context,
     name: str = typer.Argument(...),
     approved_on: str = typer.Option(..., "--approved-on", help="YYYY-MM-DD"),
     document: str = typer.Option("", "--document", help="approval document number (文号)"),
@@ -56,12 +57,13 @@ def new_edition(
     except ValueError as exc:
         typer.echo(f"error (approved_on): {exc}", err=True)
         raise typer.Exit(2) from None
-    with session_factory()() as session, transaction(session):
+    with cli_database(ctx).session() as session, transaction(session):
         typer.echo(service.create_edition(session, data))
 
 
 @app.command("activate")
 def activate(
+    ctx: typer.Context,
     edition_id: int,
     as_user: str = typer.Option(..., "--as", help="the planner who puts it in force"),
     reason: str = typer.Option(..., "--reason", help="why (journaled)"),
@@ -70,7 +72,7 @@ def activate(
     from gis.planning import activation
 
     try:
-        with session_factory()() as session, transaction(session):
+        with cli_database(ctx).session() as session, transaction(session):
             activation.activate(session, edition_id, _planner(session, as_user), reason)
     except LandgisError as exc:
         raise _fail(exc) from None
@@ -87,6 +89,7 @@ def _planner(session: Session, username: str) -> Principal:
 
 @app.command("import")
 def import_layer(
+    ctx: typer.Context,
     file: Path = typer.Argument(..., exists=True, readable=True),
     edition_id: int = typer.Option(..., "--edition"),
     layer: str = typer.Option(
@@ -101,7 +104,7 @@ def import_layer(
     from gis.planning import service
 
     try:
-        with session_factory()() as session, transaction(session):
+        with cli_database(ctx).session() as session, transaction(session):
             result = service.import_zones(
                 session, edition_id, layer, file, parse_crs(crs), code_field, name_field
             )
@@ -125,7 +128,7 @@ def check(
     from gis.planning.schemas import ComplianceRequest
 
     try:
-        with session_factory()() as session:
+        with cli_database(ctx).session() as session:
             result = service.check(
                 session,
                 cli_catalog(ctx),

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.auth.deps import current_principal, optional_principal, require_role
@@ -19,7 +20,7 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.collections import Catalog, get_catalog
 from gis.contracts import GeoJSONResponse, answers, file_answer
-from gis.db import get_session, transaction
+from gis.db import app_engine, get_session, transaction
 from gis.errors import InvalidInput
 from gis.raster import (
     changes,
@@ -54,6 +55,7 @@ from gis.tiles import schemas as ts
 router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["rasters"])
 SessionDep = Annotated[Session, Depends(get_session)]
+EngineDep = Annotated[Engine, Depends(app_engine)]  # the job store's (the app's database)
 Importer = Annotated[Principal, Depends(require_role(Role.SURVEYOR, Role.INSPECTOR))]
 Inspector = Annotated[Principal, Depends(require_role(Role.INSPECTOR))]
 ChangeRunner = Annotated[Principal, Depends(require_role(Role.INSPECTOR, Role.SURVEYOR))]
@@ -97,7 +99,7 @@ def import_raster(
         band_names=bands.split(",") if bands else None,
         actor=who.username,
     )
-    job = jobs.start("import", who.username, job_id)
+    job = jobs.start(app_engine(request), "import", who.username, job_id)
     try:
         if file is not None:
             with uploads.incoming(file.file, file.filename or "upload") as local:
@@ -121,9 +123,9 @@ def import_raster(
 
 
 @api.get("/raster-jobs/{job_id}", response_model=RasterJob)
-def job_status(job_id: str, viewer: Viewer) -> dict[str, Any]:
+def job_status(job_id: str, viewer: Viewer, engine: EngineDep) -> dict[str, Any]:
     """Progress of an import or change-detection job (its owner's or an admin's token)."""
-    return jobs.get(job_id, viewer)
+    return jobs.get(engine, job_id, viewer)
 
 
 @api.get("/rasters", response_class=GeoJSONResponse, responses=answers(StacItemCollection))
@@ -154,6 +156,7 @@ def raster_item(raster_id: int, request: Request, session: SessionDep) -> JSONRe
 @api.delete("/rasters/{raster_id}", status_code=204)
 def delete_raster(raster_id: int, request: Request, session: SessionDep, who: Admin) -> Response:
     service.delete(session, raster_id)
+    service.tile_sources(request.app.state).forget(raster_id)
     tilecache.for_app(request.app.state).forget_raster(raster_id)
     return Response(status_code=204)
 
@@ -193,13 +196,13 @@ def raster_tile(
     and ``If-None-Match`` with it gets 304.
     """
     style = tiles.parse_style(bands, rescale, colormap, algorithm)
-    raster = service.tile_source(session, raster_id)
+    raster = service.tile_sources(request.app.state).get(session, raster_id)
     session.close()  # release the connection (if one was taken) while rendering
     key = tilecache.RasterTileKey(raster_id, tilecache.content_version(raster), z, x, y, style)
     tile = tilecache.for_app(request.app.state).tile(
         key, lambda: tiles.render_tile(service.cog_path(raster), raster, z, x, y, style)
     )
-    tilecache.prune_soon()
+    tilecache.prune_soon(request.app.state)
     headers = {"ETag": tile.etag, "Cache-Control": "public, max-age=3600"}
     if tilecache.matches(tile, request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
@@ -273,10 +276,11 @@ def create_changes(
     body: ChangeCreate,
     session: SessionDep,
     who: ChangeRunner,
+    engine: EngineDep,
     catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     """Compare two catalogued rasters; store and return the run with its patches."""
-    job = jobs.start("changes", who.username, body.job_id)
+    job = jobs.start(engine, "changes", who.username, body.job_id)
     req = changes.ChangeRequest(
         body.before_id, body.after_id, body.threshold, body.min_area_m2, who.username
     )

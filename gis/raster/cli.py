@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 from rich.table import Table
 
-from gis.db import session_factory
+from gis.db import cli_database
 from gis.errors import InvalidInput
 from gis.raster import service
 from gis.raster.schemas import parse_bbox, parse_date
@@ -50,6 +50,7 @@ def _progress() -> Progress:
 
 @app.command("import")
 def import_command(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="GeoTIFF, JPEG 2000, .hgt.zip, any GDAL raster")],
     name: Annotated[str, typer.Option(help="title in the catalogue")] = "",
     sensor: Annotated[str, typer.Option(help="e.g. Landsat-7, GF-2, SRTM")] = "",
@@ -67,7 +68,7 @@ def import_command(
         band_names=bands.split(",") if bands else None,
         actor="cli",
     )
-    with session_factory()() as session, _progress() as progress:
+    with cli_database(ctx).session() as session, _progress() as progress:
         raster = service.import_raster(session, req, _Bar(progress))
     out.print(
         f"raster {raster.id}: {raster.name} {raster.width}x{raster.height}x{raster.band_count} "
@@ -77,13 +78,14 @@ def import_command(
 
 @app.command("list")
 def list_command(
+    ctx: typer.Context,
     bbox: Annotated[str | None, typer.Option(help="minlon,minlat,maxlon,maxlat")] = None,
     sensor: str | None = None,
     start: Annotated[str | None, typer.Option("--from")] = None,
     end: Annotated[str | None, typer.Option("--to")] = None,
 ) -> None:
     """List catalogued rasters."""
-    with session_factory()() as session:
+    with cli_database(ctx).session() as session:
         found = service.search(
             session, "", parse_bbox(bbox), _day(start, "from"), _day(end, "to"), sensor, 1000
         )
@@ -121,7 +123,7 @@ def changes_command(
     from gis.raster import changes  # geopandas and the overlay load only for this command
 
     req = changes.ChangeRequest(before, after, threshold, min_area, "cli")
-    with session_factory()() as session:
+    with cli_database(ctx).session() as session:
         with _progress() as progress:
             run = changes.run_changes(
                 session, req, _Bar(progress), approvals=cli_catalog(ctx).approvals
@@ -137,6 +139,7 @@ def changes_command(
 
 @app.command("patches")
 def patches_command(
+    ctx: typer.Context,
     run: Annotated[int | None, typer.Option(help="only this change run")] = None,
     verdict: Annotated[str | None, typer.Option(help="approved | suspected_illegal")] = None,
     status: Annotated[str | None, typer.Option(help="pending | confirmed | dismissed")] = None,
@@ -145,7 +148,7 @@ def patches_command(
     """Print (and optionally export) the enforcement list."""
     from gis.raster import changes
 
-    with session_factory()() as session:
+    with cli_database(ctx).session() as session:
         collection = changes.list_patches(session, run, verdict, status, limit=1_000_000)
     _print_patches(collection)
     if export_to is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Engine
+
 from gis.auth.service import Principal
 from gis.jobs import store
 
@@ -38,16 +40,17 @@ class Job:
         self.record.fail(store.error_of(exc))
 
 
-def start(kind: str, owner: str, job_id: str | None = None) -> Job:
-    """Record a new running job (``job_id`` lets a client poll before the answer comes)."""
-    record = store.create(f"raster.{kind}", owner, job_id, status="running")
+def start(engine: Engine, kind: str, owner: str, job_id: str | None = None) -> Job:
+    """Record a new running job in the database of ``engine`` (``job_id`` lets a client
+    poll before the answer comes)."""
+    record = store.create(engine, f"raster.{kind}", owner, job_id, status="running")
     record.stage = "queued"
     return Job(record)
 
 
-def get(job_id: str, viewer: Principal) -> dict[str, Any]:
+def get(engine: Engine, job_id: str, viewer: Principal) -> dict[str, Any]:
     """The public state of a raster job ``viewer`` started (admins see all); else NotFound."""
-    job = store.get(job_id, KINDS, viewer)
+    job = store.get(engine, job_id, KINDS, viewer)
     return {
         "id": job.id,
         "kind": job.short_kind,

@@ -131,25 +131,44 @@ def get_raster(session: Session, raster_id: int) -> Raster:
 
 
 TILE_SOURCE_TTL_S = 30.0
-_tile_sources: dict[int, tuple[float, Raster]] = {}
 
 
-def tile_source(session: Session, raster_id: int) -> Raster:
-    """The catalogue row a tile request needs, kept in memory for a few seconds.
+class TileSources:
+    """The catalogue rows tile requests need, kept in memory for a few seconds; one per
+    app (:func:`tile_sources`).
 
     Catalogue rows never change after import, so tiles skip the database on a hit. A raster
     deleted by another worker is noticed at once: its COG is gone from the store (a file
     check, or a HEAD request on S3), and the entry is dropped.
     """
-    hit = _tile_sources.get(raster_id)
-    if hit is not None and time.monotonic() - hit[0] < TILE_SOURCE_TTL_S:
-        if get_store().exists(hit[1].path):
-            return hit[1]
-        _tile_sources.pop(raster_id, None)
-        raise RasterNotFound(f"no raster {raster_id}", field="raster_id")
-    raster = get_raster(session, raster_id)
-    _tile_sources[raster_id] = (time.monotonic(), raster)
-    return raster
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[float, Raster]] = {}
+
+    def get(self, session: Session, raster_id: int) -> Raster:
+        """The catalogue row of ``raster_id`` (RasterNotFound when it is gone)."""
+        hit = self._rows.get(raster_id)
+        if hit is not None and time.monotonic() - hit[0] < TILE_SOURCE_TTL_S:
+            if get_store().exists(hit[1].path):
+                return hit[1]
+            self.forget(raster_id)
+            raise RasterNotFound(f"no raster {raster_id}", field="raster_id")
+        raster = get_raster(session, raster_id)
+        self._rows[raster_id] = (time.monotonic(), raster)
+        return raster
+
+    def forget(self, raster_id: int) -> None:
+        """Drop the row of ``raster_id`` (deleted, or changed behind the catalogue's back)."""
+        self._rows.pop(raster_id, None)
+
+
+def tile_sources(state: Any) -> TileSources:
+    """The :class:`TileSources` of the app whose ``state`` this is (made on first use)."""
+    sources: TileSources | None = getattr(state, "raster_tile_sources", None)
+    if sources is None:
+        sources = TileSources()
+        state.raster_tile_sources = sources
+    return sources
 
 
 def cog_path(raster: Raster) -> str:
@@ -190,7 +209,6 @@ def delete(session: Session, raster_id: int) -> None:
     commit)."""
     raster = get_raster(session, raster_id)
     key = raster.path
-    _tile_sources.pop(raster_id, None)
     with transaction(session):
         repository.delete_raster(session, raster)
     discard(key)

@@ -198,17 +198,18 @@ def for_app(state: Any) -> RasterTileCache:
     if cache is None:
         s = get_settings()
         disk = s.tile_cache_dir / DISK_FOLDER if s.tile_cache_dir is not None else None
-        cache = RasterTileCache(s.raster_tile_cache_bytes, disk, from_settings("raster"))
+        store = from_settings("raster", state.database)
+        cache = RasterTileCache(s.raster_tile_cache_bytes, disk, store)
         state.raster_tile_cache = cache
     return cache
 
 
-def prune_soon() -> None:
+def prune_soon(state: Any) -> None:
     """Start the disk tiles' pruning in the background when it is due (at most every
-    ``tile_prune_interval_s`` per process, shared with the vector tiles)."""
+    ``tile_prune_interval_s`` per app, shared with the vector tiles); ``state``: the app's."""
     disk = get_settings().tile_cache_dir
     if disk is not None:
-        freshness.pruner.maybe_start(disk)
+        freshness.of_app(state).pruner.maybe_start(disk)
 
 
 def matches(tile: CachedRasterTile, if_none_match: str | None) -> bool:

@@ -15,7 +15,7 @@ import typer
 
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import session_factory, transaction
+from gis.db import cli_database, transaction
 from gis.errors import InvalidInput, LandgisError
 from gis.exchange.read import parse_crs
 from gis.survey import service
@@ -31,6 +31,7 @@ def build_app(lookup: ParcelLookup) -> typer.Typer:
 
     @app.command("import")
     def import_file(
+        ctx: typer.Context,
         file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
         surveyor: str = typer.Option(..., "--surveyor", help="who surveyed (测量员)"),
         instrument: str = typer.Option("", "--instrument", help="receiver or total station"),
@@ -47,7 +48,7 @@ def build_app(lookup: ParcelLookup) -> typer.Typer:
                 surveyor, instrument, _day(survey_date), parse_crs(crs), unit_code,
                 boundary_waypoints, force, _uere(uere),
             )  # fmt: skip
-            with session_factory()() as session:
+            with cli_database(ctx).session() as session:
                 with transaction(session):
                     survey = service.import_survey(session, file, file.name, meta, "cli", lookup)
                 report = survey_report(session, survey.id, lookup, CLI_VIEWER)

@@ -19,7 +19,7 @@ from gis.auth.deps import oauth2_scheme, optional_principal, principal_on_loop
 from gis.auth.service import Principal
 from gis.collections import Catalog, get_catalog
 from gis.contracts import file_answer
-from gis.db import get_session
+from gis.db import app_database, get_session
 from gis.settings import get_settings
 from gis.tiles import freshness, past, service, shared, tilesets
 from gis.tiles import schemas as ts
@@ -54,7 +54,8 @@ def tile_cache(request: Request) -> TileCache:
     cache = getattr(state, "tile_cache", None)
     if cache is None:
         s = get_settings()
-        cache = TileCache(s.tile_cache_items, s.tile_cache_dir, shared.from_settings("vector"))
+        store = shared.from_settings("vector", state.database)
+        cache = TileCache(s.tile_cache_items, s.tile_cache_dir, store)
         state.tile_cache = cache
     return cache
 
@@ -81,10 +82,11 @@ async def _serve(request: Request, tileset: Tileset, z: int, x: int, y: int) -> 
     """Check freshness on the event loop; make a missing tile in a worker thread."""
     tile = check_tile(z, x, y)
     cache = tile_cache(request)
-    latest = await freshness.sync_cache(cache)
+    checks = freshness.of_app(request.app.state)
+    latest = await checks.sync_cache(cache)
     hit = service.lookup(cache, tileset, tile)
     if hit is None:
-        async with freshness.checker().render_slots:
+        async with checks.checker().render_slots:
             # another request may have made it while this one waited for a slot
             hit = service.lookup(cache, tileset, tile)
             if hit is None:
@@ -98,15 +100,16 @@ def _make(
 ) -> CachedTile:
     """Make a tile on the tile pool, or in the session that overrides ``get_session``
     (tests run the app on a session of their own)."""
+    database = app_database(request)
     factory = request.app.dependency_overrides.get(get_session)
     if factory is None:
-        return service.make(None, cache, tileset, tile, latest)
+        return service.make(database, None, cache, tileset, tile, latest)
     made = factory()
     if isinstance(made, Session):
-        return service.make(made, cache, tileset, tile, latest)
+        return service.make(database, made, cache, tileset, tile, latest)
     session = next(made)
     try:
-        return service.make(session, cache, tileset, tile, latest)
+        return service.make(database, session, cache, tileset, tile, latest)
     finally:
         made.close()
 

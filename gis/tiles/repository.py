@@ -11,13 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis.collections import Collection
-from gis.db import driver_args
-from gis.settings import get_settings
+from gis.db import Database
 from gis.tiles.matrix import BUFFER, EXTENT, TileAddress, tile_width_m
 from gis.tiles.tilesets import Tileset, feature_limit, layer_name
 
@@ -201,59 +200,39 @@ def no_parallel_plan(session: Session) -> None:
     session.execute(text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
 
 
-_check_engines: dict[str, Engine] = {}
-
-
-def _check_engine() -> Engine:
-    """The tile pool: autocommit connections planning without parallel workers, so a
-    tile or a freshness check costs one round trip (no ping, BEGIN, SET or ROLLBACK).
-    Only single read statements run here."""
-    url = get_settings().sqlalchemy_url()
-    if url not in _check_engines:
-        _check_engines[url] = create_engine(
-            url,
-            isolation_level="AUTOCOMMIT",
-            pool_size=8,
-            max_overflow=16,
-            pool_recycle=600,
-            connect_args={"options": "-c max_parallel_workers_per_gather=0", **driver_args()},
-        )
-    return _check_engines[url]
-
-
 TRACKED_SQL = (
     "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
     "WHERE t.tgname = c.relname || '_tile_ins' AND t.tgenabled <> 'D'"
 )
-_tracked: dict[str, frozenset[str]] = {}
+_TRACKED_KEY = "tiles.tracked"
 
 
-def tracked_tables(tables: frozenset[str]) -> frozenset[str]:
-    """Which of ``tables`` log their edits to ``tile_change`` (remembered once all are)."""
-    url = get_settings().sqlalchemy_url()
-    known = _tracked.get(url, frozenset())
+def tracked_tables(database: Database, tables: frozenset[str]) -> frozenset[str]:
+    """Which of ``tables`` log their edits to ``tile_change`` (remembered in ``database``
+    once all are)."""
+    known: frozenset[str] = database.memo.get(_TRACKED_KEY, frozenset())
     if not tables <= known:
-        with _check_engine().connect() as conn:
+        with database.autocommit.connect() as conn:
             known = frozenset(conn.exec_driver_sql(TRACKED_SQL).scalars())
-        _tracked[url] = known
+        database.memo[_TRACKED_KEY] = known
     return tables & known
 
 
 def render_committed(
-    tileset: Tileset, tile: TileAddress, latest: Marks | None = None
+    database: Database, tileset: Tileset, tile: TileAddress, latest: Marks | None = None
 ) -> RenderedTile:
-    """:func:`render` on the tile pool (committed data, one round trip); retried once
-    when a pooled connection turns out to be dropped. With a read replica, made there
-    once it has caught up with ``latest`` (gis/replica.py)."""
+    """:func:`render` on the tile pool (``database.autocommit``: committed data, one round
+    trip); retried once when a pooled connection turns out to be dropped. With a read
+    replica, made there once it has caught up with ``latest`` (gis/replica.py)."""
     if latest is not None:
         from gis import replica
 
-        made = replica.render_tile(render, tileset, tile, latest)
+        made = replica.render_tile(database, render, tileset, tile, latest)
         if made is not None:
             return made
     for attempt in (1, 2):
         try:
-            with _check_engine().connect() as conn:
+            with database.autocommit.connect() as conn:
                 return render(conn, tileset, tile)
         except DBAPIError as exc:
             if attempt == 2 or not exc.connection_invalidated:
@@ -261,7 +240,7 @@ def render_committed(
     raise AssertionError("unreachable")
 
 
-def committed_marks() -> Marks:
+def committed_marks(database: Database) -> Marks:
     """The newest *committed* change-log sequence number of every table.
 
     Read outside the request's transaction, in a fresh snapshot, so every edit whose
@@ -269,19 +248,12 @@ def committed_marks() -> Marks:
     """
     for attempt in (1, 2):
         try:
-            with _check_engine().connect() as conn:
+            with database.autocommit.connect() as conn:
                 return marks_from_rows(conn.exec_driver_sql(LATEST_SQL).all())
         except DBAPIError as exc:
             if attempt == 2 or not exc.connection_invalidated:
                 raise
     raise AssertionError("unreachable")
-
-
-def dispose_check_engines() -> None:
-    """Close the freshness-check pools (before a database is dropped)."""
-    for eng in _check_engines.values():
-        eng.dispose()
-    _check_engines.clear()
 
 
 # The newest sequence number of each table in the log: a loose index scan over
@@ -381,17 +353,17 @@ def changes_since(session: Executor, ranges: Ranges) -> list[Change]:
     return _changes(session.execute(text(CHANGES_SINCE_SQL), params))
 
 
-def changes_since_committed(ranges: Ranges) -> list[Change]:
-    """:func:`changes_since` on committed data (the tile pool)."""
+def changes_since_committed(database: Database, ranges: Ranges) -> list[Change]:
+    """:func:`changes_since` on committed data (the tile pool of ``database``)."""
     if not ranges:
         return []
-    with _check_engine().connect() as conn:
+    with database.autocommit.connect() as conn:
         return changes_since(conn, ranges)
 
 
-def prune_log(keep_hours: float) -> int:
+def prune_log(database: Database, keep_hours: float) -> int:
     """Delete change-log rows older than ``keep_hours`` (see ``tile_change_prune``)."""
-    with _check_engine().connect() as conn:
+    with database.autocommit.connect() as conn:
         n = conn.execute(
             text("SELECT tile_change_prune(make_interval(secs => :s))"),
             {"s": keep_hours * 3600},

@@ -5,12 +5,14 @@ No HTTP here: the router passes the base URL and turns results into responses.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from gis.auth.service import Principal
 from gis.collections import Collection
+from gis.db import Database
 from gis.errors import NotAuthenticated, PermissionDenied
 from gis.tiles import repository
 from gis.tiles.cache import CachedTile, TileCache, TileKey
@@ -36,7 +38,9 @@ def check_access(tileset: Tileset, principal: Principal | None) -> None:
         raise PermissionDenied(f"role {principal.role.value!r} may not read {tileset.id!r}")
 
 
-def get_tile(session: Session, cache: TileCache, tileset: Tileset, tile: TileAddress) -> CachedTile:
+def get_tile(
+    database: Database, session: Session, cache: TileCache, tileset: Tileset, tile: TileAddress
+) -> CachedTile:
     """The tile, from the cache when still fresh, else made in PostGIS (and cached).
 
     The newest committed change is read first; a tile made from a snapshot that differs
@@ -44,9 +48,9 @@ def get_tile(session: Session, cache: TileCache, tileset: Tileset, tile: TileAdd
     (The HTTP API does the same in two steps: the check on the event loop, then
     :func:`lookup` and :func:`make`.)
     """
-    latest = repository.committed_marks()
-    cache.sync(latest, repository.changes_since_committed)
-    return lookup(cache, tileset, tile) or make(session, cache, tileset, tile, latest)
+    latest = repository.committed_marks(database)
+    cache.sync(latest, functools.partial(repository.changes_since_committed, database))
+    return lookup(cache, tileset, tile) or make(database, session, cache, tileset, tile, latest)
 
 
 def lookup(cache: TileCache, tileset: Tileset, tile: TileAddress) -> CachedTile | None:
@@ -55,6 +59,7 @@ def lookup(cache: TileCache, tileset: Tileset, tile: TileAddress) -> CachedTile 
 
 
 def make(
+    database: Database,
     session: Session | None,
     cache: TileCache,
     tileset: Tileset,
@@ -68,7 +73,7 @@ def make(
     else on the tile pool from committed data.
     """
     key = TileKey(tileset.id, tile)
-    load = repository.changes_since_committed
+    load = functools.partial(repository.changes_since_committed, database)
     disk = cache.read_disk(key)
     if disk is not None and cache.check_disk(key, disk, latest, load):
         return disk
@@ -76,12 +81,12 @@ def make(
     if shared is not None and cache.check_shared(key, shared, latest, load):
         return shared
     if session is None:
-        made = repository.render_committed(tileset, tile, latest)
+        made = repository.render_committed(database, tileset, tile, latest)
     else:
         repository.no_parallel_plan(session)
         made = repository.render(session, tileset, tile)
     entry = CachedTile(made.data, made.marks, tileset.tables, _limits_meta(made))
-    untracked = tileset.tables - repository.tracked_tables(tileset.tables)
+    untracked = tileset.tables - repository.tracked_tables(database, tileset.tables)
     if untracked:  # edits there would not be seen: never keep such a tile
         entry.meta["X-Tile-Cache"] = "off: edits of " + ", ".join(sorted(untracked)) + " untracked"
     else:

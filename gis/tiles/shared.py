@@ -20,9 +20,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gis.settings import get_settings
+
+if TYPE_CHECKING:
+    from gis.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -96,23 +99,21 @@ class SharedTiles:
         self._redis.close()
 
 
-def from_settings(kind: str) -> SharedTiles | None:
+def from_settings(kind: str, database: Database) -> SharedTiles | None:
     """The shared tile store for ``kind`` ("vector" or "raster"), or None without
     ``redis_url``. The namespace names the database and its ``oid``: a database dropped
     and made again (whose change log starts over) never reads the old one's tiles."""
     s = get_settings()
     if not s.redis_url:
         return None
-    return SharedTiles(s.redis_url, f"{database_identity()}:{kind}", s.redis_tile_ttl_s)
+    return SharedTiles(s.redis_url, f"{database_identity(database)}:{kind}", s.redis_tile_ttl_s)
 
 
-def database_identity() -> str:
-    """``<name>.<oid>`` of the database the app uses (one query, on first use)."""
+def database_identity(database: Database) -> str:
+    """``<name>.<oid>`` of the app's database (one query, on first use)."""
     from sqlalchemy import text
 
-    from gis.db import get_engine
-
-    with get_engine().connect() as conn:
+    with database.engine.connect() as conn:
         row = conn.execute(
             text("SELECT datname, oid FROM pg_database WHERE datname = current_database()")
         ).one()

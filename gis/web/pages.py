@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from gis.db import get_session, session_factory
+from gis.db import Database, app_database, get_session
 
 HTML_CACHE_CONTROL = "no-cache"  # keep it, but ask us (If-None-Match) before using it
 
@@ -123,11 +123,11 @@ Built = tuple[str, int] | str
 Builder = Callable[[Session], Built]
 
 
-def _in_session(factory: Callable[[], Any] | None, build: Builder) -> Built:
-    """Run ``build`` in a new session, or in the one that overrides ``get_session`` (the
-    tests' rolled-back session)."""
-    if factory is None:
-        with session_factory()() as session:
+def _in_session(factory: Callable[[], Any] | Database, build: Builder) -> Built:
+    """Run ``build`` in a new session of the app's database, or in the one that overrides
+    ``get_session`` (the tests' rolled-back session)."""
+    if isinstance(factory, Database):
+        with factory.session() as session:
             return build(session)
     made = factory()
     if isinstance(made, Session):
@@ -155,5 +155,6 @@ async def serve_page(
         made = await run_in_threadpool(_in_session, override, build)
         html, status = made if isinstance(made, tuple) else (made, 200)
         return page_response(request, Page.of(html, None, status))
-    page = await page_cache(request).get(key, await version(), lambda: _in_session(None, build))
+    database = app_database(request)
+    page = await page_cache(request).get(key, await version(), lambda: _in_session(database, build))
     return page_response(request, page)

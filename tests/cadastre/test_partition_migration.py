@@ -19,7 +19,7 @@ from cadastre.demo import load_demo
 from cadastre.parcels import service
 from cadastre.registry import journal
 from gis import cluster
-from gis.db import engine_for
+from gis.db import Database
 from gis.settings import Settings
 from landgis.setup import alembic_config, migrate
 from tests.cadastre.parcels.conftest import touching_pair
@@ -80,7 +80,8 @@ def old_register(settings: Settings, engine: Engine) -> Iterator[Engine]:
     cluster.ensure_database(settings, DATABASE, fresh=True)
     _upgrade_to_before(settings)
     cluster.grant_app(settings, DATABASE)
-    eng = engine_for(settings.sqlalchemy_url(DATABASE))
+    own = Database(settings)  # this database's pool, disposed before it is dropped
+    eng = own.engine_for(settings.sqlalchemy_url(DATABASE))
     with Session(eng) as session:
         load_demo(session, 5000, 11)  # four zones, so several partitions
         session.commit()
@@ -89,7 +90,7 @@ def old_register(settings: Settings, engine: Engine) -> Iterator[Engine]:
         _edit(session, 3)
         session.commit()
     yield eng
-    eng.dispose()
+    own.dispose()
     with psycopg.connect(
         settings.admin_url("postgres").replace("+psycopg", ""), autocommit=True
     ) as c:

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from gis.db import Database
 from gis.settings import Settings
 from landgis import setup
 from tests.conftest import REPO_ROOT, subprocess_env
@@ -24,10 +25,12 @@ READ_COMMANDS = [
 ]
 
 
-def test_the_migrated_test_database_is_current(settings: Settings, engine: object) -> None:
+def test_the_migrated_test_database_is_current(
+    settings: Settings, engine: object, database: Database
+) -> None:
     """The files' heads (depends_on included) are what alembic stores once migrated."""
     heads = setup.migration_heads()
-    stored = set(setup.current_revisions(settings, settings.test_database_name))
+    stored = set(setup.current_revisions(database, settings.test_database_name))
     assert stored == heads
     assert "0012_tiles_locks" not in heads  # a dependency of 0030, never stored as a head
 

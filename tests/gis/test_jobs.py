@@ -43,8 +43,10 @@ def row(eng: Engine, job_id: str) -> dict:
         return dict(found.one())
 
 
-def test_status_is_written_outside_the_callers_rolled_back_transaction(db, other) -> None:
-    job = store.create("test.work", ALICE.username)
+def test_status_is_written_outside_the_callers_rolled_back_transaction(
+    engine: Engine, db, other
+) -> None:
+    job = store.create(engine, "test.work", ALICE.username)
     job.start()
     db.rollback()  # the caller's work transaction; the job row is not part of it
     seen = row(other, job.id)
@@ -57,8 +59,8 @@ def test_status_is_written_outside_the_callers_rolled_back_transaction(db, other
     assert job.id not in heartbeat.beating()
 
 
-def test_progress_moves_and_is_throttled(other) -> None:
-    job = store.create("test.work", ALICE.username)
+def test_progress_moves_and_is_throttled(engine: Engine, other) -> None:
+    job = store.create(engine, "test.work", ALICE.username)
     job.start()
     for i in range(1, 5001):
         job.progress(i, 10_000, "reading")  # microseconds apart: kept in memory
@@ -74,22 +76,25 @@ def test_progress_moves_and_is_throttled(other) -> None:
     assert (seen["status"], seen["done"], seen["error"]["detail"]) == ("failed", 6001, "boom")
 
 
-def test_heartbeat_keeps_a_silent_job_alive(other, settings: Settings) -> None:
+def test_heartbeat_keeps_a_silent_job_alive(engine: Engine, other, settings: Settings) -> None:
     override_settings(settings.model_copy(update={"job_heartbeat_timeout_s": 2}))
     try:
-        job = store.create("test.work", ALICE.username, status="running")  # beats every 0.5 s
+        # beats every 0.5 s
+        job = store.create(engine, "test.work", ALICE.username, status="running")
         first = row(other, job.id)["heartbeat_at"]
         time.sleep(1.5)
         later = row(other, job.id)["heartbeat_at"]
         assert later - first >= timedelta(seconds=0.4)  # no progress call, still beating
-        assert store.get(job.id, KINDS, ALICE).status == "running"
+        assert store.get(engine, job.id, KINDS, ALICE).status == "running"
         job.succeed({})
     finally:
         override_settings(settings)
 
 
-def test_a_job_whose_process_stopped_beating_is_reported_interrupted(other, settings) -> None:
-    job = store.create("test.work", ALICE.username, status="running")
+def test_a_job_whose_process_stopped_beating_is_reported_interrupted(
+    engine: Engine, other, settings
+) -> None:
+    job = store.create(engine, "test.work", ALICE.username, status="running")
     heartbeat.forget(job.id)  # as if its process had died on another host
     with other.begin() as conn:
         conn.execute(
@@ -99,17 +104,18 @@ def test_a_job_whose_process_stopped_beating_is_reported_interrupted(other, sett
             ),
             {"id": job.id, "s": settings.job_heartbeat_timeout_s + 5},
         )
-    seen = store.get(job.id, KINDS, ALICE)
+    seen = store.get(engine, job.id, KINDS, ALICE)
     assert seen.status == "failed" and seen.finished_at is not None
     assert seen.error is not None and seen.error["detail"].startswith("interrupted: the server")
     assert "nothing of it was kept" in seen.error["detail"] and "已中断" in seen.error["detail_zh"]
     assert row(other, job.id)["status"] == "failed"  # recorded, not only reported
 
 
-def test_start_up_marks_jobs_of_dead_processes_failed(settings, other) -> None:
+def test_start_up_marks_jobs_of_dead_processes_failed(engine: Engine, settings, other) -> None:
     code = (
-        "import time\nfrom gis.jobs import store\n"
-        "job = store.create('test.work', 'jobs-test-alice', status='running')\n"
+        "import time\nfrom gis.db import Database\nfrom gis.jobs import store\n"
+        "job = store.create(Database().engine, 'test.work', 'jobs-test-alice', "
+        "status='running')\n"
         "print(job.id, flush=True)\ntime.sleep(600)\n"
     )
     proc = subprocess.Popen(
@@ -122,26 +128,28 @@ def test_start_up_marks_jobs_of_dead_processes_failed(settings, other) -> None:
     try:
         assert proc.stdout is not None
         job_id = proc.stdout.readline().strip()
-        assert store.get(job_id, KINDS, ALICE).status == "running"  # seen from this process
-        mine = store.create("test.work", ALICE.username, status="running")
-        store.recover_dead()  # both processes alive: neither job is touched
-        assert store.get(job_id, KINDS, ALICE).status == "running"
-        assert store.get(mine.id, KINDS, ALICE).status == "running"
+        assert store.get(engine, job_id, KINDS, ALICE).status == "running"  # seen from this process
+        mine = store.create(engine, "test.work", ALICE.username, status="running")
+        store.recover_dead(engine)  # both processes alive: neither job is touched
+        assert store.get(engine, job_id, KINDS, ALICE).status == "running"
+        assert store.get(engine, mine.id, KINDS, ALICE).status == "running"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-    assert store.recover_dead() >= 1
-    dead = store.get(job_id, KINDS, ALICE)
+    assert store.recover_dead(engine) >= 1
+    dead = store.get(engine, job_id, KINDS, ALICE)
     assert dead.status == "failed" and dead.error is not None
     assert dead.error["title"] == "Interrupted"
-    assert store.get(mine.id, KINDS, ALICE).status == "running"
+    assert store.get(engine, mine.id, KINDS, ALICE).status == "running"
     mine.succeed({})
 
 
-def test_a_kept_file_is_in_the_store_and_goes_with_the_pruned_job(other, tmp_path) -> None:
+def test_a_kept_file_is_in_the_store_and_goes_with_the_pruned_job(
+    engine: Engine, other, tmp_path
+) -> None:
     """What a job leaves for download is a store object (any process answers it), not a
     file of this process's scratch folder; pruning the job deletes it."""
-    job = store.create("test.work", ALICE.username)
+    job = store.create(engine, "test.work", ALICE.username)
     made = tmp_path / "out.csv"
     made.write_text("row,reason\n")
     job.keep_file(made)
@@ -155,25 +163,27 @@ def test_a_kept_file_is_in_the_store_and_goes_with_the_pruned_job(other, tmp_pat
             text("UPDATE job SET created_at = now() - make_interval(days => 8) WHERE id = :i"),
             {"i": job.id},
         )
-    assert store.prune() >= 1
+    assert store.prune(engine) >= 1
     assert not kept.exists() and not get_store().exists(job.file)
 
 
-def test_owner_and_admin_see_a_job_others_get_not_found(other) -> None:
-    job = store.create("test.work", ALICE.username)
-    assert store.get(job.id, KINDS, ALICE).owner == ALICE.username
-    assert store.get(job.id, KINDS, ADMIN).id == job.id
+def test_owner_and_admin_see_a_job_others_get_not_found(engine: Engine, other) -> None:
+    job = store.create(engine, "test.work", ALICE.username)
+    assert store.get(engine, job.id, KINDS, ALICE).owner == ALICE.username
+    assert store.get(engine, job.id, KINDS, ADMIN).id == job.id
     with pytest.raises(NotFound):
-        store.get(job.id, KINDS, BOB)
+        store.get(engine, job.id, KINDS, BOB)
     with pytest.raises(NotFound):
-        store.get(job.id, ("test.other",), ADMIN)  # another kind's id is unknown here
+        store.get(engine, job.id, ("test.other",), ADMIN)  # another kind's id is unknown here
     with pytest.raises(NotFound):
-        store.get("nope", KINDS, ADMIN)
+        store.get(engine, "nope", KINDS, ADMIN)
     with pytest.raises(Conflict):
-        store.create("test.work", ALICE.username, job_id=job.id)
+        store.create(engine, "test.work", ALICE.username, job_id=job.id)
 
 
-def test_old_jobs_are_pruned_with_their_folders_when_a_new_one_starts(other, tmp_path) -> None:
+def test_old_jobs_are_pruned_with_their_folders_when_a_new_one_starts(
+    engine: Engine, other, tmp_path
+) -> None:
     (tmp_path / "old").mkdir()
     (tmp_path / "old-export").mkdir()
     (tmp_path / "old-export" / "out.gpkg").write_bytes(b"x")
@@ -193,7 +203,7 @@ def test_old_jobs_are_pruned_with_their_folders_when_a_new_one_starts(other, tmp
                     "f": str(tmp_path / "old-export" / "out.gpkg") if days > 7 else None,
                 },
             )
-    store.create("test.work", ALICE.username)
+    store.create(engine, "test.work", ALICE.username)
     with other.connect() as conn:
         left = set(conn.execute(text("SELECT id FROM job WHERE id LIKE 'test-%'")).scalars())
     assert left == {"test-recent"}

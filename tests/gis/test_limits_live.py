@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis import ratelimit
@@ -23,17 +23,19 @@ from tests.conftest import REPO_ROOT, subprocess_env
 CHILD = """
 import sys
 from gis import ratelimit
+from gis.db import Database
 key, n = sys.argv[1], int(sys.argv[2])
-print(sum(1 for _ in range(n) if ratelimit.hit(key, 50, 3600)))
+with Database() as database:
+    print(sum(1 for _ in range(n) if ratelimit.hit(database.engine, key, 50, 3600)))
 """
 
 
-def test_rate_limit_holds_across_processes(settings: Settings, engine: object) -> None:
+def test_rate_limit_holds_across_processes(settings: Settings, engine: Engine) -> None:
     key = f"test:{uuid.uuid4().hex}"
     refused_here = [0]
 
     def here() -> None:
-        refused_here[0] = sum(1 for _ in range(40) if ratelimit.hit(key, 50, 3600))
+        refused_here[0] = sum(1 for _ in range(40) if ratelimit.hit(engine, key, 50, 3600))
 
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, key, "40"],

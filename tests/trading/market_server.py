@@ -14,10 +14,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session
-
 from gis import cluster
-from gis.db import engine_for
+from gis.db import Database
 from gis.settings import REPO_ROOT, Settings
 from tests.conftest import TEST_PARCELS, TEST_SEED, _wait_healthy, free_port, server_env, server_log
 
@@ -40,13 +38,12 @@ def demo_market_server(settings: Settings) -> Iterator[str]:
     market = market_settings(settings)
     cluster.ensure_database(settings, f"{settings.test_database_name}_market", fresh=True)
     migrate(market)
-    engine = engine_for(market.sqlalchemy_url())
-    with Session(engine) as session:
-        load_demo(session, TEST_PARCELS, TEST_SEED)
-        session.commit()
-    with Session(engine) as session:
-        assert len(load_demo_listings(session)) >= 15
-    engine.dispose()
+    with Database(market) as database:
+        with database.session() as session:
+            load_demo(session, TEST_PARCELS, TEST_SEED)
+            session.commit()
+        with database.session() as session:
+            assert len(load_demo_listings(session)) >= 15
     port = free_port()
     log = open(server_log(settings, "market"), "w")  # noqa: SIM115
     env = server_env(market, port, LANDGIS_TRADING_CLOSE_INTERVAL_S="0")

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user
-from gis.db import transaction
+from gis.db import Database, transaction
 from gis.settings import REPO_ROOT, Settings
 from tests.conftest import _wait_healthy, free_port, server_env, server_log
 from tests.trading.conftest import published, registered, terms
@@ -158,7 +158,7 @@ def _assert_closed_once(engine: Engine, due: Due) -> None:
 
 
 def test_two_closers_at_once_close_each_listing_exactly_once(  # type: ignore[no-untyped-def]
-    engine: Engine, free_parcels, audit: None
+    engine: Engine, database: Database, free_parcels, audit: None
 ) -> None:
     due = _due_listings(engine, free_parcels[30:38], "close2")
     try:
@@ -167,7 +167,7 @@ def test_two_closers_at_once_close_each_listing_exactly_once(  # type: ignore[no
 
         def one_closer() -> closer.DueClosing:
             start.wait()
-            return closer.close_pass()
+            return closer.close_pass(database)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             a, b = (f.result() for f in [pool.submit(one_closer) for _ in range(2)])
@@ -176,13 +176,17 @@ def test_two_closers_at_once_close_each_listing_exactly_once(  # type: ignore[no
         assert not a.failed and not b.failed  # the second closer skipped, it did not fail
         assert sorted(closed_a + closed_b) == sorted(due.ids)  # each by exactly one closer
         _assert_closed_once(engine, due)
-        assert closer.close_pass().closed == []  # nothing is due any more
+        assert closer.close_pass(database).closed == []  # nothing is due any more
     finally:
         _remove(engine, due)
 
 
 def test_a_listing_that_fails_to_close_does_not_stop_the_others(  # type: ignore[no-untyped-def]
-    engine: Engine, free_parcels, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    engine: Engine,
+    database: Database,
+    free_parcels,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     due = _due_listings(engine, free_parcels[30:33], "closefail")
     real = service.close_listing
@@ -199,22 +203,24 @@ def test_a_listing_that_fails_to_close_does_not_stop_the_others(  # type: ignore
     monkeypatch.setattr(service, "close_listing", close_listing)
     try:
         _wait_until_due(due)
-        done = closer.close_pass()
+        done = closer.close_pass(database)
         assert done.failed == [broken]
         assert sorted(x.id for x in done.closed if x.id in due.ids) == [due.ids[0], due.ids[2]]
         assert _outcomes(engine, [broken])[broken][:2] == ("published", None)  # rolled back
         assert f"could not close listing {broken}" in caplog.text and "disk full" in caplog.text
         monkeypatch.setattr(service, "close_listing", real)
-        assert [x.id for x in closer.close_pass().closed if x.id in due.ids] == [broken]
+        assert [x.id for x in closer.close_pass(database).closed if x.id in due.ids] == [broken]
     finally:
         _remove(engine, due)
 
 
-def _run_loop(interval: float, until: Any, timeout: float = 20) -> asyncio.Task[None]:
+def _run_loop(
+    database: Database, interval: float, until: Any, timeout: float = 20
+) -> asyncio.Task[None]:
     """Run closer.run(interval) on a fresh loop in a thread until ``until()``; the task."""
 
     async def main() -> asyncio.Task[None]:
-        task = asyncio.create_task(closer.run(interval))
+        task = asyncio.create_task(closer.run(database, interval))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not until() and not task.done():
             await asyncio.sleep(0.05)
@@ -230,7 +236,11 @@ def _run_loop(interval: float, until: Any, timeout: float = 20) -> asyncio.Task[
 
 
 def test_closer_loop_survives_a_failed_pass(  # type: ignore[no-untyped-def]
-    engine: Engine, free_parcels, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    engine: Engine,
+    database: Database,
+    free_parcels,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     due = _due_listings(engine, free_parcels[30:32], "closeloop")
     calls: list[int] = []
@@ -245,7 +255,7 @@ def test_closer_loop_survives_a_failed_pass(  # type: ignore[no-untyped-def]
     monkeypatch.setattr(closer, "close_due", flaky)
     try:
         _wait_until_due(due)
-        _run_loop(0.05, lambda: set(_closings_or_status(engine, due.ids)) == {"closed"})
+        _run_loop(database, 0.05, lambda: set(_closings_or_status(engine, due.ids)) == {"closed"})
         assert len(calls) >= 2
         assert "the listing closer failed" in caplog.text and "database went away" in caplog.text
         assert set(_closings_or_status(engine, due.ids)) == {"closed"}
@@ -257,9 +267,11 @@ def _closings_or_status(engine: Engine, ids: list[int]) -> list[str]:
     return [row[0] for row in _outcomes(engine, ids).values()]
 
 
-def test_interval_zero_turns_the_closer_off() -> None:
+def test_interval_zero_turns_the_closer_off(database: Database) -> None:
     async def main() -> bool:
-        await asyncio.wait_for(closer.run(0), timeout=1)  # returns at once instead of looping
+        await asyncio.wait_for(
+            closer.run(database, 0), timeout=1
+        )  # returns at once instead of looping
         return True
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright may own this thread's loop

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth import tokens
 from gis.auth.service import BadCredentials, Principal
+from gis.db import Database
 from gis.errors import LandgisError
 from gis.settings import get_settings
 from tests.trading.committed import accepted_bids, open_market, remove
@@ -31,12 +32,12 @@ T = TypeVar("T")
 D = Decimal
 
 
-def _run(job: Callable[[live_bids.BidConnections], Awaitable[T]]) -> T:
+def _run(database: Database, job: Callable[[live_bids.BidConnections], Awaitable[T]]) -> T:
     """Run ``job`` with its own bid connections on a fresh loop in a worker thread
     (Playwright's sync API may own this thread's loop), closing them afterwards."""
 
     async def main() -> T:
-        conns = live_bids.BidConnections(2)
+        conns = live_bids.BidConnections(database, 2)
         try:
             return await job(conns)
         finally:
@@ -54,7 +55,9 @@ def _bidder(engine: Engine, user_id: int) -> Principal:
     return Principal(user_id, name, BIDDER)
 
 
-def test_async_path_accepts_refuses_and_explains(engine: Engine, free_parcels) -> None:  # type: ignore[no-untyped-def]
+def test_async_path_accepts_refuses_and_explains(
+    engine: Engine, database: Database, free_parcels
+) -> None:  # type: ignore[no-untyped-def]
     market = open_market(engine, free_parcels[24], 2, "live")
     a, b = (_bidder(engine, uid) for uid in market.user_ids[1:3])
     lid, inc = market.listing_id, market.increment
@@ -70,7 +73,7 @@ def test_async_path_accepts_refuses_and_explains(engine: Engine, free_parcels) -
         return out
 
     try:
-        first, low, second, half = _run(job)
+        first, low, second, half = _run(database, job)
         stored = accepted_bids(engine, lid)
     finally:
         remove(engine, market)
@@ -83,7 +86,7 @@ def test_async_path_accepts_refuses_and_explains(engine: Engine, free_parcels) -
     assert [(s, amt) for s, amt, _ in stored] == [(1, start), (2, start + inc)]
 
 
-def test_async_path_checks_the_bidder(engine: Engine, free_parcels) -> None:  # type: ignore[no-untyped-def]
+def test_async_path_checks_the_bidder(engine: Engine, database: Database, free_parcels) -> None:  # type: ignore[no-untyped-def]
     market = open_market(engine, free_parcels[25], 1, "livechk")
     paid = _bidder(engine, market.user_ids[1])
     stranger = Principal(market.user_ids[0], "livechk-reg", BIDDER)  # not registered
@@ -106,7 +109,7 @@ def test_async_path_checks_the_bidder(engine: Engine, free_parcels) -> None:  # 
         return errors
 
     try:
-        stranger_err, unpaid_err, missing_err = _run(job)
+        stranger_err, unpaid_err, missing_err = _run(database, job)
         stored = accepted_bids(engine, market.listing_id)
     finally:
         remove(engine, market)

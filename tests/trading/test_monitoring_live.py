@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal
-from gis.db import transaction
+from gis.db import Database, transaction
 from gis.raster.parcel_change import newest_scene_id
 from gis.settings import get_settings
 from tests.trading.conftest import published, registered, terms
@@ -178,7 +178,7 @@ def test_monitoring_page_in_chromium(live_server: str, browser, committed: Commi
     page.close()
 
 
-def test_watcher_updates_on_a_new_scene(committed: Committed) -> None:
+def test_watcher_updates_on_a_new_scene(committed: Committed, database: Database) -> None:
     """The background watcher's pass: nothing when no scene is new; an update when the
     catalogue's newest scene is one it has not seen (as of today: the pre-sale scenes)."""
     with Session(_ENGINE[0]) as s:
@@ -189,7 +189,7 @@ def test_watcher_updates_on_a_new_scene(committed: Committed) -> None:
         s.commit()
         newest = newest_scene_id(s)
     assert newest is not None
-    assert watch_pass(newest) == newest  # nothing new: no update
+    assert watch_pass(database, newest) == newest  # nothing new: no update
     assert _count(committed, "trading_monitor_observation") == 0
-    assert watch_pass(newest - 1) == newest  # a scene not seen yet: the update runs
+    assert watch_pass(database, newest - 1) == newest  # a scene not seen yet: the update runs
     assert _count(committed, "trading_monitor_observation") >= 1

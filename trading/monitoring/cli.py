@@ -9,7 +9,7 @@ from datetime import date
 import typer
 from sqlalchemy.exc import OperationalError
 
-from gis.db import session_factory, transaction
+from gis.db import cli_database, transaction
 from gis.errors import LandgisError
 from trading import clock
 from trading.monitoring.schemas import ParcelMonitorOut, report_out
@@ -26,6 +26,7 @@ def _line(p: ParcelMonitorOut) -> str:
 
 
 def monitor(
+    ctx: typer.Context,
     as_of: str = typer.Option("", "--as-of", help="Report date YYYY-MM-DD (default: today)."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Judge without storing observations or opening cases."
@@ -41,7 +42,7 @@ def monitor(
         raise typer.Exit(2) from None
     from trading.monitoring import service  # rasterio and the scenes: only when it runs
 
-    session = session_factory()()
+    session = cli_database(ctx).session()
     try:
         if dry_run:
             states = service.report(session, when)

@@ -17,7 +17,7 @@ import logging
 
 import anyio.to_thread
 
-from gis.db import session_factory, transaction
+from gis.db import Database, transaction
 from gis.raster.parcel_change import newest_scene_id
 from trading import clock
 from trading.monitoring import service
@@ -26,10 +26,10 @@ from trading.settings import get_trading_settings
 log = logging.getLogger(__name__)
 
 
-def watch_pass(last_seen: int | None) -> int | None:
+def watch_pass(database: Database, last_seen: int | None) -> int | None:
     """Update the sold parcels if the catalogue's newest scene is not ``last_seen``;
     returns the newest scene id (the next pass's ``last_seen``)."""
-    with session_factory()() as session:
+    with database.session() as session:
         newest = newest_scene_id(session)
         if newest is None or newest == last_seen:
             return newest
@@ -39,7 +39,7 @@ def watch_pass(last_seen: int | None) -> int | None:
     return newest
 
 
-async def run(interval_s: float | None = None) -> None:
+async def run(database: Database, interval_s: float | None = None) -> None:
     """Watch for new scenes every ``interval_s`` seconds, until cancelled."""
     interval = (
         get_trading_settings().trading_monitor_interval_s if interval_s is None else interval_s
@@ -49,7 +49,7 @@ async def run(interval_s: float | None = None) -> None:
     last: int | None = None
     while True:
         try:
-            last = await anyio.to_thread.run_sync(watch_pass, last)
+            last = await anyio.to_thread.run_sync(watch_pass, database, last)
         except Exception:
             log.exception("the 批后监管 watcher failed; next pass in %s s", interval)
         await asyncio.sleep(interval)

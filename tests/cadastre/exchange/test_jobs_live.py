@@ -79,7 +79,7 @@ def test_job_of_this_process_seen_by_the_server_only_for_its_owner(
     live_server, registrar_token, other_token, engine, settings
 ):
     """The job runs here; the server (another process) answers for it from the job table."""
-    job = jobs.new_job("export", "live-registrar-exchange")
+    job = jobs.new_job(engine, "export", "live-registrar-exchange")
     job.start()
     job.progress(0, 500)
     time.sleep(store.PROGRESS_INTERVAL_S)

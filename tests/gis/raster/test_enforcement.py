@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from gis.db import session_factory
+from gis.db import Database
 from gis.raster import service
 from gis.raster.cli import app as raster_cli
 from gis.raster.schemas import ChangeRunPublic, ChangeRunWithPatches, PatchCollection, PatchFeature
@@ -200,6 +200,7 @@ def test_changes_page_swipes_between_the_images_with_patches_on_top(
 
 def test_cli_imports_detects_and_exports(
     raster_settings: Settings,
+    database: Database,
     site: Site,
     image_pair,
     tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -223,7 +224,7 @@ def test_cli_imports_detects_and_exports(
         rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
         assert sorted(r["verdict"] for r in rows) == ["approved", "suspected_illegal"]
     finally:
-        with session_factory()() as session:
+        with database.session() as session:
             for raster_id in made:
                 service.delete(session, raster_id)
             assert session.execute(text("SELECT count(*) FROM raster")).scalar_one() == 0

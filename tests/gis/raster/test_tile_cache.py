@@ -106,7 +106,7 @@ def test_new_content_of_a_raster_never_gets_its_old_tiles(
     ).scalar_one()
     db.execute(text("UPDATE raster SET path = :p WHERE id = :a"), {"a": a["id"], "p": cog_b})
     db.expire_all()  # the session keeps loaded rows; read the new path
-    service._tile_sources.pop(int(a["id"]), None)  # the 30 s memo of catalogue rows
+    service.tile_sources(client.app.state).forget(int(a["id"]))  # the app's 30 s memo of rows
     cache = _cache(client)
     renders = cache.renders
     new = client.get(url, headers={"If-None-Match": old.headers["etag"]})

@@ -7,9 +7,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from gis.db import Database
 from gis.raster import tilecache
 from gis.raster.tiles import TileStyle
 from gis.settings import Settings, get_settings, override_settings
@@ -37,7 +39,7 @@ def budgets(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
 
 
 def test_raster_tiles_are_pruned_by_age_then_oldest_first_within_their_budget(
-    engine: object, budgets: Settings, tmp_path: Path
+    engine: object, database: Database, budgets: Settings, tmp_path: Path
 ) -> None:
     tiles = tmp_path / "raster-tiles"
     old = put_file(tiles / "7/cafe/s1/12/1/1.png", 100, 40 * DAY)
@@ -48,7 +50,7 @@ def test_raster_tiles_are_pruned_by_age_then_oldest_first_within_their_budget(
     writing = put_file(tiles / "8/beef/s2/12/1/6.png.123.789.tmp", 10, 1.0)
     vector = put_file(tmp_path / "parcels/16/1/1.mvt", 1000, 1 * DAY)  # its own budget
 
-    rows, files = freshness.Pruner.run_once(tmp_path)
+    rows, files = freshness.Pruner(database).run_once(tmp_path)
     assert files == 3
     assert not old.exists()  # older than tile_cache_disk_max_days
     assert not oldest_young.exists()  # the oldest of those above the 250-byte budget
@@ -56,7 +58,7 @@ def test_raster_tiles_are_pruned_by_age_then_oldest_first_within_their_budget(
     assert not crashed.exists()  # a temporary file left by a crash an hour ago or more
     assert writing.exists()  # a tile being written right now
     assert vector.exists()  # 1000 bytes, but within tile_cache_disk_max_bytes
-    assert freshness.Pruner.run_once(tmp_path)[1] == 0  # nothing more to do
+    assert freshness.Pruner(database).run_once(tmp_path)[1] == 0  # nothing more to do
 
 
 def test_pruning_while_tiles_are_written_never_breaks_a_tile(tmp_path: Path) -> None:
@@ -88,15 +90,15 @@ def test_pruning_while_tiles_are_written_never_breaks_a_tile(tmp_path: Path) -> 
 
 
 def test_a_raster_tile_request_starts_the_pruning(
-    engine: object, budgets: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: object, database: Database, budgets: Settings, tmp_path: Path
 ) -> None:
     stale = put_file(tmp_path / "raster-tiles/9/v/s/1/0/0.png", 10, 40 * DAY)
-    pruner = freshness.Pruner()
-    monkeypatch.setattr(freshness, "pruner", pruner)
-    tilecache.prune_soon()
+    app_state = SimpleNamespace(freshness=freshness.Freshness(database))  # as create_app makes
+    pruner = app_state.freshness.pruner
+    tilecache.prune_soon(app_state)
     thread = pruner._running
     assert thread is not None
     thread.join(30)
     assert not stale.exists()
-    tilecache.prune_soon()
+    tilecache.prune_soon(app_state)
     assert pruner._running is thread  # at most once per tile_prune_interval_s

@@ -5,29 +5,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from distributed import LocalCluster
-from sqlalchemy.orm import Session
 
 from cadastre import analyses, analyses_dask
-from gis import replica
-from gis.db import engine_for
+from gis.db import Database
 from gis.settings import get_settings, override_settings
 from tests.gis.scale_db.conftest import Pair
 
 
 @pytest.fixture(scope="module")
 def on_pair(pair: Pair) -> Iterator[Pair]:
-    """The process's settings point at the pair (its standby runs) for these tests."""
+    """The process's settings point at the pair (its standby runs) for these tests (the
+    dask workers' databases read them)."""
     before = get_settings()
     override_settings(pair.settings)
-    replica.dispose_engines()
     try:
         yield pair
     finally:
-        replica.dispose_engines()
         override_settings(before)
+
+
+@pytest.fixture(scope="module")
+def pair_database(on_pair: Pair) -> Iterator[Database]:
+    """The engines of these tests (as a CLI command has its own), on the pair."""
+    with Database(on_pair.settings) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +44,12 @@ def scheduler() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("name", sorted(analyses.SQL))
-def test_dask_answer_equals_postgis(on_pair: Pair, scheduler: str, name: str) -> None:
-    assert "pg-standby" in analyses_dask.source_url()  # the workers read the replica
-    with Session(bind=engine_for(on_pair.settings.sqlalchemy_url())) as session:
+def test_dask_answer_equals_postgis(pair_database: Database, scheduler: str, name: str) -> None:
+    database = pair_database
+    assert "pg-standby" in analyses_dask.source_url(database)  # the workers read the replica
+    with database.session() as session:
         expected = analyses.run(session, name)  # PostGIS on the primary
-    got = analyses_dask.run(name, scheduler)
+    got = analyses_dask.run(database, name, scheduler)
     assert expected and all(v > 0 for v in expected.values())
     assert analyses.same(expected, got) == []
 
@@ -56,3 +62,23 @@ def test_cli_runs_an_analysis_on_dask(pair: Pair) -> None:
 
     plain = rows()
     assert plain and analyses.same(plain, rows("--dask")) == []
+
+
+def test_each_worker_reads_through_a_database_of_its_own(
+    pair_database: Database, scheduler: str
+) -> None:
+    """The workers' engines come from the worker plugin, one Database per worker, never
+    the caller's (nor a process-wide one)."""
+    from distributed import Client
+
+    analyses_dask.run(pair_database, "area-by-use", scheduler)
+
+    def mine(dask_worker: Any) -> tuple[int, int]:
+        database = dask_worker.plugins[analyses_dask.PLUGIN].database
+        return id(database), database.made
+
+    with Client(scheduler, set_as_default=False) as client:
+        seen = client.run(mine)
+    assert len(seen) == 2 and len({ident for ident, _ in seen.values()}) == 2
+    assert id(pair_database) not in {ident for ident, _ in seen.values()}
+    assert sum(made for _, made in seen.values()) >= 1  # the partitions were read there

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
+from gis.db import Database
 from gis.tiles import freshness, repository
 from gis.tiles.cache import TileCache
 from gis.tiles.repository import Change, Marks, Ranges
@@ -27,20 +30,27 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+class NoPruner(freshness.Pruner):
+    """A pruner that never starts (these tests watch the checks only)."""
+
+    def maybe_start(self, disk_dir: Path | None) -> threading.Thread | None:
+        return None
+
+
 def test_requests_arriving_during_a_check_wait_for_the_next_one(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, database: Database
 ) -> None:
     loaded: list[Ranges] = []
 
-    def changes(ranges: Ranges) -> list[Change]:
+    def changes(on: Database, ranges: Ranges) -> list[Change]:
+        assert on is database  # the checker reads through its app's database
         loaded.append(dict(ranges))
         return []
 
     monkeypatch.setattr(repository, "changes_since_committed", changes)
-    monkeypatch.setattr(freshness.pruner, "maybe_start", lambda disk_dir: None)
 
     async def scenario() -> tuple[list[Marks], list[int], Marks | None]:
-        checker = freshness.Checker()
+        checker = freshness.Checker(database, NoPruner(database))
         committed = {"seq": 1}
         started: list[int] = []
         release = asyncio.Event()
@@ -69,11 +79,9 @@ def test_requests_arriving_during_a_check_wait_for_the_next_one(
     assert loaded == [{"parcel": (1, 2)}]  # the cache applied the changes between the rounds
 
 
-def test_a_failed_check_fails_its_round_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(freshness.pruner, "maybe_start", lambda disk_dir: None)
-
+def test_a_failed_check_fails_its_round_only(database: Database) -> None:
     async def scenario() -> tuple[str, Marks]:
-        checker = freshness.Checker()
+        checker = freshness.Checker(database, NoPruner(database))
         calls = {"n": 0}
 
         async def latest() -> Marks:

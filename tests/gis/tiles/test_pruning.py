@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.db import Database
 from gis.settings import Settings, get_settings, override_settings
 from gis.tiles import freshness
 from gis.tiles.cache import CachedTile, TileCache, TileKey, prune_disk
@@ -122,10 +123,10 @@ def prune_settings(settings: Settings) -> Iterator[Settings]:
 
 
 def test_the_pruner_runs_at_most_once_per_interval(
-    engine: object, prune_settings: Settings, tmp_path: Path
+    engine: object, database: Database, prune_settings: Settings, tmp_path: Path
 ) -> None:
     stale = put_file(tmp_path / "parcels/16/1/1.mvt", 10, 2 * 86400)
-    pruner = freshness.Pruner()
+    pruner = freshness.Pruner(database)
     thread = pruner.maybe_start(tmp_path)
     assert thread is not None
     thread.join(30)
