@@ -15,7 +15,6 @@ import pyogrio
 from sqlalchemy import text
 
 from cadastre.registry.sources import add_source
-from gis.db import get_engine
 from gis.jobs import store as job_store
 from gis.settings import REPO_ROOT, get_settings
 from tests.engines import objects
@@ -38,7 +37,7 @@ def _presigned(client, path: str, headers: dict[str, str]) -> bytes:
 
 
 def test_export_file_is_an_object_and_pruning_the_job_deletes_it(
-    inline_client, auth, db, subzone, on_s3, tmp_path
+    inline_client, auth, db, subzone, on_s3, tmp_path, engine
 ) -> None:
     h = auth("registrar")
     res = inline_client.post(
@@ -53,14 +52,14 @@ def test_export_file_is_an_object_and_pruning_the_job_deletes_it(
     assert data == bytes(obstore.get(on_s3, key).bytes())
     (tmp_path / "got.gpkg").write_bytes(data)
     assert len(pyogrio.read_dataframe(tmp_path / "got.gpkg")) == job["result"]["features"] > 0
-    with get_engine().begin() as conn:  # the job ended long ago
+    with engine.begin() as conn:  # the job ended long ago
         conn.execute(
             text(
                 "UPDATE job SET created_at = created_at - make_interval(days => :d) WHERE id = :i"
             ),
             {"d": get_settings().job_keep_days + 1, "i": job["id"]},
         )
-    assert job_store.prune() >= 1
+    assert job_store.prune(engine) >= 1
     assert objects(on_s3) == []
     gone = inline_client.get(f"/api/v1/cadastre/exports/{job['id']}/file", headers=h)
     assert gone.status_code == 404 and gone.json()["field"] == "job_id"
