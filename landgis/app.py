@@ -20,6 +20,7 @@ from cadastre.field import pages as field_pages
 from cadastre.survey_port import CadastreParcelLookup
 from gis import health, reference_api
 from gis.auth import api as auth_api
+from gis.auth.identity import AuthCache
 from gis.db import Database, get_session
 from gis.drain import drain_on_sigterm
 from gis.edge import EdgeMiddleware
@@ -115,6 +116,7 @@ def create_app() -> FastAPI:
     app.state.database = Database()  # gis.db.get_session / app_database: this app's engines
     app.state.health = health.Probes(app.state.database)  # /health: one probe per loop
     app.state.freshness = freshness.Freshness(app.state.database)  # tiles' change-log checks
+    app.state.auth_cache = AuthCache()  # gis.auth.deps.get_auth_cache: tokens, user states
     app.state.roles = build_roles()  # gis.auth.deps.get_roles: the platform's and trading's
     app.state.catalog = build_catalog()  # gis.collections.get_catalog: collections, approvals
     app.state.parcel_lookup = CadastreParcelLookup()  # gis.survey.ports.ParcelLookup

@@ -18,8 +18,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from gis.auth.identity import AuthCache
+from gis.auth.service import add_user, issue_token
 from gis.collections import Collection
 from gis.db import Database, cli_database, get_session
+from gis.settings import Settings, override_settings
 from landgis.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +36,6 @@ CONTAINERS |= {"WeakKeyDictionary", "WeakValueDictionary"}
 # SQL, the settings override of habit 1). Engines, health probes, change-log checkers and
 # the replica's URL live in the app (gis.db.Database, app.state) since issue 17's last part.
 ALLOWED = {
-    "gis/auth/identity.py:_states": "per-process cache of user states (seconds)",
-    "gis/auth/tokens.py:_cache": "per-process cache of decoded tokens",
     "gis/jobs/heartbeat.py:_ids": "the jobs this process keeps alive",
     "gis/jobs/heartbeat.py:_thread": "the heartbeat thread of this process",
     "gis/limits.py:_installed": "the statement-timeout listener is installed once",
@@ -177,6 +178,40 @@ def test_two_apps_keep_their_own_engines(
     assert mine.made == 0  # disposed when its lifespan ended
     assert theirs.made == 1 and theirs.engine.pool.checkedin() == 1  # untouched
     theirs.dispose()
+
+
+def test_two_apps_keep_their_own_auth_caches(
+    db: Session, settings: Settings, auth: Callable[[str], dict[str, str]]
+) -> None:
+    """Each app has its own decoded tokens and user states (``app.state.auth_cache``): a
+    user deactivated through one app is refused there at once, and that app's ``forget``
+    leaves the other app's cached state alone (it learns within the TTL, as another process
+    would). With one module-level cache the other app would refuse at once too."""
+    one, other = create_app(), create_app()
+    for app in (one, other):
+        app.dependency_overrides[get_session] = lambda: db
+    mine: AuthCache = one.state.auth_cache
+    theirs: AuthCache = other.state.auth_cache
+    assert mine is not theirs and not mine.states and not theirs.states
+    user = add_user(db, "app-state-auth", "correct horse battery", "planner")
+    headers = {"Authorization": f"Bearer {issue_token(user)}"}
+    override_settings(settings.model_copy(update={"identity_cache_seconds": 300}))
+    try:
+        for app in (one, other):
+            assert TestClient(app).get("/api/v1/auth/me", headers=headers).status_code == 200
+        assert user.id in mine.states and user.id in theirs.states
+        off = TestClient(one).post(f"/api/v1/users/{user.id}/deactivate", headers=auth("admin"))
+        assert off.status_code == 200, off.text
+        assert user.id not in mine.states  # forgotten by the app that changed it
+        assert TestClient(one).get("/api/v1/auth/me", headers=headers).status_code == 401
+        assert theirs.states[user.id][1] is not None and theirs.states[user.id][1].active
+        assert TestClient(other).get("/api/v1/auth/me", headers=headers).status_code == 200
+        theirs.forget(user.id)  # the other app's TTL over: it reads the user again
+        assert TestClient(other).get("/api/v1/auth/me", headers=headers).status_code == 401
+    finally:
+        override_settings(settings)
+    admin_token = auth("admin")["Authorization"].removeprefix("Bearer ")
+    assert admin_token in mine.tokens.entries and admin_token not in theirs.tokens.entries
 
 
 def test_each_cli_run_has_its_own_database_disposed_when_it_ends(engine: object) -> None:

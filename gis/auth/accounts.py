@@ -2,8 +2,9 @@
 
 Each change bumps the user's ``token_version`` (tokens carry the version they were issued
 with, so older ones are refused), writes an :class:`AuthEvent` and flushes; the caller's
-unit of work commits, then calls :func:`gis.auth.identity.forget` so this process sees
-the change at once (other processes within ``identity_cache_seconds``).
+unit of work commits, then calls the app's ``AuthCache.forget`` (gis.auth.identity) so
+that app sees the change at once (other apps and processes within
+``identity_cache_seconds``).
 """
 
 from __future__ import annotations

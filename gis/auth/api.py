@@ -11,14 +11,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.auth import accounts, identity, login
+from gis.auth import accounts, login
 from gis.auth.deps import (
     client_address,
     current_claims,
     current_principal,
+    get_auth_cache,
     get_roles,
     require_role,
 )
+from gis.auth.identity import AuthCache
 from gis.auth.models import User
 from gis.auth.roles import Role, RoleBook
 from gis.auth.service import MAX_USER_ID, Principal, TokenClaims, add_user, issue_token
@@ -75,11 +77,12 @@ def logout(
     request: Request,
     said: TokenClaims = Depends(current_claims),
     session: Session = Depends(get_session),
+    cache: AuthCache = Depends(get_auth_cache),
 ) -> Response:
     """Sign out: the token used for this request is refused from now on."""
     with transaction(session):
         accounts.revoke(session, said, client_address(request))
-    identity.forget(said.principal.user_id)
+    cache.forget(said.principal.user_id)
     return Response(status_code=204)
 
 
@@ -153,11 +156,12 @@ def deactivate_user(
     user_id: UserId,
     session: Session = Depends(get_session),
     admin: Principal = Depends(require_role(Role.ADMIN)),
+    cache: AuthCache = Depends(get_auth_cache),
 ) -> UserPublic:
     """Deactivate a user: their tokens are refused at once, they cannot sign in."""
     with transaction(session):
         user = accounts.deactivate(session, accounts.find(session, user_id), admin.user_id)
-    identity.forget(user_id)
+    cache.forget(user_id)
     return _public(user)
 
 
@@ -170,11 +174,12 @@ def activate_user(
     user_id: UserId,
     session: Session = Depends(get_session),
     admin: Principal = Depends(require_role(Role.ADMIN)),
+    cache: AuthCache = Depends(get_auth_cache),
 ) -> UserPublic:
     """Let a deactivated user sign in again (tokens issued before stay refused)."""
     with transaction(session):
         user = accounts.activate(session, accounts.find(session, user_id), admin.user_id)
-    identity.forget(user_id)
+    cache.forget(user_id)
     return _public(user)
 
 
@@ -189,11 +194,12 @@ def change_role(
     session: Session = Depends(get_session),
     admin: Principal = Depends(require_role(Role.ADMIN)),
     roles: RoleBook = Depends(get_roles),
+    cache: AuthCache = Depends(get_auth_cache),
 ) -> UserPublic:
     """Give a user another role; their tokens are refused until they sign in again."""
     role = roles.parse(body.role).value
     with transaction(session):
         user = accounts.find(session, user_id)
         user = accounts.set_role(session, user, role, admin.user_id)
-    identity.forget(user_id)
+    cache.forget(user_id)
     return _public(user)

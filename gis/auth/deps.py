@@ -2,7 +2,8 @@
 
 A token is checked twice: its signature and claims (cached per token, see
 :mod:`gis.auth.tokens`), then against its user's current state (cached per user for a
-few seconds, see :mod:`gis.auth.identity`).
+few seconds, see :mod:`gis.auth.identity`). Both caches are the app's
+(``app.state.auth_cache``, reached with :func:`get_auth_cache`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections.abc import Callable
 
 import anyio
 from fastapi import Depends, Request
+from fastapi.requests import HTTPConnection
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from gis.auth import identity, tokens
+from gis.auth.identity import AuthCache
 from gis.auth.roles import Role, RoleBook
 from gis.auth.service import Principal, TokenClaims
 from gis.db import app_database, get_session
@@ -23,11 +25,20 @@ from gis.errors import NotAuthenticated, PermissionDenied
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+def get_auth_cache(connection: HTTPConnection) -> AuthCache:
+    """FastAPI dependency: the auth caches (tokens, user states) of the app serving this
+    request or websocket (``create_app`` makes ``app.state.auth_cache``)."""
+    cache: AuthCache = connection.app.state.auth_cache
+    return cache
+
+
 def optional_principal(
-    token: str | None = Depends(oauth2_scheme), session: Session = Depends(get_session)
+    token: str | None = Depends(oauth2_scheme),
+    session: Session = Depends(get_session),
+    cache: AuthCache = Depends(get_auth_cache),
 ) -> Principal | None:
     """The caller if a token was sent (an invalid or revoked token is refused, not ignored)."""
-    return identity.check(session, tokens.claims(token)) if token else None
+    return cache.check(session, cache.claims(token)) if token else None
 
 
 def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
@@ -40,15 +51,17 @@ def current_principal(principal: Principal | None = Depends(optional_principal))
 
 
 def current_claims(
-    token: str | None = Depends(oauth2_scheme), session: Session = Depends(get_session)
+    token: str | None = Depends(oauth2_scheme),
+    session: Session = Depends(get_session),
+    cache: AuthCache = Depends(get_auth_cache),
 ) -> TokenClaims:
     """The signed-in caller's token claims (checked like :func:`current_principal`)."""
     if not token:
         raise NotAuthenticated(
             "sign in first: send 'Authorization: Bearer <token>'", field="Authorization"
         )
-    said = tokens.claims(token)
-    identity.check(session, said)
+    said = cache.claims(token)
+    cache.check(session, said)
     return said
 
 
@@ -57,8 +70,9 @@ async def principal_on_loop(request: Request, token: str | None) -> Principal | 
     and only on a miss in a worker thread (on the app's overridden session, if any)."""
     if not token:
         return None
-    said = tokens.claims(token)
-    hit = identity.cached(said)
+    cache = get_auth_cache(request)
+    said = cache.claims(token)
+    hit = cache.cached(said)
     if hit is not None:
         return hit
     override = request.app.dependency_overrides.get(get_session)
@@ -67,13 +81,13 @@ async def principal_on_loop(request: Request, token: str | None) -> Principal | 
         if override is not None:
             made = override()
             if isinstance(made, Session):
-                return identity.check(made, said)
+                return cache.check(made, said)
             try:
-                return identity.check(next(made), said)
+                return cache.check(next(made), said)
             finally:
                 made.close()
         with app_database(request).session() as session:
-            return identity.check(session, said)
+            return cache.check(session, said)
 
     return await anyio.to_thread.run_sync(read)
 

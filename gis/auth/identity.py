@@ -3,9 +3,10 @@
 A token is refused when its user does not exist, is deactivated, holds another role than
 the token says, has a newer token version (bumped on a password change, deactivation and
 a role change), or signed the token out (logout). The user's state is read from the
-database at most once per ``identity_cache_seconds`` per process (keyed by user id), so
-a request costs a dictionary look-up; a change made in this process forgets the entry at
-once, a change made by another process takes effect within that many seconds.
+database at most once per ``identity_cache_seconds`` per app (keyed by user id, in the
+app's :class:`AuthCache`), so a request costs a dictionary look-up; a change made through
+this app forgets the entry at once, a change made by another process (or another app)
+takes effect within that many seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth.roles import Role
 from gis.auth.service import BadCredentials, Principal, TokenClaims
+from gis.auth.tokens import TokenCache
 from gis.settings import get_settings
 
 
@@ -32,8 +34,6 @@ class UserState:
     revoked: frozenset[str]  # jti of this user's signed-out tokens not yet expired
 
 
-# user id -> (time.monotonic() when read, state or None for "no such user")
-_states: dict[int, tuple[float, UserState | None]] = {}
 MAX_USERS = 50_000
 _LOAD = text(
     "SELECT u.username, u.role, u.active, u.token_version, "
@@ -57,23 +57,6 @@ def load(session: Session, user_id: int) -> UserState | None:
     return UserState(str(name), str(role), bool(active), int(version), frozenset(jtis or ()))
 
 
-def state(session: Session | None, user_id: int) -> UserState | None:
-    """The state of ``user_id``, from the cache while younger than the TTL, else read
-    with ``session``; ``session`` None asks the cache only (LookupError on a miss)."""
-    ttl = get_settings().identity_cache_seconds
-    now = time.monotonic()
-    hit = _states.get(user_id)
-    if hit is not None and now - hit[0] < ttl:
-        return hit[1]
-    if session is None:
-        raise LookupError(user_id)
-    found = load(session, user_id)
-    if len(_states) >= MAX_USERS:
-        _states.clear()
-    _states[user_id] = (now, found)
-    return found
-
-
 def verdict(said: TokenClaims, found: UserState | None) -> Principal:
     """The principal when ``found`` still backs the token ``said``; else 401."""
     if (
@@ -90,23 +73,53 @@ def verdict(said: TokenClaims, found: UserState | None) -> Principal:
     return Principal(said.principal.user_id, found.username, Role(found.role))
 
 
-def check(session: Session, said: TokenClaims) -> Principal:
-    """Every request's check: the token ``said`` against its user's current state."""
-    return verdict(said, state(session, said.principal.user_id))
+class AuthCache:
+    """One app's (or one command's) auth caches: decoded tokens (:class:`TokenCache`) and
+    user states (user id -> (``time.monotonic()`` when read, state or None for "no such
+    user")). ``create_app`` makes ``app.state.auth_cache``; routes reach it through the
+    request (``gis.auth.deps.get_auth_cache``), so two apps share nothing and a
+    :meth:`forget` acts on its own app's entries only."""
 
+    def __init__(self, max_users: int = MAX_USERS) -> None:
+        self.tokens = TokenCache()
+        self.max_users = max_users
+        self.states: dict[int, tuple[float, UserState | None]] = {}
 
-def cached(said: TokenClaims) -> Principal | None:
-    """The check from the cache alone (event-loop hot paths); None on a miss."""
-    try:
-        found = state(None, said.principal.user_id)
-    except LookupError:
-        return None
-    return verdict(said, found)
+    def claims(self, token: str) -> TokenClaims:
+        """What ``token`` says (signature checked once per token, see :class:`TokenCache`)."""
+        return self.tokens.claims(token)
 
+    def state(self, session: Session | None, user_id: int) -> UserState | None:
+        """The state of ``user_id``, from the cache while younger than the TTL, else read
+        with ``session``; ``session`` None asks the cache only (LookupError on a miss)."""
+        ttl = get_settings().identity_cache_seconds
+        now = time.monotonic()
+        hit = self.states.get(user_id)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        if session is None:
+            raise LookupError(user_id)
+        found = load(session, user_id)
+        if len(self.states) >= self.max_users:
+            self.states.clear()
+        self.states[user_id] = (now, found)
+        return found
 
-def forget(user_id: int | None = None) -> None:
-    """Forget one user's cached state (after changing it), or every user's (tests)."""
-    if user_id is None:
-        _states.clear()
-    else:
-        _states.pop(user_id, None)
+    def check(self, session: Session, said: TokenClaims) -> Principal:
+        """Every request's check: the token ``said`` against its user's current state."""
+        return verdict(said, self.state(session, said.principal.user_id))
+
+    def cached(self, said: TokenClaims) -> Principal | None:
+        """The check from the cache alone (event-loop hot paths); None on a miss."""
+        try:
+            found = self.state(None, said.principal.user_id)
+        except LookupError:
+            return None
+        return verdict(said, found)
+
+    def forget(self, user_id: int | None = None) -> None:
+        """Forget one user's cached state (after changing it), or every user's (tests)."""
+        if user_id is None:
+            self.states.clear()
+        else:
+            self.states.pop(user_id, None)

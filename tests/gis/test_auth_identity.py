@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.auth import accounts, identity, tokens
+from gis.auth import accounts
+from gis.auth.identity import AuthCache
 from gis.auth.models import AuthEvent, User
 from gis.auth.service import add_user, issue_token
 from gis.settings import Settings, override_settings
@@ -124,7 +125,7 @@ def test_a_password_change_ends_the_tokens_issued_before(client: TestClient, db:
     headers = _bearer(issue_token(user))
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
     accounts.set_password(db, user, "another long password")
-    identity.forget(user.id)
+    client.app.state.auth_cache.forget(user.id)  # as the route that changed it would
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
     kinds = db.scalars(select(AuthEvent.kind).where(AuthEvent.user_id == user.id)).all()
     assert "password_changed" in kinds
@@ -140,7 +141,7 @@ def test_logout_revokes_that_token_only(client: TestClient, db: Session) -> None
     assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
     assert client.post("/api/v1/auth/logout", headers=first).status_code == 401
     assert client.get("/api/v1/auth/me", headers=second).status_code == 200
-    identity.forget()  # not even a fresh read of the user brings the first token back
+    client.app.state.auth_cache.forget()  # not even a fresh read brings the first token back
     assert client.get("/api/v1/auth/me", headers=first).status_code == 401
 
 
@@ -199,17 +200,18 @@ def test_the_per_request_check_costs_well_under_a_millisecond(
     """Measured: the whole check (cached token claims + cached user state) per request."""
     user = add_user(db, f"id-cost-{uuid.uuid4().hex[:6]}", PASSWORD, "planner")
     token = issue_token(user)
-    identity.check(db, tokens.claims(token))  # warm both caches
+    cache: AuthCache = client.app.state.auth_cache
+    cache.check(db, cache.claims(token))  # warm both caches
     n = 20_000
     started = time.perf_counter()
     for _ in range(n):
-        identity.check(db, tokens.claims(token))
+        cache.check(db, cache.claims(token))
     cached_us = (time.perf_counter() - started) / n * 1e6
     reads = []
     for _ in range(50):
-        identity.forget(user.id)
+        cache.forget(user.id)
         t0 = time.perf_counter()
-        identity.check(db, tokens.claims(token))
+        cache.check(db, cache.claims(token))
         reads.append(time.perf_counter() - t0)
     miss_ms = sorted(reads)[len(reads) // 2] * 1e3
     print(f"identity check: cached {cached_us:.2f} us/request, cache miss median {miss_ms:.2f} ms")

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis.auth import tokens
 from gis.auth.service import BadCredentials, Principal
+from gis.auth.tokens import TokenCache
 from gis.db import Database
 from gis.errors import LandgisError
 from gis.settings import get_settings
@@ -183,7 +183,7 @@ def _token(role: str, seconds: float) -> str:
 
 
 def test_token_cache_keeps_a_token_until_it_expires(settings) -> None:  # type: ignore[no-untyped-def]
-    tokens.forget()
+    tokens = TokenCache()
     token = _token("bidder", 1.5)
     who = tokens.principal(token)
     assert who == Principal(42, "t", BIDDER)
@@ -193,8 +193,7 @@ def test_token_cache_keeps_a_token_until_it_expires(settings) -> None:  # type: 
         tokens.principal(token)  # expired: checked again, and refused
     with pytest.raises(BadCredentials):
         tokens.principal(_token("bidder", 60)[:-2] + "xx")
-    assert tokens._cache == {}
-    tokens.forget()
+    assert tokens.entries == {}
 
 
 def test_bid_answer_over_http_is_small_and_anonymous(client, db, person, free_parcels) -> None:  # type: ignore[no-untyped-def]
