@@ -48,7 +48,8 @@ SELECT r.unit_code, array_agg(DISTINCT r.rrr_type) AS types,
 FROM rrr r LEFT JOIN baunit b ON b.unit_code = r.unit_code AND b.end_lifespan IS NULL
 WHERE {LIVE} AND {{unit}}
   AND (b.status = 'cancelled' OR NOT EXISTS (
-       SELECT 1 FROM parcel p WHERE p.unit_code = r.unit_code AND p.end_lifespan IS NULL))
+       SELECT 1 FROM parcel p WHERE {{parcel}}  -- the scope's partitions only, when planned
+       AND p.unit_code = r.unit_code AND p.end_lifespan IS NULL))
 GROUP BY r.unit_code ORDER BY r.unit_code
 """
 ORPHAN_SQL = f"""
@@ -83,11 +84,12 @@ ORDER BY unit_code
 def _queries(scope: str) -> tuple[str, str, str, str]:
     """The four checks' SQL limited by ``scope`` (:data:`IN_ZONE` or :data:`IN_SUBZONE`)."""
     unit, unit_b = scope.format(col="r.unit_code"), scope.format(col="unit_code")
+    parcel = scope.format(col="p.subzone_code")
     return (
         SHARES_SQL.format(unit=unit),
-        RETIRED_SQL.format(unit=unit),
+        RETIRED_SQL.format(unit=unit, parcel=parcel),
         ORPHAN_SQL.format(unit=unit),
-        STATUS_SQL.format(unit_b=unit_b, parcel=scope.format(col="p.subzone_code")),
+        STATUS_SQL.format(unit_b=unit_b, parcel=parcel),
     )
 
 
