@@ -47,7 +47,13 @@ from trading.monitoring import api as monitoring_api
 from trading.monitoring import pages as monitoring_pages
 from trading.monitoring import watch as monitoring_watch
 
+# Routes are matched in this order, one by one: the map's hot paths (a page of the city map
+# asks for dozens of tiles at once) come first, so a tile request is not first tried
+# against the ~130 routes of the other domains (0.4 ms of a cold tile's ~13 ms). No path
+# of the later routers is matched by theirs (tests/test_contracts.py checks).
 ROUTERS = [
+    tiles_api.router,
+    ogc_api.router,
     health.router,
     reference_api.router,
     auth_api.router,
@@ -58,8 +64,6 @@ ROUTERS = [
     field_api.router,
     field_pages.pages,
     planning_api.router,
-    ogc_api.router,
-    tiles_api.router,
     survey_api.router,
     raster_api.router,
     trading_api.router,

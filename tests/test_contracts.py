@@ -244,3 +244,27 @@ def test_a_route_declares_its_own_problems(spec: dict[str, Any]) -> None:
     assert answers["409"]["description"].startswith("出价过低")
     assert "application/problem+json" in answers["409"]["content"]
     assert answers["201"]["content"]["application/json"]["schema"]["$ref"].endswith("BidPlaced")
+
+
+def test_no_route_is_hidden_behind_an_earlier_one(app: FastAPI) -> None:
+    """Routes are tried in order (landgis.app.ROUTERS puts the tiles and features first,
+    the map's hot paths): for every route, a path it serves (each parameter filled) is
+    matched by that route, not by one of an earlier router, e.g. ``/api/v1/parcels/export``
+    behind ``/api/v1/parcels/{unit_code}``."""
+    routes = list(_routes(app))
+    hidden = []
+    for r in routes:
+        path = re.sub(r"\{[^}:]+(:path)?\}", "7", r.path)
+        for method in r.methods or ():
+            first = next(
+                x for x in routes if method in (x.methods or ()) and x.path_regex.match(path)
+            )
+            if first is not r:
+                hidden.append(f"{method} {r.path} <- {first.path}")
+    assert len(routes) > 150 and not hidden, hidden
+    # and it would be seen: a literal path after a parameter one of the same shape
+    later = APIRoute("/ogc/collections/export", endpoint=lambda: None, methods=["GET"])
+    shadow = next(
+        x for x in [*routes, later] if "GET" in (x.methods or ()) and x.path_regex.match(later.path)
+    )
+    assert shadow is not later and shadow.path == "/ogc/collections/{collection_id}"
