@@ -64,8 +64,9 @@ ZOOM = 14
 ATTRIBUTES = {
     "tipg": "unit_code, land_use, area_m2 (numeric: a string), reg_status; no feature id; "
     "features meeting the tile; buffer 256",
-    "landgis": "unit_code, land_use, area_m2 (float8), reg_status; feature id parcel.id; "
-    "features meeting the tile grown by 24 units; buffer 64",
+    "landgis": "unit_code, land_use, area_m2 (float8), reg_status; no feature id (unit_code "
+    "is the id, as in the public parcels collection); features meeting the tile grown by 24 "
+    "units; buffer 64",
     "floor": "unit_code, land_use, area_m2 (numeric), reg_status; no feature id; "
     "features meeting the tile; buffer 64",
 }
@@ -141,7 +142,8 @@ def start_servers(
 
 
 def bench_app() -> Any:
-    """The landgis app with the bench collection (the parcels and the same 4 properties)."""
+    """The landgis app with the bench collection: the public parcels collection at z14 (the
+    same table, filter, 4 properties and id), without its zoom limits and overviews."""
     from gis.collections import Collection
     from landgis.app import create_app
 
@@ -159,6 +161,7 @@ def bench_app() -> Any:
                     "area_m2": "number",
                     "reg_status": "string",
                 },
+                id_column="unit_code",  # as the public "parcels" collection: no extra fid
                 where="end_lifespan IS NULL",
             )
         ]

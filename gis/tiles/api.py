@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from gis import replica
 from gis.auth.deps import oauth2_scheme, optional_principal, principal_on_loop
 from gis.auth.service import Principal
 from gis.collections import Catalog, get_catalog
@@ -23,7 +24,7 @@ from gis.db import app_database, get_session
 from gis.settings import get_settings
 from gis.tiles import freshness, past, service, shared, tilesets
 from gis.tiles import schemas as ts
-from gis.tiles.cache import CachedTile, TileCache
+from gis.tiles.cache import CachedTile, TileCache, TileKey
 from gis.tiles.matrix import TileAddress, check_tile, check_tms
 from gis.tiles.repository import Marks
 from gis.tiles.tilesets import Tileset
@@ -79,16 +80,28 @@ def _tile_response(request: Request, tile: CachedTile, public: bool) -> Response
 
 
 async def _serve(request: Request, tileset: Tileset, z: int, x: int, y: int) -> Response:
-    """Check freshness on the event loop; make a missing tile in a worker thread."""
+    """Check freshness on the event loop; make a missing tile in a worker thread.
+
+    A tile no cache holds (and no read replica to wait for) is made at once: its
+    snapshot starts after the request arrived, so it sees every committed edit without
+    the check, and the cache keeps it only if it was made at the cache's watermark
+    (:meth:`TileCache.put`)."""
     tile = check_tile(z, x, y)
     cache = tile_cache(request)
     checks = freshness.of_app(request.app.state)
-    latest = await checks.sync_cache(cache)
-    hit = service.lookup(cache, tileset, tile)
+    database = app_database(request)
+    latest: Marks | None = None
+    hit = None
+    if cache.cannot_answer(TileKey(tileset.id, tile)) and replica.read_url(database) is None:
+        checks.pruner.maybe_start(cache.disk_dir)
+    else:
+        latest = await checks.sync_cache(cache)
+        hit = service.lookup(cache, tileset, tile)
     if hit is None:
         async with checks.checker().render_slots:
-            # another request may have made it while this one waited for a slot
-            hit = service.lookup(cache, tileset, tile)
+            # another request may have made it while this one waited for a slot (fresh
+            # for this request only if the cache was synced after it arrived)
+            hit = None if latest is None else service.lookup(cache, tileset, tile)
             if hit is None:
                 hit = await run_in_threadpool(_make, request, cache, tileset, tile, latest)
     assert hit is not None
@@ -96,7 +109,7 @@ async def _serve(request: Request, tileset: Tileset, z: int, x: int, y: int) -> 
 
 
 def _make(
-    request: Request, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: Marks
+    request: Request, cache: TileCache, tileset: Tileset, tile: TileAddress, latest: Marks | None
 ) -> CachedTile:
     """Make a tile on the tile pool, or in the session that overrides ``get_session``
     (tests run the app on a session of their own)."""

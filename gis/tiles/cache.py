@@ -92,6 +92,7 @@ class TileCache:
         self.disk_dir = disk_dir
         self.shared = shared  # Redis, shared by every process (gis.tiles.shared)
         self.watermark: Marks | None = None
+        self._behind = False  # a tile made after the watermark was refused: sync next
         self._items: OrderedDict[TileKey, CachedTile] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -106,6 +107,7 @@ class TileCache:
         """Apply the changes up to ``latest``; ``load({table: (after, upto)})`` reads them
         from the log."""
         with self._lock:
+            self._behind = False
             if self.watermark == latest:
                 return
             ranges = None if self.watermark is None else behind(self.watermark, latest)
@@ -124,6 +126,15 @@ class TileCache:
             for k in stale:
                 del self._items[k]
 
+    def cannot_answer(self, key: TileKey) -> bool:
+        """Whether no copy of ``key`` is kept anywhere this cache looks (memory only: no
+        disk folder, no Redis, and not in memory at any age): then the tile must be made
+        whatever the change log says, and checking it first only adds a round trip."""
+        if self.disk_dir is not None or self.shared is not None:
+            return False
+        with self._lock:  # never synced, or a tile newer than the watermark was turned away
+            return self.watermark is not None and not self._behind and key not in self._items
+
     def get(self, key: TileKey) -> CachedTile | None:
         """The cached tile from memory, fresh as of the watermark, or None."""
         with self._lock:
@@ -140,6 +151,11 @@ class TileCache:
         was kept."""
         with self._lock:
             if self.watermark is None or tile.marks != self.watermark.only(tile.tables):
+                self._behind = (
+                    self._behind
+                    or self.watermark is not None
+                    and any(s > self.watermark.get(t) for t, s in tile.marks.seqs)
+                )
                 return False
             self._remember(key, tile)
         self._write_disk(key, tile)

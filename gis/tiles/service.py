@@ -64,22 +64,24 @@ def make(
     cache: TileCache,
     tileset: Tileset,
     tile: TileAddress,
-    latest: repository.Marks,
+    latest: repository.Marks | None,
 ) -> CachedTile:
     """The tile from disk or Redis if still fresh at ``latest``, else made in PostGIS and
-    cached.
+    cached. ``latest`` None: not checked (the cache holds no copy, see ``api._serve``);
+    made on the primary.
 
     Made in ``session`` when given (it may hold the caller's own uncommitted edits),
     else on the tile pool from committed data.
     """
     key = TileKey(tileset.id, tile)
     load = functools.partial(repository.changes_since_committed, database)
-    disk = cache.read_disk(key)
-    if disk is not None and cache.check_disk(key, disk, latest, load):
-        return disk
-    shared = cache.read_shared(key)  # Redis: another process may have made it
-    if shared is not None and cache.check_shared(key, shared, latest, load):
-        return shared
+    if latest is not None:
+        disk = cache.read_disk(key)
+        if disk is not None and cache.check_disk(key, disk, latest, load):
+            return disk
+        shared = cache.read_shared(key)  # Redis: another process may have made it
+        if shared is not None and cache.check_shared(key, shared, latest, load):
+            return shared
     if session is None:
         made = repository.render_committed(database, tileset, tile, latest)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import morecantile
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,6 +42,36 @@ def test_a_tile_made_before_the_watermark_is_not_kept() -> None:
     assert cache.get(k) is None
     assert cache.put(k, tile(5))
     assert cache.get(k) is not None
+
+
+def test_only_a_synced_memory_cache_without_the_tile_skips_the_check(tmp_path: Path) -> None:
+    """A tile held nowhere is made without the freshness check (gis.tiles.api._serve);
+    a cache that never synced, holds the tile (at any age) or keeps disk files may not."""
+    cache = TileCache(10)
+    k = key_at(113.75, 23.02)
+    assert not cache.cannot_answer(k)  # never synced: no watermark to keep tiles at
+    cache.sync(marks(5), no_changes)
+    assert cache.cannot_answer(k)
+    assert cache.put(k, tile(5))
+    assert not cache.cannot_answer(k)  # held: only a check tells whether it is fresh
+    assert cache.cannot_answer(key_at(113.745, 23.016))
+    disk = TileCache(10, tmp_path)
+    disk.sync(marks(5), no_changes)
+    assert not disk.cannot_answer(k)  # a file may hold it: checked against the log
+
+
+def test_a_tile_newer_than_the_watermark_makes_the_next_request_check() -> None:
+    """Made after an edit the cache has not applied: not kept, and the next request syncs
+    (else a process serving only new tiles would never keep one again)."""
+    cache = TileCache(10)
+    cache.sync(marks(5), no_changes)
+    k = key_at(113.75, 23.02)
+    assert not cache.put(k, tile(6))
+    assert not cache.cannot_answer(k) and not cache.cannot_answer(key_at(113.745, 23.016))
+    cache.sync(marks(6), lambda r: [])
+    assert cache.cannot_answer(k)
+    assert not cache.put(k, tile(4))  # an older one turned away does not force a check
+    assert cache.cannot_answer(k)
 
 
 def test_sync_drops_exactly_the_touched_tiles() -> None:

@@ -6,6 +6,8 @@ edits with a second committed transaction.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +148,52 @@ def test_every_commit_is_seen_by_the_next_request(
         assert land_use_of(committed_client, picked.tile, picked.id) == code
 
 
+@pytest.mark.parametrize("items", [0, 100])
+def test_no_request_misses_an_edit_that_returned_before_it(
+    committed_client: TestClient, engine: Engine, picked: Picked, restore: None, items: int
+) -> None:
+    """Raced: a writer commits a new land use 30 times while two readers fetch the tile;
+    each answer shows the newest edit committed before its request was sent, or a later
+    one, never an older one. With no memory cache (items=0: every tile made without the
+    freshness check) and with one (checked, then cached)."""
+    app = committed_client.app
+    app.state.tile_cache = TileCache(items)  # type: ignore[attr-defined]
+    codes = [f"{5000 + i}" for i in range(30)]
+    done: list[int] = []  # indexes of the commits that have returned, in order
+    seen: list[tuple[int, str | None]] = []  # (newest returned index at send, answer)
+    stop = threading.Event()
+
+    def writer() -> None:
+        try:
+            for i, code in enumerate(codes):
+                commit(
+                    engine, "UPDATE parcel SET land_use = :lu WHERE id = :id", lu=code, id=picked.id
+                )
+                done.append(i)
+                time.sleep(0.05)  # a few reads between commits, and some during
+        finally:
+            stop.set()
+
+    def reader() -> None:
+        while not stop.is_set():
+            before = done[-1] if done else -1
+            seen.append((before, land_use_of(committed_client, picked.tile, picked.id)))
+
+    assert land_use_of(committed_client, picked.tile, picked.id) == picked.land_use  # cached
+    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    stale = [
+        (before, got)
+        for before, got in seen
+        if before >= 0 and (got not in codes or codes.index(got) < before)
+    ]
+    assert len(seen) > 30 and not stale, stale[:5]
+    assert land_use_of(committed_client, picked.tile, picked.id) == codes[-1]
+
+
 def test_disk_cache_is_shared_and_never_stale(
     committed_client: TestClient,
     engine: Engine,
@@ -183,7 +231,9 @@ def test_plan_edition_change_refreshes_plan_tiles_only(
     assert zones in cache._items and parcels in cache._items
 
     commit(engine, "UPDATE plan_edition SET name = name WHERE in_force")
-    c.get(url(picked.far, "roads"))  # any tile request applies the new change
+    # a request the cache could answer applies the new change first (a tile the cache
+    # holds nowhere is made without the check: tests/gis/tiles/test_cache.py)
+    c.get(url(picked.tile, "parcels"))
 
     assert zones not in cache._items
     assert parcels in cache._items
