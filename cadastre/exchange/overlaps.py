@@ -1,13 +1,15 @@
 """Overlaps between the parcels of one import file, found in memory with GEOS.
 
-An STRtree gives the pairs whose bounding boxes meet; ``relate`` with ``T********`` (the
-interiors meet) keeps the pairs that truly overlap, so neighbours that only share an edge
-cost no intersection; only those pairs get an intersection area, in EPSG:4547 square
-metres, compared with the tolerance. The GEOS bundled with shapely (RelateNG, 3.13+) does
-this about five times faster than the server's ``ST_Relate`` self-join on the staging
-table, and in two threads (shapely releases the GIL) about ten times. The geometries are
-not prepared: a parcel meets three or four others, too few to repay preparing it (the
-prepared relate cost 25% more CPU on the 1M-parcel bench file, GEOS 3.14).
+An STRtree gives the pairs whose bounding boxes meet; most of them are neighbours proved
+apart by arithmetic (:mod:`separation`: a line through an edge separates them); for the
+others ``relate`` with ``T********`` (the interiors meet) keeps the pairs that truly
+overlap, so neighbours that only share an edge cost no intersection; only those pairs get
+an intersection area, in EPSG:4547 square metres, compared with the tolerance. The GEOS
+bundled with shapely (RelateNG, 3.13+) does this about five times faster than the
+server's ``ST_Relate`` self-join on the staging table, and in two threads (shapely
+releases the GIL) about ten times. The geometries are not prepared: a parcel meets three
+or four others, too few to repay preparing it (the prepared relate cost 25% more CPU on
+the 1M-parcel bench file, GEOS 3.14).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
+from cadastre.exchange.separation import Outlines
 from gis.geo import AREA_SRID, STORAGE_SRID, reproject
 
 THREADS = 2
@@ -46,6 +49,8 @@ def overlapping_pairs(
     if groups is not None:
         keep &= groups[a] != groups[b]
     a, b = a[keep], b[keep]
+    unsettled = ~Outlines(geoms, tol_m2).apart(a, b)  # most neighbours: plain arithmetic
+    a, b = a[unsettled], b[unsettled]
     hit = _relate_in_threads(geoms, a, b, threads)
     a, b = a[hit], b[hit]
     if len(a) == 0:
