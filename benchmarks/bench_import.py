@@ -84,7 +84,7 @@ def accepted_only(settings: Settings, gpkg: Path) -> None:
             return
         session.commit()
         gpkg.unlink()
-        (gpkg.parent / "encoded.csv").unlink(missing_ok=True)  # database_alone's rows
+        (gpkg.parent / "encoded.bin").unlink(missing_ok=True)  # database_alone's rows
         export_parcels(session, "gpkg", gpkg)
     empty_register(settings)
     print(f"left out {result.rejected} rows the import refuses: {result.reasons}", flush=True)
@@ -217,10 +217,10 @@ def database_alone(settings: Settings, gpkg: Path, work: Path) -> dict[str, Any]
     then the indexes and foreign key rebuilt; rolled back. No reading, no checks."""
     from cadastre.exchange.chunks import PARCEL_COLUMNS, prepare, settle
     from cadastre.exchange.validate import resolve_mapping
-    from gis.bulk import copy_csv, restore_upkeep, suspend_upkeep
+    from gis.bulk import copy_binary, restore_upkeep, suspend_upkeep
     from gis.exchange.read import iter_batches, open_source
 
-    encoded = work / "encoded.csv"
+    encoded = work / "encoded.bin"
     if not encoded.exists():
         seen: set[str] = set()
         with (
@@ -243,7 +243,7 @@ def database_alone(settings: Settings, gpkg: Path, work: Path) -> dict[str, Any]
     ):
         started = time.perf_counter()
         upkeep = suspend_upkeep(session, "parcel")
-        copy_csv(session, "parcel", PARCEL_COLUMNS, data)
+        copy_binary(session, "parcel", PARCEL_COLUMNS, data)
         copied = time.perf_counter()
         restore_upkeep(session, upkeep)
         done = time.perf_counter()

@@ -41,7 +41,7 @@ from cadastre.exchange.chunks import PARCEL_COLUMNS, Checked, Reject, prepare, s
 from cadastre.exchange.overlaps import overlapping_pairs, overlapping_pairs_in_strips
 from cadastre.exchange.pipeline import Background, Sidecar, mapped_ahead, prefetched
 from cadastre.exchange.validate import resolve_mapping
-from gis.bulk import copy_csv, restore_upkeep, suspend_upkeep
+from gis.bulk import copy_binary, restore_upkeep, suspend_upkeep
 from gis.db import estimated_rows
 from gis.errors import InvalidInput
 from gis.exchange.read import Batch, VectorSource, iter_batches, locate_dataset, open_source
@@ -168,7 +168,7 @@ def _load_bulk(  # type: ignore[no-untyped-def]
     for read, settled in prefetched(chunks):
         if settled is not None:
             began = time.perf_counter()
-            copy_csv(session, "parcel", PARCEL_COLUMNS, settled[1])
+            copy_binary(session, "parcel", PARCEL_COLUMNS, settled[1])
             copying += time.perf_counter() - began
             result.imported += len(settled[0])
         result.read = read
@@ -218,7 +218,7 @@ def _load_staged(  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     for read, settled in prefetched(chunks):
         if settled is not None:
-            copy_csv(session, staging.TABLE, staging.COLUMNS, settled[1])
+            copy_binary(session, staging.TABLE, staging.COLUMNS, settled[1])
         early = early and not rejects and not sql
         if early:
             # all-or-nothing and clean so far: publish this chunk while the next is read; a
