@@ -49,7 +49,10 @@ def overlapping_pairs(
     if groups is not None:
         keep &= groups[a] != groups[b]
     a, b = a[keep], b[keep]
-    unsettled = ~Outlines(geoms, tol_m2).apart(a, b)  # most neighbours: plain arithmetic
+    # most neighbours are settled by plain arithmetic, over the polygons in a pair only
+    # (across the chunks of a file, a strip's pairs are a few of its polygons')
+    involved, at = np.unique(np.concatenate([a, b]), return_inverse=True)
+    unsettled = ~Outlines(geoms[involved], tol_m2).apart(at[: len(a)], at[len(a) :])
     a, b = a[unsettled], b[unsettled]
     hit = _relate_in_threads(geoms, a, b, threads)
     a, b = a[hit], b[hit]
