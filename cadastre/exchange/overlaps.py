@@ -68,6 +68,7 @@ def overlapping_pairs_in_strips(
     tol_m2: float,
     rows: int | None = None,
     groups: np.ndarray | None = None,
+    threads: int = THREADS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`overlapping_pairs` of polygons kept as WKB, with their bounds (n, 4), in
     bounded memory: the plane is cut into vertical strips of about ``rows`` bounding
@@ -98,8 +99,8 @@ def overlapping_pairs_in_strips(
         mine = (left >= x0) & (left < x1)
         return a[mine], b[mine]
 
-    # strips side by side on THREADS threads (shapely releases the GIL), one strip each
-    with ThreadPoolExecutor(THREADS) as pool:
+    # strips side by side on ``threads`` threads (shapely releases the GIL), one strip each
+    with ThreadPoolExecutor(threads) as pool:
         found = list(pool.map(strip, edges[:-1], edges[1:]))
     return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
