@@ -11,6 +11,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.copy_binary import HEADER, TRAILER
 from gis.geo import transformer
 
 
@@ -37,15 +38,18 @@ def copy_rows(
     return count
 
 
-def copy_csv(session: Session, table: str, columns: Sequence[str], data: bytes) -> None:
-    """COPY CSV rows (no header; empty unquoted field = NULL) into ``table``; names from code."""
+def copy_binary(session: Session, table: str, columns: Sequence[str], data: bytes) -> None:
+    """COPY rows in PostgreSQL's binary format (:func:`gis.copy_binary.rows`, without header
+    and trailer) into ``table``; names from code."""
     raw = session.connection().connection.driver_connection
     assert raw is not None, "the session has no open DBAPI connection"
     with (
         raw.cursor() as cur,
-        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as copy,
     ):
+        copy.write(HEADER)
         copy.write(data)
+        copy.write(TRAILER)
 
 
 @dataclass

@@ -9,14 +9,12 @@ two-dimensional EPSG:4490 multipolygons are passed on as the file's own WKB.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import shapely
 
 from cadastre.exchange.overlaps import areas_m2
@@ -28,7 +26,7 @@ from cadastre.exchange.validate import (
     land_use_problem,
     parcel_number,
 )
-from gis import landuse
+from gis import copy_binary, landuse
 from gis.exchange.read import Batch
 from gis.geo import AREA_SRID, STORAGE_SRID, transformer
 
@@ -49,7 +47,6 @@ WELL_FORMED_RE2 = (
     f"^[0-9]{{6}}{_not_all_zero(3)}{_not_all_zero(3)}[GJZ][ABSXCDEFHGWY]{_not_all_zero(5)}"
     f"(?:W0{{8}}|[FLQ]{_not_all_zero(8)})$"
 )
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", np.uint8)
 LAND_USES = frozenset(landuse.FIRST_LEVEL) | frozenset(landuse.SECOND_LEVEL)
 PARCEL_COLUMNS = [
     "unit_code",
@@ -67,7 +64,7 @@ Reject = tuple[int, str, str]  # row number in the file, unit code, reason
 
 @dataclass
 class Checked:
-    """The rows of a chunk that passed, ready for COPY."""
+    """The rows of a chunk that passed, ready for a binary COPY."""
 
     rows: np.ndarray  # row numbers in the file, from 1
     codes: list[str]
@@ -76,8 +73,7 @@ class Checked:
     wkb: np.ndarray  # two-dimensional MultiPolygons, EPSG:4490, as WKB (compact to keep)
     bounds: np.ndarray  # (n, 4) bounding boxes
     areas: np.ndarray  # m², EPSG:4547
-    ref_hex: pa.Array  # hex WKB text, for COPY
-    geom_hex: pa.Array
+    ref_wkb: np.ndarray  # (n, 21) uint8: WKB of each reference point (point on surface)
     geoms: np.ndarray | None = None  # the same as geometries, until the caller lets go
 
     def __len__(self) -> int:
@@ -95,45 +91,38 @@ class Checked:
             bounds=self.bounds[positions],
             geoms=None if self.geoms is None else self.geoms[positions],
             areas=self.areas[positions],
-            ref_hex=self.ref_hex.take(positions),
-            geom_hex=self.geom_hex.take(positions),
+            ref_wkb=self.ref_wkb[positions],
         )
 
-    def csv(self, row_numbers: bool = False) -> bytes:
-        """The rows as CSV for ``COPY ... (FORMAT csv)`` in the order of :data:`PARCEL_COLUMNS`
-        (``row_no`` first with ``row_numbers``); a missing block code is NULL."""
+    def copy_rows(self, row_numbers: bool = False) -> bytes:
+        """The rows in PostgreSQL's binary COPY format (:mod:`gis.copy_binary`) in the order
+        of :data:`PARCEL_COLUMNS` (``row_no`` first with ``row_numbers``); a missing block
+        code is NULL; the area rounded to the centiare as ``numeric(14,2)`` keeps it."""
         codes = pa.array(self.codes, pa.string())
-        columns = {
-            "unit_code": codes,
-            "parcel_code": pc.utf8_slice_codeunits(codes, 0, 19),
-            "subzone_code": pc.utf8_slice_codeunits(codes, 0, 12),
-            "block_code": pa.array(self.blocks or [None] * len(self), pa.string()),
-            "land_use": pa.array(self.uses, pa.string()),
-            "area_m2": pa.array(np.round(self.areas, 2)),
-            "ref_point": self.ref_hex,
-            "geom": self.geom_hex,
-        }
+        fields = [
+            copy_binary.text_field(codes),
+            copy_binary.text_field(pc.utf8_slice_codeunits(codes, 0, 19)),
+            copy_binary.text_field(pc.utf8_slice_codeunits(codes, 0, 12)),
+            copy_binary.text_field(pa.array(self.blocks or [None] * len(self), pa.string())),
+            copy_binary.text_field(pa.array(self.uses, pa.string())),
+            copy_binary.numeric_field(self.areas, 2),
+            copy_binary.fixed_field(self.ref_wkb),
+            copy_binary.text_field(pa.array(self.wkb, pa.binary())),
+        ]
         if row_numbers:
-            columns = {"row_no": pa.array(self.rows), **columns}
-        out = io.BytesIO()
-        pacsv.write_csv(
-            pa.table(columns), out, pacsv.WriteOptions(include_header=False, quoting_style="needed")
-        )
-        return out.getvalue()
+            fields.insert(0, copy_binary.int4_field(self.rows))
+        return copy_binary.rows(fields)
 
 
-def hex_texts(blobs: np.ndarray) -> pa.Array:
-    """The hex text of each byte string, as one Arrow string array: all bytes are turned
-    into digits in one numpy pass (no Python object per row)."""
-    sizes = np.fromiter(map(len, blobs), np.int64, len(blobs))
-    raw = np.frombuffer(b"".join(blobs), np.uint8)
-    digits = np.empty(2 * len(raw), np.uint8)
-    digits[0::2] = _HEX_DIGITS[raw >> 4]
-    digits[1::2] = _HEX_DIGITS[raw & 15]
-    offsets = np.zeros(len(blobs) + 1, np.int64)
-    np.cumsum(2 * sizes, out=offsets[1:])
-    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(digits)]
-    return pa.Array.from_buffers(pa.large_string(), len(blobs), buffers)
+def point_wkb(points: np.ndarray) -> np.ndarray:
+    """Little-endian 2D WKB of shapely points, as an (n, 21) uint8 array (what
+    ``shapely.to_wkb`` writes, without an object per point)."""
+    xy = shapely.get_coordinates(points).astype("<f8")
+    out = np.empty((len(points), 21), np.uint8)
+    out[:, 0] = 1
+    out[:, 1:5] = np.frombuffer(np.array([1], "<u4").tobytes(), np.uint8)
+    out[:, 5:] = xy.view(np.uint8).reshape(len(points), 16)
+    return out
 
 
 def texts(column: pa.Array | pa.ChunkedArray) -> list[str]:
@@ -178,7 +167,7 @@ class Prepared:
     geoms: np.ndarray
     geom_ok: np.ndarray
     encoded: Checked | None
-    csv: bytes
+    rows: bytes  # binary COPY rows of ``encoded`` when every row has a usable geometry
     facts: CodeFacts
 
 
@@ -216,12 +205,11 @@ def prepare(batch: Batch, cols: dict[str, str], offset: int, row_numbers: bool) 
             bounds=shapely.bounds(multi),
             geoms=multi,
             areas=areas if areas is not None else areas_m2(multi),
-            ref_hex=hex_texts(shapely.to_wkb(shapely.point_on_surface(multi))),
-            geom_hex=hex_texts(wkb),
+            ref_wkb=point_wkb(shapely.point_on_surface(multi)),
         )
-    csv = encoded.csv(row_numbers) if encoded is not None and geom_ok.all() else b""
+    rows = encoded.copy_rows(row_numbers) if encoded is not None and geom_ok.all() else b""
     facts = CodeFacts.of(code_column)
-    return Prepared(offset, codes, uses, batch.geoms, geom_ok, encoded, csv, facts)
+    return Prepared(offset, codes, uses, batch.geoms, geom_ok, encoded, rows, facts)
 
 
 def settle(
@@ -235,14 +223,14 @@ def settle(
     rows (None if none pass); rejects appended, passing codes and numbers added to ``seen``."""
     good = _all_pass(prep, seen, subzones)
     if good is not None and prep.encoded is not None:
-        return prep.encoded, prep.csv
+        return prep.encoded, prep.rows
     good = _row_by_row(
         prep.codes, prep.uses, prep.geoms, prep.geom_ok, prep.offset, seen, subzones, rejects
     )
     if not good or prep.encoded is None:
         return None
     kept = prep.encoded.take(np.searchsorted(prep.encoded.rows, np.asarray(good) + prep.offset + 1))
-    return kept, kept.csv(row_numbers)
+    return kept, kept.copy_rows(row_numbers)
 
 
 def _flat(geoms: np.ndarray) -> np.ndarray:

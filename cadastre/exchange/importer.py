@@ -38,10 +38,10 @@ from sqlalchemy.orm import Session
 
 from cadastre.exchange import bulkload, staging
 from cadastre.exchange.chunks import PARCEL_COLUMNS, Checked, Reject, prepare, settle
-from cadastre.exchange.overlaps import overlapping_pairs, overlapping_pairs_in_strips
+from cadastre.exchange.overlaps import THREADS, overlapping_pairs, overlapping_pairs_in_strips
 from cadastre.exchange.pipeline import Background, Sidecar, mapped_ahead, prefetched
 from cadastre.exchange.validate import resolve_mapping
-from gis.bulk import copy_csv, restore_upkeep, suspend_upkeep
+from gis.bulk import copy_binary, restore_upkeep, suspend_upkeep
 from gis.db import estimated_rows
 from gis.errors import InvalidInput
 from gis.exchange.read import Batch, VectorSource, iter_batches, locate_dataset, open_source
@@ -168,7 +168,7 @@ def _load_bulk(  # type: ignore[no-untyped-def]
     for read, settled in prefetched(chunks):
         if settled is not None:
             began = time.perf_counter()
-            copy_csv(session, "parcel", PARCEL_COLUMNS, settled[1])
+            copy_binary(session, "parcel", PARCEL_COLUMNS, settled[1])
             copying += time.perf_counter() - began
             result.imported += len(settled[0])
         result.read = read
@@ -176,7 +176,9 @@ def _load_bulk(  # type: ignore[no-untyped-def]
             progress(read, source.count)
     result.seconds["read_check_copy"] = round(time.perf_counter() - started, 2)
     result.seconds["copy"] = round(copying, 2)  # of which the server's COPY
-    in_file = Background(kept.overlaps)  # GEOS, beside the server's work
+    # GEOS beside the server's index builds, on one thread: a second would only take the
+    # core the server builds on (two cores; the strips end before the indexes do)
+    in_file = Background(lambda: kept.overlaps(threads=1))
     stage("register", result.read)
     sql = bulkload.code_rejects(session, mark, kept.row_of, result.seconds)
     if sql and not options.valid_only:
@@ -218,7 +220,7 @@ def _load_staged(  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     for read, settled in prefetched(chunks):
         if settled is not None:
-            copy_csv(session, staging.TABLE, staging.COLUMNS, settled[1])
+            copy_binary(session, staging.TABLE, staging.COLUMNS, settled[1])
         early = early and not rejects and not sql
         if early:
             # all-or-nothing and clean so far: publish this chunk while the next is read; a
@@ -326,7 +328,7 @@ class _Kept:
             self._row_of = dict(zip(self.codes, rows, strict=True))
         return self._row_of[code]
 
-    def overlaps(self) -> list[Reject]:
+    def overlaps(self, threads: int = THREADS) -> list[Reject]:
         early = self._side.results() if self._side else []
         if not self.wkb:
             return []
@@ -336,6 +338,7 @@ class _Kept:
             np.concatenate(self.bounds),
             self.tol_m2,
             groups=np.concatenate(self.groups),
+            threads=threads,
         )
         a = np.concatenate([late[0], *(p[0] for p in early)])
         b = np.concatenate([late[1], *(p[1] for p in early)])

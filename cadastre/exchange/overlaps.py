@@ -1,13 +1,15 @@
 """Overlaps between the parcels of one import file, found in memory with GEOS.
 
-An STRtree gives the pairs whose bounding boxes meet; ``relate`` with ``T********`` (the
-interiors meet) keeps the pairs that truly overlap, so neighbours that only share an edge
-cost no intersection; only those pairs get an intersection area, in EPSG:4547 square
-metres, compared with the tolerance. The GEOS bundled with shapely (RelateNG, 3.13+) does
-this about five times faster than the server's ``ST_Relate`` self-join on the staging
-table, and in two threads (shapely releases the GIL) about ten times. The geometries are
-not prepared: a parcel meets three or four others, too few to repay preparing it (the
-prepared relate cost 25% more CPU on the 1M-parcel bench file, GEOS 3.14).
+An STRtree gives the pairs whose bounding boxes meet; most of them are neighbours proved
+apart by arithmetic (:mod:`separation`: a line through an edge separates them); for the
+others ``relate`` with ``T********`` (the interiors meet) keeps the pairs that truly
+overlap, so neighbours that only share an edge cost no intersection; only those pairs get
+an intersection area, in EPSG:4547 square metres, compared with the tolerance. The GEOS
+bundled with shapely (RelateNG, 3.13+) does this about five times faster than the
+server's ``ST_Relate`` self-join on the staging table, and in two threads (shapely
+releases the GIL) about ten times. The geometries are not prepared: a parcel meets three
+or four others, too few to repay preparing it (the prepared relate cost 25% more CPU on
+the 1M-parcel bench file, GEOS 3.14).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
+from cadastre.exchange.separation import Outlines
 from gis.geo import AREA_SRID, STORAGE_SRID, reproject
 
 THREADS = 2
@@ -46,6 +49,11 @@ def overlapping_pairs(
     if groups is not None:
         keep &= groups[a] != groups[b]
     a, b = a[keep], b[keep]
+    # most neighbours are settled by plain arithmetic, over the polygons in a pair only
+    # (across the chunks of a file, a strip's pairs are a few of its polygons')
+    involved, at = np.unique(np.concatenate([a, b]), return_inverse=True)
+    unsettled = ~Outlines(geoms[involved], tol_m2).apart(at[: len(a)], at[len(a) :])
+    a, b = a[unsettled], b[unsettled]
     hit = _relate_in_threads(geoms, a, b, threads)
     a, b = a[hit], b[hit]
     if len(a) == 0:
@@ -60,6 +68,7 @@ def overlapping_pairs_in_strips(
     tol_m2: float,
     rows: int | None = None,
     groups: np.ndarray | None = None,
+    threads: int = THREADS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`overlapping_pairs` of polygons kept as WKB, with their bounds (n, 4), in
     bounded memory: the plane is cut into vertical strips of about ``rows`` bounding
@@ -90,8 +99,8 @@ def overlapping_pairs_in_strips(
         mine = (left >= x0) & (left < x1)
         return a[mine], b[mine]
 
-    # strips side by side on THREADS threads (shapely releases the GIL), one strip each
-    with ThreadPoolExecutor(THREADS) as pool:
+    # strips side by side on ``threads`` threads (shapely releases the GIL), one strip each
+    with ThreadPoolExecutor(threads) as pool:
         found = list(pool.map(strip, edges[:-1], edges[1:]))
     return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cadastre.exchange.chunks import WELL_FORMED, WELL_FORMED_RE2, CodeFacts, hex_texts
+from cadastre.exchange.chunks import WELL_FORMED, WELL_FORMED_RE2, CodeFacts, point_wkb
 from cadastre.exchange.validate import parcel_number
 from cadastre.unit_code import parse_unit_code
 from gis.errors import InvalidInput
@@ -58,8 +59,7 @@ def test_code_facts_of_a_column() -> None:
     assert not CodeFacts.of(pa.array([CODE, CODE.replace("W", "X")])).well_formed
 
 
-@given(st.lists(st.binary(max_size=64), max_size=30))
-def test_hex_texts_are_each_rows_hex(blobs) -> None:
-    array = np.empty(len(blobs), dtype=object)
-    array[:] = blobs
-    assert hex_texts(array).to_pylist() == [b.hex() for b in blobs]
+@given(st.lists(st.tuples(st.floats(-180, 180), st.floats(-90, 90)), max_size=30))
+def test_point_wkb_is_what_shapely_writes(xy) -> None:
+    points = shapely.points(np.asarray(xy, dtype=float).reshape(-1, 2))
+    assert [bytes(row) for row in point_wkb(points)] == list(shapely.to_wkb(points))
