@@ -70,7 +70,7 @@ def test_interrupted_import_leaves_register_unchanged(engine, settings, tmp_path
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
                 out = proc.communicate(timeout=30)[0]
-                raise AssertionError(f"the import did not stop:\n{out.decode()[-6000:]}") from None
+                raise AssertionError(f"the import did not stop:\n{out.decode()[-30000:]}") from None
         finally:
             if proc.poll() is None:
                 proc.kill()
