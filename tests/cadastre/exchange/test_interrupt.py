@@ -46,6 +46,14 @@ def _env(settings) -> dict[str, str]:
     return subprocess_env(settings, PGAPPNAME=APP, PYTHONFAULTHANDLER="1")
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C reaches a command started from a terminal. A suite started in the background
+    by a non-interactive shell (``nohup make test &``) has SIGINT ignored, and an ignored
+    signal stays ignored in every child: the import would never see it (this test failed
+    so in two fresh-clone runs started that way)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_interrupted_import_leaves_register_unchanged(engine, settings, tmp_path, sig) -> None:
     path, sub = _file(engine, tmp_path)
@@ -57,6 +65,7 @@ def test_interrupted_import_leaves_register_unchanged(engine, settings, tmp_path
              "--rejected", str(tmp_path / "rej.csv")],
             env=_env(settings), cwd=REPO_ROOT,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            preexec_fn=_as_from_a_terminal,
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 120
