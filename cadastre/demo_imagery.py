@@ -15,6 +15,12 @@ The sites are chosen from the register deterministically (lowest ids that qualif
 Other demos may add ``extra`` plants (e.g. sold parcels being built on, for 批后监管,
 ``trading.monitoring.demo``) and a ``baseline`` date: a third, earlier scene then shows
 every extra site as vacant land (grassland), as it was when sold.
+
+A scene covers at most ``SCENE_MAX_M`` square at the district's centre (as one tile of a
+satellite scene does): the whole demo district at the default size, its middle for a
+district of a million parcels, whose whole extent at 4 m pixels would not fit in memory
+(and would take as long as loading the register). The planted sites (and the trading
+demo's sold sites) are then chosen inside it (:func:`scene_window`).
 """
 
 from __future__ import annotations
@@ -29,12 +35,14 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.geo import AREA_SRID, STORAGE_SRID, reproject
 from gis.raster.approvals import ApprovalSource
 from gis.raster.changes import ChangeRequest, run_changes
 from gis.raster.demo import Plant, cover_of, write_scene
 from gis.raster.demo_dem import write_dem
 from gis.raster.service import ImportRequest, import_raster
 
+SCENE_MAX_M = 16_000.0  # the widest scene the demo paints, metres (4,000 pixels of 4 m)
 SPRING, AUTUMN = date(2026, 3, 15), date(2026, 10, 20)
 SITE_M = 0.00045  # half the side of a planted building site, degrees (about 45 m)
 
@@ -51,8 +59,51 @@ class DemoImagery:
     baseline_id: int | None = None
 
 
-def _site(session: Session, sql: str) -> shapely.Geometry | None:
-    wkb = session.execute(text(sql)).scalar()
+@dataclass(frozen=True)
+class Window:
+    """The part of a large district the demo's scenes show: ``bounds`` in EPSG:4547 and
+    ``outline`` (WKT, EPSG:4490) for choosing sites and covers inside it."""
+
+    bounds: tuple[float, float, float, float]
+    outline: str
+
+    def inside(self, alias: str = "p") -> str:
+        """SQL: the row's parcel lies wholly in the scene (parameter ``:scene``)."""
+        return f" AND ST_CoveredBy({alias}.geom, ST_GeomFromText(:scene, {STORAGE_SRID}))"
+
+    def params(self) -> dict[str, str]:
+        return {"scene": self.outline}
+
+
+_EXTENT_4547 = text(
+    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+    "ST_Extent(ST_Transform(geom, 4547)) AS e FROM parcel WHERE end_lifespan IS NULL) x"
+)
+
+
+_ZONES_4547 = text(  # the district's extent from its few zones (not its million parcels)
+    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+    "ST_Extent(ST_Transform(geom, 4547)) AS e FROM cadastral_zone) x"
+)
+
+
+def scene_window(session: Session) -> Window | None:
+    """The scenes' part of the district, or None when the whole district fits in one."""
+    x0, y0, x1, y1 = session.execute(_ZONES_4547).one()
+    if x0 is None or max(x1 - x0, y1 - y0) <= SCENE_MAX_M:
+        return None
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, SCENE_MAX_M / 2
+    bounds = (max(x0, cx - half), max(y0, cy - half), min(x1, cx + half), min(y1, cy + half))
+    outline = reproject(shapely.box(*bounds).segmentize(500), AREA_SRID, STORAGE_SRID)
+    return Window(bounds, outline.wkt)
+
+
+def _params(window: Window | None) -> dict[str, str]:
+    return {} if window is None else window.params()
+
+
+def _site(session: Session, sql: str, window: Window | None = None) -> shapely.Geometry | None:
+    wkb = session.execute(text(sql), _params(window)).scalar()
     return None if wkb is None else shapely.from_wkb(bytes(wkb))
 
 
@@ -63,37 +114,37 @@ _IN_FARMLAND = (
 )
 SITES = {
     "farmland_building": (
-        f"SELECT ST_AsBinary(p.ref_point) {_CURRENT} AND p.land_use LIKE '01%'{_IN_FARMLAND} "
-        "ORDER BY p.id LIMIT 1",
+        f"SELECT ST_AsBinary(p.ref_point) {_CURRENT} AND p.land_use LIKE '01%'{_IN_FARMLAND}",
         "cropland",
         "built",
     ),
     "legal_construction": (
         f"SELECT ST_AsBinary(ST_Buffer(p.geom, -0.00003)) {_CURRENT} AND p.land_use = '0701' "
-        "AND p.reg_status = 'registered' AND p.area_m2 > 2500 ORDER BY p.id LIMIT 1",
+        "AND p.reg_status = 'registered' AND p.area_m2 > 2500",
         "grassland",
         "built",
     ),
     "cleared_forest": (
         f"SELECT ST_AsBinary(ST_Buffer(p.geom, -0.00003)) {_CURRENT} AND p.land_use LIKE '03%' "
-        "AND p.area_m2 > 2500 ORDER BY p.id LIMIT 1",
+        "AND p.area_m2 > 2500",
         "forest",
         "bare",
     ),
     "filled_pond": (
         f"SELECT ST_AsBinary(ST_Buffer(p.geom, -0.00003)) {_CURRENT} AND p.land_use = '1104' "
-        "AND p.area_m2 > 2500 ORDER BY p.id LIMIT 1",
+        "AND p.area_m2 > 2500",
         "water",
         "bare",
     ),
 }
 
 
-def plants(session: Session) -> tuple[Plant, ...]:
-    """The planted changes, on the first qualifying parcel of each kind."""
+def plants(session: Session, window: Window | None = None) -> tuple[Plant, ...]:
+    """The planted changes, on the first qualifying parcel of each kind (in the scene)."""
     found = []
+    inside = "" if window is None else window.inside()
     for kind, (sql, before, after) in SITES.items():
-        geom = _site(session, sql)
+        geom = _site(session, f"{sql}{inside} ORDER BY p.id LIMIT 1", window)
         if geom is None or geom.is_empty:
             continue
         if geom.geom_type == "Point":  # a building site around the parcel's inner point
@@ -104,10 +155,12 @@ def plants(session: Session) -> tuple[Plant, ...]:
     return tuple(found)
 
 
-def covers(session: Session) -> list[tuple[shapely.Geometry, str]]:
-    """The base map's water bodies and every current parcel, with the land cover each
-    shows from above."""
-    rows = session.execute(text(f"SELECT ST_AsBinary(p.geom), p.land_use {_CURRENT}"))
+def covers(session: Session, window: Window | None = None) -> list[tuple[shapely.Geometry, str]]:
+    """The base map's water bodies and every current parcel (in the scene), with the land
+    cover each shows from above."""
+    near = "" if window is None else f" AND p.geom && ST_GeomFromText(:scene, {STORAGE_SRID})"
+    sql = f"SELECT ST_AsBinary(p.geom), p.land_use {_CURRENT}{near}"
+    rows = session.execute(text(sql), _params(window))
     land = [(shapely.from_wkb(bytes(wkb)), cover_of(use)) for wkb, use in rows]
     rivers = session.execute(text("SELECT ST_AsBinary(geom) FROM water")).scalars()
     return [*((shapely.from_wkb(bytes(wkb)), "water") for wkb in rivers), *land]
@@ -142,28 +195,28 @@ def load_demo_imagery(
     """Generate, import and compare the two demo scenes (commits, as imports do); with
     ``baseline`` also an earlier scene showing the ``extra`` sites vacant; ``approvals``
     explain patches (the catalog's sources, given by the composition root)."""
-    land = covers(session)
-    planted = plants(session)
+    window = scene_window(session)
+    land = covers(session, window)
+    planted = plants(session, window)
     painted = (*planted, *extra)
+    frame = None if window is None else window.bounds
     base_id = None
     with tempfile.TemporaryDirectory(prefix="landgis-demo-imagery-") as tmp:
         if baseline is not None:
             vacant = [*planted, *(Plant(p.kind, p.geom, VACANT, VACANT) for p in extra)]
-            path = write_scene(Path(tmp) / f"scene-{baseline}.tif", land, vacant, False, seed + 2)
+            path = Path(tmp) / f"scene-{baseline}.tif"
+            write_scene(path, land, vacant, False, seed + 2, frame)
             base_id = _import(session, path, baseline, actor)
         ids = []
         for second, when in ((False, SPRING), (True, AUTUMN)):
-            path = write_scene(Path(tmp) / f"scene-{when}.tif", land, painted, second, seed)
+            path = Path(tmp) / f"scene-{when}.tif"
+            write_scene(path, land, painted, second, seed, frame)
             ids.append(_import(session, path, when, actor))
     run = run_changes(session, ChangeRequest(ids[0], ids[1], actor=actor), approvals=approvals)
     return DemoImagery(ids[0], ids[1], run.id, planted, base_id)
 
 
 DEM_NAME = "示范区数字高程模型 demo DEM"
-_EXTENT_4547 = text(
-    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
-    "ST_Extent(ST_Transform(geom, 4547)) AS e FROM parcel WHERE end_lifespan IS NULL) x"
-)
 _RIVER_4547 = text(
     "SELECT ST_AsBinary(ST_Union(ST_Transform(geom, 4547))) FROM water WHERE kind = 'river'"
 )
@@ -171,8 +224,10 @@ _RIVER_4547 = text(
 
 def load_demo_dem(session: Session, seed: int, actor: str = "demo") -> int | None:
     """Generate and import the district's elevation model (commits, as imports do);
-    returns its raster id (None for an empty register)."""
-    bounds = session.execute(_EXTENT_4547).one()
+    returns its raster id (None for an empty register). It covers the imagery's part of a
+    district too large for one scene."""
+    window = scene_window(session)
+    bounds = session.execute(_EXTENT_4547).one() if window is None else window.bounds
     if bounds[0] is None:
         return None
     river = _site(session, _RIVER_4547.text)

@@ -62,15 +62,18 @@ def write_scene(
     plants: Sequence[Plant],
     second: bool,
     seed: int,
+    frame: tuple[float, float, float, float] | None = None,
 ) -> Path:
     """Write one 4-band GeoTIFF: the ``covers`` (EPSG:4490 geometry, cover name) over a
-    road-coloured ground, the plants as on the first or the ``second`` scene."""
+    road-coloured ground, the plants as on the first or the ``second`` scene; over
+    ``frame`` (EPSG:4547 bounds), or the covers' extent."""
     shapes = [(reproject(g, STORAGE_SRID, AREA_SRID), c) for g, c in covers]
     planted = [
         (reproject(p.geom, STORAGE_SRID, AREA_SRID), p.after if second else p.before)
         for p in plants
     ]
-    x0, y0, x1, y1 = shapely.total_bounds([g for g, _ in shapes]) + np.array([-80, -80, 80, 80])
+    extent = frame if frame is not None else shapely.total_bounds([g for g, _ in shapes])
+    x0, y0, x1, y1 = np.asarray(extent) + np.array([-80, -80, 80, 80])
     width, height = int((x1 - x0) / PIXEL_M) + 1, int((y1 - y0) / PIXEL_M) + 1
     transform = from_origin(x0, y1, PIXEL_M, PIXEL_M)
     names = list(SIGNATURES)

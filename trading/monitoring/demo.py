@@ -27,6 +27,7 @@ from shapely import wkb
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from cadastre.demo_imagery import scene_window
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user
@@ -50,12 +51,11 @@ SITES: dict[str, tuple[date, date, str, str]] = {
 BUYER = ("东莞示范实业有限公司", "91441900MA4UPH001B")
 INSET = 0.00003  # the painted site: the parcel shrunk by about 3 m (degrees)
 
-_FREE = text(
+_FREE = (
     "SELECT unit_code, land_use, ST_AsBinary(geom) FROM parcel p WHERE end_lifespan IS NULL "
     "AND left(land_use, 2) IN ('05', '06', '07') AND land_use <> '0702' "
     "AND substr(unit_code, 13, 2) = 'GB' AND area_m2 > 2500 AND reg_status = 'registered' "
     "AND NOT EXISTS (SELECT 1 FROM trading_listing_parcel t WHERE t.unit_code = p.unit_code) "
-    "ORDER BY id DESC LIMIT 200"
 )
 
 
@@ -68,8 +68,12 @@ def _user(session: Session, name: str, role: str) -> Principal:
 
 def _parcels(session: Session, wanted: int) -> list[tuple[str, str, shapely.Geometry]]:
     """Compliant state-owned construction parcels not offered yet (from the newest)."""
+    window = scene_window(session)  # the sites must be where the demo imagery looks
+    inside = "" if window is None else window.inside()
+    sql = text(f"{_FREE}{inside} ORDER BY id DESC LIMIT 200")
     found = []
-    for code, use, geom in session.execute(_FREE):
+    params = {} if window is None else window.params()
+    for code, use, geom in session.execute(sql, params):
         shape = wkb.loads(bytes(geom))
         if compliance.check(session, shape, use).verdict == "compliant":
             found.append((code, use, shape))

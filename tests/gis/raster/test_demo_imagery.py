@@ -4,11 +4,15 @@ with the verdict an inspector expects (卫片执法 on first start)."""
 
 from __future__ import annotations
 
+import pytest
 import rasterio
+import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from cadastre import demo_imagery
 from cadastre.demo_imagery import load_demo_imagery
+from gis.raster.demo import PIXEL_M
 from gis.raster.service import cog_path, get_raster
 from landgis.collections import build_catalog
 
@@ -49,3 +53,21 @@ def test_demo_imagery_finds_each_planted_change(db: Session) -> None:
         assert (hit.direction, hit.verdict) == (direction, verdict), plant.kind
         if in_farmland is not None:
             assert hit.in_farmland is in_farmland, plant.kind
+
+
+def test_a_district_wider_than_a_scene_is_painted_in_its_middle(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a province-size demo (a million parcels) painted whole at 4 m pixels needed 35 GB and
+    # was killed; its scenes cover SCENE_MAX_M at the centre, and the sites lie inside
+    monkeypatch.setattr(demo_imagery, "SCENE_MAX_M", 1200.0)
+    window = demo_imagery.scene_window(db)
+    assert window is not None
+    x0, y0, x1, y1 = window.bounds
+    assert x1 - x0 <= 1200.0 and y1 - y0 <= 1200.0
+    made = load_demo_imagery(db, seed=3, approvals=build_catalog().approvals)
+    outline = shapely.from_wkt(window.outline)
+    assert made.plants and all(outline.covers(p.geom.centroid) for p in made.plants)
+    with rasterio.open(cog_path(get_raster(db, made.after_id))) as scene:
+        assert max(scene.width, scene.height) <= (1200 + 160) / PIXEL_M + 1
+    assert demo_imagery.load_demo_dem(db, seed=3) is not None
