@@ -8,7 +8,7 @@ through :class:`cadastre.editor.ParcelEditor`, i.e. through the cadastre's rules
 from __future__ import annotations
 
 from cadastre.editor import ParcelEditor
-from gis.collections import Collection
+from gis.collections import Collection, Extents
 
 # the parcels a unit code came from / became through splits and merges (parcel_lineage)
 _PREDECESSORS = (
@@ -42,6 +42,8 @@ PARCELS = Collection(
     edit_roles=frozenset({"surveyor", "registrar"}),
     editor=ParcelEditor(),
     min_zoom=13,
+    # partitioned by zone (migration 0050): bbox and tile reads name the subzones they touch
+    extents=Extents(key="subzone_code", table="parcel_subzone_extent"),
     # below z13 the parcels' tiles are drawn from the overviews (one MVT layer "parcels")
     extra={
         "overviews": ("parcels-subzone-outlines", "parcels-by-subzone", "parcels-by-block"),

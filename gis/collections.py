@@ -42,6 +42,17 @@ class CollectionEditor(Protocol):
 
 
 @dataclass(frozen=True)
+class Extents:
+    """A table of ``(key, box)`` whose box covers the geometry of every row of the
+    collection's table with that key value (and only grows). A spatial read names the keys
+    whose box meets its envelope, so a table partitioned by the key is planned on those
+    partitions only (:mod:`gis.extents`)."""
+
+    key: str  # the column of the collection's table (its partition key)
+    table: str  # columns: the same key name, and ``box`` (geometry, EPSG:4490)
+
+
+@dataclass(frozen=True)
 class Collection:
     """One feature collection: where its rows are and which of their columns are public."""
 
@@ -66,6 +77,7 @@ class Collection:
     min_zoom: int = 0
     max_zoom: int = 22
     extra: dict[str, Any] = field(default_factory=dict)
+    extents: Extents | None = None  # a partitioned table: see Extents
 
 
 class Catalog:

@@ -198,6 +198,7 @@ def build_query(c: Collection, req: ItemsRequest) -> Query:
             env = f"ST_Transform(ST_SetSRID({env}, {box_crs.srid}), 4490)"
             cond = f'ST_Intersects(t."{c.geometry_column}", {env})'
         q.add(cond, bx0=box[0], by0=box[1], bx1=box[2], by1=box[3])
+        q.envelope = env if box_crs.srid != 4490 else f"ST_SetSRID({env}, 4490)"
     elif req.bbox_crs:
         crs_mod.parse(req.bbox_crs, field="bbox-crs")
     if req.datetime:

@@ -7,13 +7,13 @@ definitions in code; every value from a request is a bound parameter.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import db
+from gis import db, extents
 from gis.collections import Collection
 from gis.ogc.crs import OutputCrs
 
@@ -37,6 +37,8 @@ class Query:
     properties: tuple[str, ...] | None = None
     # a versioned collection read at a time: this condition replaces its "current" filter
     lifespan_where: str | None = None
+    # the bbox in EPSG:4490 (SQL over ``params``): a partitioned table is pruned to it
+    envelope: str | None = None
 
     def add(self, sql: str, **params: Any) -> None:
         self.conditions.append(sql)
@@ -79,6 +81,18 @@ def feature_sql(c: Collection, crs: OutputCrs, properties: tuple[str, ...] | Non
     )
 
 
+def pruned(session: Session, c: Collection, q: Query) -> Query:
+    """``q`` with the partitions its bbox can touch named (:mod:`gis.extents`)."""
+    if c.extents is None or q.envelope is None:
+        return q
+    found = extents.keys(session, c, q.envelope, q.params)
+    return replace(
+        q,
+        conditions=[*q.conditions, extents.condition(c, "extent_keys")],
+        params={**q.params, "extent_keys": found},
+    )
+
+
 def where_sql(c: Collection, q: Query) -> str:
     base = q.lifespan_where if q.lifespan_where is not None else c.where
     conds = ([f"({base})"] if base else []) + q.conditions
@@ -98,6 +112,7 @@ def items(
     session: Session, c: Collection, crs: OutputCrs, q: Query, limit: int, offset: int
 ) -> tuple[str, int, bool]:
     """(comma-joined Feature texts, number returned, whether more follow) of one page."""
+    q = pruned(session, c, q)
     order = order_sql(c, q.sort)
     sql = f"""
     WITH page AS (
@@ -123,6 +138,7 @@ def estimated_rows(session: Session, c: Collection) -> float:
 
 
 def count(session: Session, c: Collection, q: Query) -> int:
+    q = pruned(session, c, q)
     sql = f'SELECT count(*) FROM "{c.table}" t WHERE {where_sql(c, q)}'
     return int(session.execute(text(sql), q.params).scalar_one())
 

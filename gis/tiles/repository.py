@@ -1,4 +1,5 @@
-"""All SQL of the tiles: MVT made in PostGIS, and reads of the tile change log.
+"""The SQL of the tiles: rendering (its statement is built in ``gis.tiles.statement``),
+and reads of the tile change log.
 
 Geometries are stored in EPSG:4490 and transformed to EPSG:3857 for the tile.
 Identifiers in the SQL text come from registered collections (code, never users)
@@ -15,19 +16,14 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from gis import extents
 from gis.collections import Collection
 from gis.db import Database
-from gis.tiles.matrix import BUFFER, EXTENT, TileAddress, tile_width_m
+from gis.tiles.matrix import EXTENT, TileAddress, tile_width_m
+from gis.tiles.statement import ENVELOPE_4490, FEATURE_MARGIN, MARKS_OF_SQL, q, tile_sql
 from gis.tiles.tilesets import Tileset, feature_limit, layer_name
 
 SIMPLIFY_BELOW_ZOOM = 13  # at lower zooms geometries are simplified to one MVT unit
-# A tile carries the features meeting it grown by this many MVT units (1.5 px of a
-# 256-px tile: the outer half of the widest outline the map styles draw, 3 px, just
-# across the seam), not by the whole 64-unit clip buffer: each tile is drawn clipped to
-# its own square, so a feature lying only in the far buffer is never seen, yet it cost
-# 6% more rows and 5% more bytes per z14 parcel tile (benchmarks/tiles_db.py).
-FEATURE_MARGIN = 24
-CASTS = {"integer": "::bigint", "number": "::float8", "boolean": "::boolean"}
 
 
 @dataclass(frozen=True)
@@ -67,77 +63,6 @@ class RenderedTile:
     counts: dict[str, int]  # layer -> features in the tile
     truncated: tuple[str, ...]  # layers that hit their feature limit
     too_small: dict[str, int] = field(default_factory=dict)  # layer -> features not drawable
-
-
-def q(name: str) -> str:
-    """A quoted SQL identifier (names come from code, quoting guards odd spellings)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _column_list(c: Collection) -> str:
-    cols = [
-        f"t.{q(col)}{CASTS.get(kind, '::text')} AS {q(col)}" for col, kind in c.properties.items()
-    ]
-    return "".join(col + ", " for col in cols)
-
-
-def _layer_cte(i: int, c: Collection, simplify: bool) -> str:
-    geom = f"ST_Transform(t.{q(c.geometry_column)}, 3857)"
-    if simplify:
-        geom = f"ST_Simplify({geom}, :tol, true)"
-    where = f" AND ({c.where})" if c.where else ""
-    # ``g0`` (the stored geometry) is kept for the rows ST_AsMVTGeom drops, to tell those
-    # in the tile but too small to draw at this zoom (reported) from those only near it;
-    # computed in the count, so ST_AsMVTGeom runs once per row without a LATERAL subquery
-    # (which cost ~10% of the statement: benchmarks/tiles_db.py).
-    return (
-        f"l{i} AS MATERIALIZED (SELECT t.{q(c.id_column)} AS fid, {_column_list(c)}"
-        f"ST_AsMVTGeom({geom}, env.e3857, {EXTENT}, {BUFFER}, true) AS geom, "
-        f"t.{q(c.geometry_column)} AS g0 FROM {q(c.table)} t CROSS JOIN env "
-        f"WHERE t.{q(c.geometry_column)} && env.e4490{where} LIMIT :lim{i} + 1)"
-    )
-
-
-_sql_cache: dict[tuple[object, ...], str] = {}
-
-
-def _signature(c: Collection) -> tuple[object, ...]:
-    return (c.id, c.table, c.where, c.geometry_column, c.id_column, tuple(c.properties.items()))
-
-
-def tile_sql(layers: tuple[Collection, ...], simplify: bool, int_ids: tuple[bool, ...]) -> str:
-    """The statement for these layers (built once per layer set and kept)."""
-    key = (tuple(_signature(c) for c in layers), simplify, int_ids)
-    if key not in _sql_cache:
-        _sql_cache[key] = _build_tile_sql(layers, simplify, int_ids)
-    return _sql_cache[key]
-
-
-def _build_tile_sql(
-    layers: tuple[Collection, ...], simplify: bool, int_ids: tuple[bool, ...]
-) -> str:
-    """One statement making every layer's MVT and reading the change-log position."""
-    env = (
-        "env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e3857, "
-        "ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4490) AS e4490)"
-    )
-    ctes = [env] + [_layer_cte(i, c, simplify) for i, c in enumerate(layers)]
-    cols = [f"({MARKS_OF_SQL}) AS marks"]
-    for i, (c, int_id) in enumerate(zip(layers, int_ids, strict=True)):
-        fid = ", 'fid'" if int_id else ""
-        props = "".join(f"{q(p)}, " for p in c.properties)
-        # a text id already published as a property (parcels' unit_code) is not sent twice
-        fid_col = "" if not int_id and c.id_column in c.properties else "fid, "
-        cols.append(
-            f"(SELECT ST_AsMVT(m, :name{i}, {EXTENT}, 'geom'{fid}) FROM (SELECT {fid_col}{props}"
-            f"geom FROM l{i} WHERE geom IS NOT NULL LIMIT :lim{i}) m) AS mvt{i}"
-        )
-        cols.append(
-            f"(SELECT ARRAY[count(*) FILTER (WHERE geom IS NOT NULL), count(*), "
-            f"count(*) FILTER (WHERE geom IS NULL AND ST_Intersects(g0, "
-            f"(SELECT e4490 FROM env)))] FROM l{i}) AS n{i}"
-        )
-    return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(cols)
 
 
 _int_id_cache: dict[tuple[str, str], bool] = {}
@@ -181,7 +106,7 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
     for i, c in enumerate(layers):
         params[f"name{i}"] = layer_name(c)
         params[f"lim{i}"] = feature_limit(c)
-    row = session.execute(text(tile_sql(layers, simplify, int_ids)), params).one()._mapping
+    row = _drawn(session, tile_sql(layers, simplify, int_ids), layers, params)
     data = b"".join(bytes(row[f"mvt{i}"] or b"") for i in range(len(layers)))
     counts, truncated, too_small = {}, [], {}
     for i, c in enumerate(layers):
@@ -193,6 +118,27 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
             too_small[layer_name(c)] = lost
     marks = Marks.of_mapping(row["marks"] or {})
     return RenderedTile(marks, data, counts, tuple(truncated), too_small)
+
+
+KEY_TRIES = 5
+
+
+def _drawn(
+    session: Executor, sql: str, layers: tuple[Collection, ...], params: dict[str, object]
+) -> Any:
+    """The tile statement's row, with each partitioned layer's partitions named; drawn
+    again when a parcel committed between the lookup and the statement moved them."""
+    pruned = [i for i, c in enumerate(layers) if c.extents is not None]
+    for i in pruned:
+        params[f"keys{i}"] = extents.keys(session, layers[i], ENVELOPE_4490, params)
+    for _ in range(KEY_TRIES):
+        row = session.execute(text(sql), params).one()._mapping
+        moved = [i for i in pruned if list(row[f"keys{i}"]) != params[f"keys{i}"]]
+        if not moved:
+            return row
+        for i in moved:
+            params[f"keys{i}"] = list(row[f"keys{i}"])
+    raise RuntimeError(f"the tile's partitions kept moving ({KEY_TRIES} tries)")
 
 
 def no_parallel_plan(session: Session) -> None:
@@ -269,14 +215,8 @@ WITH RECURSIVE t AS (
 SELECT table_name, seq FROM t
 """
 
+
 # The marks of the tables named in :tables (a JSON object table -> seq).
-MARKS_OF_SQL = (
-    "SELECT coalesce(jsonb_object_agg(n, m), '{}') FROM (SELECT n, (SELECT max(c.seq) "
-    "FROM tile_change c WHERE c.table_name = n) AS m FROM unnest(CAST(:tables AS text[])) n) s "
-    "WHERE m IS NOT NULL"
-)
-
-
 def marks_from_rows(rows: Iterable[Any]) -> Marks:
     return Marks.of_mapping({r[0]: r[1] for r in rows})
 

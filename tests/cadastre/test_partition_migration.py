@@ -38,7 +38,7 @@ TOTALS = "SELECT count(*), sum(area_m2), count(*) FILTER (WHERE end_lifespan IS 
 
 
 def _upgrade_to_before(settings: Settings) -> None:
-    """Every head except 0050, and what 0050 itself stands on."""
+    """Every head except 0050 and those standing on it, and what 0050 stands on."""
     from alembic import command
     from alembic.script import ScriptDirectory
 
@@ -46,7 +46,12 @@ def _upgrade_to_before(settings: Settings) -> None:
     script = ScriptDirectory.from_config(cfg)
     ours = script.get_revision(REVISION)
     assert ours is not None
-    before = set(script.get_heads()) - {REVISION}
+    # the heads that do not stand on 0050 (0055's subzone boxes do)
+    before = {
+        h
+        for h in script.get_heads()
+        if REVISION not in {r.revision for r in script.iterate_revisions(h, "base")}
+    }
     before |= set(ours._all_down_revisions) | set(ours._resolved_dependencies)
     for target in sorted(before):
         command.upgrade(cfg, target)
@@ -124,6 +129,14 @@ def test_migration_keeps_every_version_lineage_and_journal(
                 "(l.parent_subzone IS NULL) OR (l.child_id IS NULL) <> (l.child_subzone IS NULL)"
             )
         ).scalar_one()
+        # migration 0055 gave every subzone a box covering its parcels, old versions too
+        outside = session.execute(
+            text(
+                "SELECT count(*) FROM parcel p WHERE NOT EXISTS (SELECT 1 FROM "
+                "parcel_subzone_extent e WHERE e.subzone_code = p.subzone_code "
+                "AND e.box ~ p.geom)"
+            )
+        ).scalar_one()
         # the sequences go on where they were: a new version gets an id after every old one
         _edit(session, 6)
         newest = session.execute(text("SELECT max(id) FROM parcel")).scalar_one()
@@ -133,4 +146,5 @@ def test_migration_keeps_every_version_lineage_and_journal(
     assert dict(parts)["parcel_default"] == 0
     assert all(n > 0 for name, n in parts if name != "parcel_default")
     assert lineage_keys == 0
+    assert outside == 0
     assert newest > max(v[0] for v in before["versions"])

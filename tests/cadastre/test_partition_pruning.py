@@ -1,0 +1,172 @@
+"""Spatial reads of the partitioned register are planned on the partitions they can touch
+(migration 0055, ``gis.extents``): a bbox read and a tile name the subzones whose box meets
+their envelope, and find every parcel a full read finds, also a parcel written after the
+boxes were read (the tile checks again in its own snapshot and is drawn again)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import morecantile
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from cadastre.collections import PARCELS
+from gis import extents
+from gis.tiles.matrix import TileAddress
+from gis.tiles.repository import render
+from gis.tiles.tilesets import Tileset
+from tests.cadastre.test_partitions import _zone_with_subzone
+from tests.gis.tiles.mvt import decode
+
+ITEMS = "/ogc/collections/parcels/items"
+FAR_ZONE = "441900888"
+DX = 0.2  # degrees east of the test district: the far zone's parcels lie alone there
+
+
+@pytest.fixture
+def far_parcels(db: Session) -> list[str]:
+    """A second zone whose three parcels lie 0.2 degrees east of the district (the test
+    district has one zone, so pruning needs a second one somewhere else)."""
+    sub = _zone_with_subzone(db, FAR_ZONE)
+    codes = [f"{sub}JC{seq:05d}W00000000" for seq in (1, 2, 3)]
+    for offset, code in enumerate(codes):
+        db.execute(
+            text(
+                "INSERT INTO parcel (unit_code, parcel_code, subzone_code, land_use, area_m2, "
+                "reg_status, ref_point, geom) SELECT :c, :pc, :s, land_use, area_m2, "
+                "'unregistered', ST_Translate(ref_point, :dx, 0), ST_Translate(geom, :dx, 0) "
+                "FROM parcel WHERE end_lifespan IS NULL ORDER BY id OFFSET :o LIMIT 1"
+            ),
+            {"c": code, "pc": code[:19], "s": sub, "dx": DX, "o": offset},
+        )
+    return codes
+
+
+def _box(db: Session, where: str, params: dict[str, Any]) -> list[float]:
+    row = db.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            f"FROM (SELECT ST_Extent(geom) e FROM parcel WHERE {where}) s"  # noqa: S608
+        ),
+        params,
+    ).one()
+    return [float(v) for v in row]
+
+
+def _statement(client: TestClient, db: Session, bbox: list[float]) -> tuple[set[str], Any]:
+    """The unit codes a bbox read returns, and the page statement it ran (with params)."""
+    seen: list[tuple[str, Any]] = []
+    conn = db.connection()
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, *_rest: Any) -> None:
+        seen.append((statement, params))
+
+    event.listen(conn, "before_cursor_execute", capture)
+    try:
+        r = client.get(ITEMS, params={"bbox": ",".join(map(str, bbox)), "limit": 1000})
+    finally:
+        event.remove(conn, "before_cursor_execute", capture)
+    assert r.status_code == 200, r.text
+    got = {f["id"] for f in r.json()["features"]}
+    return got, next((s, p) for s, p in seen if "WITH page AS" in s)
+
+
+def _scanned(db: Session, statement: str, params: Any) -> set[str]:
+    value = db.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", params)
+    plan = value.scalar_one()
+    found: set[str] = set()
+
+    def walk(node: dict[str, Any]) -> None:
+        if str(node.get("Relation Name", "")).startswith("parcel_"):
+            found.add(node["Relation Name"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    return found
+
+
+def _intersecting(db: Session, bbox: list[float]) -> set[str]:
+    """What a read of every partition finds (the answer the pruned read must give)."""
+    return set(
+        db.execute(
+            text(
+                "SELECT unit_code FROM parcel WHERE end_lifespan IS NULL AND ST_Intersects("
+                "geom, ST_MakeEnvelope(:w, :s, :e, :n, 4490))"
+            ),
+            dict(zip("wsen", bbox, strict=True)),
+        ).scalars()
+    )
+
+
+def test_every_parcel_lies_in_its_subzones_box(db: Session, far_parcels: list[str]) -> None:
+    outside = db.execute(
+        text(
+            "SELECT count(*) FROM parcel p WHERE NOT EXISTS (SELECT 1 FROM "
+            "parcel_subzone_extent e WHERE e.subzone_code = p.subzone_code AND e.box ~ p.geom)"
+        )
+    ).scalar_one()
+    assert outside == 0
+    assert db.execute(text("SELECT count(*) FROM parcel")).scalar_one() > 100
+
+
+def test_a_bbox_read_plans_only_the_zones_it_touches(
+    client: TestClient, db: Session, far_parcels: list[str]
+) -> None:
+    far = _box(db, "subzone_code = :s", {"s": far_parcels[0][:12]})
+    got, (statement, params) = _statement(client, db, far)
+    assert got == set(far_parcels) == _intersecting(db, far)
+    assert _scanned(db, statement, params) == {f"parcel_{FAR_ZONE}"}
+    # a box in the district: its own zone's partition only, and every parcel a full read finds
+    home = db.execute(text("SELECT ST_X(ref_point), ST_Y(ref_point) FROM parcel LIMIT 1")).one()
+    box = [home[0] - 0.003, home[1] - 0.003, home[0] + 0.003, home[1] + 0.003]
+    got, (statement, params) = _statement(client, db, box)
+    assert got and got == _intersecting(db, box)
+    zone = next(iter(got))[:9]
+    assert _scanned(db, statement, params) == {f"parcel_{zone}"}
+    # a box where nothing lies reads no partition at all
+    empty = [far[0] + 0.5, far[1], far[2] + 0.5, far[3]]
+    got, (statement, params) = _statement(client, db, empty)
+    assert got == set() and not _scanned(db, statement, params) & {f"parcel_{FAR_ZONE}"}
+
+
+def test_a_parcel_moved_out_of_its_box_grows_it(
+    client: TestClient, db: Session, far_parcels: list[str]
+) -> None:
+    moved = far_parcels[0]
+    db.execute(
+        text("UPDATE parcel SET geom = ST_Translate(geom, 0, 0.05) WHERE unit_code = :c"),
+        {"c": moved},
+    )
+    where = _box(db, "unit_code = :c", {"c": moved})
+    got, _ = _statement(client, db, where)
+    assert got == {moved} == _intersecting(db, where)
+
+
+def test_a_tile_drawn_with_stale_partitions_is_drawn_again(
+    db: Session, far_parcels: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x, y = db.execute(
+        text("SELECT ST_X(ref_point), ST_Y(ref_point) FROM parcel WHERE unit_code = :c"),
+        {"c": far_parcels[0]},
+    ).one()
+    t = morecantile.tms.get("WebMercatorQuad").tile(x, y, 15)
+    tileset = Tileset(id=PARCELS.id, title="parcels", layers=(PARCELS,))
+    fresh = render(db, tileset, TileAddress(15, t.x, t.y))
+    # the boxes read before a parcel of the far zone committed: no subzone meets the tile
+    looked: list[list[str]] = []
+    real = extents.keys
+
+    def stale(*args: Any) -> list[str]:
+        looked.append(real(*args))
+        return []
+
+    monkeypatch.setattr(extents, "keys", stale)
+    again = render(db, tileset, TileAddress(15, t.x, t.y))
+    assert looked and looked[0] == [far_parcels[0][:12]]
+    assert again.counts == fresh.counts and again.counts["parcels"] >= 1
+    assert decode(again.data) == decode(fresh.data)
