@@ -15,6 +15,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from cadastre.collections import PARCELS
+from cadastre.parcels import quality
 from gis import extents
 from gis.tiles.matrix import TileAddress
 from gis.tiles.repository import render
@@ -170,3 +171,27 @@ def test_a_tile_drawn_with_stale_partitions_is_drawn_again(
     assert looked and looked[0] == [far_parcels[0][:12]]
     assert again.counts == fresh.counts and again.counts["parcels"] >= 1
     assert decode(again.data) == decode(fresh.data)
+
+
+def test_the_overlap_check_still_finds_an_overlap_across_zones(
+    db: Session, far_parcels: list[str]
+) -> None:
+    # the quality check's overlap join reads only the zones near the subzone: a parcel of
+    # the far zone drawn over a parcel of the district is still found, from either side
+    over = db.execute(
+        text(
+            "UPDATE parcel SET geom = (SELECT ST_Translate(geom, 0.0001, 0) FROM parcel "
+            "WHERE end_lifespan IS NULL AND left(unit_code, 9) <> :z ORDER BY id LIMIT 1) "
+            "WHERE unit_code = :c RETURNING subzone_code"
+        ),
+        {"z": FAR_ZONE, "c": far_parcels[0]},
+    ).scalar_one()
+    home = db.execute(
+        text("SELECT subzone_code FROM parcel WHERE left(unit_code, 9) <> :z ORDER BY id LIMIT 1"),
+        {"z": FAR_ZONE},
+    ).scalar_one()
+    for subzone in (over, home):
+        report = quality.Report(None)
+        quality.check_subzone(db, subzone, report, set(), [])
+        pairs = [f["unit_codes"] for f in report.findings["overlap"]]
+        assert any(far_parcels[0] in p for p in pairs), subzone
