@@ -50,6 +50,9 @@ class Extents:
 
     key: str  # the column of the collection's table (its partition key)
     table: str  # columns: the same key name, and ``box`` (geometry, EPSG:4490)
+    # the id begins with the key (a parcel's unit code with its subzone), so id order is
+    # key order: a page in id order is read from the keys that hold it (gis.ogc.repository)
+    id_begins_with_key: bool = False
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,52 @@ def pruned(session: Session, c: Collection, q: Query) -> Query:
     )
 
 
+WALK_FIRST = 4  # keys counted by the first step of a page walk (doubling each step)
+
+
+def walked(session: Session, c: Collection, q: Query, limit: int, offset: int) -> tuple[Query, int]:
+    """A page in id order, unfiltered, of a partitioned collection whose id begins with
+    its key (a client reading the whole collection page by page): the keys holding rows
+    ``offset`` to ``offset + limit`` (+1: whether more follow) are counted in key order, a
+    few keys at a time, so the page is planned on their partitions only (all of them:
+    ~30 ms of planning at 324 zones, more than the read). Returns the query naming them
+    and the page's offset within them."""
+    e = c.extents
+    if e is None or not e.id_begins_with_key or q.conditions or q.sort:
+        return q, offset  # filtered reads: a selective filter would walk every key
+    keys_sql = text(
+        f'SELECT "{e.key}"::text FROM "{e.table}" WHERE "{e.key}" > :after '  # noqa: S608
+        f'ORDER BY "{e.key}" LIMIT :n'
+    )
+    counts_sql = text(
+        f'SELECT t."{e.key}"::text, count(*) FROM "{c.table}" t '  # noqa: S608
+        f"WHERE {where_sql(c, q)} AND {extents.condition(c, 'walk_keys')} GROUP BY 1"
+    )
+    need, seen, skipped = offset + limit + 1, 0, 0
+    page: list[str] = []
+    after, step = "", WALK_FIRST
+    while seen < need:
+        batch = list(session.execute(keys_sql, {"after": after, "n": step}).scalars())
+        if not batch:
+            break
+        rows = session.execute(counts_sql, {**q.params, "walk_keys": batch}).tuples()
+        counts: dict[str, int] = {str(k): int(n) for k, n in rows}
+        for key in batch:
+            n = counts.get(key, 0)
+            if not page and seen + n <= offset:
+                skipped += n  # wholly before the page
+            elif seen < need:
+                page.append(key)
+            seen += n
+        after, step = batch[-1], step * 2
+    found = replace(
+        q,
+        conditions=[*q.conditions, extents.condition(c, "page_keys")],
+        params={**q.params, "page_keys": page},
+    )
+    return found, offset - skipped
+
+
 def where_sql(c: Collection, q: Query) -> str:
     base = q.lifespan_where if q.lifespan_where is not None else c.where
     conds = ([f"({base})"] if base else []) + q.conditions
@@ -113,6 +159,7 @@ def items(
 ) -> tuple[str, int, bool]:
     """(comma-joined Feature texts, number returned, whether more follow) of one page."""
     q = pruned(session, c, q)
+    q, offset = walked(session, c, q, limit, offset)
     order = order_sql(c, q.sort)
     sql = f"""
     WITH page AS (

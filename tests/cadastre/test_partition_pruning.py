@@ -195,3 +195,41 @@ def test_the_overlap_check_still_finds_an_overlap_across_zones(
         quality.check_subzone(db, subzone, report, set(), [])
         pairs = [f["unit_codes"] for f in report.findings["overlap"]]
         assert any(far_parcels[0] in p for p in pairs), subzone
+
+
+def test_paging_through_the_register_reads_only_the_pages_zones(
+    client: TestClient, db: Session, far_parcels: list[str]
+) -> None:
+    # an unfiltered page in unit-code order is read from the subzones holding it (counted
+    # a few at a time): every page equals the one a read of every partition gives
+    every = list(
+        db.execute(
+            text("SELECT unit_code FROM parcel WHERE end_lifespan IS NULL ORDER BY unit_code")
+        ).scalars()
+    )
+    home = every[0][:9]
+    for limit, offset in ((7, 0), (50, 13), (1000, 0), (3, len(every) - 5), (10, len(every) - 3)):
+        r = client.get(ITEMS, params={"limit": limit, "offset": offset})
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert [f["id"] for f in page["features"]] == every[offset : offset + limit]
+        has_next = any(link["rel"] == "next" for link in page["links"])
+        assert has_next == (offset + limit < len(every)), (limit, offset)
+    past_the_end = client.get(ITEMS, params={"limit": 5, "offset": len(every) + 10}).json()
+    assert past_the_end["features"] == [] and past_the_end["numberReturned"] == 0
+    # the first page is planned on the district's zone alone, the last on the far zone's
+    seen: list[tuple[str, Any]] = []
+    conn = db.connection()
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, *_rest: Any) -> None:
+        seen.append((statement, params))
+
+    event.listen(conn, "before_cursor_execute", capture)
+    try:
+        client.get(ITEMS, params={"limit": 10})
+        client.get(ITEMS, params={"limit": 2, "offset": len(every) - 2})
+    finally:
+        event.remove(conn, "before_cursor_execute", capture)
+    first, last = [(s, p) for s, p in seen if "WITH page AS" in s]
+    assert _scanned(db, *first) == {f"parcel_{home}"}
+    assert _scanned(db, *last) == {f"parcel_{FAR_ZONE}"}
