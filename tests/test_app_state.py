@@ -44,7 +44,7 @@ ALLOWED = {
     "gis/ogc/repository.py:_EXTENTS": "cache of extents by collection (a minute)",
     "gis/settings.py:_override": "the settings override tests use (habit 1)",
     "gis/store.py:_stores": "one object-store client per configuration",
-    "gis/tiles/repository.py:_sql_cache": "cache of tile SQL (pure function of the layers)",
+    "gis/tiles/statement.py:_sql_cache": "cache of tile SQL (pure function of the layers)",
     "gis/tiles/repository.py:_int_id_cache": "cache of id column types by table",
     "gis/web/nav.py:_ENTRIES": "the navigation bar's entries (templates render without an app)",
 }
