@@ -233,3 +233,32 @@ def test_paging_through_the_register_reads_only_the_pages_zones(
     first, last = [(s, p) for s, p in seen if "WITH page AS" in s]
     assert _scanned(db, *first) == {f"parcel_{home}"}
     assert _scanned(db, *last) == {f"parcel_{FAR_ZONE}"}
+
+
+def test_deleted_rows_no_longer_widen_their_subzones_box(
+    db: Session, far_parcels: list[str]
+) -> None:
+    # an import's refused rows and a test's cleanup are deleted: the box (and the
+    # collection's extent, read from the boxes) shrinks back to the rows left
+    box = "SELECT ST_AsText(box) FROM parcel_subzone_extent WHERE subzone_code = :s"
+    sub = far_parcels[0][:12]
+    before = db.execute(text(box), {"s": sub}).scalar_one()
+    db.execute(
+        text("UPDATE parcel SET geom = ST_Translate(geom, 0.3, 0.3) WHERE unit_code = :c"),
+        {"c": far_parcels[0]},
+    )
+    assert db.execute(text(box), {"s": sub}).scalar_one() != before  # grown
+    db.execute(text("DELETE FROM parcel WHERE unit_code = :c"), {"c": far_parcels[0]})
+    shrunk = db.execute(text(box), {"s": sub}).scalar_one()
+    assert (
+        shrunk
+        == db.execute(
+            text(
+                "SELECT ST_AsText(ST_Expand(ST_SetSRID(ST_Extent(geom)::geometry, 4490), 1e-7)) "
+                "FROM parcel WHERE subzone_code = :s"
+            ),
+            {"s": sub},
+        ).scalar_one()
+    )
+    db.execute(text("DELETE FROM parcel WHERE subzone_code = :s"), {"s": sub})
+    assert db.execute(text(box), {"s": sub}).first() is None

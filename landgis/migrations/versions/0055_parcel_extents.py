@@ -14,6 +14,12 @@ subzone order, so two imports never deadlock). It is written in the writer's tra
 so a reader that sees a parcel sees its box. A box is the parcels' extent widened by 1e-7
 degrees (~1 cm), so rounding never leaves a parcel's edge outside it.
 
+Rows are deleted only when they never belonged to the register (an import's refused rows, a
+test's cleanup): a DELETE recomputes the boxes of the subzones it touched from the rows
+left, so one misplaced row does not widen its subzone's box (and the collection's extent,
+read from the boxes) for good. Parcel writes are serialised per table (the tile change
+log's lock, migration 0012), so no insert races the recomputation.
+
 Revision ID: 0055_parcel_extents
 Revises: 0050_parcel_partitions
 Create Date: 2026-12-03
@@ -35,6 +41,19 @@ LEFT JOIN parcel_subzone_extent o ON o.subzone_code = n.subzone_code
 WHERE o.box IS NULL OR NOT o.box ~ n.box
 ORDER BY n.subzone_code
 ON CONFLICT (subzone_code) DO UPDATE SET box = ST_Envelope(ST_Collect(e.box, EXCLUDED.box))
+"""
+
+
+SHRINK = """
+UPDATE parcel_subzone_extent e SET box = s.box
+FROM (SELECT g.subzone_code,
+             (SELECT ST_Expand(ST_SetSRID(ST_Extent(p.geom)::geometry, 4490), 1e-7)
+              FROM parcel p WHERE p.subzone_code = g.subzone_code) AS box
+      FROM (SELECT DISTINCT subzone_code FROM old_rows) g) s
+WHERE e.subzone_code = s.subzone_code AND s.box IS NOT NULL;
+DELETE FROM parcel_subzone_extent e
+WHERE e.subzone_code IN (SELECT subzone_code FROM old_rows)
+  AND NOT EXISTS (SELECT 1 FROM parcel p WHERE p.subzone_code = e.subzone_code)
 """
 
 
@@ -60,6 +79,14 @@ def upgrade() -> None:
         CREATE TRIGGER parcel_extent_upd AFTER UPDATE ON parcel
             REFERENCING NEW TABLE AS new_rows
             FOR EACH STATEMENT EXECUTE FUNCTION parcel_extent_grow();
+        CREATE FUNCTION parcel_extent_shrink() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {SHRINK};
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER parcel_extent_del AFTER DELETE ON parcel
+            REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION parcel_extent_shrink();
         INSERT INTO parcel_subzone_extent (subzone_code, box)
         SELECT subzone_code, ST_Expand(ST_SetSRID(ST_Extent(geom)::geometry, 4490), 1e-7)
         FROM parcel WHERE geom IS NOT NULL GROUP BY subzone_code;
@@ -70,6 +97,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(
         """
+        DROP TRIGGER parcel_extent_del ON parcel;
+        DROP FUNCTION parcel_extent_shrink();
         DROP TRIGGER parcel_extent_upd ON parcel;
         DROP TRIGGER parcel_extent_ins ON parcel;
         DROP FUNCTION parcel_extent_grow();
