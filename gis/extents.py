@@ -42,12 +42,3 @@ def condition(c: Collection, param: str, alias: str = "t") -> str:
     """The pruning condition on the rows of alias ``alias``, the keys bound as ``param``."""
     assert c.extents is not None
     return f'{alias}."{c.extents.key}" = ANY(CAST(:{param} AS text[]))'
-
-
-def bounds_sql(c: Collection) -> str:
-    """SQL of one box (``e``) bounding the collection from its keys' boxes: read from a
-    few thousand rows, not from every row (at 5M parcels a scan took longer than the
-    statement timeout). It may be a little larger than the current rows' extent (the boxes
-    also cover retired versions), as an OGC extent may be."""
-    assert c.extents is not None
-    return f'SELECT ST_Extent(box) AS e FROM "{c.extents.table}"'

@@ -235,13 +235,11 @@ def extent(session: Session, c: Collection) -> list[float] | None:
     hit = _EXTENTS.get(c.id)
     if hit and time.monotonic() - hit[0] < EXTENT_TTL_S:
         return hit[1]
-    rows = (
-        extents.bounds_sql(c)
-        if c.extents is not None
-        else f'SELECT ST_Extent(t."{c.geometry_column}") AS e '
-        f'FROM "{c.table}" t WHERE {where_sql(c, Query())}'
-    )
-    sql = f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ({rows}) s"
+    sql = f"""
+    SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+    FROM (SELECT ST_Extent(t."{c.geometry_column}") AS e
+          FROM "{c.table}" t WHERE {where_sql(c, Query())}) s
+    """
     row = session.execute(text(sql)).one()
     box = None if row[0] is None else [round(float(v), 7) for v in row]
     _EXTENTS[c.id] = (time.monotonic(), box)

@@ -321,11 +321,10 @@ def _changes(rows: Any) -> list[Change]:
 def extent(session: Session, c: Collection) -> tuple[float, float, float, float] | None:
     """Lon/lat bounds of a collection's current features (None when it is empty)."""
     where = f" WHERE {c.where}" if c.where else ""
-    rows = (
-        extents.bounds_sql(c)
-        if c.extents is not None
-        else f"SELECT ST_Extent({q(c.geometry_column)}) AS e FROM {q(c.table)}{where}"
-    )
-    sql = f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ({rows}) s"
-    row = session.execute(text(sql)).one()
+    row = session.execute(
+        text(
+            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            f"(SELECT ST_Extent({q(c.geometry_column)}) AS e FROM {q(c.table)}{where}) s"
+        )
+    ).one()
     return None if row[0] is None else (row[0], row[1], row[2], row[3])
