@@ -58,8 +58,9 @@ def _box(db: Session, where: str, params: dict[str, Any]) -> list[float]:
     return [float(v) for v in row]
 
 
-def _statement(client: TestClient, db: Session, bbox: list[float]) -> tuple[set[str], Any]:
-    """The unit codes a bbox read returns, and the page statement it ran (with params)."""
+def _pages_run(client: TestClient, db: Session, *queries: dict[str, Any]) -> list[Any]:
+    """GET the items with each of ``queries``; the responses, each with the page statement
+    it ran (SQL and parameters)."""
     seen: list[tuple[str, Any]] = []
     conn = db.connection()
 
@@ -68,12 +69,19 @@ def _statement(client: TestClient, db: Session, bbox: list[float]) -> tuple[set[
 
     event.listen(conn, "before_cursor_execute", capture)
     try:
-        r = client.get(ITEMS, params={"bbox": ",".join(map(str, bbox)), "limit": 1000})
+        responses = [client.get(ITEMS, params=q) for q in queries]
     finally:
         event.remove(conn, "before_cursor_execute", capture)
-    assert r.status_code == 200, r.text
-    got = {f["id"] for f in r.json()["features"]}
-    return got, next((s, p) for s, p in seen if "WITH page AS" in s)
+    for r in responses:
+        assert r.status_code == 200, r.text
+    statements = [(s, p) for s, p in seen if "WITH page AS" in s]
+    return list(zip(responses, statements, strict=True))
+
+
+def _statement(client: TestClient, db: Session, bbox: list[float]) -> tuple[set[str], Any]:
+    """The unit codes a bbox read returns, and the page statement it ran (with params)."""
+    [(r, statement)] = _pages_run(client, db, {"bbox": ",".join(map(str, bbox)), "limit": 1000})
+    return {f["id"] for f in r.json()["features"]}, statement
 
 
 def _scanned(db: Session, statement: str, params: Any) -> set[str]:
@@ -218,19 +226,12 @@ def test_paging_through_the_register_reads_only_the_pages_zones(
     past_the_end = client.get(ITEMS, params={"limit": 5, "offset": len(every) + 10}).json()
     assert past_the_end["features"] == [] and past_the_end["numberReturned"] == 0
     # the first page is planned on the district's zone alone, the last on the far zone's
-    seen: list[tuple[str, Any]] = []
-    conn = db.connection()
-
-    def capture(_c: Any, _cur: Any, statement: str, params: Any, *_rest: Any) -> None:
-        seen.append((statement, params))
-
-    event.listen(conn, "before_cursor_execute", capture)
-    try:
-        client.get(ITEMS, params={"limit": 10})
-        client.get(ITEMS, params={"limit": 2, "offset": len(every) - 2})
-    finally:
-        event.remove(conn, "before_cursor_execute", capture)
-    first, last = [(s, p) for s, p in seen if "WITH page AS" in s]
+    first, last = (
+        statement
+        for _, statement in _pages_run(
+            client, db, {"limit": 10}, {"limit": 2, "offset": len(every) - 2}
+        )
+    )
     assert _scanned(db, *first) == {f"parcel_{home}"}
     assert _scanned(db, *last) == {f"parcel_{FAR_ZONE}"}
 
