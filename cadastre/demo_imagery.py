@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import shapely
 from sqlalchemy import text
@@ -75,16 +76,16 @@ class Window:
         return {"scene": self.outline}
 
 
-_EXTENT_4547 = text(
-    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
-    "ST_Extent(ST_Transform(geom, 4547)) AS e FROM parcel WHERE end_lifespan IS NULL) x"
-)
+def _extent_4547(rows: str) -> Any:
+    """SQL of the EPSG:4547 bounds (x0, y0, x1, y1) of ``rows`` (a FROM ... clause)."""
+    return text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+        f"ST_Extent(ST_Transform(geom, 4547)) AS e {rows}) x"
+    )
 
 
-_ZONES_4547 = text(  # the district's extent from its few zones (not its million parcels)
-    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
-    "ST_Extent(ST_Transform(geom, 4547)) AS e FROM cadastral_zone) x"
-)
+_EXTENT_4547 = _extent_4547("FROM parcel WHERE end_lifespan IS NULL")
+_ZONES_4547 = _extent_4547("FROM cadastral_zone")  # the few zones, not a million parcels
 
 
 def scene_window(session: Session) -> Window | None:

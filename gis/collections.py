@@ -44,7 +44,7 @@ class CollectionEditor(Protocol):
 @dataclass(frozen=True)
 class Extents:
     """A table of ``(key, box)`` whose box covers the geometry of every row of the
-    collection's table with that key value (and only grows). A spatial read names the keys
+    collection's table with that key value (written with the rows). A spatial read names the keys
     whose box meets its envelope, so a table partitioned by the key is planned on those
     partitions only (:mod:`gis.extents`)."""
 

@@ -7,9 +7,9 @@ per key value covering every row with that key; a reader first asks which keys' 
 its envelope (a small indexed table: ~0.3 ms) and adds ``key = ANY(:keys)``, a bound
 array, which PostgreSQL prunes to those partitions when it plans the statement.
 
-The boxes only grow and are written in the writer's transaction (migration 0055), so
-every key a row visible to the reader has is found, unless the row committed between the
-lookup and the read: a tile, whose statement also reads the change log's position, checks
+The boxes grow with every write (and shrink when rows are deleted) in the writer's
+transaction (migration 0055), so every key a row visible to the reader has is found,
+unless the row committed between the lookup and the read: a tile, whose statement also reads the change log's position, checks
 the keys again in its own snapshot (:func:`keys_sql`) and is drawn again if they moved.
 """
 

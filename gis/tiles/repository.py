@@ -216,7 +216,6 @@ SELECT table_name, seq FROM t
 """
 
 
-# The marks of the tables named in :tables (a JSON object table -> seq).
 def marks_from_rows(rows: Iterable[Any]) -> Marks:
     return Marks.of_mapping({r[0]: r[1] for r in rows})
 

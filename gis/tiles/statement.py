@@ -19,6 +19,7 @@ from gis.tiles.matrix import BUFFER, EXTENT
 FEATURE_MARGIN = 24
 CASTS = {"integer": "::bigint", "number": "::float8", "boolean": "::boolean"}
 ENVELOPE_4490 = "ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4490)"
+# The marks of the tables named in :tables (a JSON object table -> seq).
 MARKS_OF_SQL = (
     "SELECT coalesce(jsonb_object_agg(n, m), '{}') FROM (SELECT n, (SELECT max(c.seq) "
     "FROM tile_change c WHERE c.table_name = n) AS m FROM unnest(CAST(:tables AS text[])) n) s "

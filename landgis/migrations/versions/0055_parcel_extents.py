@@ -8,8 +8,8 @@ box meets its envelope here and adds ``subzone_code = ANY(...)``, which prunes t
 their zones (``gis.extents``).
 
 The box covers every version of every parcel of the subzone that was ever written, and
-only grows: a statement trigger over the inserted and updated rows widens the boxes their
-geometries leave (one row per subzone; a row lock is taken only when a box grows, in
+grows with them: a statement trigger over the inserted and updated rows widens the boxes
+their geometries leave (one row per subzone; a row lock is taken only when a box grows, in
 subzone order, so two imports never deadlock). It is written in the writer's transaction,
 so a reader that sees a parcel sees its box. A box is the parcels' extent widened by 1e-7
 degrees (~1 cm), so rounding never leaves a parcel's edge outside it.
@@ -66,8 +66,9 @@ def upgrade() -> None:
         );
         CREATE INDEX parcel_subzone_extent_box ON parcel_subzone_extent USING gist (box);
         COMMENT ON TABLE parcel_subzone_extent IS 'Per subzone, a box covering every parcel '
-            'version ever written there (only grows): spatial reads name the subzones they '
-            'can touch, so the partitioned register is pruned (gis.extents).';
+            'version written there (grown by writes, recomputed on deletes): spatial reads '
+            'name the subzones they can touch, so the partitioned register is pruned '
+            '(gis.extents).';
         CREATE FUNCTION parcel_extent_grow() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             {GROW};
