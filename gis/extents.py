@@ -9,8 +9,9 @@ array, which PostgreSQL prunes to those partitions when it plans the statement.
 
 The boxes grow with every write (and shrink when rows are deleted) in the writer's
 transaction (migration 0055), so every key a row visible to the reader has is found,
-unless the row committed between the lookup and the read: a tile, whose statement also reads the change log's position, checks
-the keys again in its own snapshot (:func:`keys_sql`) and is drawn again if they moved.
+unless the row committed between the lookup and the read: a tile, whose statement also
+reads the change log's position, checks the keys again in its own snapshot
+(:func:`keys_sql`) and is drawn again if they moved.
 """
 
 from __future__ import annotations
