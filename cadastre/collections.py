@@ -43,7 +43,13 @@ PARCELS = Collection(
     editor=ParcelEditor(),
     min_zoom=13,
     # partitioned by zone (migration 0050): bbox and tile reads name the subzones they touch
-    extents=Extents(key="subzone_code", table="parcel_subzone_extent", id_begins_with_key=True),
+    # and the register's extent is read from the subzones' current boxes (migration 0056)
+    extents=Extents(
+        key="subzone_code",
+        table="parcel_subzone_extent",
+        id_begins_with_key=True,
+        current="current_box",
+    ),
     # below z13 the parcels' tiles are drawn from the overviews (one MVT layer "parcels")
     extra={
         "overviews": ("parcels-subzone-outlines", "parcels-by-subzone", "parcels-by-block"),

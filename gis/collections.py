@@ -53,6 +53,10 @@ class Extents:
     # the id begins with the key (a parcel's unit code with its subzone), so id order is
     # key order: a page in id order is read from the keys that hold it (gis.ogc.repository)
     id_begins_with_key: bool = False
+    # a column of the same table: per key, the exact extent of the rows the collection's
+    # ``where`` keeps (its current rows); the collection's extent is then read from these
+    # few boxes, not from every row (gis.extents.bounds_sql)
+    current: str | None = None
 
 
 @dataclass(frozen=True)

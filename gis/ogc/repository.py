@@ -231,16 +231,14 @@ EXTENT_TTL_S = 60.0
 
 
 def extent(session: Session, c: Collection) -> list[float] | None:
-    """[minx, miny, maxx, maxy] in lon/lat of the collection's rows (cached for a minute)."""
+    """[minx, miny, maxx, maxy] in lon/lat of the collection's rows: from its keys' current
+    boxes when it keeps them (exact and always fresh), else from a scan cached a minute."""
+    cached = c.extents is None or c.extents.current is None
     hit = _EXTENTS.get(c.id)
-    if hit and time.monotonic() - hit[0] < EXTENT_TTL_S:
+    if cached and hit and time.monotonic() - hit[0] < EXTENT_TTL_S:
         return hit[1]
-    sql = f"""
-    SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-    FROM (SELECT ST_Extent(t."{c.geometry_column}") AS e
-          FROM "{c.table}" t WHERE {where_sql(c, Query())}) s
-    """
-    row = session.execute(text(sql)).one()
+    row = session.execute(text(extents.bounds_sql(c))).one()
     box = None if row[0] is None else [round(float(v), 7) for v in row]
-    _EXTENTS[c.id] = (time.monotonic(), box)
+    if cached:
+        _EXTENTS[c.id] = (time.monotonic(), box)
     return box

@@ -20,7 +20,7 @@ from gis import extents
 from gis.collections import Collection
 from gis.db import Database
 from gis.tiles.matrix import EXTENT, TileAddress, tile_width_m
-from gis.tiles.statement import ENVELOPE_4490, FEATURE_MARGIN, MARKS_OF_SQL, q, tile_sql
+from gis.tiles.statement import ENVELOPE_4490, FEATURE_MARGIN, MARKS_OF_SQL, tile_sql
 from gis.tiles.tilesets import Tileset, feature_limit, layer_name
 
 SIMPLIFY_BELOW_ZOOM = 13  # at lower zooms geometries are simplified to one MVT unit
@@ -319,11 +319,5 @@ def _changes(rows: Any) -> list[Change]:
 
 def extent(session: Session, c: Collection) -> tuple[float, float, float, float] | None:
     """Lon/lat bounds of a collection's current features (None when it is empty)."""
-    where = f" WHERE {c.where}" if c.where else ""
-    row = session.execute(
-        text(
-            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-            f"(SELECT ST_Extent({q(c.geometry_column)}) AS e FROM {q(c.table)}{where}) s"
-        )
-    ).one()
+    row = session.execute(text(extents.bounds_sql(c))).one()
     return None if row[0] is None else (row[0], row[1], row[2], row[3])

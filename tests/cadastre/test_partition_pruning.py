@@ -6,6 +6,7 @@ boxes were read (the tile checks again in its own snapshot and is drawn again)."
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import morecantile
@@ -263,3 +264,105 @@ def test_deleted_rows_no_longer_widen_their_subzones_box(
     )
     db.execute(text("DELETE FROM parcel WHERE subzone_code = :s"), {"s": sub})
     assert db.execute(text(box), {"s": sub}).first() is None
+
+
+def _scan_extent(db: Session) -> list[float]:
+    """The register's extent as a scan of every current parcel gives it."""
+    return _box(db, "end_lifespan IS NULL", {})
+
+
+def _read_extent(db: Session) -> list[float]:
+    return [float(v) for v in db.execute(text(extents.bounds_sql(PARCELS))).one()]
+
+
+def test_the_registers_extent_is_read_from_the_subzones_boxes_alone(
+    client: TestClient, db: Session, far_parcels: list[str]
+) -> None:
+    # at 5M parcels a scan outlasted the statement timeout (503): the extent reads no
+    # partition of the register, and gives the scan's digits
+    plan = db.execute(text(f"EXPLAIN (FORMAT JSON) {extents.bounds_sql(PARCELS)}")).scalar_one()
+    relations: set[str] = set()
+
+    def walk(node: dict[str, Any]) -> None:
+        relations.add(str(node.get("Relation Name", "")))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    assert relations - {""} == {"parcel_subzone_extent"}
+    assert _read_extent(db) == _scan_extent(db)
+    doc = client.get("/ogc/collections/parcels").json()
+    assert doc["extent"]["spatial"]["bbox"][0] == [round(v, 7) for v in _scan_extent(db)]
+
+
+def test_the_registers_extent_follows_every_kind_of_write(
+    db: Session, far_parcels: list[str]
+) -> None:
+    # random writes as the register and its imports make them (insert, move, retire,
+    # delete, a row's other columns), many at the box edges: after each the extent read
+    # from the boxes is the scan's, to the last digit
+    rng = random.Random(15)
+    sub = far_parcels[0][:12]
+    edge = (
+        "SELECT unit_code FROM parcel WHERE end_lifespan IS NULL AND subzone_code = :s "
+        "ORDER BY {} LIMIT 1"
+    )
+    orders = ["ST_XMin(geom)", "ST_YMin(geom)", "ST_XMax(geom) DESC", "ST_YMax(geom) DESC"]
+    for step in range(40):
+        kind = rng.choice(["insert", "move", "retire", "delete", "status"])
+        code = db.execute(text(edge.format(rng.choice(orders))), {"s": sub}).scalar()
+        if kind == "insert" or code is None:
+            new = f"{sub}JC{100 + step:05d}W00000000"
+            db.execute(
+                text(
+                    "INSERT INTO parcel (unit_code, parcel_code, subzone_code, land_use, "
+                    "area_m2, reg_status, ref_point, geom) SELECT :c, :pc, :s, land_use, "
+                    "area_m2, 'unregistered', ST_Translate(ref_point, :dx, :dy), "
+                    "ST_Translate(geom, :dx, :dy) FROM parcel WHERE unit_code = :from "
+                    "AND end_lifespan IS NULL"
+                ),
+                {"c": new, "pc": new[:19], "s": sub, "from": far_parcels[1],
+                 "dx": rng.uniform(-0.02, 0.02), "dy": rng.uniform(-0.02, 0.02)},
+            )  # fmt: skip
+        elif kind == "move":
+            db.execute(
+                text("UPDATE parcel SET geom = ST_Translate(geom, :dx, :dy) WHERE unit_code = :c"),
+                {"c": code, "dx": rng.uniform(-0.01, 0.01), "dy": rng.uniform(-0.01, 0.01)},
+            )
+        elif kind == "retire":
+            db.execute(
+                text("UPDATE parcel SET end_lifespan = now() WHERE unit_code = :c"), {"c": code}
+            )
+        elif kind == "delete":
+            db.execute(text("DELETE FROM parcel WHERE unit_code = :c"), {"c": code})
+        else:
+            db.execute(
+                text("UPDATE parcel SET reg_status = 'registered' WHERE unit_code = :c"),
+                {"c": code},
+            )
+        assert _read_extent(db) == _scan_extent(db), (step, kind)
+    # every parcel of the far zone retired: its subzone adds nothing to the extent
+    db.execute(text("UPDATE parcel SET end_lifespan = now() WHERE subzone_code = :s"), {"s": sub})
+    assert _read_extent(db) == _scan_extent(db)
+    current = "SELECT current_box FROM parcel_subzone_extent WHERE subzone_code = :s"
+    assert db.execute(text(current), {"s": sub}).scalar_one() is None
+
+
+def test_the_registers_own_writes_keep_the_extent_exact(db: Session) -> None:
+    # the register's own write paths: a merge (two versions retired, one opened) and the
+    # retirement of its westernmost parcel, which moves the extent's western edge
+    from cadastre.parcels import service
+    from tests.cadastre.parcels.conftest import touching_pair
+
+    a, b = touching_pair(db, 0)
+    tags = [service.get(db, c).etag for c in (a, b)]
+    service.merge(db, [a, b], if_match=tags, actor="extent-test")
+    assert _read_extent(db) == _scan_extent(db)
+    west = db.execute(
+        text(
+            "SELECT unit_code FROM parcel WHERE end_lifespan IS NULL ORDER BY ST_XMin(geom) LIMIT 1"
+        )
+    ).scalar_one()
+    before = _read_extent(db)
+    service.retire(db, west, if_match=[service.get(db, west).etag], actor="extent-test")
+    assert _read_extent(db) == _scan_extent(db) and _read_extent(db)[0] > before[0]
