@@ -46,10 +46,11 @@ def _port() -> int:
         return int(sock.getsockname()[1])
 
 
-def own_cluster(prefix: str) -> tuple[Path, Settings, dict[str, str]]:
+def own_cluster(prefix: str, root: Path | None = None) -> tuple[Path, Settings, dict[str, str]]:
     """Settings and child environment of a cluster (and its standby) in a new temporary
-    folder on free ports: a benchmark never touches the shared cluster."""
-    root = Path(tempfile.mkdtemp(prefix=prefix))
+    folder (or ``root``, a folder of the benchmark's own) on free ports: a benchmark never
+    touches the shared cluster."""
+    root = root or Path(tempfile.mkdtemp(prefix=prefix))
     settings: Settings = load_settings().model_copy(
         update={"data_dir": root, "pg_port": _port(), "standby_port": _port(),
                 "database_name": "landgis", "database_url": None}
