@@ -24,25 +24,33 @@ from sqlalchemy import text
 from gis.collections import Collection
 
 
-def keys_sql(c: Collection, envelope: str) -> str:
-    """SQL of one sorted text array: the keys whose box meets ``envelope`` (SQL, EPSG:4490)."""
-    assert c.extents is not None
+def keys_sql(c: Collection, *envelopes: str) -> str:
+    """SQL of one sorted text array: the keys whose box meets every one of ``envelopes``
+    (SQL geometries, EPSG:4490)."""
+    assert c.extents is not None and envelopes
     key = f'"{c.extents.key}"'
+    meets = " AND ".join(f"box && {e}" for e in envelopes)
     return (
         f"SELECT coalesce(array_agg({key}::text ORDER BY {key}), ARRAY[]::text[]) "
-        f'FROM "{c.extents.table}" WHERE box && {envelope}'
+        f'FROM "{c.extents.table}" WHERE {meets}'
     )
 
 
-def keys(session: Any, c: Collection, envelope: str, params: Mapping[str, Any]) -> list[str]:
-    """The keys a read of ``envelope`` can touch (``session``: a Session or Connection)."""
-    return list(session.execute(text(keys_sql(c, envelope)), dict(params)).scalar_one())
+def keys(session: Any, c: Collection, params: Mapping[str, Any], *envelopes: str) -> list[str]:
+    """The keys a read of rows meeting all ``envelopes`` can touch (``session``: a Session
+    or Connection)."""
+    return list(session.execute(text(keys_sql(c, *envelopes)), dict(params)).scalar_one())
 
 
 def condition(c: Collection, param: str, alias: str = "t") -> str:
-    """The pruning condition on the rows of alias ``alias``, the keys bound as ``param``."""
+    """The pruning condition on the rows of alias ``alias``, the keys bound as ``param``.
+
+    No key (a read where nothing lies, over the sea) is asked as a constant FALSE: with
+    ``key = ANY('{}')`` alone PostgreSQL plans every partition before it finds none match
+    (at 5M parcels, 401 zones: ~100 ms of planning in a new connection, ~20 ms after)."""
     assert c.extents is not None
-    return f'{alias}."{c.extents.key}" = ANY(CAST(:{param} AS text[]))'
+    keys = f"CAST(:{param} AS text[])"
+    return f'(cardinality({keys}) > 0 AND {alias}."{c.extents.key}" = ANY({keys}))'
 
 
 def bounds_sql(c: Collection) -> str:

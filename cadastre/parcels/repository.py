@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from gis import extents
 from gis.geojson import feature_collection
 
 ETAG_SQL = (
@@ -256,6 +257,10 @@ FROM parcel p
 WHERE (CASE WHEN CAST(:at AS timestamptz) IS NULL THEN p.end_lifespan IS NULL
        ELSE p.begin_lifespan <= :at AND (p.end_lifespan IS NULL OR p.end_lifespan > :at) END)
   AND (CAST(:zone AS text) IS NULL OR left(p.subzone_code, 9) = :zone)
+  AND (CAST(:zone_end AS text) IS NULL
+       OR (p.subzone_code >= :zone AND p.subzone_code < :zone_end))
+  AND (CAST(:keys AS text[]) IS NULL OR (cardinality(CAST(:keys AS text[])) > 0
+                                          AND p.subzone_code = ANY(CAST(:keys AS text[]))))
   AND (CAST(:subzone AS text) IS NULL OR p.subzone_code = :subzone)
   AND (CAST(:land_use AS text) IS NULL OR p.land_use LIKE :land_use || '%')
   AND (CAST(:status AS text) IS NULL OR p.reg_status = :status)
@@ -275,13 +280,28 @@ def search(session: Session, filters: dict[str, Any], limit: int, offset: int) -
     """(GeoJSON FeatureCollection text, number matched) of parcels passing ``filters``.
 
     ``filters`` keys: at, zone, subzone, land_use, status, prefix, bbox (lon/lat, EPSG:4490).
+
+    The register is partitioned by zone (migration 0050): a zone is also asked as the
+    range of its partition, and a bbox as the subzones whose box meets it (``gis.extents``),
+    so the statement is planned on the partitions it can touch, not on all of them (no
+    subzone at all: a constant FALSE, as in :func:`gis.extents.condition`).
     """
+    from cadastre.collections import PARCELS  # it imports the editor, which imports this
+
     bbox = filters.get("bbox")
+    zone = filters.get("zone")
     params = {
         **{k: filters.get(k) for k in ("at", "zone", "subzone", "land_use", "status", "prefix")},
         "bbox": list(bbox) if bbox else None,
         **{f"b{i}": (bbox[i] if bbox else 0.0) for i in range(4)},
+        # a zone code is digits: its partition holds subzone codes from it to the next
+        "zone_end": str(int(zone) + 1).zfill(len(zone)) if zone and zone.isdigit() else None,
+        "keys": None,
     }
+    if bbox:
+        params["keys"] = extents.keys(
+            session, PARCELS, params, "ST_MakeEnvelope(:b0, :b1, :b2, :b3, 4490)"
+        )
     total: int = session.execute(text(f"SELECT count(*) {SEARCH_WHERE}"), params).scalar_one()
     fc = feature_collection(session, SEARCH_ROWS, {**params, "limit": limit, "offset": offset}, 9)
     return fc, total

@@ -3,6 +3,9 @@
 Only properties the collection publishes (and its geometry) may be named; every
 literal becomes a bound parameter; identifiers come from the collection definition.
 Spatial literals are read in ``filter-crs`` (CRS84 by default) and compared in EPSG:4490.
+A spatial predicate that every row must pass (one not under OR or NOT, and not
+S_DISJOINT) also gives its literal as an envelope the rows meet, so a partitioned
+collection is read from the partitions it can touch (``gis.extents``).
 Temporal operators T_BEFORE, T_AFTER, T_DURING and T_INTERSECTS compare a date or datetime
 property with an instant or an interval (open ends ``..`` allowed); the other T_ operators
 are refused.
@@ -11,6 +14,7 @@ are refused.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -40,6 +44,8 @@ SPATIAL = {
     ast.GeometryOverlaps: "ST_Overlaps",
     ast.GeometryEquals: "ST_Equals",
 }
+# the rows that pass these meet the literal's bounding box (S_DISJOINT's do not)
+MEETING = frozenset(SPATIAL) - {ast.GeometryDisjoint}
 GEOMETRY_NAMES = ("geometry", "geom")
 NUMERIC = ("integer", "number")
 TIME_KINDS = ("date", "datetime")
@@ -109,18 +115,22 @@ class SqlFilter:
         self.crs = crs
         self.prefix = prefix
         self.params: dict[str, Any] = {}
+        # geometries (SQL, EPSG:4490) every row that passes meets
+        self.envelopes: list[str] = []
 
     def bind(self, value: Any) -> str:
         name = f"{self.prefix}{len(self.params)}"
         self.params[name] = value
         return f":{name}"
 
-    def to_sql(self, node: Any) -> str:
+    def to_sql(self, node: Any, every_row: bool = True) -> str:
+        """``every_row``: the node is a term of the top-level AND (every row passes it)."""
         if isinstance(node, ast.Not):
-            return f"(NOT {self.to_sql(node.sub_node)})"
+            return f"(NOT {self.to_sql(node.sub_node, False)})"
         if isinstance(node, ast.And | ast.Or):
             op = "AND" if isinstance(node, ast.And) else "OR"
-            return f"({self.to_sql(node.lhs)} {op} {self.to_sql(node.rhs)})"
+            inner = every_row and op == "AND"
+            return f"({self.to_sql(node.lhs, inner)} {op} {self.to_sql(node.rhs, inner)})"
         if isinstance(node, ast.Include):
             return "FALSE" if node.not_ else "TRUE"
         for cls, op in COMPARE.items():
@@ -139,10 +149,17 @@ class SqlFilter:
             return f"({self._column(node.lhs)} IS {'NOT ' if node.not_ else ''}NULL)"
         if isinstance(node, ast.BBox):
             env = f"ST_MakeEnvelope({', '.join(self.bind(float(v)) for v in self._bbox(node))})"
-            return f"ST_Intersects({self._geom(node.lhs)}, ST_SetSRID({env}, 4490))"
+            env = f"ST_SetSRID({env}, 4490)"
+            if every_row:
+                self.envelopes.append(env)
+            return f"ST_Intersects({self._geom(node.lhs)}, {env})"
         for cls, fn in SPATIAL.items():
             if type(node) is cls:
-                return f"{fn}({self._spatial(node.lhs)}, {self._spatial(node.rhs)})"
+                lhs, rhs = self._spatial(node.lhs), self._spatial(node.rhs)
+                on_rows = [isinstance(n, ast.Attribute) for n in (node.lhs, node.rhs)]
+                if every_row and cls in MEETING and sum(on_rows) == 1:  # the row vs a literal
+                    self.envelopes.append(rhs if on_rows[0] else lhs)
+                return f"{fn}({lhs}, {rhs})"
         if isinstance(node, ast.TemporalPredicate):
             return self._temporal(node)
         raise InvalidParameter(
@@ -261,10 +278,20 @@ class SqlFilter:
         return f"({self._column(node.lhs)}::text {neg}{op} {self.bind(pattern)})"
 
 
+@dataclass(frozen=True)
+class Translated:
+    """A CQL2 filter as SQL on alias ``t``: its condition, bound parameters (named
+    ``prefix``N) and the geometries every row it passes meets (SQL over the parameters)."""
+
+    sql: str
+    params: dict[str, Any]
+    envelopes: tuple[str, ...]
+
+
 def translate(
     collection: Collection, text: str, lang: str | None, crs: OutputCrs, prefix: str = "f"
-) -> tuple[str, dict[str, Any]]:
-    """The SQL condition and its bound parameters (named ``prefix``N) for a CQL2 filter.
+) -> Translated:
+    """The SQL of a CQL2 filter.
 
     Compiled once per distinct filter text (and collection, language, CRS): a map or a
     client repeating a filter pays for the parse once. A refused filter is not kept."""
@@ -272,15 +299,16 @@ def translate(
     hit = _COMPILED.get(key)
     if hit is None:
         sql_filter = SqlFilter(collection, crs, prefix)
-        hit = (sql_filter.to_sql(parse(text, lang)), sql_filter.params)
+        sql = sql_filter.to_sql(parse(text, lang))
+        hit = Translated(sql, sql_filter.params, tuple(sql_filter.envelopes))
         if len(_COMPILED) >= MAX_COMPILED:
             _COMPILED.clear()
         _COMPILED[key] = hit
-    return hit[0], dict(hit[1])
+    return Translated(hit.sql, dict(hit.params), hit.envelopes)
 
 
 MAX_COMPILED = 1024  # distinct filters kept per process (a pure memo of translate)
-_COMPILED: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+_COMPILED: dict[tuple[Any, ...], Translated] = {}
 
 
 def _signature(c: Collection) -> tuple[Any, ...]:

@@ -198,18 +198,20 @@ def build_query(c: Collection, req: ItemsRequest) -> Query:
             env = f"ST_Transform(ST_SetSRID({env}, {box_crs.srid}), 4490)"
             cond = f'ST_Intersects(t."{c.geometry_column}", {env})'
         q.add(cond, bx0=box[0], by0=box[1], bx1=box[2], by1=box[3])
-        q.envelope = env if box_crs.srid != 4490 else f"ST_SetSRID({env}, 4490)"
+        q.envelopes.append(env if box_crs.srid != 4490 else f"ST_SetSRID({env}, 4490)")
     elif req.bbox_crs:
         crs_mod.parse(req.bbox_crs, field="bbox-crs")
     if req.datetime:
         add_datetime(q, c, req.datetime)
     if req.filter:
         fcrs = crs_mod.parse(req.filter_crs, field="filter-crs")
-        sql, params = cql.translate(c, req.filter, req.filter_lang, fcrs)
-        q.add(sql, **params)
+        found = cql.translate(c, req.filter, req.filter_lang, fcrs)
+        q.add(found.sql, **found.params)
+        q.envelopes += found.envelopes
     if req.property_filter:
-        sql, params = cql.translate(c, req.property_filter, "cql2-json", fcrs_default(), "pf")
-        q.add(sql, **params)
+        found = cql.translate(c, req.property_filter, "cql2-json", fcrs_default(), "pf")
+        q.add(found.sql, **found.params)
+        q.envelopes += found.envelopes
     if req.sortby:  # an empty sortby keeps the default order
         q.sort = parse_sortby(c, req.sortby)
     if req.properties is not None:

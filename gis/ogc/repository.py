@@ -37,8 +37,9 @@ class Query:
     properties: tuple[str, ...] | None = None
     # a versioned collection read at a time: this condition replaces its "current" filter
     lifespan_where: str | None = None
-    # the bbox in EPSG:4490 (SQL over ``params``): a partitioned table is pruned to it
-    envelope: str | None = None
+    # geometries every row meets (the bbox, a CQL2 filter's spatial literals; SQL over
+    # ``params``, EPSG:4490): a partitioned table is pruned to the keys meeting them all
+    envelopes: list[str] = field(default_factory=list)
 
     def add(self, sql: str, **params: Any) -> None:
         self.conditions.append(sql)
@@ -82,10 +83,10 @@ def feature_sql(c: Collection, crs: OutputCrs, properties: tuple[str, ...] | Non
 
 
 def pruned(session: Session, c: Collection, q: Query) -> Query:
-    """``q`` with the partitions its bbox can touch named (:mod:`gis.extents`)."""
-    if c.extents is None or q.envelope is None:
+    """``q`` with the partitions its envelopes can touch named (:mod:`gis.extents`)."""
+    if c.extents is None or not q.envelopes:
         return q
-    found = extents.keys(session, c, q.envelope, q.params)
+    found = extents.keys(session, c, q.params, *q.envelopes)
     return replace(
         q,
         conditions=[*q.conditions, extents.condition(c, "extent_keys")],

@@ -130,7 +130,7 @@ def _drawn(
     again when a parcel committed between the lookup and the statement moved them."""
     pruned = [i for i, c in enumerate(layers) if c.extents is not None]
     for i in pruned:
-        params[f"keys{i}"] = extents.keys(session, layers[i], ENVELOPE_4490, params)
+        params[f"keys{i}"] = extents.keys(session, layers[i], params, ENVELOPE_4490)
     for _ in range(KEY_TRIES):
         row = session.execute(text(sql), params).one()._mapping
         moved = [i for i in pruned if list(row[f"keys{i}"]) != params[f"keys{i}"]]
