@@ -19,11 +19,9 @@ from gis.web.vectorlayers import tile_url
 
 MAX_INSTANTS = 200
 
-_INSTANTS = text(
-    "SELECT t FROM (SELECT begin_lifespan AS t FROM parcel UNION "
-    "SELECT end_lifespan FROM parcel WHERE end_lifespan IS NOT NULL) s "
-    "ORDER BY t DESC LIMIT :n"
-)
+# kept by the register's triggers (migration 0057): reading every version took ~10 s at
+# 5M parcels
+_INSTANTS = text("SELECT t FROM parcel_instant ORDER BY t DESC LIMIT :n")
 
 
 def edit_instants(session: Session, limit: int = MAX_INSTANTS) -> list[datetime]:
