@@ -40,9 +40,7 @@ WHERE i.t IN (SELECT begin_lifespan FROM old_rows UNION SELECT end_lifespan FROM
   AND NOT EXISTS (SELECT 1 FROM parcel p WHERE p.begin_lifespan = i.t)
   AND NOT EXISTS (SELECT 1 FROM parcel p WHERE p.end_lifespan = i.t)
 """
-KEPT_BY_NEW = (
-    "EXCEPT (SELECT begin_lifespan FROM new_rows UNION SELECT end_lifespan FROM new_rows)"
-)
+KEPT_BY_NEW = "EXCEPT (SELECT begin_lifespan FROM new_rows UNION SELECT end_lifespan FROM new_rows)"
 
 
 def upgrade() -> None:
