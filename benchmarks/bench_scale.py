@@ -256,7 +256,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     override_settings(settings)
     out: dict[str, Any] = {"parcels": args.parcels}
     try:
-        _cli(env, "db", "migrate")  # starts the cluster (a kept one: on its new ports)
+        if kept:  # a kept cluster left running (on other ports) is started on these
+            _cli(env, "db", "stop")
+        _cli(env, "db", "migrate")  # starts the cluster
         current = _current_parcels(settings)
         if kept and current:  # the register a run before loaded (5M: 40 minutes)
             out.update(parcels=current, demo_load_s="kept from an earlier run")
