@@ -225,6 +225,10 @@ def throughput(
             proc.terminate()
             proc.wait(timeout=30)
 
+    standby_dir = cluster.standby_dir(settings)
+    if standby_dir.exists():  # a kept cluster's standby of an earlier run: made again
+        standby.stop(settings)
+        shutil.rmtree(standby_dir)
     _cli(env, "db", "standby", "create")
     standby.stop(settings)
     alone = phase("primary")
