@@ -235,6 +235,7 @@ def throughput(
     standby.start(settings)
     standby.wait_caught_up(settings)
     both = phase("standby")
+    standby.stop(settings)  # a later phase measures the primary alone
     return {"clients": args.clients, "seconds": args.seconds, "primary_alone": alone,
             "primary_plus_standby": both,
             "ratio": round(both["rps"] / max(alone["rps"], 0.1), 2)}  # fmt: skip
