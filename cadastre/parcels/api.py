@@ -73,9 +73,15 @@ def list_parcels(
     }
     text_fc, total = repo.search(session, filters, limit, offset)
     fc = schemas.enrich_collection(json.loads(text_fc))
-    fc["numberMatched"], fc["numberReturned"] = total, len(fc["features"])
+    more = len(fc["features"]) > limit
+    del fc["features"][limit:]
+    fc["numberReturned"] = len(fc["features"])
+    if not more:
+        total = offset + fc["numberReturned"]
+    if total is not None:
+        fc["numberMatched"] = total
     links = []
-    if offset + limit < total:
+    if more:
         links.append(
             {"rel": "next", "href": str(request.url.include_query_params(offset=offset + limit))}
         )

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from gis import extents
+from gis import db, extents
 from gis.geojson import feature_collection
+from gis.ogc.repository import CHEAP_COUNT_ROWS  # as the OGC items: 0.8 s per page at 5M
 
 ETAG_SQL = (
     "md5(concat_ws('|', p.id, p.version, p.unit_code, p.land_use, p.area_m2, p.reg_status,"
@@ -276,8 +277,12 @@ ORDER BY p.unit_code, p.id LIMIT :limit OFFSET :offset
 """
 
 
-def search(session: Session, filters: dict[str, Any], limit: int, offset: int) -> tuple[str, int]:
-    """(GeoJSON FeatureCollection text, number matched) of parcels passing ``filters``.
+def search(
+    session: Session, filters: dict[str, Any], limit: int, offset: int
+) -> tuple[str, int | None]:
+    """(GeoJSON FeatureCollection text of up to ``limit + 1`` parcels, so the caller knows
+    whether more follow; number matched, None when counting them would read more than
+    :data:`CHEAP_COUNT_ROWS` versions) of parcels passing ``filters``.
 
     ``filters`` keys: at, zone, subzone, land_use, status, prefix, bbox (lon/lat, EPSG:4490).
 
@@ -302,8 +307,12 @@ def search(session: Session, filters: dict[str, Any], limit: int, offset: int) -
         params["keys"] = extents.keys(
             session, PARCELS, params, "ST_MakeEnvelope(:b0, :b1, :b2, :b3, 4490)"
         )
-    total: int = session.execute(text(f"SELECT count(*) {SEARCH_WHERE}"), params).scalar_one()
-    fc = feature_collection(session, SEARCH_ROWS, {**params, "limit": limit, "offset": offset}, 9)
+    fc = feature_collection(
+        session, SEARCH_ROWS, {**params, "limit": limit + 1, "offset": offset}, 9
+    )
+    total: int | None = None
+    if 0 <= db.estimated_rows(session, "parcel") <= CHEAP_COUNT_ROWS:
+        total = session.execute(text(f"SELECT count(*) {SEARCH_WHERE}"), params).scalar_one()
     return fc, total
 
 
