@@ -24,6 +24,9 @@ Revises: 0055_parcel_extents
 Create Date: 2026-12-03
 """
 
+from importlib import import_module
+from types import ModuleType
+
 from alembic import op
 
 revision = "0056_parcel_current_extent"
@@ -85,6 +88,11 @@ END $$;
 """
 
 
+def _before() -> ModuleType:
+    """Migration 0055 (its GROW and SHRINK statements)."""
+    return import_module("landgis.migrations.versions.0055_parcel_extents")
+
+
 def upgrade() -> None:
     op.execute(
         f"""
@@ -110,15 +118,7 @@ def upgrade() -> None:
         CREATE OR REPLACE FUNCTION parcel_extent_shrink() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE code text;
         BEGIN
-            UPDATE parcel_subzone_extent e SET box = s.box
-            FROM (SELECT g.subzone_code,
-                         (SELECT ST_Expand(ST_SetSRID(ST_Extent(p.geom)::geometry, 4490), 1e-7)
-                          FROM parcel p WHERE p.subzone_code = g.subzone_code) AS box
-                  FROM (SELECT DISTINCT subzone_code FROM old_rows) g) s
-            WHERE e.subzone_code = s.subzone_code AND s.box IS NOT NULL;
-            DELETE FROM parcel_subzone_extent e
-            WHERE e.subzone_code IN (SELECT subzone_code FROM old_rows)
-              AND NOT EXISTS (SELECT 1 FROM parcel p WHERE p.subzone_code = e.subzone_code);
+            {_before().SHRINK};
             FOR code IN {AT_EDGE} LOOP
                 PERFORM parcel_extent_recompute_current(code);
             END LOOP;
@@ -137,9 +137,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from importlib import import_module
-
-    before = import_module("landgis.migrations.versions.0055_parcel_extents")
+    before = _before()
     op.execute(
         f"""
         DROP TRIGGER parcel_extent_upd ON parcel;
