@@ -41,7 +41,7 @@ import morecantile
 from sqlalchemy import text
 
 from benchmarks.bench_replica import _bounds, _cli, _load, _serve, own_cluster
-from benchmarks.common import load_average, save_result
+from benchmarks.common import current_parcels, load_average, save_result
 from gis import cluster, standby
 from gis.settings import Settings, override_settings
 
@@ -66,7 +66,6 @@ def timed_get(client: httpx.Client, path: str, params: dict[str, Any] | None = N
 
 def parcel_points(settings: Settings, n: int) -> list[tuple[float, float]]:
     """Lon/lat of ``n`` random parcels (so every tile asked for has parcels in it)."""
-    from sqlalchemy import text
 
     from gis.db import Database
 
@@ -187,7 +186,6 @@ def import_per_million(settings: Settings, root: Path) -> dict[str, Any]:
 
 def copy_geography(settings: Settings, target: Any) -> None:
     """Copy zones, subzones and blocks from the demo database into ``target``'s session."""
-    from sqlalchemy import text
     from sqlalchemy.orm import Session
 
     from gis.db import Database
@@ -245,18 +243,6 @@ def throughput(
             "ratio": round(both["rps"] / max(alone["rps"], 0.1), 2)}  # fmt: skip
 
 
-def _current_parcels(settings: Settings) -> int:
-    from gis.db import Database
-
-    with (
-        Database(settings) as database,
-        database.engine_for(settings.sqlalchemy_url()).connect() as c,
-    ):
-        return int(
-            c.execute(text("SELECT count(*) FROM parcel WHERE end_lifespan IS NULL")).scalar_one()
-        )
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     kept = args.data_dir is not None
     if kept:
@@ -268,7 +254,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if kept:  # a kept cluster left running (on other ports) is started on these
             _cli(env, "db", "stop")
         _cli(env, "db", "migrate")  # starts the cluster
-        current = _current_parcels(settings)
+        current = current_parcels(settings)
         if kept and current:  # the register a run before loaded (5M: 40 minutes)
             out.update(parcels=current, demo_load_s="kept from an earlier run")
         else:

@@ -202,8 +202,8 @@ def save_result(
     return out
 
 
-def database_has_parcels(settings: Settings, parcels: int) -> bool:
-    """True when the bench database exists, is migrated and holds ``parcels`` parcels."""
+def current_parcels(settings: Settings) -> int:
+    """The current parcels of the bench database (0: no database or no register yet)."""
     try:
         with (
             Database(settings) as database,
@@ -212,9 +212,14 @@ def database_has_parcels(settings: Settings, parcels: int) -> bool:
             count = conn.execute(
                 text("SELECT count(*) FROM parcel WHERE end_lifespan IS NULL")
             ).scalar_one()
-    except Exception:  # noqa: BLE001 - no database, no table: build one
-        return False
-    return int(count) == parcels
+    except Exception:  # noqa: BLE001 - no database, no table: nothing there
+        return 0
+    return int(count)
+
+
+def database_has_parcels(settings: Settings, parcels: int) -> bool:
+    """True when the bench database exists, is migrated and holds ``parcels`` parcels."""
+    return current_parcels(settings) == parcels
 
 
 def prepare_database(
