@@ -17,8 +17,9 @@ from cadastre import place_search, places
 from cadastre.collections import PARCELS
 from cadastre.parcels.schemas import STATUS_NAMES
 from gis.db import get_session
+from gis.errors import InvalidInput
 from gis.landuse import FIRST_LEVEL, SECOND_LEVEL
-from gis.limits import check_text
+from gis.limits import check_text, lonlat_bbox
 from gis.planning.models import LAYERS
 from gis.tiles import freshness
 from gis.tiles import repository as tiles_repository
@@ -49,6 +50,7 @@ PARCEL_POPUP = [
 PARCEL_LINK = "/maps/parcels?unit_code={unit_code}"
 PARCEL_LINKS = "/maps/parcels/links?unit_code={unit_code}"
 SEARCH_URL = "/maps/search"
+LABELS_URL = "/maps/labels"
 PLAN_STYLES: dict[str, tuple[dict[str, Any], bool]] = {
     "zoning": ({"fill": True, "color": "#777", "weight": 0.5, "fillOpacity": 0.15}, False),
     "farmland": (
@@ -107,6 +109,7 @@ def district_config(
         names=popup_names(),
         search_url=SEARCH_URL,
         labels=places.labels(session),
+        labels_url=LABELS_URL,
         shapes=places.shapes(session),
     )
 
@@ -172,6 +175,20 @@ def search_places(
     towns (镇街) and communities by name; each hit with its lon/lat bounds."""
     check_text(q, "q")
     return place_search.search(session, q)
+
+
+@router.get(LABELS_URL, response_model=list[places.PlaceLabel])
+def view_labels(
+    bbox: str = Query(..., description="minlon,minlat,maxlon,maxlat (EPSG:4490)"),
+    zoom: int = Query(..., ge=0, le=22),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    """The place names a district map shows in its view at this zoom: 社区/村 (z14+),
+    main roads (z15+), 鱼塘 blocks (z16+); the towns and water are in the page itself."""
+    view = lonlat_bbox(bbox)
+    if view is None:
+        raise InvalidInput("缺少范围；bbox is required (minlon,minlat,maxlon,maxlat)", field="bbox")
+    return places.labels_in(session, view, zoom)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -7,7 +7,7 @@
   runs longer than a few seconds in the database.
 - Geometries users send (:func:`check_geometry`): vertices, area, within the district's
   extent plus a margin; batch sizes (:func:`check_batch`); text free of NUL and lone
-  surrogates (:func:`check_text`).
+  surrogates (:func:`check_text`); lon/lat boxes in query strings (:func:`lonlat_bbox`).
 - The per-address rate-limit rules (:data:`RATE_RULES`, counted by :mod:`gis.ratelimit`).
 
 Every number comes from :mod:`gis.settings` (the ``limit_*`` and ``rate_*`` settings).
@@ -125,6 +125,29 @@ def check_text(value: str | None, field: str) -> None:
     why = bad_text(value) if value else None
     if why:
         raise InvalidInput(f"文本含有非法字符；the text holds {why}", field=field)
+
+
+def lonlat_bbox(value: str | None, field: str = "bbox") -> tuple[float, float, float, float] | None:
+    """A query's ``minlon,minlat,maxlon,maxlat`` (EPSG:4490 degrees), None when absent;
+    anything else (not four finite numbers, off the globe, min above max) is a 422 naming
+    ``field``."""
+    if not value:
+        return None
+    try:
+        box = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        box = ()
+    if (
+        len(box) != 4
+        or not all(math.isfinite(v) for v in box)
+        or not (-180 <= box[0] <= box[2] <= 180 and -90 <= box[1] <= box[3] <= 90)
+    ):
+        raise InvalidInput(
+            "范围应为 最小经度,最小纬度,最大经度,最大纬度；"
+            "bbox is minlon,minlat,maxlon,maxlat (EPSG:4490 degrees)",
+            field=field,
+        )
+    return box[0], box[1], box[2], box[3]
 
 
 # A JSON escape of NUL or of a lone surrogate, not itself escaped (odd backslashes).

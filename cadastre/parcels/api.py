@@ -18,7 +18,7 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.contracts import GeoJSONResponse, answers
 from gis.db import get_session, transaction
-from gis.errors import InvalidInput
+from gis.limits import lonlat_bbox
 from gis.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["parcels"])
@@ -32,18 +32,6 @@ def _feature_response(row: repo.ParcelRow) -> JSONResponse:
     return JSONResponse(
         schemas.parcel_feature(row), media_type=GEOJSON, headers={"ETag": row.quoted_etag}
     )
-
-
-def _bbox(value: str | None) -> list[float] | None:
-    if not value:
-        return None
-    try:
-        box = [float(v) for v in value.split(",")]
-    except ValueError:
-        box = []
-    if len(box) != 4 or box[0] > box[2] or box[1] > box[3]:
-        raise InvalidInput("bbox is minlon,minlat,maxlon,maxlat (EPSG:4490)", field="bbox")
-    return box
 
 
 @router.get("/parcels", response_class=GeoJSONResponse, responses=answers(schemas.ParcelCollection))
@@ -69,7 +57,7 @@ def list_parcels(
         "land_use": land_use,
         "status": status,
         "prefix": q,
-        "bbox": _bbox(bbox),
+        "bbox": lonlat_bbox(bbox),
     }
     text_fc, total = repo.search(session, filters, limit, offset)
     fc = schemas.enrich_collection(json.loads(text_fc))

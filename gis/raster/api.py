@@ -22,6 +22,7 @@ from gis.collections import Catalog, get_catalog
 from gis.contracts import GeoJSONResponse, answers, file_answer
 from gis.db import app_engine, get_session, transaction
 from gis.errors import InvalidInput
+from gis.limits import lonlat_bbox
 from gis.raster import (
     changes,
     export,
@@ -43,7 +44,6 @@ from gis.raster.schemas import (
     RasterJob,
     StacItem,
     StacItemCollection,
-    parse_bbox,
     parse_date,
     parse_datetime_range,
 )
@@ -141,7 +141,7 @@ def search_rasters(
     """Search the catalogue by bbox (EPSG:4490), acquisition date range and sensor."""
     start, end = parse_datetime_range(datetime)
     body = service.search(
-        session, _base(request), parse_bbox(bbox), start, end, sensor, limit, offset
+        session, _base(request), lonlat_bbox(bbox), start, end, sensor, limit, offset
     )
     return JSONResponse(body, media_type="application/geo+json")
 

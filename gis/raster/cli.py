@@ -17,8 +17,9 @@ from rich.table import Table
 
 from gis.db import cli_database
 from gis.errors import InvalidInput
+from gis.limits import lonlat_bbox
 from gis.raster import service
-from gis.raster.schemas import parse_bbox, parse_date
+from gis.raster.schemas import parse_date
 
 app = typer.Typer(help="Rasters: import, list, change detection.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -87,7 +88,7 @@ def list_command(
     """List catalogued rasters."""
     with cli_database(ctx).session() as session:
         found = service.search(
-            session, "", parse_bbox(bbox), _day(start, "from"), _day(end, "to"), sensor, 1000
+            session, "", lonlat_bbox(bbox), _day(start, "from"), _day(end, "to"), sensor, 1000
         )
     table = Table("id", "name", "sensor", "date", "size", "bands", "bbox (lon/lat)")
     for item in found["features"]:

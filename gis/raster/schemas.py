@@ -31,19 +31,6 @@ def parse_date(value: str | None, field: str) -> date | None:
         raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
-def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    """``minlon,minlat,maxlon,maxlat`` in EPSG:4490."""
-    if not value:
-        return None
-    try:
-        parts = [float(v) for v in value.split(",")]
-    except ValueError:
-        raise InvalidInput("bbox must be four numbers", field="bbox") from None
-    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
-        raise InvalidInput("bbox must be minlon,minlat,maxlon,maxlat", field="bbox")
-    return parts[0], parts[1], parts[2], parts[3]
-
-
 def parse_datetime_range(value: str | None) -> tuple[date | None, date | None]:
     """``YYYY-MM-DD``, ``start/end`` or with ``..`` for an open end (STAC style)."""
     if not value:

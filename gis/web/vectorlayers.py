@@ -65,13 +65,15 @@ def map_config(
     names: dict[str, dict[str, str]] | None = None,
     search_url: str | None = None,
     labels: list[dict[str, Any]] | None = None,
+    labels_url: str | None = None,
     shapes: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The JSON a vector map page hands to ``vectormap.js`` (centre as lon/lat, EPSG:4490):
     ``names`` maps a property to {code: display name} for popups, ``search_url`` answers
     the page's search box (``?q=``: [{label, kind_zh, kind_en, bbox}]), ``labels`` are
-    place names drawn on the map ({text, lon, lat, kind, minzoom}), ``shapes`` a few extra
-    features drawn under the tiles' popups ({name, geojson, style})."""
+    place names drawn on the map ({text, lon, lat, kind, minzoom}), ``labels_url`` answers
+    those of the map's view as it moves (``?bbox=w,s,e,n&zoom=z``: the same objects),
+    ``shapes`` a few extra features drawn under the tiles' popups ({name, geojson, style})."""
     lon, lat = centre_lon_lat
     return {
         "centre": [round(lat, 7), round(lon, 7)],
@@ -81,5 +83,6 @@ def map_config(
         "names": names or {},
         "search_url": search_url,
         "labels": labels or [],
+        "labels_url": labels_url,
         "shapes": shapes or [],
     }

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import cadastre
+from gis import demo_look
 
 CONFIG = re.compile(r'<script type="application/json" id="map-config">(.*?)</script>', re.S)
 
@@ -34,14 +35,75 @@ def test_landing_popup_names_labels_and_river(client: TestClient) -> None:
     parcels = next(layer for layer in cfg["layers"] if layer["interactive"])
     assert ["area_m2", "面积 area", "area"] in parcels["popup"]
     assert parcels["links_url"] == "/maps/parcels/links?unit_code={unit_code}"
-    kinds = {label["kind"] for label in cfg["labels"]}
-    assert {"town", "water", "road"} <= kinds and kinds & {"community", "village"}
+    # the page carries the district-wide names only; a view's come from labels_url
+    assert {label["kind"] for label in cfg["labels"]} == {"town", "water"}
+    assert cfg["labels_url"] == "/maps/labels"
     towns = [label["text"] for label in cfg["labels"] if label["kind"] == "town"]
     assert towns and all(t.endswith(("街道", "镇", "园区")) for t in towns)
     [river] = cfg["shapes"]  # the base map's water: the river's surface, stored, drawn
     assert river["geojson"]["type"] == "MultiPolygon" and river["name"].startswith("东江南支流")
     assert any(lb["kind"] == "water" and lb["text"] == "东江南支流" for lb in cfg["labels"])
     assert cfg["search_url"] == "/maps/search"
+
+
+def _district(db: Session) -> str:
+    box = db.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+            "ST_Extent(geom) AS e FROM parcel WHERE end_lifespan IS NULL) s"
+        )
+    ).one()
+    return ",".join(str(v) for v in box)
+
+
+def test_a_views_labels_follow_its_zoom_and_box(client: TestClient, db: Session) -> None:
+    district = _district(db)
+    by_zoom = {
+        z: client.get("/maps/labels", params={"bbox": district, "zoom": z}).json()
+        for z in (13, 14, 15, 16)
+    }
+    kinds = {z: {label["kind"] for label in found} for z, found in by_zoom.items()}
+    assert kinds[13] == set()  # a city-wide view: the page's towns and water only
+    assert kinds[14] and kinds[14] <= {"community", "village"} and "road" not in kinds[14]
+    assert "road" in kinds[15] and "water" not in kinds[15]
+    ponds = [lb for lb in by_zoom[16] if lb["kind"] == "water"]
+    assert ponds and {lb["text"] for lb in ponds} == {"鱼塘"}
+    assert all(lb["minzoom"] <= 16 for lb in by_zoom[16])
+    # a community where collective land is most of its parcels is a village
+    rural = db.execute(
+        text(
+            "SELECT subzone_code FROM parcel_subzone_tally "
+            "WHERE collective_parcels * 2 > current_parcels LIMIT 1"
+        )
+    ).scalar_one()
+    village = demo_look.community_label(rural, rural=True)
+    assert {"text": village, "kind": "village"}.items() <= next(
+        lb for lb in by_zoom[14] if lb["text"] == village
+    ).items()
+    # a view holds its own names only
+    label = by_zoom[16][0]
+    lon, lat = label["lon"], label["lat"]
+    near = f"{lon - 1e-4},{lat - 1e-4},{lon + 1e-4},{lat + 1e-4}"
+    small = client.get("/maps/labels", params={"bbox": near, "zoom": 16}).json()
+    assert label in small and all(
+        abs(lb["lon"] - lon) <= 1e-4 and abs(lb["lat"] - lat) <= 1e-4 for lb in small
+    )
+    over_sea = client.get("/maps/labels", params={"bbox": "0,0,0.01,0.01", "zoom": 18}).json()
+    assert over_sea == []
+
+
+def test_a_views_labels_refuse_a_bad_box_or_zoom(client: TestClient) -> None:
+    for params, field in (
+        ({"bbox": "1,2,3", "zoom": 15}, "bbox"),
+        ({"bbox": "nan,0,1,1", "zoom": 15}, "bbox"),
+        ({"bbox": "3,0,1,1", "zoom": 15}, "bbox"),
+        ({"bbox": "0,0,181,1", "zoom": 15}, "bbox"),
+        ({"bbox": "", "zoom": 15}, "bbox"),
+        ({"bbox": "0,0,1,1", "zoom": 23}, "query.zoom"),
+        ({"bbox": "0,0,1,1"}, "query.zoom"),
+    ):
+        r = client.get("/maps/labels", params=params)
+        assert r.status_code == 422 and r.json()["field"] == field, (params, r.text)
 
 
 def test_search_by_code_road_town_and_community(client: TestClient, db: Session) -> None:

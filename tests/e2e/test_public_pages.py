@@ -48,6 +48,16 @@ def test_popup_names_status_and_area_in_mu(live_server: str, browser) -> None:  
     page.goto(live_server + "/")
     page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 500")
     assert page.locator(".landgis-label-town").count() >= 1
+    # the names of the view come from /maps/labels once the map settles (z15: communities
+    # and roads); zoomed out to the city they go, the towns stay
+    page.wait_for_selector("#map[data-view-labels]")
+    assert page.locator(".landgis-label-community, .landgis-label-village").count() >= 1
+    assert page.locator(".landgis-label-road").count() >= 1
+    page.evaluate("window.landgisMap.setZoom(12, {animate: false})")
+    page.wait_for_function("document.querySelectorAll('.landgis-label-road').length === 0")
+    assert page.locator(".landgis-label-town").count() >= 1
+    page.evaluate("window.landgisMap.setZoom(15, {animate: false})")
+    page.wait_for_function("document.querySelectorAll('.landgis-label-road').length > 0")
     shapes = page.locator("path.leaflet-interactive")
     shapes.nth(shapes.count() // 2).click(force=True)
     page.wait_for_selector(".popup-links[data-loaded]")

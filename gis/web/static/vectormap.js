@@ -1,6 +1,6 @@
 /* A Leaflet map drawn from this server's vector tiles (Leaflet.VectorGrid), configured by
  * the JSON in <script id="map-config">: {centre: [lat, lon], zoom, colours, names,
- * search_url, labels: [{text, lon, lat, kind, minzoom}], shapes: [{name, geojson,
+ * search_url, labels: [{text, lon, lat, kind, minzoom}], labels_url, shapes: [{name, geojson,
  * style}], layers: [{name, url, layer,
  * style, colour_by, show, interactive, popup: [[property, label, format?]...], link,
  * links_url}]}. No inline script, no CDN; popups are built with textContent. */
@@ -115,9 +115,12 @@
     overlays[def.name] = layer;
   });
 
-  // place names (镇街, 社区, river, village...) as text labels shown from their zoom on
+  // place names (镇街, 社区, river, village...) as text labels shown from their zoom on:
+  // the district-wide ones come with the page, those of the view from labels_url as the
+  // map moves (only the newest answer is drawn)
   var labels = L.layerGroup();
-  (cfg.labels || []).forEach(function (p) {
+  var viewLabels = L.layerGroup().addTo(labels);
+  function labelMarker(p) {
     var icon = L.divIcon({ className: "landgis-label landgis-label-" + p.kind, html: "", iconSize: null });
     var m = L.marker([p.lat, p.lon], { icon: icon, interactive: false, keyboard: false });
     m.on("add", function () {
@@ -127,18 +130,40 @@
       m.getElement().appendChild(span);
     });
     m.minzoom = p.minzoom || 0;
-    labels.addLayer(m);
-  });
+    return m;
+  }
+  (cfg.labels || []).forEach(function (p) { labels.addLayer(labelMarker(p)); });
   function showLabels() {
     labels.eachLayer(function (m) {
-      var el = m.getElement();
+      var el = m.getElement && m.getElement();
       if (el) { el.style.display = map.getZoom() >= m.minzoom ? "" : "none"; }
     });
   }
-  if ((cfg.labels || []).length) {
+  var asked = 0;
+  function loadViewLabels() {
+    var ask = ++asked;
+    var zoom = Math.round(map.getZoom());
+    if (!cfg.labels_url || zoom < 14) { viewLabels.clearLayers(); return; }
+    var b = map.getBounds().pad(0.2);
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+      return v.toFixed(6);
+    }).join(",");
+    fetch(cfg.labels_url + "?bbox=" + bbox + "&zoom=" + zoom, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (found) {
+        if (ask !== asked) { return; }
+        viewLabels.clearLayers();
+        found.forEach(function (p) { viewLabels.addLayer(labelMarker(p)); });
+        map.getContainer().dataset.viewLabels = String(found.length);
+      })
+      .catch(function () { /* the names are a help, not the map: keep the old ones */ });
+  }
+  if ((cfg.labels || []).length || cfg.labels_url) {
     labels.addTo(map);
     map.on("zoomend", showLabels);
+    map.on("moveend", loadViewLabels);
     showLabels();
+    loadViewLabels();
     overlays["地名 place names"] = labels;
   }
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
