@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     # City-wide tiles (z10-z12): each server process brings the parcel overview up to date
     # with the tile change log this often (0: never; then tiles z10-z12 stay as they are)
     overview_refresh_interval_s: float = Field(5, ge=0)
+    # The kept quality state (cadastre.parcels.quality_state): each server process checks
+    # again what edits touched this often (0: never; then readers check at most 50 subzones
+    # themselves and say how many more are due)
+    quality_refresh_interval_s: float = Field(30, ge=0)
 
     # Certificates (registry, issue 11): the registering authority printed on them, the base
     # of their public verification URL (/verify/{number}; default public_url, then

@@ -17,6 +17,7 @@ from cadastre import overview as parcel_overview
 from cadastre.exchange import api as exchange_api
 from cadastre.field import api as field_api
 from cadastre.field import pages as field_pages
+from cadastre.parcels import quality_state
 from cadastre.survey_port import CadastreParcelLookup
 from gis import health, reference_api
 from gis.auth import api as auth_api
@@ -76,6 +77,7 @@ ROUTERS = [
 BACKGROUND: list[Callable[[Database], Coroutine[Any, Any, None]]] = [
     trading_closer.run,
     parcel_overview.run,
+    quality_state.run,  # the kept quality state, so the bureau-wide report is a read
     monitoring_watch.run,  # 批后监管: new scenes update the sold parcels' statuses
 ]
 

@@ -18,6 +18,7 @@ from gis.auth.roles import Role
 from gis.auth.service import Principal
 from gis.contracts import GeoJSONResponse, answers
 from gis.db import get_session, transaction
+from gis.errors import InvalidInput
 from gis.limits import lonlat_bbox
 from gis.settings import get_settings
 
@@ -245,14 +246,24 @@ def explain_unit_code(code: str, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/cadastre/quality", response_model=schemas.QualityReport)
 def quality_report(
-    session: SessionDep, zone: str | None = None, incremental: bool = False
+    session: SessionDep, zone: str | None = None, incremental: bool = True
 ) -> dict[str, Any]:
     """Overlaps, gaps inside street blocks, invalid geometries and slivers, with locations.
-    ``incremental=true`` reads the kept per-subzone state, checking again only what edits
-    touched since (:mod:`cadastre.parcels.quality_state`); else a full check."""
+    By default read from the kept per-subzone state (:mod:`cadastre.parcels.quality_state`):
+    what edits touched since is checked here when it is a few subzones, else by the
+    background pass, and ``pending_subzones`` says how many are still due.
+    ``incremental=false`` checks a zone in full now (the whole register's full check is
+    ``landgis cadastre check``: at a province's size it takes hours)."""
     if incremental:
         from cadastre.parcels import quality_state
 
         with transaction(session):
-            return quality_state.report(session, zone).as_dict()
+            return quality_state.report(session, zone, quick=quality_state.QUICK_SUBZONES).as_dict()
+    if zone is None:
+        raise InvalidInput(
+            "整库全面检查请用 landgis cadastre check，或读取保持的检查结果（incremental=true）；"
+            "a full check names a zone: the whole register's is `landgis cadastre check`, "
+            "its kept state is read with incremental=true",
+            field="zone",
+        )
     return quality.run(session, zone).as_dict()

@@ -8,16 +8,22 @@ Only public attributes appear: unit codes, areas, reasons; no names of persons.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from cadastre.maps import TEMPLATES, parcels_layer
-from cadastre.parcels import quality
+from cadastre.parcels import quality, quality_state
 from cadastre.parcels import repository as repo
-from gis.db import get_session
+from cadastre.registry.certificate_facts import zh_date
+from gis.db import app_engine, get_session, transaction
+from gis.jobs import store as jobs
+from gis.settings import get_settings
 from gis.web import staffmaps
 from gis.web.templating import render_template
 
@@ -67,9 +73,14 @@ def findings_layer(report: quality.Report) -> dict[str, Any]:
     )
 
 
-def build(session: Session, zone: str | None) -> str:
-    """The page's HTML: parcels under the findings, counts per kind in the side panel."""
-    report = quality.run(session, zone)
+def build(session: Session, zone: str | None, engine: Engine) -> str:
+    """The page's HTML: parcels under the findings, counts per kind in the side panel. The
+    findings are the kept state's (a read, whatever the register's size); what edits
+    touched since is checked here when it is little, else by the background pass, whose
+    progress the page shows."""
+    with transaction(session):  # a small refresh is written for the next reader
+        report = quality_state.report(session, zone, quick=quality_state.QUICK_SUBZONES)
+    running = jobs.running(engine, quality_state.JOB_KIND)  # its own short read
     centre = repo.centre(session, zone)
     counts = [
         (k, KIND_COLOURS[k], zh, en, len(report.findings[k]))
@@ -87,11 +98,25 @@ def build(session: Session, zone: str | None) -> str:
         counts=counts,
         total=sum(c[-1] for c in counts),
         shown=len(layers[1]["data"]["features"]),
+        pending=report.pending,
+        checked_at=_when(report.checked_at),
+        running=running,
         config=staffmaps.config(centre, 15 if zone else 13, layers),
     )
 
 
+def _when(at: datetime | None) -> str | None:
+    """An instant in the bureau's time zone: 2026年12月3日 09:30."""
+    if at is None:
+        return None
+    return f"{zh_date(at)} {at.astimezone(ZoneInfo(get_settings().timezone)):%H:%M}"
+
+
 @router.get("/quality", response_class=HTMLResponse)
-def quality_page(zone: str | None = None, session: Session = Depends(get_session)) -> HTMLResponse:
+def quality_page(
+    zone: str | None = None,
+    session: Session = Depends(get_session),
+    engine: Engine = Depends(app_engine),
+) -> HTMLResponse:
     """The quality report of a zone (or the register) over the parcels, with counts."""
-    return HTMLResponse(build(session, zone))
+    return HTMLResponse(build(session, zone, engine))

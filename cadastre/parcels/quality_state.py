@@ -19,17 +19,29 @@ time since the subzone was checked. Functions take the caller's session and neve
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from cadastre.parcels import quality
 from cadastre.parcels.quality import COUNT_SQL, KINDS, Progress, Report
+from gis.db import Database, transaction
+from gis.jobs import store as jobs
+from gis.settings import get_settings
 
+log = logging.getLogger(__name__)
 STATE = "parcel_quality"
+JOB_KIND = "cadastre.quality"
+QUICK_SUBZONES = 50  # a reader checks again at most this many itself (~0.1 s each at 5M)
+_LOCK = "SELECT {fn}(hashtext('landgis.parcel_quality'))"
 CHECKED_PER_SUBZONE = ("overlap", "gap", "sliver")  # and "invalid", stored first
 
 
@@ -37,8 +49,75 @@ def refresh(session: Session, progress: Progress | None = None) -> int:
     """Check again the subzones touched since the state's log position (all of them the
     first time or after a bulk load); returns how many were checked. One refresh runs at a
     time: a second waits for the first and then finds little or nothing to do."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('landgis.parcel_quality'))"))
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    session.execute(text(_LOCK.format(fn="pg_advisory_xact_lock")))
+    return _apply(session, _plan(session), progress)
+
+
+def refresh_if_small(
+    session: Session, limit: int = QUICK_SUBZONES, progress: Progress | None = None
+) -> int:
+    """Refresh when at most ``limit`` subzones are due and no other refresh runs; returns
+    how many subzones are still due (0: the state is current). A reader calls this: a bulk
+    load's whole check is the background pass's (:func:`run`), not a request's."""
+    if not session.execute(text(_LOCK.format(fn="pg_try_advisory_xact_lock"))).scalar_one():
+        return max(len(_plan(session).todo), 1)  # a pass is running: something is due
+    plan = _plan(session)
+    if len(plan.todo) > limit:
+        return len(plan.todo)
+    _apply(session, plan, progress)
+    return 0
+
+
+def background_pass(database: Database) -> int | None:
+    """One refresh in its own unit of work (the background loop's step), unless another
+    runs (None); returns how many subzones it checked. A pass of more than
+    :data:`QUICK_SUBZONES` (a bulk load's whole check) is a job (kind ``cadastre.quality``)
+    whose progress the quality page shows."""
+    job: jobs.Job | None = None
+    try:
+        with database.session() as session, transaction(session):
+            locked = session.execute(text(_LOCK.format(fn="pg_try_advisory_xact_lock")))
+            if not locked.scalar_one():
+                return None
+            plan = _plan(session)
+            step: Progress | None = None
+            if len(plan.todo) > QUICK_SUBZONES:
+                job = jobs.create(database.engine, JOB_KIND, None, status="running")
+                step = partial(job.progress, stage="subzones")
+            checked = _apply(session, plan, step)
+    except BaseException as exc:
+        if job is not None:
+            job.fail(jobs.error_of(exc))
+        raise
+    if job is not None:
+        job.succeed({"subzones": checked})  # committed: the findings are there to read
+    return checked
+
+
+async def run(database: Database, interval_s: float | None = None) -> None:
+    """Keep the state current: a pass now and every ``interval_s`` seconds, until cancelled."""
+    interval = get_settings().quality_refresh_interval_s if interval_s is None else interval_s
+    if interval <= 0:
+        return
+    while True:
+        try:
+            await anyio.to_thread.run_sync(background_pass, database)
+        except Exception:
+            log.exception("the quality state's refresh failed; next pass in %s s", interval)
+        await asyncio.sleep(interval)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a refresh does: the log position it brings the state to, whether everything is
+    checked again (first time, bulk load, pruned log), and the subzones to check."""
+
+    upto: int
+    whole: bool
+    todo: list[str]
+
+
+def _plan(session: Session) -> _Plan:
     after = session.execute(
         text("SELECT seq FROM overview_state WHERE name = :n"), {"n": STATE}
     ).scalar()
@@ -46,17 +125,20 @@ def refresh(session: Session, progress: Progress | None = None) -> int:
     whole = after is None or bool(
         session.execute(text(_WHOLE_OR_PRUNED), {"a": after, "u": upto}).scalar_one()
     )
+    sql, params = (_ALL_SUBZONES, {}) if whole else (_TOUCHED, {"a": after, "u": upto})
+    return _Plan(upto, whole, list(session.execute(text(sql), params).scalars()))
+
+
+def _apply(session: Session, plan: _Plan, progress: Progress | None) -> int:
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     lapsed = set(session.execute(text(_LAPSED)).scalars())  # before checked_at moves on
     dirty = set(session.execute(text(_TAKE_DIRTY)).scalars())
-    if whole:
-        todo = list(session.execute(text(_ALL_SUBZONES)).scalars())
+    if plan.whole:
         session.execute(text("DELETE FROM quality_subzone"))
-    else:
-        todo = list(session.execute(text(_TOUCHED), {"a": after, "u": upto}).scalars())
-    for sz in todo:  # first every touched subzone's invalid parcels: the others skip them
+    for sz in plan.todo:  # first every touched subzone's invalid parcels: the others skip them
         _store_invalid(session, sz)
     bad = list(session.execute(text(_ALL_BAD)).scalars())
-    for i, sz in enumerate(todo, 1):
+    for i, sz in enumerate(plan.todo, 1):
         part = Report(None)
         quality.check_subzone(session, sz, part, set(), bad)
         session.execute(
@@ -64,10 +146,10 @@ def refresh(session: Session, progress: Progress | None = None) -> int:
             {"sz": sz, "f": json.dumps({k: part.findings[k] for k in CHECKED_PER_SUBZONE})},
         )
         if progress:
-            progress(i, len(todo))
-    register = sorted(set(todo) | dirty | lapsed)
+            progress(i, len(plan.todo))
+    register = sorted(set(plan.todo) | dirty | lapsed)
     _store_register(session, register)
-    session.execute(text(_SAVE_STATE), {"n": STATE, "seq": upto})
+    session.execute(text(_SAVE_STATE), {"n": STATE, "seq": plan.upto})
     return len(register)
 
 
@@ -81,26 +163,37 @@ def _store_register(session: Session, codes: list[str]) -> None:
         session.execute(text(_SAVE_REGISTER), {"sz": sz, "f": json.dumps(found)})
 
 
-def report(session: Session, zone: str | None = None, progress: Progress | None = None) -> Report:
+def report(
+    session: Session,
+    zone: str | None = None,
+    progress: Progress | None = None,
+    *,
+    quick: int | None = None,
+) -> Report:
     """The quality report of a zone (or the whole register) from the kept state, after
-    checking again what changed since; the register's consistency is checked live."""
+    checking again what changed since; with ``quick``, only when at most that many
+    subzones are due (else the report says how many are, and reads the findings kept)."""
     started = time.perf_counter()
     codes = quality.subzones(session, zone)  # validates the zone code
-    refresh(session, progress)
     out = Report(zone, subzones=len(codes))
+    if quick is None:
+        refresh(session, progress)
+    else:
+        out.pending = refresh_if_small(session, quick, progress)
     out.parcels = int(session.execute(text(COUNT_SQL), {"zone": zone}).scalar_one())
     parts = []
     rows = session.execute(
         text(_READ).bindparams(bindparam("codes", expanding=True)), {"codes": codes or [""]}
     )
     register: dict[str, list[dict[str, Any]]] = {}
-    for findings in rows.scalars():  # by subzone, so each kind stays in unit-code order
+    for findings, checked_at in rows:  # by subzone, so each kind stays in unit-code order
         part = Report(zone)
         for kind in KINDS:
             part.findings[kind] = list(findings.get(kind, []))
         parts.append(part)
         for kind, items in findings.get("register", {}).items():
             register.setdefault(kind, []).extend(items)
+        out.checked_at = max(filter(None, (out.checked_at, checked_at)), default=None)
     quality._merge(out, parts)
     out.register = _register_kinds(register)
     out.seconds = time.perf_counter() - started
@@ -175,7 +268,10 @@ _SAVE_STATE = (
     "INSERT INTO overview_state (name, seq) VALUES (:n, :seq) "
     "ON CONFLICT (name) DO UPDATE SET seq = excluded.seq"
 )
-_READ = "SELECT findings FROM quality_subzone WHERE subzone_code IN :codes ORDER BY subzone_code"
+_READ = (
+    "SELECT findings, checked_at FROM quality_subzone WHERE subzone_code IN :codes "
+    "ORDER BY subzone_code"
+)
 # the register's side: subzones a statement on rrr or baunit touched (migration 0054),
 # taken once; and those with a right or restriction that lapsed by time since checked
 _TAKE_DIRTY = "DELETE FROM quality_register_dirty RETURNING subzone_code"

@@ -6,6 +6,7 @@ names), area in m² (EPSG:4547), registration status and lifespan: no personal d
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -259,3 +260,7 @@ class QualityReport(BaseModel):
     findings: dict[str, list[dict[str, Any]]]
     # named ``register`` in JSON; BaseModel.register (ABC registration) owns the attribute
     register_findings: RegisterFindings = Field(alias="register")
+    # read from the kept state: subzones edited since, still to be checked in the background
+    # (0: the findings are current), and when the newest findings were kept
+    pending_subzones: int = 0
+    checked_at: datetime | None = None

@@ -65,6 +65,17 @@ def touch(conn: Connection, ids: Iterable[str]) -> None:
     conn.execute(stmt)
 
 
+def newest_running(conn: Connection, kind: str, timeout_s: int) -> Row[Any] | None:
+    """The newest unfinished job of ``kind`` whose process still beats, if any."""
+    stmt = (
+        select(job)
+        .where((job.c.kind == kind) & job.c.status.in_(UNFINISHED) & ~_stale(timeout_s))
+        .order_by(job.c.created_at.desc())
+        .limit(1)
+    )
+    return conn.execute(stmt).first()
+
+
 def unfinished_on_host(conn: Connection, host: str) -> list[tuple[str, str]]:
     """(id, worker) of the unfinished jobs run by processes of ``host``."""
     stmt = select(job.c.id, job.c.worker).where(

@@ -178,6 +178,14 @@ def get(engine: Engine, job_id: str, kinds: tuple[str, ...], viewer: Principal) 
     return _from_row(engine, row)
 
 
+def running(engine: Engine, kind: str) -> Job | None:
+    """The newest job of ``kind`` still running in a live process (a background pass that
+    belongs to no one: its progress is shown to whoever reads what it makes)."""
+    with engine.connect() as conn:
+        row = repo.newest_running(conn, kind, get_settings().job_heartbeat_timeout_s)
+    return _from_row(engine, row) if row is not None else None
+
+
 def _may_see(owner: str | None, viewer: Principal) -> bool:
     return viewer.role == Role.ADMIN or (owner is not None and owner == viewer.username)
 
