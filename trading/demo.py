@@ -28,6 +28,7 @@ from gis import landuse
 from gis.auth.models import User
 from gis.auth.roles import Role
 from gis.auth.service import Principal, add_user
+from gis.basemap.repository import nearest_road_sql
 from gis.db import transaction
 from gis.planning import compliance
 from trading import bidding, clock, deposits, repository, service
@@ -77,7 +78,7 @@ def _user(session: Session, name: str, role: str) -> Principal:
 
 FREE_PARCELS_SQL = text(
     "SELECT p.unit_code, p.land_use, p.area_m2, ST_AsBinary(p.geom), z.name AS zone, "
-    "(SELECT r.name FROM road r ORDER BY r.geom <-> p.geom LIMIT 1) AS road "
+    f"{nearest_road_sql('p.geom')} AS road "
     "FROM parcel p LEFT JOIN cadastral_zone z ON z.code = left(p.subzone_code, 9) "
     "WHERE p.end_lifespan IS NULL AND left(p.land_use, 2) IN ('05', '06', '07') "
     "AND substr(p.unit_code, 13, 2) = 'GB' AND p.land_use <> '0702' "

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.basemap.repository import nearest_road_sql
 from trading import formatting as f
 from trading.rules import METHODS, PHASES
 
@@ -31,7 +32,7 @@ NEXT_EVENT = {
 }
 PLACES_SQL = text(
     "SELECT l.id, z.name AS zone, ST_AsGeoJSON(l.geom, 7)::json AS geometry, "
-    "(SELECT r.name FROM road r ORDER BY r.geom <-> l.geom LIMIT 1) AS road "
+    f"{nearest_road_sql('l.geom')} AS road "
     "FROM trading_listing l LEFT JOIN cadastral_zone z ON z.code = l.district_code "
     "WHERE l.status <> 'draft' AND (CAST(:id AS bigint) IS NULL OR l.id = :id) ORDER BY l.id"
 )

@@ -8,13 +8,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.geojson import feature_collection
 
-
-def roads_geojson(session: Session) -> str:
-    """GeoJSON of all road centre lines (EPSG:4490 as lon/lat)."""
-    return feature_collection(
-        session, "SELECT id, name, road_class, width_m, geom FROM road", digits=6
+def nearest_road_sql(geom: str) -> str:
+    """A scalar SQL subquery: the name of the road nearest to the SQL geometry ``geom``
+    (EPSG:4490), read from the roads' short pieces (migration 0059: a KNN over whole
+    district-long roads measured hundreds of them)."""
+    return (
+        "(SELECT r.name FROM road_piece rp JOIN road r ON r.id = rp.road_id "
+        f"ORDER BY rp.geom <-> {geom} LIMIT 1)"
     )
 
 
