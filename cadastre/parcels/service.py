@@ -155,7 +155,7 @@ def _open(
     ]
     links = [(p.id, i) for p in parents for i in ids]
     edit_id = repo.record_edit(session, operation, actor, at, links)
-    opened = repo.by_ids(session, ids)
+    opened = repo.by_ids(session, ids, new)
     children = [(r.unit_code, r.uid) for r in opened]
     parent_codes = [p.unit_code for p in parents]
     carry_rrrs(
@@ -294,7 +294,7 @@ def create(
             session, unit_code=new_code, ewkb=g, land_use=land_use, reg_status=reg_status, at=at
         )
         edit_id = repo.record_edit(session, "create", actor, at, [(None, new_id)])
-        return EditResult("create", edit_id, [], repo.by_ids(session, [new_id]))
+        return EditResult("create", edit_id, [], repo.by_ids(session, [new_id], [new_code]))
 
 
 def change(
@@ -328,7 +328,7 @@ def change(
             version=old.version + 1,
         )
         edit_id = repo.record_edit(session, "change", actor, at, [(old.id, new_id)])
-        return EditResult("change", edit_id, [], repo.by_ids(session, [new_id]))
+        return EditResult("change", edit_id, [], repo.by_ids(session, [new_id], [old.unit_code]))
 
 
 def retire(session: Session, code: str, *, if_match: list[str], actor: str) -> EditResult:

@@ -77,7 +77,7 @@ def report(session: Session, as_of: date, record_id: int | None = None) -> list[
 def follow(session: Session, parcel: SoldParcel, as_of: date, write: bool = True) -> ParcelState:
     """One sold parcel: measure its new scenes, judge it, open its finding if due
     (``write`` False: store nothing, open nothing)."""
-    (row,) = parcels.by_ids(session, [parcel.parcel_id])
+    (row,) = parcels.by_ids(session, [parcel.parcel_id], [parcel.unit_code])
     geom = shapely.from_wkb(row.ewkb)
     scenes = [s for s in scenes_over(session, geom) if s.acquired_on <= as_of]
     start, completion = schedule(parcel)
