@@ -1,7 +1,7 @@
 """The incremental quality check: each cadastral subzone's findings are kept in
 ``quality_subzone`` and only the subzones an edit touched are checked again, so the
 bureau-wide report is a read (``landgis cadastre check --since``, ``GET
-/api/v1/cadastre/quality?incremental=true``).
+/api/v1/cadastre/quality``, ``/maps/quality``).
 
 What an edit touched comes from the tile change log, as for the parcel overview
 (:mod:`cadastre.overview`): the subzones of every parcel (any version, so a retired one
@@ -14,7 +14,14 @@ proves it after random edits. The register's consistency (:mod:`cadastre.registr
 shares, rights on retired units, orphan restrictions, public statuses) is kept the same way
 per subzone: rechecked where a statement on ``rrr`` or ``baunit`` wrote (the triggers of
 migration 0054), where a parcel edit reached, and where a right or restriction lapsed by
-time since the subzone was checked. Functions take the caller's session and never commit.
+time since the subzone was checked. Functions take the caller's session and never commit,
+except :func:`background_pass`, a unit of work per chunk.
+
+A subzone is checked in two steps: its invalid parcels are stored (they are left out of
+every other check, a neighbour's included), then its overlaps, gaps, slivers and register.
+Between the two it *waits*. After a bulk load every subzone's invalid parcels are stored
+in one read of the register, and the background pass checks the waiting ones in chunks,
+each its own transaction: a restart keeps what was committed, and readers see how many wait.
 """
 
 from __future__ import annotations
@@ -23,12 +30,13 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
+from itertools import groupby
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import bindparam, text
+from sqlalchemy import Row, bindparam, text
 from sqlalchemy.orm import Session
 
 from cadastre.parcels import quality
@@ -40,17 +48,19 @@ from gis.settings import get_settings
 log = logging.getLogger(__name__)
 STATE = "parcel_quality"
 JOB_KIND = "cadastre.quality"
-QUICK_SUBZONES = 50  # a reader checks again at most this many itself (~0.1 s each at 5M)
+QUICK_SUBZONES = 50  # a reader checks again at most this many itself (~15 ms each at 5M)
+CHUNK_SUBZONES = 500  # a background transaction checks at most this many (~30 s at 5M)
 _LOCK = "SELECT {fn}(hashtext('landgis.parcel_quality'))"
 CHECKED_PER_SUBZONE = ("overlap", "gap", "sliver")  # and "invalid", stored first
 
 
 def refresh(session: Session, progress: Progress | None = None) -> int:
     """Check again the subzones touched since the state's log position (all of them the
-    first time or after a bulk load); returns how many were checked. One refresh runs at a
-    time: a second waits for the first and then finds little or nothing to do."""
+    first time or after a bulk load) and those a background pass left waiting; returns how
+    many were checked. One refresh runs at a time: a second waits for the first and then
+    finds little or nothing to do."""
     session.execute(text(_LOCK.format(fn="pg_advisory_xact_lock")))
-    return _apply(session, _plan(session), progress)
+    return _apply(session, _plan(session), progress, None)
 
 
 def refresh_if_small(
@@ -58,40 +68,56 @@ def refresh_if_small(
 ) -> int:
     """Refresh when at most ``limit`` subzones are due and no other refresh runs; returns
     how many subzones are still due (0: the state is current). A reader calls this: a bulk
-    load's whole check is the background pass's (:func:`run`), not a request's."""
+    load's whole check is the background pass's (:func:`background_pass`), not a request's."""
     if not session.execute(text(_LOCK.format(fn="pg_try_advisory_xact_lock"))).scalar_one():
-        return max(len(_plan(session).todo), 1)  # a pass is running: something is due
+        return max(_due(session, _plan(session)), 1)  # a pass is running: something is due
     plan = _plan(session)
-    if len(plan.todo) > limit:
-        return len(plan.todo)
-    _apply(session, plan, progress)
+    due = _due(session, plan)
+    if due > limit:
+        return due
+    _apply(session, plan, progress, None)
     return 0
 
 
 def background_pass(database: Database) -> int | None:
-    """One refresh in its own unit of work (the background loop's step), unless another
-    runs (None); returns how many subzones it checked. A pass of more than
-    :data:`QUICK_SUBZONES` (a bulk load's whole check) is a job (kind ``cadastre.quality``)
-    whose progress the quality page shows."""
+    """Bring the state up to date in transactions of at most :data:`CHUNK_SUBZONES`
+    subzones each, so a bulk load's whole check (hours for a province) survives a restart
+    and readers see it fill; None when another pass runs. Returns how many subzones it
+    checked. A pass of more than :data:`QUICK_SUBZONES` is a job (kind
+    ``cadastre.quality``) whose progress the quality page shows."""
     job: jobs.Job | None = None
+    checked, ran = 0, False
     try:
-        with database.session() as session, transaction(session):
-            locked = session.execute(text(_LOCK.format(fn="pg_try_advisory_xact_lock")))
-            if not locked.scalar_one():
-                return None
-            plan = _plan(session)
-            step: Progress | None = None
-            if len(plan.todo) > QUICK_SUBZONES:
-                job = jobs.create(database.engine, JOB_KIND, None, status="running")
-                step = partial(job.progress, stage="subzones")
-            checked = _apply(session, plan, step)
+        while True:
+            with database.session() as session, transaction(session):
+                locked = session.execute(text(_LOCK.format(fn="pg_try_advisory_xact_lock")))
+                if not locked.scalar_one():
+                    break  # another process's pass runs (or took over between chunks)
+                ran = True
+                plan = _plan(session)
+                due = _due(session, plan)
+                if job is None and due > QUICK_SUBZONES:
+                    job = jobs.create(database.engine, JOB_KIND, None, status="running")
+                    job.progress(0, due, "subzones")
+                step = None if job is None else _step(job, job.done + due)
+                checked += _apply(session, plan, step, CHUNK_SUBZONES)
+                left = int(session.execute(text(_WAITING_COUNT)).scalar_one())
+            if left == 0:
+                break
     except BaseException as exc:
         if job is not None:
             job.fail(jobs.error_of(exc))
         raise
     if job is not None:
         job.succeed({"subzones": checked})  # committed: the findings are there to read
-    return checked
+    return checked if ran else None
+
+
+def _step(job: jobs.Job, total: int) -> Progress:
+    """A chunk's progress as the job's: subzones checked since the pass began, of about
+    ``total`` (more if edits made more due meanwhile)."""
+    before = job.done
+    return lambda i, _n: job.progress(before + i, max(total, before + i), "subzones")
 
 
 async def run(database: Database, interval_s: float | None = None) -> None:
@@ -110,7 +136,7 @@ async def run(database: Database, interval_s: float | None = None) -> None:
 @dataclass(frozen=True)
 class _Plan:
     """What a refresh does: the log position it brings the state to, whether everything is
-    checked again (first time, bulk load, pruned log), and the subzones to check."""
+    checked again (first time, bulk load, pruned log), and the subzones edits touched."""
 
     upto: int
     whole: bool
@@ -129,16 +155,40 @@ def _plan(session: Session) -> _Plan:
     return _Plan(upto, whole, list(session.execute(text(sql), params).scalars()))
 
 
-def _apply(session: Session, plan: _Plan, progress: Progress | None) -> int:
+def _due(session: Session, plan: _Plan) -> int:
+    """How many subzones (at most) a refresh would check: those edits touched (every one
+    after a bulk load) and those still waiting for their check."""
+    if plan.whole:
+        return len(plan.todo)
+    return len(plan.todo) + int(session.execute(text(_WAITING_COUNT)).scalar_one())
+
+
+def _apply(session: Session, plan: _Plan, progress: Progress | None, limit: int | None) -> int:
+    """Carry out ``plan``: the touched subzones' invalid parcels stored first (every
+    subzone's after a bulk load), which leaves them waiting; then at most ``limit`` (None:
+    all) waiting subzones checked, and the register's side where it changed."""
     session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     lapsed = set(session.execute(text(_LAPSED)).scalars())  # before checked_at moves on
     dirty = set(session.execute(text(_TAKE_DIRTY)).scalars())
     if plan.whole:
-        session.execute(text("DELETE FROM quality_subzone"))
-    for sz in plan.todo:  # first every touched subzone's invalid parcels: the others skip them
-        _store_invalid(session, sz)
+        _store_all_invalid(session)
+    else:
+        for sz in plan.todo:
+            _store_invalid(session, sz)
+    session.execute(text(_SAVE_STATE), {"n": STATE, "seq": plan.upto})
+    checked = _check_waiting(session, limit, progress)
+    _store_register(session, sorted((dirty | lapsed) - set(checked)))
+    return len(set(checked) | dirty | lapsed)
+
+
+def _check_waiting(session: Session, limit: int | None, progress: Progress | None) -> list[str]:
+    """Check (overlaps, gaps, slivers, the register) up to ``limit`` subzones whose invalid
+    parcels are stored but whose check is not; every stored invalid parcel is skipped."""
+    todo = list(session.execute(text(_WAITING), {"n": limit}).scalars())
+    if not todo:
+        return []
     bad = list(session.execute(text(_ALL_BAD)).scalars())
-    for i, sz in enumerate(plan.todo, 1):
+    for i, sz in enumerate(todo, 1):
         part = Report(None)
         quality.check_subzone(session, sz, part, set(), bad)
         session.execute(
@@ -146,11 +196,9 @@ def _apply(session: Session, plan: _Plan, progress: Progress | None) -> int:
             {"sz": sz, "f": json.dumps({k: part.findings[k] for k in CHECKED_PER_SUBZONE})},
         )
         if progress:
-            progress(i, len(plan.todo))
-    register = sorted(set(plan.todo) | dirty | lapsed)
-    _store_register(session, register)
-    session.execute(text(_SAVE_STATE), {"n": STATE, "seq": plan.upto})
-    return len(register)
+            progress(i, len(todo))
+    _store_register(session, todo)
+    return todo
 
 
 def _store_register(session: Session, codes: list[str]) -> None:
@@ -193,7 +241,8 @@ def report(
         parts.append(part)
         for kind, items in findings.get("register", {}).items():
             register.setdefault(kind, []).extend(items)
-        out.checked_at = max(filter(None, (out.checked_at, checked_at)), default=None)
+        if "overlap" in findings:  # checked, not only waiting
+            out.checked_at = max(filter(None, (out.checked_at, checked_at)), default=None)
     quality._merge(out, parts)
     out.register = _register_kinds(register)
     out.seconds = time.perf_counter() - started
@@ -217,7 +266,21 @@ def comparable(report_: Report) -> dict[str, Any]:
 
 
 def _store_invalid(session: Session, sz: str) -> None:
-    rows = session.execute(text(_INVALID_IN), {"sz": sz}).all()
+    """The subzone's invalid current parcels, stored as its only findings: it waits for
+    its check."""
+    _save_invalid(session, sz, session.execute(text(_INVALID_IN), {"sz": sz}).all())
+
+
+def _store_all_invalid(session: Session) -> None:
+    """Every subzone waiting, with its invalid parcels (one read of the register)."""
+    session.execute(text("DELETE FROM quality_subzone"))
+    session.execute(text(_ALL_WAITING))
+    rows = session.execute(text(_INVALID_ALL)).all()
+    for sz, found in groupby(rows, key=lambda r: r.subzone_code):
+        _save_invalid(session, sz, list(found))
+
+
+def _save_invalid(session: Session, sz: str, rows: Sequence[Row[Any]]) -> None:
     findings = [
         {"unit_codes": [r.unit_code], "reason": r.reason, "location": quality._xy(r.x, r.y)}
         for r in rows
@@ -247,6 +310,22 @@ UNION
 SELECT s.code FROM cadastral_subzone s
 WHERE NOT EXISTS (SELECT 1 FROM quality_subzone q WHERE q.subzone_code = s.code)
 ORDER BY 1
+"""
+# a subzone waits for its check while its findings hold its invalid parcels only
+_WAITING = (
+    "SELECT subzone_code FROM quality_subzone WHERE findings -> 'overlap' IS NULL "
+    "ORDER BY subzone_code LIMIT CAST(:n AS integer)"
+)
+_WAITING_COUNT = "SELECT count(*) FROM quality_subzone WHERE findings -> 'overlap' IS NULL"
+_ALL_WAITING = """
+INSERT INTO quality_subzone (subzone_code, invalid_ids, findings, checked_at)
+SELECT code, '{}', '{"invalid": []}', now() FROM cadastral_subzone
+"""
+_INVALID_ALL = """
+SELECT p.id, p.unit_code, p.subzone_code, d.reason, ST_X(d.location) AS x, ST_Y(d.location) AS y
+FROM parcel p CROSS JOIN LATERAL ST_IsValidDetail(p.geom) d
+WHERE p.end_lifespan IS NULL AND NOT ST_IsValid(p.geom)
+ORDER BY p.subzone_code, p.unit_code
 """
 _INVALID_IN = """
 SELECT p.id, p.unit_code, d.reason, ST_X(d.location) AS x, ST_Y(d.location) AS y

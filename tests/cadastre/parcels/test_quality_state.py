@@ -8,6 +8,7 @@ import random
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -204,30 +205,58 @@ def test_a_reader_leaves_a_large_check_to_the_background(
     assert whole.status_code == 422 and whole.json()["field"] == "zone"
 
 
-def test_the_background_pass_checks_a_bulk_load_as_a_job(
+def _pass(database: Database) -> int:
+    for _ in range(100):  # a live server's own pass may hold the lock for a moment
+        done = quality_state.background_pass(database)
+        if done is not None:
+            return done
+        time.sleep(0.1)
+    raise AssertionError("the quality state stayed locked")
+
+
+def test_the_background_pass_checks_a_bulk_load_in_chunks_that_survive_a_stop(
     engine: Engine, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """After a bulk load every subzone is due; the background pass checks them one chunk
+    per transaction as a job. Stopped midway (a restart), what it committed stays, readers
+    are told how many are left, and the next pass checks only those."""
     with engine.begin() as conn:  # committed: the state is derived, the pass rebuilds it
         conn.execute(text("DELETE FROM overview_state WHERE name = :n"), {"n": quality_state.STATE})
         since = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
         subzones = conn.execute(text("SELECT count(*) FROM cadastral_subzone")).scalar_one()
+    assert subzones >= 3
     monkeypatch.setattr(quality_state, "QUICK_SUBZONES", 1)
-    for _ in range(100):  # a live server's own pass may hold the lock for a moment
-        if quality_state.background_pass(database) is not None:
-            break
-        time.sleep(0.1)
+    monkeypatch.setattr(quality_state, "CHUNK_SUBZONES", 1)
+    real, calls = quality.check_subzone, []
+
+    def stops_at_the_third(*args: Any) -> None:
+        calls.append(args[1])
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the server stopped
+        real(*args)
+
+    monkeypatch.setattr(quality, "check_subzone", stops_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        _pass(database)
+    with Session(engine) as session:
+        midway = quality_state.report(session, quick=0)
+        waiting = session.execute(text(quality_state._WAITING_COUNT)).scalar_one()
+    assert waiting == subzones - 2 and midway.pending == subzones - 2
+    monkeypatch.setattr(quality, "check_subzone", real)
+    calls.clear()
+    assert _pass(database) >= subzones - 2
     with engine.connect() as conn:
-        done = conn.execute(
+        jobs_since = conn.execute(
             text(
-                "SELECT status, done, total, stage, result FROM job WHERE kind = :k "
+                "SELECT status, done, total, stage, error FROM job WHERE kind = :k "
                 "AND created_at >= :t ORDER BY created_at"
             ),
             {"k": quality_state.JOB_KIND, "t": since},
         ).all()
-    assert [tuple(row)[:4] for row in done] == [("done", subzones, subzones, "subzones")]
-    assert done[0].result["subzones"] >= subzones
-    assert quality_state.background_pass(database) in (0, None)  # nothing due since
+    assert [j.status for j in jobs_since] == ["failed", "done"], jobs_since
+    assert jobs_since[0].done == 2 and jobs_since[1].done == subzones - 2
+    assert _pass(database) == 0  # nothing due since
     with Session(engine) as session:
-        kept, full = quality_state.report(session), quality.run(session)
+        kept, full = quality_state.report(session, quick=0), quality.run(session)
         assert quality_state.comparable(kept) == quality_state.comparable(full)
         assert kept.pending == 0 and kept.checked_at is not None
