@@ -27,7 +27,13 @@ def environment(folder: str | None = None) -> Environment:
         lstrip_blocks=True,
     )
     add_navigation(env)
+    env.filters["count"] = count
     return env
+
+
+def count(n: int) -> str:
+    """A count with thousands separators, as both languages write it: 5,000,000."""
+    return f"{n:,}"
 
 
 def add_navigation(env: Environment) -> Environment:
