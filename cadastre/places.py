@@ -41,12 +41,23 @@ _SUBZONES = text(
     f"WHERE s.geom && {_VIEW} AND c && {_VIEW} AND t.current_parcels > 0 "
     "ORDER BY s.code LIMIT :limit"
 )
-_ROADS = text(  # one label per main road in view, at a point along it (two on long roads)
-    "SELECT name, ST_X(p), ST_Y(p) FROM road CROSS JOIN LATERAL (VALUES "
-    "(ST_LineInterpolatePoint(geom, 0.3)), "
-    "(ST_LineInterpolatePoint(geom, 0.7))) AS v(p) "
-    f"WHERE road_class = 'main' AND geom && {_VIEW} AND p && {_VIEW} ORDER BY name LIMIT :limit"
+# each main road in view labelled at even steps along it (about :spacing degrees apart, the
+# middle for a short road), so a label stays put while the map pans and a road crossing
+# the district is named wherever it is seen. Only the steps of the road's parts inside the
+# view are placed (a road of the 5M district has ~7,500 vertices and ~100 steps)
+_ROADS = text(
+    "SELECT DISTINCT r.name, k, ST_X(p), ST_Y(p) FROM road r "
+    "CROSS JOIN LATERAL (SELECT greatest(1, round(ST_Length(r.geom) / :spacing))::int AS n) c "
+    f"CROSS JOIN LATERAL ST_Dump(ST_ClipByBox2D(r.geom, {_VIEW}::box2d)) part "
+    "CROSS JOIN LATERAL (SELECT ST_LineLocatePoint(r.geom, ST_StartPoint(part.geom)) AS a, "
+    "ST_LineLocatePoint(r.geom, ST_EndPoint(part.geom)) AS b) f "
+    "CROSS JOIN LATERAL generate_series(ceil(least(f.a, f.b) * c.n - 0.5)::int, "
+    "floor(greatest(f.a, f.b) * c.n - 0.5)::int) k "
+    "CROSS JOIN LATERAL ST_LineInterpolatePoint(r.geom, (k + 0.5) / c.n) p "
+    f"WHERE r.road_class = 'main' AND r.geom && {_VIEW} AND p && {_VIEW} "
+    "ORDER BY r.name, k LIMIT :limit"
 )
+ROAD_LABEL_SPACING_DEG = 0.02  # at z15 (about 2 km); halved at each zoom in
 # one label per street block of fish ponds in view, not per pond; the parcels are read on
 # the partitions the view meets (gis.extents)
 _PONDS = (
@@ -104,7 +115,8 @@ def labels_in(
             kind = "village" if rural else "community"
             out.append(_label(demo.community_label(code, rural), x, y, kind, COMMUNITY_ZOOM))
     if zoom >= ROAD_ZOOM:
-        for name, x, y in session.execute(_ROADS, params):
+        spacing = ROAD_LABEL_SPACING_DEG / 2 ** (min(zoom, 18) - ROAD_ZOOM)
+        for name, _, x, y in session.execute(_ROADS, {**params, "spacing": spacing}):
             out.append(_label(name, x, y, "road", ROAD_ZOOM))
     if zoom >= POND_ZOOM:
         keys = extents.keys(session, PARCELS, params, _VIEW)

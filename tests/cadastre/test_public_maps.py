@@ -5,6 +5,7 @@ listings are tested in tests/trading/test_parcel_links.py (cadastre never import
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import cadastre
+from cadastre import places
 from gis import demo_look
 
 CONFIG = re.compile(r'<script type="application/json" id="map-config">(.*?)</script>', re.S)
@@ -151,3 +153,52 @@ def test_search_and_links_refuse_text_the_database_cannot_store(client: TestClie
     for url, name in (("/maps/search", "q"), ("/maps/parcels/links", "unit_code")):
         r = client.get(url, params={name: "路\x00"})
         assert r.status_code == 422 and r.json()["field"] == name
+
+
+ALL_STEPS = """
+SELECT r.name, ST_X(p), ST_Y(p) FROM road r
+CROSS JOIN LATERAL (SELECT greatest(1, round(ST_Length(r.geom) / :spacing))::int AS n) c
+CROSS JOIN LATERAL generate_series(0, c.n - 1) k
+CROSS JOIN LATERAL ST_LineInterpolatePoint(r.geom, (k + 0.5) / c.n) p
+WHERE r.road_class = 'main' AND p && ST_MakeEnvelope(:w, :s, :e, :n, 4490)
+"""
+
+
+def test_road_labels_are_every_step_in_view_and_stay_put_as_the_map_pans(
+    client: TestClient, db: Session
+) -> None:
+    west, south, east, north = map(float, _district(db).split(","))
+    rng = random.Random(59)
+    seen = 0
+    for zoom in (15, 16, 17):
+        spacing = places.ROAD_LABEL_SPACING_DEG / 2 ** (zoom - places.ROAD_ZOOM)
+        for i in range(5):  # the district, then random views of a quarter of it
+            w, s = rng.uniform(west, east), rng.uniform(south, north)
+            half = ((east - west) / 2, (north - south) / 2)
+            view = (west, south, east, north) if i == 0 else (w, s, w + half[0], s + half[1])
+            got = {
+                (lb["text"], lb["lon"], lb["lat"])
+                for lb in client.get(
+                    "/maps/labels", params={"bbox": ",".join(map(str, view)), "zoom": zoom}
+                ).json()
+                if lb["kind"] == "road"
+            }
+            every = db.execute(
+                text(ALL_STEPS), {"spacing": spacing, **dict(zip("wsen", view, strict=True))}
+            ).all()
+            assert got == {(name, round(x, 6), round(y, 6)) for name, x, y in every}
+            seen += len(got)
+    assert seen >= 10, seen
+    # a label seen in a view is at the same place in a view panned half a view away
+    view = (west, south, (west + east) / 2, (south + north) / 2)
+    first = [lb for lb in _labels(client, view, 16) if lb["kind"] == "road"]
+    assert first
+    label = first[len(first) // 2]
+    dx, dy = (view[2] - view[0]) / 2, (view[3] - view[1]) / 2
+    panned = (label["lon"] - dx / 2, label["lat"] - dy / 2, label["lon"] + dx, label["lat"] + dy)
+    assert label in _labels(client, panned, 16)
+
+
+def _labels(client: TestClient, view: tuple[float, ...], zoom: int) -> list[dict]:  # type: ignore[type-arg]
+    bbox = ",".join(map(str, view))
+    return client.get("/maps/labels", params={"bbox": bbox, "zoom": zoom}).json()  # type: ignore[no-any-return]
