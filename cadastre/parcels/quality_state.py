@@ -19,9 +19,10 @@ except :func:`background_pass`, a unit of work per chunk.
 
 A subzone is checked in two steps: its invalid parcels are stored (they are left out of
 every other check, a neighbour's included), then its overlaps, gaps, slivers and register.
-Between the two it *waits*. After a bulk load every subzone's invalid parcels are stored
-in one read of the register, and the background pass checks the waiting ones in chunks,
-each its own transaction: a restart keeps what was committed, and readers see how many wait.
+Between the two it *waits*; a subzone whose register changed waits for that side alone.
+After a bulk load every subzone's invalid parcels are stored in one read of the register,
+and the background pass checks the waiting ones in chunks, each its own transaction: a
+restart keeps what was committed, and readers see how many wait.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def refresh_if_small(
     due = _due(session, plan)
     if due > limit:
         return due
-    _apply(session, plan, progress, None)
-    return 0
+    _apply(session, plan, progress, limit)  # a right that lapsed may add one more
+    return int(session.execute(text(_WAITING_COUNT)).scalar_one())
 
 
 def background_pass(database: Database) -> int | None:
@@ -157,10 +158,11 @@ def _plan(session: Session) -> _Plan:
 
 def _due(session: Session, plan: _Plan) -> int:
     """How many subzones (at most) a refresh would check: those edits touched (every one
-    after a bulk load) and those still waiting for their check."""
+    after a bulk load), those whose register changed and those still waiting."""
     if plan.whole:
         return len(plan.todo)
-    return len(plan.todo) + int(session.execute(text(_WAITING_COUNT)).scalar_one())
+    waiting = session.execute(text(_WAITING_COUNT)).scalar_one()
+    return len(plan.todo) + int(waiting) + int(session.execute(text(_DIRTY_COUNT)).scalar_one())
 
 
 def _apply(session: Session, plan: _Plan, progress: Progress | None, limit: int | None) -> int:
@@ -171,34 +173,35 @@ def _apply(session: Session, plan: _Plan, progress: Progress | None, limit: int 
     lapsed = set(session.execute(text(_LAPSED)).scalars())  # before checked_at moves on
     dirty = set(session.execute(text(_TAKE_DIRTY)).scalars())
     if plan.whole:
-        _store_all_invalid(session)
+        _store_all_invalid(session)  # every subzone waits, for both sides
     else:
         for sz in plan.todo:
             _store_invalid(session, sz)
+        # where the register changed, its side waits (at 5M a demo load left 25k subzones)
+        stale = sorted(dirty | lapsed)
+        session.execute(text(_REGISTER_WAITS), {"codes": stale})
     session.execute(text(_SAVE_STATE), {"n": STATE, "seq": plan.upto})
-    checked = _check_waiting(session, limit, progress)
-    _store_register(session, sorted((dirty | lapsed) - set(checked)))
-    return len(set(checked) | dirty | lapsed)
+    return len(_check_waiting(session, limit, progress))
 
 
 def _check_waiting(session: Session, limit: int | None, progress: Progress | None) -> list[str]:
-    """Check (overlaps, gaps, slivers, the register) up to ``limit`` subzones whose invalid
-    parcels are stored but whose check is not; every stored invalid parcel is skipped."""
-    todo = list(session.execute(text(_WAITING), {"n": limit}).scalars())
+    """Check up to ``limit`` (None: all) waiting subzones: overlaps, gaps and slivers where
+    only their invalid parcels are stored (every stored invalid parcel is left out), and
+    the register's side of each."""
+    todo = session.execute(text(_WAITING), {"n": limit}).all()
     if not todo:
         return []
     bad = list(session.execute(text(_ALL_BAD)).scalars())
-    for i, sz in enumerate(todo, 1):
-        part = Report(None)
-        quality.check_subzone(session, sz, part, set(), bad)
-        session.execute(
-            text(_SAVE_FINDINGS),
-            {"sz": sz, "f": json.dumps({k: part.findings[k] for k in CHECKED_PER_SUBZONE})},
-        )
+    for i, (sz, geometric) in enumerate(todo, 1):
+        if geometric:
+            part = Report(None)
+            quality.check_subzone(session, sz, part, set(), bad)
+            found = {k: part.findings[k] for k in CHECKED_PER_SUBZONE}
+            session.execute(text(_SAVE_FINDINGS), {"sz": sz, "f": json.dumps(found)})
+        _store_register(session, [sz])
         if progress:
             progress(i, len(todo))
-    _store_register(session, todo)
-    return todo
+    return [sz for sz, _ in todo]
 
 
 def _store_register(session: Session, codes: list[str]) -> None:
@@ -311,12 +314,18 @@ SELECT s.code FROM cadastral_subzone s
 WHERE NOT EXISTS (SELECT 1 FROM quality_subzone q WHERE q.subzone_code = s.code)
 ORDER BY 1
 """
-# a subzone waits for its check while its findings hold its invalid parcels only
+# a subzone waits for its check while its findings hold its invalid parcels only, and for
+# its register's while they hold no register part
+_WAITS = "findings -> 'overlap' IS NULL OR findings -> 'register' IS NULL"
 _WAITING = (
-    "SELECT subzone_code FROM quality_subzone WHERE findings -> 'overlap' IS NULL "
-    "ORDER BY subzone_code LIMIT CAST(:n AS integer)"
+    "SELECT subzone_code, findings -> 'overlap' IS NULL AS geometric FROM quality_subzone "
+    f"WHERE {_WAITS} ORDER BY subzone_code LIMIT CAST(:n AS integer)"
 )
-_WAITING_COUNT = "SELECT count(*) FROM quality_subzone WHERE findings -> 'overlap' IS NULL"
+_WAITING_COUNT = f"SELECT count(*) FROM quality_subzone WHERE {_WAITS}"
+_REGISTER_WAITS = (
+    "UPDATE quality_subzone SET findings = findings - 'register' "
+    "WHERE subzone_code = ANY(CAST(:codes AS text[]))"
+)
 _ALL_WAITING = """
 INSERT INTO quality_subzone (subzone_code, invalid_ids, findings, checked_at)
 SELECT code, '{}', '{"invalid": []}', now() FROM cadastral_subzone
@@ -354,6 +363,7 @@ _READ = (
 # the register's side: subzones a statement on rrr or baunit touched (migration 0054),
 # taken once; and those with a right or restriction that lapsed by time since checked
 _TAKE_DIRTY = "DELETE FROM quality_register_dirty RETURNING subzone_code"
+_DIRTY_COUNT = "SELECT count(DISTINCT subzone_code) FROM quality_register_dirty"
 _LAPSED = """
 SELECT DISTINCT q.subzone_code FROM rrr r
 JOIN quality_subzone q ON q.subzone_code = left(r.unit_code, 12)
