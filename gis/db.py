@@ -13,6 +13,7 @@ construction.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -201,8 +202,16 @@ WHERE t.isleaf
 """
 
 
-def estimated_rows(session: Session, table: str) -> float:
+def estimated_rows(session: Session, table: str, max_age_s: float = 0) -> float:
     """The planner's row estimate of ``table`` (pg_class.reltuples), summed over the leaf
     partitions of a partitioned table (its own estimate is never refreshed by autovacuum);
-    -1 when unknown (never analysed)."""
-    return float(session.execute(text(ROWS_ESTIMATE_SQL), {"t": table}).scalar_one())
+    -1 when unknown (never analysed). With ``max_age_s``, an estimate this connection made
+    that long ago at most is reused: the sum over 401 partitions took ~3 ms at 5M parcels,
+    a fifth of a bbox read that only asks whether the register is small."""
+    kept = session.connection().info.setdefault("estimated_rows", {})
+    hit = kept.get(table)
+    if hit is not None and time.monotonic() - hit[0] <= max_age_s:
+        return float(hit[1])
+    value = float(session.execute(text(ROWS_ESTIMATE_SQL), {"t": table}).scalar_one())
+    kept[table] = (time.monotonic(), value)
+    return value

@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session
 from cadastre.unit_code import parse_unit_code
 from gis import db, extents
 from gis.geojson import feature_collection
-from gis.ogc.repository import CHEAP_COUNT_ROWS  # as the OGC items: 0.8 s per page at 5M
+from gis.ogc.repository import (  # as the OGC items: a count took 0.8 s per page at 5M
+    CHEAP_COUNT_ROWS,
+    ESTIMATE_MAX_AGE_S,
+)
 
 ETAG_SQL = (
     "md5(concat_ws('|', p.id, p.version, p.unit_code, p.land_use, p.area_m2, p.reg_status,"
@@ -320,7 +323,7 @@ def search(
         session, SEARCH_ROWS, {**params, "limit": limit + 1, "offset": offset}, 9
     )
     total: int | None = None
-    if 0 <= db.estimated_rows(session, "parcel") <= CHEAP_COUNT_ROWS:
+    if 0 <= db.estimated_rows(session, "parcel", ESTIMATE_MAX_AGE_S) <= CHEAP_COUNT_ROWS:
         total = session.execute(text(f"SELECT count(*) {SEARCH_WHERE}"), params).scalar_one()
     return fc, total
 

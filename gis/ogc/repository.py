@@ -178,11 +178,12 @@ def items(
 
 
 CHEAP_COUNT_ROWS = 50_000
+ESTIMATE_MAX_AGE_S = 60.0  # whether a table is that small changes slowly
 
 
 def estimated_rows(session: Session, c: Collection) -> float:
     """The planner's row estimate of the collection's table (-1: unknown)."""
-    return db.estimated_rows(session, c.table)
+    return db.estimated_rows(session, c.table, ESTIMATE_MAX_AGE_S)
 
 
 def count(session: Session, c: Collection, q: Query) -> int:

@@ -288,3 +288,17 @@ def test_row_estimate_sums_the_zone_partitions(db: Session) -> None:
     ).scalar_one()
     assert own == before  # stale: the three new versions are not in it
     assert estimated_rows(db, "parcel") == before + 3
+
+
+def test_a_row_estimate_is_reused_on_its_connection_for_its_age(db: Session) -> None:
+    """The OGC items and the parcel list ask only whether the register is small: the sum
+    over every partition (~3 ms at 5M) is made once a minute per connection."""
+    db.execute(text("ANALYZE parcel"))
+    first = estimated_rows(db, "parcel")  # read now, kept on this connection
+    sub = _zone_with_subzone(db, NEW_ZONE)
+    for n in range(1, 4):
+        _copy_parcel(db, sub, n)
+    db.execute(text(f"ANALYZE parcel_{NEW_ZONE}"))
+    assert estimated_rows(db, "parcel", 60) == first  # the minute-old answer
+    assert estimated_rows(db, "parcel") == first + 3  # asked again
+    assert estimated_rows(db, "parcel", 60) == first + 3  # and kept from then on
