@@ -6,14 +6,17 @@ date from the tile change log.
 A pass reads the parcel rows logged since the position the overview reflects
 (``overview_state``), finds the blocks their boxes touch (any version of a parcel, so
 retired ones count), and rebuilds exactly those blocks and their subzones; a whole-table
-change (a bulk load) or a log pruned past that position rebuilds everything. One pass
+change (a bulk load) or a log pruned past that position rebuilds everything: the overview
+is emptied, every subzone waits (``overview_waiting``, migration 0060), and the background
+pass builds them ``CHUNK_SUBZONES`` per transaction (at 5M one transaction took 202 s,
+lost whenever a server stopped). One pass
 runs at a time across all server processes (a transaction advisory lock); a pass that
 finds the lock taken does nothing. Geometries are EPSG:4490, simplified by
 ``BLOCK_TOLERANCE_DEG`` / ``SUBZONE_TOLERANCE_DEG`` (about 1 m and 5 m here, below the
 size of a z12 / z10 tile unit). A parcel with an invalid outline (the register should hold
 none, but one self-intersecting parcel made every pass fail on a GEOS topology error, and the
 city-wide view never came) is merged as ST_MakeValid's polygons. Functions take the
-caller's session and never commit.
+caller's session and never commit, except :func:`refresh_pass`, a unit of work per chunk.
 """
 
 from __future__ import annotations
@@ -40,19 +43,23 @@ SUBZONE_TOLERANCE_DEG = 5e-5
 # multi-part features (473 KiB, ~500 ms) to 1,024 features (58 KiB, ~25 ms).
 MAIN_CLOSE_DEG = 1.5e-4
 MAIN_TOLERANCE_DEG = 1e-4
+CHUNK_SUBZONES = 2000  # a whole rebuild's subzones per transaction (~16 s at 5M)
 
 
 @dataclass(frozen=True)
 class Refresh:
-    """What a pass did: the log position now reflected, and the blocks rebuilt (None: all)."""
+    """What a pass did: the log position now reflected, the blocks rebuilt (None: a bulk
+    load began a whole rebuild), and the subzones the whole rebuild has still to build."""
 
     seq: int
     blocks: int | None
     skipped: bool = False
+    waiting: int = 0
 
 
-def refresh(session: Session) -> Refresh:
-    """Bring the overview up to the newest parcel change the session sees."""
+def refresh(session: Session, limit: int | None = None) -> Refresh:
+    """Bring the overview up to the newest parcel change the session sees: the blocks edits
+    touched, then at most ``limit`` (None: all) subzones a whole rebuild left waiting."""
     locked = session.execute(
         text("SELECT pg_try_advisory_xact_lock(hashtext('landgis.parcel_overview'))")
     ).scalar_one()
@@ -62,23 +69,51 @@ def refresh(session: Session) -> Refresh:
         text("SELECT seq FROM overview_state WHERE name = :n"), {"n": STATE}
     ).scalar()
     upto = int(session.execute(text(_LATEST)).scalar_one())
-    if after is not None and upto <= after:
-        return Refresh(int(after), 0)
+    blocks: int | None = 0
     if after is None or _must_rebuild(session, int(after), upto):
-        rebuild(session)
+        _begin_rebuild(session)
         blocks = None
+    elif upto > after:
+        session.execute(text(_TOUCHED), {"a": after, "u": upto})
+        blocks = _rebuild_touched(session)
+    if after is None or upto > after:
+        session.execute(text(_SAVE_STATE), {"n": STATE, "seq": upto})
     else:
-        blocks = _rebuild_touched(session, int(after), upto)
-    session.execute(text(_SAVE_STATE), {"n": STATE, "seq": upto})
-    return Refresh(upto, blocks)
+        upto = int(after)  # nothing logged since: the state stays where it was
+    _build_waiting(session, limit)
+    waiting = int(session.execute(text("SELECT count(*) FROM overview_waiting")).scalar_one())
+    return Refresh(upto, blocks, waiting=waiting)
 
 
 def rebuild(session: Session) -> None:
-    """Rebuild the whole overview from the current parcels."""
+    """Rebuild the whole overview from the current parcels, in this transaction."""
+    session.execute(text("DELETE FROM overview_waiting"))
     session.execute(text("DELETE FROM parcel_overview"))
     session.execute(text(_INSERT_BLOCKS + " GROUP BY 2, 3, 4"), {"tol": BLOCK_TOLERANCE_DEG})
     session.execute(text(_INSERT_SUBZONES + " GROUP BY 2, 4"), {"tol": SUBZONE_TOLERANCE_DEG})
     session.execute(text(_INSERT_MAIN + " GROUP BY 2"), _MAIN_PARAMS)
+
+
+def _begin_rebuild(session: Session) -> None:
+    """A bulk load: the overview emptied, every subzone waiting to be built."""
+    session.execute(text("DELETE FROM parcel_overview"))
+    session.execute(text("DELETE FROM overview_waiting"))
+    session.execute(text("INSERT INTO overview_waiting SELECT code FROM cadastral_subzone"))
+
+
+def _build_waiting(session: Session, limit: int | None) -> int:
+    """Build up to ``limit`` waiting subzones whole (their blocks from their current
+    parcels, read on their partitions) and take them off the list; returns how many."""
+    codes = list(session.execute(text(_WAITING), {"n": limit}).scalars())
+    if not codes:
+        return 0
+    session.execute(text(_SUBZONE_BLOCKS), {"codes": codes})
+    _rebuild_touched(session)
+    session.execute(
+        text("DELETE FROM overview_waiting WHERE subzone_code = ANY(CAST(:codes AS text[]))"),
+        {"codes": codes},
+    )
+    return len(codes)
 
 
 def _must_rebuild(session: Session, after: int, upto: int) -> bool:
@@ -86,9 +121,9 @@ def _must_rebuild(session: Session, after: int, upto: int) -> bool:
     return bool(session.execute(text(_WHOLE_OR_PRUNED), {"a": after, "u": upto}).scalar_one())
 
 
-def _rebuild_touched(session: Session, after: int, upto: int) -> int:
-    """Rebuild the blocks (and their subzones) that the logged boxes touch."""
-    session.execute(text(_TOUCHED), {"a": after, "u": upto})
+def _rebuild_touched(session: Session) -> int:
+    """Rebuild the blocks listed in the temporary table ``touched`` (subzone_code,
+    block_code), and their subzones; drops the table."""
     session.execute(
         text(
             "DELETE FROM parcel_overview o USING touched t WHERE o.subzone_code = t.subzone_code "
@@ -109,12 +144,16 @@ def _rebuild_touched(session: Session, after: int, upto: int) -> int:
 
 
 def refresh_pass(database: Database) -> Refresh:
-    """One pass in its own unit of work (the background loop's step)."""
-    with database.session() as session, transaction(session):
-        done = refresh(session)
-    if done.blocks is None:
-        log.info("parcel overview rebuilt (log position %s)", done.seq)
-    return done
+    """The background loop's step: the edits since the last pass, then a whole rebuild's
+    waiting subzones :data:`CHUNK_SUBZONES` at a time, each chunk its own unit of work (a
+    restart keeps what was built, and the city-wide view fills in as it goes)."""
+    while True:
+        with database.session() as session, transaction(session):
+            done = refresh(session, CHUNK_SUBZONES)
+        if done.blocks is None:
+            log.info("parcel overview: a bulk load, %s subzones to build", done.waiting)
+        if done.skipped or done.waiting == 0:
+            return done
 
 
 async def run(database: Database, interval_s: float | None = None) -> None:
@@ -144,6 +183,18 @@ SELECT EXISTS (SELECT 1 FROM tile_change WHERE table_name = 'parcel'
     OR EXISTS (SELECT 1 FROM tile_change_pruned WHERE table_name = 'parcel' AND upto > :a)
 """
 # the blocks any version of a parcel in a logged box belongs to
+_WAITING = (
+    "SELECT subzone_code FROM overview_waiting ORDER BY subzone_code LIMIT CAST(:n AS integer)"
+)
+# every block of the subzones being built (no current parcel: the subzone's rows just go)
+_SUBZONE_BLOCKS = """
+CREATE TEMP TABLE touched ON COMMIT DROP AS
+SELECT s.code AS subzone_code, coalesce(p.block_code, '') AS block_code
+FROM unnest(CAST(:codes AS text[])) s(code)
+LEFT JOIN parcel p ON p.subzone_code = s.code AND p.end_lifespan IS NULL
+  AND p.subzone_code = ANY(CAST(:codes AS text[]))
+GROUP BY 1, 2
+"""
 _TOUCHED = """
 CREATE TEMP TABLE touched ON COMMIT DROP AS
 SELECT DISTINCT p.subzone_code, coalesce(p.block_code, '') AS block_code

@@ -5,12 +5,15 @@ and drawn as the layer ``parcels`` of the parcel tiles below z13."""
 from __future__ import annotations
 
 import random
+import time
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from cadastre import overview
+from gis.db import Database
 from tests.gis.tiles.conftest import tile_at
 from tests.gis.tiles.mvt import decode
 
@@ -134,3 +137,49 @@ def test_a_self_intersecting_parcel_does_not_stop_the_overview(db: Session) -> N
     ).scalar_one()
     overview.rebuild(db)
     test_overview_sums_the_current_register(db)
+
+
+def test_a_bulk_loads_rebuild_runs_in_chunks_that_survive_a_stop(
+    engine: Engine, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a bulk load the background pass builds the overview a chunk of subzones per
+    transaction. Stopped midway (a restart), the chunks built stay, the rest wait, and the
+    next pass builds only those: the result equals a rebuild in one go."""
+    with engine.begin() as conn:  # committed: the overview is derived, the pass rebuilds it
+        conn.execute(text("INSERT INTO tile_change (table_name) VALUES ('parcel')"))
+        subzones = conn.execute(text("SELECT count(*) FROM cadastral_subzone")).scalar_one()
+    assert subzones >= 3
+    monkeypatch.setattr(overview, "CHUNK_SUBZONES", 1)
+    real, built = overview._rebuild_touched, []
+
+    def stops_at_the_third(session: Session) -> int:
+        built.append(1)
+        if len(built) == 3:
+            raise KeyboardInterrupt  # the server stopped
+        return real(session)
+
+    monkeypatch.setattr(overview, "_rebuild_touched", stops_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        _pass(database)
+    with Session(engine) as session:
+        waiting = session.execute(text("SELECT count(*) FROM overview_waiting")).scalar_one()
+        done = session.execute(
+            text("SELECT count(DISTINCT subzone_code) FROM parcel_overview")
+        ).scalar_one()
+    assert waiting == subzones - 2 and done == 2
+    monkeypatch.setattr(overview, "_rebuild_touched", real)
+    finished = _pass(database)
+    assert finished.waiting == 0 and not finished.skipped
+    with Session(engine) as session:
+        chunked = _rows(session)
+        overview.rebuild(session)  # rolled back when the session closes
+        assert chunked == _rows(session) and chunked
+
+
+def _pass(database: Database) -> overview.Refresh:
+    for _ in range(100):  # a live server's own pass may hold the lock for a moment
+        done = overview.refresh_pass(database)
+        if not done.skipped:
+            return done
+        time.sleep(0.1)
+    raise AssertionError("the overview stayed locked")
