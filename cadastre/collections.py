@@ -77,6 +77,9 @@ PARCELS_BY_BLOCK = Collection(
     min_zoom=12,
     max_zoom=12,
     extra={"layer_name": "parcels", "basemap": False},
+    # made from the current parcels, simplified by dropping vertices: inside their extent
+    # (at 5M parcels the scan of the overview table took 0.9 s)
+    extent_of=PARCELS,
 )
 
 PARCELS_BY_SUBZONE = Collection(
@@ -91,6 +94,9 @@ PARCELS_BY_SUBZONE = Collection(
     min_zoom=11,
     max_zoom=11,
     extra={"layer_name": "parcels", "basemap": False},
+    # made from the current parcels, simplified by dropping vertices: inside their extent
+    # (at 5M parcels the scan of the overview table took 0.9 s)
+    extent_of=PARCELS,
 )
 
 PARCELS_SUBZONE_OUTLINES = Collection(
@@ -106,6 +112,9 @@ PARCELS_SUBZONE_OUTLINES = Collection(
     min_zoom=10,
     max_zoom=10,
     extra={"layer_name": "parcels", "basemap": False},
+    # made from the current parcels, simplified by dropping vertices: inside their extent
+    # (at 5M parcels the scan of the overview table took 0.9 s)
+    extent_of=PARCELS,
 )
 
 COLLECTIONS: list[Collection] = [

@@ -85,6 +85,9 @@ class Collection:
     max_zoom: int = 22
     extra: dict[str, Any] = field(default_factory=dict)
     extents: Extents | None = None  # a partitioned table: see Extents
+    # a collection whose rows cover this one's (this one is its overview, made from its
+    # rows): this one's extent is read as that one's, not by a scan of this table
+    extent_of: Collection | None = None
 
 
 class Catalog:

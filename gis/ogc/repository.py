@@ -234,7 +234,10 @@ EXTENT_TTL_S = 60.0
 
 def extent(session: Session, c: Collection) -> list[float] | None:
     """[minx, miny, maxx, maxy] in lon/lat of the collection's rows: from its keys' current
-    boxes when it keeps them (exact and always fresh), else from a scan cached a minute."""
+    boxes when it keeps them (exact and always fresh), that of the collection it is an
+    overview of, else from a scan cached a minute."""
+    if c.extent_of is not None:
+        return extent(session, c.extent_of)
     cached = c.extents is None or c.extents.current is None
     hit = _EXTENTS.get(c.id)
     if cached and hit and time.monotonic() - hit[0] < EXTENT_TTL_S:
