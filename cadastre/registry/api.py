@@ -17,20 +17,16 @@ from sqlalchemy.orm import Session
 
 from cadastre.registry import certificates, journal, views
 from cadastre.registry import service as svc
-from cadastre.registry.schemas import (
-    CaseCreate,
+from cadastre.registry.responses import (
     CaseDetailStaff,
-    CaseStatusPublic,
-    CaseSubmitted,
     CaseSummaryStaff,
     DocumentAttached,
-    HoldersIn,
     JournalVerification,
-    StepIn,
     UnitHistoryStaff,
     UnitRegisterStaff,
     UnitRestrictionsPublic,
 )
+from cadastre.registry.schemas import CaseCreate, CaseStatusPublic, CaseSubmitted, HoldersIn, StepIn
 from cadastre.registry.sources import add_source
 from gis.auth.deps import require_role
 from gis.auth.roles import Role

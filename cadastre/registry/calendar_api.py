@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from cadastre.registry import holidays
-from cadastre.registry.schemas import CalendarPublic
+from cadastre.registry.responses import CalendarPublic
 from gis.auth.deps import require_role
 from gis.auth.roles import Role
 from gis.auth.service import Principal
