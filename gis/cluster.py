@@ -12,13 +12,13 @@ import errno
 import os
 import pwd
 import socket
-import stat
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from gis import cluster_access as access
+from gis import cluster_os as os_side
 from gis.settings import Settings
 
 POSTGIS_PACKAGE = "postgresql-15-postgis-3"
@@ -65,15 +65,6 @@ class ClusterStatus:
         return f"stopped (data in {self.data_dir}, port {self.port})"
 
 
-def _is_root() -> bool:
-    return os.geteuid() == 0
-
-
-def os_user(settings: Settings) -> str:
-    """The OS user the server runs as: ``postgres`` as root, else the current user."""
-    return settings.pg_os_user if _is_root() else pwd.getpwuid(os.getuid()).pw_name
-
-
 def _paths(settings: Settings) -> tuple[Path, Path, Path]:
     base = settings.pg_dir
     return base / "data", base / "run", base / "log"
@@ -81,7 +72,7 @@ def _paths(settings: Settings) -> tuple[Path, Path, Path]:
 
 def _run(settings: Settings, args: list[str], check: bool = True) -> subprocess.CompletedProcess:
     cmd = args
-    if _is_root():
+    if os_side.is_root():
         cmd = ["runuser", "-u", settings.pg_os_user, "--", *args]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if check and proc.returncode != 0:
@@ -102,7 +93,7 @@ def check_binaries(settings: Settings) -> None:
             f"PostGIS is not installed ({POSTGIS_CONTROL} missing): "
             f"run 'apt-get update && apt-get install -y {POSTGIS_PACKAGE}' as root"
         )
-    if _is_root():
+    if os_side.is_root():
         try:
             pwd.getpwnam(settings.pg_os_user)
         except KeyError:
@@ -151,51 +142,14 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _chown(settings: Settings, *paths: Path) -> None:
-    if not _is_root():
-        return
-    user = pwd.getpwnam(settings.pg_os_user)
-    for path in paths:
-        os.chown(path, user.pw_uid, user.pw_gid)
-
-
-def _can_traverse(path: Path, uid: int, groups: set[int]) -> bool:
-    """Whether a user (``uid``, ``groups``) may pass through folder ``path`` (its x bit)."""
-    st = path.stat()
-    if st.st_uid == uid:
-        return bool(st.st_mode & stat.S_IXUSR)
-    if st.st_gid in groups:
-        return bool(st.st_mode & stat.S_IXGRP)
-    return bool(st.st_mode & stat.S_IXOTH)
-
-
-def _let_through(settings: Settings, folder: Path) -> list[Path]:
-    """As root: let the cluster's OS user pass through (o+x: traverse, not list) only those
-    folders above ``folder`` it cannot pass through yet, e.g. a clone in a private
-    ``mktemp -d`` folder; says so in one line when it changes any. Returns them."""
-    if not _is_root():
-        return []
-    user = pwd.getpwnam(settings.pg_os_user)
-    groups = set(os.getgrouplist(user.pw_name, user.pw_gid))
-    changed = []
-    for parent in reversed(folder.resolve().parents):
-        if not _can_traverse(parent, user.pw_uid, groups):
-            parent.chmod(stat.S_IMODE(parent.stat().st_mode) | stat.S_IXOTH)
-            changed.append(parent)
-    if changed:
-        names = ", ".join(str(p) for p in changed)
-        print(f"landgis: let the database's user {user.pw_name} through (o+x, no read): {names}")
-    return changed
-
-
 def _initdb(settings: Settings) -> None:
     data_dir, run_dir, log_dir = _paths(settings)
     for folder in (settings.pg_dir, run_dir, log_dir):
         folder.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(mode=0o700, exist_ok=True)
-    _let_through(settings, settings.pg_dir)
-    _chown(settings, settings.pg_dir, data_dir, run_dir, log_dir)
-    if _is_root():
+    os_side.let_through(settings, settings.pg_dir)
+    os_side.chown(settings, settings.pg_dir, data_dir, run_dir, log_dir)
+    if os_side.is_root():
         probe = _run(settings, ["test", "-w", str(data_dir)], check=False)
         if probe.returncode != 0:
             raise ClusterError(
@@ -209,7 +163,7 @@ def _initdb(settings: Settings) -> None:
             "-D",
             str(data_dir),
             "-U",
-            os_user(settings),
+            os_side.os_user(settings),
             "--auth-local=peer",
             "--auth-host=scram-sha-256",
             "-E",
@@ -244,7 +198,7 @@ def start(settings: Settings, timeout: float = 60.0) -> ClusterStatus:
         )
     for folder in (run_dir, log_dir):
         folder.mkdir(parents=True, exist_ok=True)
-        _chown(settings, folder)
+        os_side.chown(settings, folder)
     _run(
         settings,
         [
@@ -284,8 +238,8 @@ def _write_access(settings: Settings) -> dict[Path, str] | None:
     """Write pg_hba.conf and pg_ident.conf (see gis/cluster_access.py) if they differ;
     returns the old texts of the files it changed, None when nothing changed."""
     data_dir, _, _ = _paths(settings)
-    superuser = os_user(settings)
-    os_users = ["root", superuser] if _is_root() else [superuser]
+    superuser = os_side.os_user(settings)
+    os_users = ["root", superuser] if os_side.is_root() else [superuser]
     wanted = {
         data_dir / "pg_ident.conf": access.ident_text(os_users, superuser),
         data_dir / "pg_hba.conf": access.hba_text(superuser, replication_allowed(settings)),

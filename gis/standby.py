@@ -18,7 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from gis import cluster
+from gis import cluster, cluster_os
 from gis.cluster import ClusterError
 from gis.settings import Settings
 
@@ -91,8 +91,8 @@ def create(settings: Settings) -> StandbyStatus:
     for folder in (base, run_dir, log_dir):
         folder.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(mode=0o700, exist_ok=True)
-    cluster._let_through(settings, base)
-    cluster._chown(settings, base, data_dir, run_dir, log_dir)
+    cluster_os.let_through(settings, base)
+    cluster_os.chown(settings, base, data_dir, run_dir, log_dir)
     _check_primary(settings)
     cluster.secure(settings)  # the standby folder exists now: replication is allowed
     _, primary_run, _ = cluster._paths(settings)
@@ -113,7 +113,7 @@ def create(settings: Settings) -> StandbyStatus:
                 "-p",
                 str(settings.pg_port),
                 "-U",
-                cluster.os_user(settings),
+                cluster_os.os_user(settings),
             ],
         )
     except ClusterError:
@@ -217,7 +217,7 @@ def replay_lag(settings: Settings) -> tuple[int, float]:
     _, run_dir, _ = paths(settings)
     standby = (
         f"host={run_dir} port={settings.standby_port} dbname=postgres "
-        f"user={cluster.os_user(settings)}"
+        f"user={cluster_os.os_user(settings)}"
     )
     with psycopg.connect(cluster._libpq(settings.admin_url("postgres")), autocommit=True) as p:
         row = p.execute("SELECT pg_current_wal_lsn()::text").fetchone()

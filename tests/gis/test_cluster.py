@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gis import cluster
+from gis import cluster, cluster_os
 from gis.settings import Settings, load_settings
 from tests.conftest import free_port
 
@@ -189,7 +189,7 @@ def test_let_through_changes_only_what_the_database_user_cannot_pass() -> None:
         if os.geteuid() == 0:
             os.chown(private, 0, grp.getgrnam("postgres").gr_gid)
             private.chmod(0o710)  # the database's group may pass
-        changed = cluster._let_through(load_settings(), target)
+        changed = cluster_os.let_through(load_settings(), target)
         if os.geteuid() == 0:
             assert changed == [inner]
             assert private.stat().st_mode & 0o777 == 0o710

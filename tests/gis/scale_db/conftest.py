@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gis import cluster, standby
+from gis import cluster, cluster_os, standby
 from gis.settings import REPO_ROOT, Settings, load_settings
 from tests.conftest import free_port
 
@@ -54,7 +54,7 @@ class Pair:
         _, run_dir, _ = standby.paths(self.settings)
         conninfo = (
             f"host={run_dir} port={self.settings.standby_port} dbname=landgis "
-            f"user={cluster.os_user(self.settings)}"
+            f"user={cluster_os.os_user(self.settings)}"
         )
         with psycopg.connect(conninfo, autocommit=True) as conn:
             row = conn.execute(sql, params).fetchone()

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gis import cluster
+from gis import cluster_os
 from gis.settings import Settings
 from tests.conftest import free_port
 
@@ -51,7 +51,7 @@ def pgbouncer(settings: Settings, folder: Path, pool: int = 2) -> Iterator[int]:
         pw = pwd.getpwnam(settings.pg_os_user)
         for path in (folder, *folder.iterdir()):
             os.chown(path, pw.pw_uid, pw.pw_gid)
-        cluster._let_through(settings, folder)
+        cluster_os.let_through(settings, folder)
     cmd = [BINARY, str(folder / "pgbouncer.ini")]
     if os.geteuid() == 0:
         cmd = ["runuser", "-u", settings.pg_os_user, "--", *cmd]

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from gis import cluster
+from gis import cluster, cluster_os
 from gis.settings import Settings, load_settings
 from tests.conftest import free_port
 
@@ -31,7 +31,7 @@ def archived() -> Iterator[tuple[Settings, Path]]:
         cluster.start(s)
         archive = root / "archive"
         archive.mkdir()
-        cluster._chown(s, archive)
+        cluster_os.chown(s, archive)
         data_dir = cluster.status(s).data_dir
         with (data_dir / "postgresql.auto.conf").open("a") as fh:
             fh.write(
@@ -49,7 +49,7 @@ def archived() -> Iterator[tuple[Settings, Path]]:
 
 def _admin(s: Settings, port: int | None = None, run: Path | None = None) -> str:
     host = run or s.pg_dir / "run"
-    return f"host={host} port={port or s.pg_port} dbname=landgis user={cluster.os_user(s)}"
+    return f"host={host} port={port or s.pg_port} dbname=landgis user={cluster_os.os_user(s)}"
 
 
 def _insert(s: Settings, first: int, last: int) -> None:
@@ -80,11 +80,11 @@ def test_base_backup_plus_wal_archive_restores_every_commit(
     _insert(s, 1, 1000)
     backup = s.data_dir / "backup"
     backup.mkdir(mode=0o700)
-    cluster._chown(s, backup)
+    cluster_os.chown(s, backup)
     cluster._run(
         s,
         [str(s.pg_bin / "pg_basebackup"), "-h", str(s.pg_dir / "run"), "-p", str(s.pg_port),
-         "-U", cluster.os_user(s), "-D", str(backup), "-X", "none", "-c", "fast"],
+         "-U", cluster_os.os_user(s), "-D", str(backup), "-X", "none", "-c", "fast"],
     )  # fmt: skip
     _insert(s, 1001, 2500)  # after the backup: only in the archived WAL
     _archive_current_wal(s)
@@ -92,7 +92,7 @@ def test_base_backup_plus_wal_archive_restores_every_commit(
 
     run = s.data_dir / "restored-run"
     run.mkdir()
-    cluster._chown(s, run)
+    cluster_os.chown(s, run)
     port = free_port()
     with (backup / "postgresql.auto.conf").open("a") as fh:
         fh.write(
@@ -100,7 +100,7 @@ def test_base_backup_plus_wal_archive_restores_every_commit(
             f"port = {port}\nunix_socket_directories = '{run}'\narchive_mode = off\n"
         )
     (backup / "recovery.signal").touch()
-    cluster._chown(s, backup / "recovery.signal")
+    cluster_os.chown(s, backup / "recovery.signal")
     pg_ctl = str(s.pg_bin / "pg_ctl")
     cluster._run(s, [pg_ctl, "-D", str(backup), "-l", str(run / "restore.log"),
                      "-w", "-t", "60", "start"])  # fmt: skip
