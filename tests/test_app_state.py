@@ -41,7 +41,7 @@ ALLOWED = {
     "gis/limits.py:_installed": "the statement-timeout listener is installed once",
     "gis/ogc/cql.py:_COMPILED": "cache of compiled CQL2 (pure function of the text)",
     "gis/ogc/repository.py:_ID_TYPES": "cache of id column types by table",
-    "gis/ogc/repository.py:_EXTENTS": "cache of extents by collection (a minute)",
+    "gis/ogc/repository.py:_EXTENTS": "cache of extents by collection (until a logged write)",
     "gis/settings.py:_override": "the settings override tests use (habit 1)",
     "gis/store.py:_stores": "one object-store client per configuration",
     "gis/tiles/statement.py:_sql_cache": "cache of tile SQL (pure function of the layers)",

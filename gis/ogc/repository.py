@@ -6,6 +6,7 @@ definitions in code; every value from a request is a bound parameter.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 from gis import db, extents
 from gis.collections import Collection
 from gis.ogc.crs import OutputCrs
+from gis.tiles.statement import MARKS_OF_SQL
+from gis.tiles.tilesets import filter_tables
 
 
 @dataclass(frozen=True)
@@ -228,22 +231,43 @@ def id_type(session: Session, c: Collection) -> str:
     return _ID_TYPES[key]
 
 
-_EXTENTS: dict[str, tuple[float, list[float] | None]] = {}
+# per collection: when it was read, the change-log marks of its tables then, and the box
+_EXTENTS: dict[str, tuple[float, dict[str, int] | None, list[float] | None]] = {}
 EXTENT_TTL_S = 60.0
+# a fixed condition that reads the clock can change its rows without a write
+_READS_CLOCK = re.compile(r"\b(?:now|clock_timestamp|current_date|current_timestamp)\b", re.I)
 
 
 def extent(session: Session, c: Collection) -> list[float] | None:
     """[minx, miny, maxx, maxy] in lon/lat of the collection's rows: from its keys' current
     boxes when it keeps them (exact and always fresh), that of the collection it is an
-    overview of, else from a scan cached a minute."""
+    overview of, else from a scan kept until a write to one of its tables is logged in the
+    tile change log (a table not logged: a minute). At 5M parcels the scans of the plan
+    layers and the roads, once a minute, took /ogc/collections to 0.7 s."""
     if c.extent_of is not None:
         return extent(session, c.extent_of)
-    cached = c.extents is None or c.extents.current is None
+    if c.extents is not None and c.extents.current is not None:
+        return _bounds(session, c)
+    marks = _marks(session, c)  # before the scan: a write between them makes the next read scan
     hit = _EXTENTS.get(c.id)
-    if cached and hit and time.monotonic() - hit[0] < EXTENT_TTL_S:
-        return hit[1]
-    row = session.execute(text(extents.bounds_sql(c))).one()
-    box = None if row[0] is None else [round(float(v), 7) for v in row]
-    if cached:
-        _EXTENTS[c.id] = (time.monotonic(), box)
+    if hit and (hit[1] == marks if marks is not None else time.monotonic() - hit[0] < EXTENT_TTL_S):
+        return hit[2]
+    box = _bounds(session, c)
+    _EXTENTS[c.id] = (time.monotonic(), marks, box)
     return box
+
+
+def _bounds(session: Session, c: Collection) -> list[float] | None:
+    row = session.execute(text(extents.bounds_sql(c))).one()
+    return None if row[0] is None else [round(float(v), 7) for v in row]
+
+
+def _marks(session: Session, c: Collection) -> dict[str, int] | None:
+    """The newest change-log entry of each table the collection's rows come from (as the
+    tiles' freshness uses it); None when one is not logged (or its log was pruned) or the
+    rows depend on the clock."""
+    if c.where and _READS_CLOCK.search(c.where):
+        return None
+    tables = sorted({c.table, *filter_tables(c.where)})
+    found = session.execute(text(MARKS_OF_SQL), {"tables": tables}).scalar_one() or {}
+    return {t: int(found[t]) for t in tables} if set(found) == set(tables) else None
