@@ -80,13 +80,19 @@ def collections(
     catalog: Catalog = Depends(get_catalog),
 ) -> Response:
     base = _base(request)
+    visible = service.visible(catalog, who)
+    # read once per source: the parcels' overviews give the parcels' extent (extent_of)
+    boxes: dict[str, list[float] | None] = {}
+    for c in visible:
+        source = c.extent_of or c
+        if source.id not in boxes:
+            boxes[source.id] = repository.extent(session, source)
     doc = {
         "title": "Collections",
         "description": "图层 layers",
         "links": [documents.link(f"{base}/ogc/collections", "self", JSON)],
         "collections": [
-            documents.collection(base, c, repository.extent(session, c))
-            for c in service.visible(catalog, who)
+            documents.collection(base, c, boxes[(c.extent_of or c).id]) for c in visible
         ],
         "crs": crs_mod.CRS_LIST,
     }
