@@ -74,7 +74,6 @@ class Checked:
     bounds: np.ndarray  # (n, 4) bounding boxes
     areas: np.ndarray  # m², EPSG:4547
     ref_wkb: np.ndarray  # (n, 21) uint8: WKB of each reference point (point on surface)
-    geoms: np.ndarray | None = None  # the same as geometries, until the caller lets go
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -89,7 +88,6 @@ class Checked:
             blocks=None if self.blocks is None else [self.blocks[i] for i in pos],
             wkb=self.wkb[positions],
             bounds=self.bounds[positions],
-            geoms=None if self.geoms is None else self.geoms[positions],
             areas=self.areas[positions],
             ref_wkb=self.ref_wkb[positions],
         )
@@ -203,7 +201,6 @@ def prepare(batch: Batch, cols: dict[str, str], offset: int, row_numbers: bool) 
             blocks=None if blocks is None else [blocks[i] for i in picked],
             wkb=wkb,
             bounds=shapely.bounds(multi),
-            geoms=multi,
             areas=areas if areas is not None else areas_m2(multi),
             ref_wkb=point_wkb(shapely.point_on_surface(multi)),
         )

@@ -34,25 +34,16 @@ def areas_m2(geoms: np.ndarray) -> np.ndarray:
 
 
 def overlapping_pairs(
-    geoms: np.ndarray, tol_m2: float, threads: int = THREADS, groups: np.ndarray | None = None
+    geoms: np.ndarray, tol_m2: float, threads: int = THREADS
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i < j) of EPSG:4490 polygons whose common interior exceeds ``tol_m2`` m².
-
-    With ``groups`` (one label per polygon), pairs within one group are left out: they
-    were checked already.
-    """
+    """Index pairs (i < j) of EPSG:4490 polygons whose common interior exceeds ``tol_m2`` m²."""
     if len(geoms) < 2:
         return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms)
     keep = a < b
-    if groups is not None:
-        keep &= groups[a] != groups[b]
     a, b = a[keep], b[keep]
-    # most neighbours are settled by plain arithmetic, over the polygons in a pair only
-    # (across the chunks of a file, a strip's pairs are a few of its polygons')
-    involved, at = np.unique(np.concatenate([a, b]), return_inverse=True)
-    unsettled = ~Outlines(geoms[involved], tol_m2).apart(at[: len(a)], at[len(a) :])
+    unsettled = ~Outlines(geoms, tol_m2).apart(a, b)  # most neighbours: plain arithmetic
     a, b = a[unsettled], b[unsettled]
     hit = _relate_in_threads(geoms, a, b, threads)
     a, b = a[hit], b[hit]
@@ -67,7 +58,6 @@ def overlapping_pairs_in_strips(
     bounds: np.ndarray,
     tol_m2: float,
     rows: int | None = None,
-    groups: np.ndarray | None = None,
     threads: int = THREADS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`overlapping_pairs` of polygons kept as WKB, with their bounds (n, 4), in
@@ -88,12 +78,7 @@ def overlapping_pairs_in_strips(
 
     def strip(x0: float, x1: float) -> tuple[np.ndarray, np.ndarray]:
         members = np.flatnonzero((east >= x0) & (west < x1))
-        a, b = overlapping_pairs(
-            shapely.from_wkb(wkb[members]),
-            tol_m2,
-            threads=1,
-            groups=None if groups is None else groups[members],
-        )
+        a, b = overlapping_pairs(shapely.from_wkb(wkb[members]), tol_m2, threads=1)
         a, b = members[a], members[b]
         left = np.maximum(west[a], west[b])
         mine = (left >= x0) & (left < x1)

@@ -69,52 +69,6 @@ def mapped_ahead(items: Iterable[T], fn: Callable[[T], U], workers: int = 2) -> 
                 future.cancel()
 
 
-class Sidecar(Generic[T]):
-    """One daemon thread doing side work offered while the caller goes on; an offer is
-    refused (False) while ``depth`` are waiting, so the side work never holds more than
-    ``depth`` items in memory and never slows the caller. ``results()`` waits for all."""
-
-    def __init__(self, depth: int = 2) -> None:
-        self._todo: queue.Queue[Callable[[], T] | None] = queue.Queue(maxsize=depth)
-        self._done: list[T] = []
-        self._error: BaseException | None = None
-        self._closing = threading.Lock()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, daemon=True, name="import-side")
-        self._thread.start()
-
-    def offer(self, fn: Callable[[], T]) -> bool:
-        if self._error is not None or self._closed:
-            return False
-        try:
-            self._todo.put_nowait(fn)
-        except queue.Full:
-            return False
-        return True
-
-    def _run(self) -> None:
-        while (fn := self._todo.get()) is not None:
-            if self._error is None:
-                try:
-                    self._done.append(fn())
-                except BaseException as exc:  # noqa: BLE001 - re-raised by results()
-                    self._error = exc
-
-    def close(self) -> None:
-        """No more offers; the thread ends once it has done what it took (idempotent)."""
-        with self._closing:
-            if not self._closed:
-                self._closed = True
-                self._todo.put(None)
-
-    def results(self) -> list[T]:
-        self.close()
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._done
-
-
 class Background(Generic[T]):
     """Run a function in a daemon thread (``gis.workers.in_daemon_thread``: Ctrl-C is not
     held up by it); ``result()`` waits and re-raises its error in the caller's thread."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pyogrio
@@ -11,7 +10,7 @@ import shapely
 from sqlalchemy import text
 
 from cadastre.exchange.importer import ImportOptions, ImportRefused, import_parcels
-from cadastre.exchange.pipeline import Background, Sidecar, prefetched
+from cadastre.exchange.pipeline import Background, prefetched
 from tests.cadastre.exchange.conftest import current_count, retire
 
 MAX = 1 << 30
@@ -116,10 +115,8 @@ def test_late_register_conflict_after_published_chunks(db, subzone, exported, tm
 
 
 @pytest.mark.parametrize("valid_only", [False, True])
-def test_overlap_within_one_chunk_is_found_while_reading(
-    db, subzone, exported, tmp_path, valid_only
-) -> None:
-    """The whole file in one chunk: the side thread checks it while the file is read."""
+def test_an_overlap_within_one_chunk_is_found(db, subzone, exported, tmp_path, valid_only) -> None:
+    """The whole file in one chunk: the pair is found once the file is read."""
     retire(db, subzone)
     before = current_count(db)
     dest, frame = _last_overlaps_first(exported, tmp_path)
@@ -133,26 +130,3 @@ def test_overlap_within_one_chunk_is_found_while_reading(
         assert current_count(db) == before
     rows = (tmp_path / "rejected_rows.csv").read_text("utf-8-sig")
     assert f"overlaps row {len(frame)} ({frame.unit_code.iloc[-1]}) of the file" in rows
-
-
-def test_sidecar_takes_what_it_has_room_for_and_reraises() -> None:
-    gate, started = threading.Event(), threading.Event()
-
-    def first() -> int:
-        started.set()
-        gate.wait(5)
-        return 1
-
-    side: Sidecar[int] = Sidecar(depth=1)
-    assert side.offer(first)
-    assert started.wait(5)  # the thread took it: the one slot is free again
-    assert side.offer(lambda: 2)  # waits in the one slot
-    assert not side.offer(lambda: 3)  # no room: refused, the caller goes on
-    gate.set()
-    assert side.results() == [1, 2]
-    side.close()  # again: harmless
-    assert not side.offer(lambda: 4)
-    failing: Sidecar[int] = Sidecar()
-    failing.offer(lambda: 1 // 0)
-    with pytest.raises(ZeroDivisionError):
-        failing.results()
