@@ -15,6 +15,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
@@ -29,6 +30,10 @@ MOVE_SQL = """
 UPDATE parcel SET geom = ST_Translate(geom, 0.00002, 0)
 WHERE id IN (SELECT id FROM parcel WHERE end_lifespan IS NULL ORDER BY md5(id::text) LIMIT :n)
 """
+
+
+def _move(session: Session, n: int) -> None:
+    session.execute(text(MOVE_SQL), {"n": n})
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -66,7 +71,7 @@ def main() -> None:
     out["subzones"] = n
     out["report_unchanged_s"], _ = timed(lambda: in_unit(quality_state.report))
     for moved in (1, 100):
-        in_unit(lambda s, m=moved: s.execute(text(MOVE_SQL), {"n": m}))
+        in_unit(partial(_move, n=moved))
         recheck_s, touched = timed(lambda: in_unit(quality_state.refresh))
         read_s, rep = timed(lambda: in_unit(quality_state.report))
         out[f"after_{moved}_moved"] = {

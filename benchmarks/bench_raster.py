@@ -76,8 +76,8 @@ def build(settings: Settings, database: str, parcels: int) -> None:
     cluster.ensure_database(base, database, fresh=True)
     migrate(settings)
     with (
-        Database(settings) as database,
-        Session(database.engine_for(settings.sqlalchemy_url())) as session,
+        Database(settings) as db,
+        Session(db.engine_for(settings.sqlalchemy_url())) as session,
     ):
         load_demo(session, parcels, 20261126)
         session.commit()
@@ -119,7 +119,8 @@ def tile_list(bounds: list[float]) -> list[tuple[int, int, int]]:
     import morecantile
 
     tms = morecantile.tms.get("WebMercatorQuad")
-    return [(t.z, t.x, t.y) for t in tms.tiles(*bounds, list(range(8, 12)))]
+    west, south, east, north = bounds
+    return [(t.z, t.x, t.y) for t in tms.tiles(west, south, east, north, list(range(8, 12)))]
 
 
 async def load(template: str, tiles: list[tuple[int, int, int]], n: int, conc: int) -> dict:
@@ -156,7 +157,7 @@ def bench_tiles(settings: Settings, requests: int) -> dict[str, Any]:
         raster = service.get_raster(session, raster_id)
         path = service.cog_path(raster)
         bbox = service.item(session, raster_id, "")["bbox"]
-    tiles = [t for t in tile_list(bbox) if has_data(t, path)]
+    tiles = [t for t in tile_list(bbox) if has_data(t, Path(path))]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANDGIS_")}
     servers: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
     try:

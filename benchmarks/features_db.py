@@ -51,9 +51,10 @@ def landgis_runner(session: Session, cql_text: str) -> Callable[[], Any]:
     crs = parse_crs(None)
 
     def run() -> Any:
-        sql, params = cql.translate(PARCELS, cql_text, "cql2-text", crs)
+        found = cql.translate(PARCELS, cql_text, "cql2-text", crs)
         q = repository.Query()
-        q.add(sql, **params)
+        q.add(found.sql, **found.params)
+        q.envelopes += found.envelopes
         return repository.items(session, PARCELS, crs, q, LIMIT, 0)
 
     return run

@@ -208,11 +208,7 @@ def explain(conn: Connection, tile: tuple[int, int, int]) -> dict[str, str]:
     from gis.tiles import repository
 
     tileset = bench_tileset()
-    render(conn, tileset, TileAddress(*tile))
-    sql = next(iter(repository._sql_cache.values()))  # the landgis statement just built
-    z, x, y = tile
-    params = {"z": z, "x": x, "y": y, "margin": 64 / 4096, "tol": 0.0, "tables": ["parcel"]}
-    params |= {"name0": "bench-parcels", "lim0": 50_000}
+    sql, params = repository.statement(conn, tileset, TileAddress(*tile), tileset.layers)
     plans = {"landgis": conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql), params)}
     plans["tipg"] = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + tipg_sql(conn, *tile))
     plans["floor"] = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + floor_sql(*tile))

@@ -91,6 +91,26 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
     layers = tuple(c for c in tileset.layers if c.min_zoom <= tile.z <= c.max_zoom)
     if not layers:
         return RenderedTile(marks_of(session, tileset.tables), b"", {}, ())
+    sql, params = statement(session, tileset, tile, layers)
+    row = _drawn(session, sql, layers, params)
+    data = b"".join(bytes(row[f"mvt{i}"] or b"") for i in range(len(layers)))
+    counts, truncated, too_small = {}, [], {}
+    for i, c in enumerate(layers):
+        drawn, candidates, lost = (int(v) for v in row[f"n{i}"])
+        counts[layer_name(c)] = min(drawn, feature_limit(c))
+        if candidates > feature_limit(c):  # the query stopped early: more may exist
+            truncated.append(layer_name(c))
+        if lost:
+            too_small[layer_name(c)] = lost
+    marks = Marks.of_mapping(row["marks"] or {})
+    return RenderedTile(marks, data, counts, tuple(truncated), too_small)
+
+
+def statement(
+    session: Executor, tileset: Tileset, tile: TileAddress, layers: tuple[Collection, ...]
+) -> tuple[str, dict[str, object]]:
+    """The tile's statement and its parameters (the partitions of each partitioned layer
+    named as they are now) for the tileset's ``layers`` shown at this zoom."""
     simplify = tile.z < SIMPLIFY_BELOW_ZOOM
     int_ids = tuple(has_integer_id(session, c) for c in layers)
     params: dict[str, object] = {
@@ -106,18 +126,9 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
     for i, c in enumerate(layers):
         params[f"name{i}"] = layer_name(c)
         params[f"lim{i}"] = feature_limit(c)
-    row = _drawn(session, tile_sql(layers, simplify, int_ids), layers, params)
-    data = b"".join(bytes(row[f"mvt{i}"] or b"") for i in range(len(layers)))
-    counts, truncated, too_small = {}, [], {}
-    for i, c in enumerate(layers):
-        drawn, candidates, lost = (int(v) for v in row[f"n{i}"])
-        counts[layer_name(c)] = min(drawn, feature_limit(c))
-        if candidates > feature_limit(c):  # the query stopped early: more may exist
-            truncated.append(layer_name(c))
-        if lost:
-            too_small[layer_name(c)] = lost
-    marks = Marks.of_mapping(row["marks"] or {})
-    return RenderedTile(marks, data, counts, tuple(truncated), too_small)
+        if c.extents is not None:
+            params[f"keys{i}"] = extents.keys(session, c, params, ENVELOPE_4490)
+    return tile_sql(layers, simplify, int_ids), params
 
 
 KEY_TRIES = 5
@@ -126,11 +137,9 @@ KEY_TRIES = 5
 def _drawn(
     session: Executor, sql: str, layers: tuple[Collection, ...], params: dict[str, object]
 ) -> Any:
-    """The tile statement's row, with each partitioned layer's partitions named; drawn
-    again when a parcel committed between the lookup and the statement moved them."""
+    """The tile statement's row; drawn again when a parcel committed between the lookup of
+    the partitions and the statement moved them."""
     pruned = [i for i, c in enumerate(layers) if c.extents is not None]
-    for i in pruned:
-        params[f"keys{i}"] = extents.keys(session, layers[i], params, ENVELOPE_4490)
     for _ in range(KEY_TRIES):
         row = session.execute(text(sql), params).one()._mapping
         moved = [i for i in pruned if list(row[f"keys{i}"]) != params[f"keys{i}"]]
