@@ -106,7 +106,8 @@ def get_read_session(
     """FastAPI dependency for public reads: a session on the replica once it has replayed
     the primary's position of now, else the request's primary session."""
     url = read_url(database)
-    if url is None:
+    if url is None:  # no replica, or its standby stopped: the header still says who read
+        note("primary")
         yield primary
         return
     conn: Connection | None = None
@@ -150,6 +151,7 @@ def render_tile(
 
     url = read_url(database)
     if url is None:
+        note("primary")
         return None
     tables = sorted(tileset.tables)
 

@@ -74,6 +74,16 @@ def test_single_item_with_etag(client: TestClient) -> None:
     assert client.get("/ogc/collections/nope/items").json()["field"] == "collectionId"
 
 
+def test_a_routed_read_says_the_primary_answered_when_no_replica_runs(client: TestClient) -> None:
+    """``X-Landgis-Read`` is on every routed read, also when no standby runs (it once was
+    absent then, and a fallback test passed or failed on the replica URL's cache timing);
+    a single item, always read on the primary for its ETag, carries none."""
+    page = client.get("/ogc/collections/parcels/items?limit=1")
+    assert page.headers["x-landgis-read"] == "primary"
+    fid = page.json()["features"][0]["id"]
+    assert "x-landgis-read" not in client.get(f"/ogc/collections/parcels/items/{fid}").headers
+
+
 def test_bbox_finds_features_inside(client: TestClient, n_parcels: int) -> None:
     ext = client.get("/ogc/collections/parcels").json()["extent"]["spatial"]["bbox"][0]
     cx, cy = (ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2
