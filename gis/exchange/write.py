@@ -21,7 +21,6 @@ import shapely
 from shapely import Geometry
 
 from gis.exchange.archive import zip_files
-from gis.exchange.dxf import write_dxf
 from gis.exchange.formats import VectorFormat, writable_format
 from gis.geo import STORAGE_SRID, reproject
 
@@ -119,6 +118,8 @@ def _write_plain(
     if fmt.key == "csv":
         options["layer_options"] = {"GEOMETRY": "AS_WKT", "CREATE_CSVT": "YES"}
     if fmt.key == "dxf":
+        from gis.exchange.dxf import write_dxf  # ezdxf: 0.14 s of every process's start-up
+
         return write_dxf(_labelled(frames, srid, dxf_label), dest)
     for frame in frames:
         out = _prepare(frame, srid)
