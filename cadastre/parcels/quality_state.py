@@ -51,6 +51,7 @@ STATE = "parcel_quality"
 JOB_KIND = "cadastre.quality"
 QUICK_SUBZONES = 50  # a reader checks again at most this many itself (~15 ms each at 5M)
 CHUNK_SUBZONES = 500  # a background transaction checks at most this many (~30 s at 5M)
+RANGE_SUBZONES = 16  # from this many, the register side is read in one pass over their range
 _LOCK = "SELECT {fn}(hashtext('landgis.parcel_quality'))"
 CHECKED_PER_SUBZONE = ("overlap", "gap", "sliver")  # and "invalid", stored first
 
@@ -198,20 +199,36 @@ def _check_waiting(session: Session, limit: int | None, progress: Progress | Non
             quality.check_subzone(session, sz, part, set(), bad)
             found = {k: part.findings[k] for k in CHECKED_PER_SUBZONE}
             session.execute(text(_SAVE_FINDINGS), {"sz": sz, "f": json.dumps(found)})
-        _store_register(session, [sz])
         if progress:
             progress(i, len(todo))
-    return [sz for sz, _ in todo]
+    codes = [sz for sz, _ in todo]
+    _store_register(session, codes)
+    return codes
 
 
 def _store_register(session: Session, codes: list[str]) -> None:
     """The register's consistency findings of each subzone in ``codes`` (rights, shares,
-    statuses: :mod:`cadastre.registry.consistency`), kept beside the geometric ones."""
+    statuses: :mod:`cadastre.registry.consistency`), kept beside the geometric ones: in one
+    pass over their range when they are many and most of the subzones in it (a bulk load's
+    check), else subzone by subzone (a few edits far apart)."""
     from cadastre.registry import consistency  # the registry's checks (parcels: lazily)
 
+    if len(codes) >= RANGE_SUBZONES and 2 * len(codes) >= _subzones_between(session, codes):
+        found = consistency.check_subzones(session, codes)
+    else:
+        found = {sz: consistency.check_subzone(session, sz) for sz in codes}
     for sz in codes:
-        found = consistency.check_subzone(session, sz)
-        session.execute(text(_SAVE_REGISTER), {"sz": sz, "f": json.dumps(found)})
+        session.execute(text(_SAVE_REGISTER), {"sz": sz, "f": json.dumps(found[sz])})
+
+
+def _subzones_between(session: Session, codes: list[str]) -> int:
+    """How many subzones the register has from the first of ``codes`` to the last."""
+    return int(
+        session.execute(
+            text("SELECT count(*) FROM cadastral_subzone WHERE code BETWEEN :lo AND :hi"),
+            {"lo": min(codes), "hi": max(codes)},
+        ).scalar_one()
+    )
 
 
 def report(

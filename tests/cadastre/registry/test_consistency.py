@@ -108,6 +108,30 @@ def test_quality_api_finds_planted_register_defects(client: TestClient, db: Sess
     _found(register, planted)
 
 
+def test_one_pass_over_many_subzones_finds_what_each_subzone_alone_finds(db: Session) -> None:
+    """The quality state reads the register side of a bulk load's subzones in one pass
+    (``check_subzones``); per subzone it must equal ``check_subzone``, planted defects
+    included, and a subzone inside the range but not asked for stays out."""
+    planted = _plant(db, _zone(db))
+    codes = list(db.execute(text("SELECT code FROM cadastral_subzone ORDER BY code")).scalars())
+    middle = codes[len(codes) // 2]  # a status lie there too, then that subzone left out
+    db.execute(
+        text(
+            "UPDATE parcel SET reg_status = 'registered' WHERE id = (SELECT min(id) FROM parcel "
+            "WHERE subzone_code = :sz AND end_lifespan IS NULL AND reg_status = 'unregistered')"
+        ),
+        {"sz": middle},
+    )
+    one_pass = consistency.check_subzones(db, codes)
+    assert one_pass == {sz: consistency.check_subzone(db, sz) for sz in codes}
+    for kind, code in planted.items():  # the defects are there, each in its own subzone
+        assert [code] in [f["unit_codes"] for f in one_pass[code[:12]][kind]], kind
+    assert one_pass[middle]["status"]
+    asked = [sz for sz in codes if sz != middle]
+    without = consistency.check_subzones(db, asked)
+    assert without == {sz: one_pass[sz] for sz in asked}
+
+
 @pytest.fixture
 def planted(engine: Engine) -> Iterator[tuple[str, dict[str, str]]]:
     """The defects committed (the CLI reads the committed register), then removed."""
