@@ -35,6 +35,7 @@ PARCELS = Collection(
         "reg_status": "string",
     },
     id_column="unit_code",
+    tile_geometry_column="geom_3857",  # kept by the database (migration 0062)
     where="end_lifespan IS NULL",
     datetime_column="begin_lifespan",
     lifespan=("begin_lifespan", "end_lifespan"),  # ?datetime= reads the register as it was

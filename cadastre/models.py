@@ -13,6 +13,7 @@ from decimal import Decimal
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -80,6 +81,12 @@ class Parcel(Base):
     reg_status: Mapped[str] = mapped_column(String(16), default="registered")
     ref_point = mapped_column(Geometry("POINT", srid=4490, spatial_index=False), nullable=False)
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=4490, spatial_index=False), nullable=False)
+    # geom in Web Mercator, kept by the database (migration 0062): what the tiles draw
+    geom_3857 = mapped_column(
+        Geometry("MULTIPOLYGON", srid=3857, spatial_index=False),
+        Computed("ST_Transform(geom, 3857)", persisted=True),
+        deferred=True,
+    )
     begin_lifespan: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

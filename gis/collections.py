@@ -70,6 +70,9 @@ class Collection:
     properties: dict[str, str]  # column -> "string" | "integer" | "number" | "date" | "datetime"
     geometry_type: str = "MultiPolygon"
     geometry_column: str = "geom"
+    # the same geometry stored in EPSG:3857 (a column the database keeps, e.g. generated),
+    # which the tiles draw instead of transforming every row; None: transformed per tile
+    tile_geometry_column: str | None = None
     id_column: str = "id"
     where: str | None = None  # fixed SQL condition, e.g. "end_lifespan IS NULL"
     datetime_column: str | None = None

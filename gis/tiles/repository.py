@@ -93,6 +93,10 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
         return RenderedTile(marks_of(session, tileset.tables), b"", {}, ())
     sql, params = statement(session, tileset, tile, layers)
     row = _drawn(session, sql, layers, params)
+    if any(int(row[f"n{i}"][1]) > feature_limit(c) for i, c in enumerate(layers)):
+        # a layer was cut at its feature limit: drawn again by the exact (two-pass) form
+        sql, params = statement(session, tileset, tile, layers, exact=True)
+        row = _drawn(session, sql, layers, params)
     data = b"".join(bytes(row[f"mvt{i}"] or b"") for i in range(len(layers)))
     counts, truncated, too_small = {}, [], {}
     for i, c in enumerate(layers):
@@ -107,10 +111,15 @@ def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTi
 
 
 def statement(
-    session: Executor, tileset: Tileset, tile: TileAddress, layers: tuple[Collection, ...]
+    session: Executor,
+    tileset: Tileset,
+    tile: TileAddress,
+    layers: tuple[Collection, ...],
+    exact: bool = False,
 ) -> tuple[str, dict[str, object]]:
     """The tile's statement and its parameters (the partitions of each partitioned layer
-    named as they are now) for the tileset's ``layers`` shown at this zoom."""
+    named as they are now) for the tileset's ``layers`` shown at this zoom; ``exact``: the
+    form for a tile with a layer cut at its feature limit (``gis.tiles.statement``)."""
     simplify = tile.z < SIMPLIFY_BELOW_ZOOM
     int_ids = tuple(has_integer_id(session, c) for c in layers)
     params: dict[str, object] = {
@@ -128,7 +137,7 @@ def statement(
         params[f"lim{i}"] = feature_limit(c)
         if c.extents is not None:
             params[f"keys{i}"] = extents.keys(session, c, params, ENVELOPE_4490)
-    return tile_sql(layers, simplify, int_ids), params
+    return tile_sql(layers, simplify, int_ids, exact), params
 
 
 KEY_TRIES = 5

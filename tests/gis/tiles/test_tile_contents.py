@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.collections import Collection
-from gis.tiles.matrix import BUFFER, EXTENT, TileAddress
+from gis.tiles.matrix import BUFFER, EXTENT, TMS, TileAddress
 from gis.tiles.repository import FEATURE_MARGIN, render
 from gis.tiles.tilesets import Tileset
 from tests.gis.tiles.mvt import decode
@@ -88,3 +88,34 @@ def test_a_text_id_that_is_not_a_property_is_kept_as_fid(db: Session) -> None:
     feats = _layer(db, c)
     assert {f["properties"]["fid"] for f in feats} == {"C1", "C2"}
     assert all(f["id"] is None for f in feats)
+
+
+def test_the_one_pass_and_the_exact_forms_draw_the_same_tiles(db: Session) -> None:
+    """The statement's one-pass form (an aggregate over each layer's candidates) gives the
+    exact two-pass form's bytes and counts for every tile no layer is cut in: zones, roads
+    and parcels (an integer id, a text id, lines), simplified (z12) and not (z14, z15)."""
+    from cadastre.collections import PARCELS as PUBLIC_PARCELS
+    from gis.tiles.repository import statement
+    from tests.gis.tiles.conftest import PARCELS, ROADS, ZONES
+
+    layers = (ZONES, ROADS, PARCELS, PUBLIC_PARCELS)  # the last: partitions pruned by keys
+    tileset = Tileset(id="t", title="t", layers=layers)
+    w, s, e, n = db.execute(
+        text(
+            "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
+            "(SELECT ST_Extent(geom) b FROM parcel WHERE end_lifespan IS NULL) q"
+        )
+    ).one()
+    drawn = 0
+    for t in TMS.tiles(w, s, e, n, [12, 14, 15]):
+        tile = TileAddress(t.z, t.x, t.y)
+        rows = []
+        for exact in (False, True):
+            sql, params = statement(db, tileset, tile, layers, exact=exact)
+            rows.append(db.execute(text(sql), params).one()._mapping)
+        one, two = rows
+        for i in range(len(layers)):
+            assert bytes(one[f"mvt{i}"] or b"") == bytes(two[f"mvt{i}"] or b""), (tile, i)
+            assert list(one[f"n{i}"]) == list(two[f"n{i}"]), (tile, i)
+            drawn += one[f"n{i}"][0] > 0
+    assert drawn >= 20  # most tiles of the district hold features of several layers
