@@ -89,7 +89,9 @@ def tile_range(
     tile_m = 2 * HALF_WORLD_M / size
     mx0, my0 = mercator(bbox[0], bbox[1])
     mx1, my1 = mercator(bbox[2], bbox[3])
-    pad = margin * tile_m + 1e-6  # a micrometre more: tiles that only touch count too
+    # 10 micrometres more: tiles that only touch count too, and those morecantile counts
+    # for a box within its epsilon (1e-11 degrees, ~1.1 micrometres) of their edge
+    pad = margin * tile_m + 1e-5
     x0 = math.floor((mx0 - pad + HALF_WORLD_M) / tile_m)
     x1 = math.floor((mx1 + pad + HALF_WORLD_M) / tile_m)
     y0 = math.floor((HALF_WORLD_M - my1 - pad) / tile_m)
