@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import shapely
 from sqlalchemy import text
 
 from gis.collections import Collection
@@ -40,6 +41,35 @@ def keys(session: Any, c: Collection, params: Mapping[str, Any], *envelopes: str
     """The keys a read of rows meeting all ``envelopes`` can touch (``session``: a Session
     or Connection)."""
     return list(session.execute(text(keys_sql(c, *envelopes)), dict(params)).scalar_one())
+
+
+class Boxes:
+    """A collection's ``(key, box)`` rows held in memory (:func:`load_boxes`): the keys whose
+    box meets an envelope, found without a round trip. They may be stale (a write grows a
+    box after they were read): a reader using them reads the keys again in its own snapshot
+    and reads again if any key it sees was not planned (the tiles do, ``_drawn`` in
+    ``gis.tiles.repository``); keys planned but not needed only cost their partitions."""
+
+    def __init__(self, rows: list[tuple[str, float, float, float, float]]) -> None:
+        self.keys = [r[0] for r in rows]
+        self._tree = shapely.STRtree([shapely.box(*r[1:]) for r in rows])
+
+    def meeting(self, west: float, south: float, east: float, north: float) -> list[str]:
+        """The sorted keys whose box meets (or touches) this lon/lat rectangle."""
+        return sorted(self.keys[i] for i in self._tree.query(shapely.box(west, south, east, north)))
+
+
+def load_boxes(session: Any, c: Collection) -> Boxes:
+    """Every key's box of the collection (at 5M parcels 25k subzones), read once."""
+    assert c.extents is not None
+    key, table = f'"{c.extents.key}"', f'"{c.extents.table}"'
+    rows = session.execute(
+        text(
+            f"SELECT {key}::text, ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box) "
+            f"FROM {table} WHERE box IS NOT NULL"
+        )
+    ).all()
+    return Boxes([tuple(r) for r in rows])
 
 
 def condition(c: Collection, param: str, alias: str = "t") -> str:

@@ -106,6 +106,27 @@ def tile_bounds(tile: TileAddress) -> tuple[float, float, float, float]:
     return b.left, b.bottom, b.right, b.top
 
 
+def envelope_lonlat(tile: TileAddress, margin: float) -> tuple[float, float, float, float]:
+    """Lon/lat (west, south, east, north) of the tile grown by ``margin`` (a fraction of its
+    edge), as ``ST_Transform(ST_TileEnvelope(z, x, y, margin => m), 4490)`` bounds it (on
+    the sphere of EPSG:3857; CGCS2000 and WGS 84 coincide to the centimetre), widened by a
+    micro-degree (~0.1 m) so that it never falls short of the database's."""
+    edge = tile_width_m(tile.z)
+    west_m = -HALF_WORLD_M + (tile.x - margin) * edge
+    east_m = -HALF_WORLD_M + (tile.x + 1 + margin) * edge
+    north_m = HALF_WORLD_M - (tile.y - margin) * edge
+    south_m = HALF_WORLD_M - (tile.y + 1 + margin) * edge
+
+    def lon(m: float) -> float:
+        return m / HALF_WORLD_M * 180.0
+
+    def lat(m: float) -> float:
+        return math.degrees(2 * math.atan(math.exp(m / HALF_WORLD_M * math.pi)) - math.pi / 2)
+
+    pad = 1e-6
+    return lon(west_m) - pad, lat(south_m) - pad, lon(east_m) + pad, lat(north_m) + pad
+
+
 def tile_width_m(z: int) -> float:
     """Edge length of a tile at zoom ``z`` in EPSG:3857 metres."""
     return 2 * HALF_WORLD_M / (1 << z)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from gis import extents
 from gis.collections import Collection
 from gis.db import Database
-from gis.tiles.matrix import EXTENT, TileAddress, tile_width_m
+from gis.tiles.matrix import EXTENT, TileAddress, envelope_lonlat, tile_width_m
 from gis.tiles.statement import ENVELOPE_4490, FEATURE_MARGIN, MARKS_OF_SQL, tile_sql
 from gis.tiles.tilesets import Tileset, feature_limit, layer_name
 
@@ -86,17 +86,23 @@ def has_integer_id(session: Executor, c: Collection) -> bool:
     return _int_id_cache[key]
 
 
-def render(session: Executor, tileset: Tileset, tile: TileAddress) -> RenderedTile:
-    """Make the tile's MVT (layers in tileset order, empty layers left out) in one query."""
+def render(
+    session: Executor, tileset: Tileset, tile: TileAddress, memo: dict[str, Any] | None = None
+) -> RenderedTile:
+    """Make the tile's MVT (layers in tileset order, empty layers left out) in one query.
+
+    ``memo`` (a :class:`Database`'s): the partitions' boxes are kept there and the
+    partitions a tile touches found in memory, not by a round trip (stale boxes are
+    caught by the statement's own reading of the keys, and read again)."""
     layers = tuple(c for c in tileset.layers if c.min_zoom <= tile.z <= c.max_zoom)
     if not layers:
         return RenderedTile(marks_of(session, tileset.tables), b"", {}, ())
-    sql, params = statement(session, tileset, tile, layers)
-    row = _drawn(session, sql, layers, params)
+    sql, params = statement(session, tileset, tile, layers, memo=memo)
+    row = _drawn(session, sql, layers, params, memo)
     if any(int(row[f"n{i}"][1]) > feature_limit(c) for i, c in enumerate(layers)):
         # a layer was cut at its feature limit: drawn again by the exact (two-pass) form
-        sql, params = statement(session, tileset, tile, layers, exact=True)
-        row = _drawn(session, sql, layers, params)
+        sql, params = statement(session, tileset, tile, layers, exact=True, memo=memo)
+        row = _drawn(session, sql, layers, params, memo)
     data = b"".join(bytes(row[f"mvt{i}"] or b"") for i in range(len(layers)))
     counts, truncated, too_small = {}, [], {}
     for i, c in enumerate(layers):
@@ -116,6 +122,7 @@ def statement(
     tile: TileAddress,
     layers: tuple[Collection, ...],
     exact: bool = False,
+    memo: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, object]]:
     """The tile's statement and its parameters (the partitions of each partitioned layer
     named as they are now) for the tileset's ``layers`` shown at this zoom; ``exact``: the
@@ -136,26 +143,56 @@ def statement(
         params[f"name{i}"] = layer_name(c)
         params[f"lim{i}"] = feature_limit(c)
         if c.extents is not None:
-            params[f"keys{i}"] = extents.keys(session, c, params, ENVELOPE_4490)
+            params[f"keys{i}"] = _keys(session, c, tile, params, memo)
     return tile_sql(layers, simplify, int_ids, exact), params
+
+
+def _boxes_key(c: Collection) -> str:
+    assert c.extents is not None
+    return f"tiles.boxes:{c.extents.table}"
+
+
+def _keys(
+    session: Executor,
+    c: Collection,
+    tile: TileAddress,
+    params: dict[str, object],
+    memo: dict[str, Any] | None,
+) -> list[str]:
+    """The keys (partitions) of ``c`` the tile can touch: from the boxes kept in ``memo``
+    (read on first use), else asked of the database."""
+    if memo is None:
+        return extents.keys(session, c, params, ENVELOPE_4490)
+    boxes = memo.get(_boxes_key(c))
+    if boxes is None:
+        boxes = memo[_boxes_key(c)] = extents.load_boxes(session, c)
+    return boxes.meeting(*envelope_lonlat(tile, FEATURE_MARGIN / EXTENT))
 
 
 KEY_TRIES = 5
 
 
 def _drawn(
-    session: Executor, sql: str, layers: tuple[Collection, ...], params: dict[str, object]
+    session: Executor,
+    sql: str,
+    layers: tuple[Collection, ...],
+    params: dict[str, object],
+    memo: dict[str, Any] | None = None,
 ) -> Any:
-    """The tile statement's row; drawn again when a parcel committed between the lookup of
-    the partitions and the statement moved them."""
+    """The tile statement's row; drawn again when it sees a key (partition) that was not
+    planned: a parcel committed between the lookup of the partitions and the statement, or
+    boxes kept in ``memo`` that a write has since grown (then they are read again)."""
     pruned = [i for i, c in enumerate(layers) if c.extents is not None]
     for _ in range(KEY_TRIES):
         row = session.execute(text(sql), params).one()._mapping
-        moved = [i for i in pruned if list(row[f"keys{i}"]) != params[f"keys{i}"]]
+        planned = {i: set(params[f"keys{i}"]) for i in pruned}  # type: ignore[call-overload]
+        moved = [i for i in pruned if not set(row[f"keys{i}"]) <= planned[i]]
         if not moved:
             return row
         for i in moved:
             params[f"keys{i}"] = list(row[f"keys{i}"])
+            if memo is not None:
+                memo.pop(_boxes_key(layers[i]), None)
     raise RuntimeError(f"the tile's partitions kept moving ({KEY_TRIES} tries)")
 
 
@@ -197,7 +234,7 @@ def render_committed(
     for attempt in (1, 2):
         try:
             with database.autocommit.connect() as conn:
-                return render(conn, tileset, tile)
+                return render(conn, tileset, tile, database.memo)
         except DBAPIError as exc:
             if attempt == 2 or not exc.connection_invalidated:
                 raise

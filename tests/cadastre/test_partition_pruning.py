@@ -19,8 +19,9 @@ from cadastre.collections import PARCELS
 from cadastre.parcels import quality
 from cadastre.parcels import repository as parcels_repo
 from gis import extents
-from gis.tiles.matrix import TileAddress
+from gis.tiles.matrix import EXTENT, TileAddress
 from gis.tiles.repository import render
+from gis.tiles.statement import FEATURE_MARGIN
 from gis.tiles.tilesets import Tileset
 from tests.cadastre.test_partitions import _zone_with_subzone
 from tests.gis.tiles.mvt import decode
@@ -201,6 +202,77 @@ def test_a_tile_drawn_with_stale_partitions_is_drawn_again(
     assert looked and looked[0] == [far_parcels[0][:12]]
     assert again.counts == fresh.counts and again.counts["parcels"] >= 1
     assert decode(again.data) == decode(fresh.data)
+
+
+def _far_tile(db: Session, code: str, z: int) -> TileAddress:
+    x, y = db.execute(
+        text("SELECT ST_X(ref_point), ST_Y(ref_point) FROM parcel WHERE unit_code = :c"),
+        {"c": code},
+    ).one()
+    t = morecantile.tms.get("WebMercatorQuad").tile(x, y, z)
+    return TileAddress(z, t.x, t.y)
+
+
+def test_the_kept_boxes_plan_every_partition_the_database_would(
+    db: Session, far_parcels: list[str]
+) -> None:
+    """The keys found in memory (the boxes kept by the tile pool) for every z12-z16 tile of
+    the district and of the far zone include every key the database finds for the tile,
+    and the tiles drawn with them are the tiles drawn with the database's keys."""
+    from gis.tiles.repository import _keys
+    from gis.tiles.statement import ENVELOPE_4490
+
+    tileset = Tileset(id=PARCELS.id, title="parcels", layers=(PARCELS,))
+    memo: dict[str, Any] = {}
+    w, s, e, n = _box(db, "end_lifespan IS NULL", {})
+    tiles = [
+        TileAddress(t.z, t.x, t.y)
+        for t in morecantile.tms.get("WebMercatorQuad").tiles(w, s, e, n, [12, 13, 14, 15, 16])
+    ]
+    extra = 0
+    for tile in tiles:
+        params = {"z": tile.z, "x": tile.x, "y": tile.y, "margin": FEATURE_MARGIN / EXTENT}
+        asked = extents.keys(db, PARCELS, params, ENVELOPE_4490)
+        kept = _keys(db, PARCELS, tile, params, memo)
+        assert set(asked) <= set(kept), tile
+        extra += len(set(kept) - set(asked))
+        if tile.z >= 15 and asked:
+            assert render(db, tileset, tile, memo).data == render(db, tileset, tile).data
+    assert any(far_parcels[0][:12] in _keys(db, PARCELS, t, {}, memo) for t in tiles)
+    assert extra <= len(tiles) // 20  # a micro-degree wider, not a different envelope
+
+
+def test_a_tile_drawn_with_boxes_kept_before_a_write_is_drawn_again(
+    db: Session, far_parcels: list[str]
+) -> None:
+    """Boxes kept in memory before the far zone's parcels were written find no partition for
+    their tile: the statement sees the far subzone's key, the tile is drawn again with it,
+    and the kept boxes are dropped (read again by the next tile)."""
+    tile = _far_tile(db, far_parcels[0], 15)
+    tileset = Tileset(id=PARCELS.id, title="parcels", layers=(PARCELS,))
+    fresh = render(db, tileset, tile)
+    far_subzone = far_parcels[0][:12]
+    before = [tuple(r) for r in db.execute(text(BOXES_BEFORE), {"s": far_subzone})]
+    memo: dict[str, Any] = {"tiles.boxes:parcel_subzone_extent": extents.Boxes(before)}
+    assert _keys_for(memo, tile) == []  # stale: the far subzone is not among them
+    again = render(db, tileset, tile, memo)
+    assert again.counts == fresh.counts and again.counts["parcels"] >= 1
+    assert decode(again.data) == decode(fresh.data)
+    assert "tiles.boxes:parcel_subzone_extent" not in memo
+
+
+# every kept box but the far zone's subzone (as read before its parcels were written)
+BOXES_BEFORE = (
+    "SELECT subzone_code::text, ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box) "
+    "FROM parcel_subzone_extent WHERE box IS NOT NULL AND subzone_code <> :s"
+)
+
+
+def _keys_for(memo: dict[str, Any], tile: TileAddress) -> list[str]:
+    from gis.tiles.matrix import envelope_lonlat
+
+    boxes: extents.Boxes = memo["tiles.boxes:parcel_subzone_extent"]
+    return boxes.meeting(*envelope_lonlat(tile, FEATURE_MARGIN / EXTENT))
 
 
 def test_the_overlap_check_still_finds_an_overlap_across_zones(
