@@ -160,7 +160,9 @@ def start_servers(
 
 def bench_app() -> Any:
     """The landgis app with the bench collection: the public parcels collection at z14 (the
-    same table, filter, 4 properties and id), without its zoom limits and overviews."""
+    same table, filter, 4 properties, id, stored Web Mercator geometry and partition
+    boxes), without its zoom limits and overviews."""
+    from cadastre.collections import PARCELS
     from gis.collections import Collection
     from landgis.app import create_app
 
@@ -180,6 +182,7 @@ def bench_app() -> Any:
                 },
                 id_column="unit_code",  # as the public "parcels" collection: no extra fid
                 tile_geometry_column="geom_3857",  # as the public "parcels" collection
+                extents=PARCELS.extents,  # its tiles planned on the partitions they touch
                 where="end_lifespan IS NULL",
             )
         ]
