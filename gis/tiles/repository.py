@@ -8,6 +8,7 @@ and are quoted; every value (z, x, y, limits, tolerances) is a bound parameter.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,6 +148,9 @@ def statement(
     return tile_sql(layers, simplify, int_ids, exact), params
 
 
+BOXES_MAX_AGE_S = 60.0  # kept partition boxes are read again after this long
+
+
 def _boxes_key(c: Collection) -> str:
     assert c.extents is not None
     return f"tiles.boxes:{c.extents.table}"
@@ -160,12 +164,15 @@ def _keys(
     memo: dict[str, Any] | None,
 ) -> list[str]:
     """The keys (partitions) of ``c`` the tile can touch: from the boxes kept in ``memo``
-    (read on first use), else asked of the database."""
+    as ``(read at, boxes)`` (read on first use and again after ``BOXES_MAX_AGE_S``, so
+    boxes that shrank stop planning partitions a tile no longer needs), else asked of the
+    database."""
     if memo is None:
         return extents.keys(session, c, params, ENVELOPE_4490)
-    boxes = memo.get(_boxes_key(c))
-    if boxes is None:
-        boxes = memo[_boxes_key(c)] = extents.load_boxes(session, c)
+    kept = memo.get(_boxes_key(c))
+    if kept is None or time.monotonic() - kept[0] > BOXES_MAX_AGE_S:
+        kept = memo[_boxes_key(c)] = (time.monotonic(), extents.load_boxes(session, c))
+    boxes: extents.Boxes = kept[1]
     return boxes.meeting(*envelope_lonlat(tile, FEATURE_MARGIN / EXTENT))
 
 

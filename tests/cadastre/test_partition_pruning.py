@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from typing import Any
 
 import morecantile
@@ -253,14 +254,29 @@ def test_a_tile_drawn_with_boxes_kept_before_a_write_is_drawn_again(
     fresh = render(db, tileset, tile)
     far_subzone = far_parcels[0][:12]
     before = [tuple(r) for r in db.execute(text(BOXES_BEFORE), {"s": far_subzone})]
-    memo: dict[str, Any] = {"tiles.boxes:parcel_subzone_extent": extents.Boxes(before)}
+    memo: dict[str, Any] = {KEPT: (time.monotonic(), extents.Boxes(before))}
     assert _keys_for(memo, tile) == []  # stale: the far subzone is not among them
     again = render(db, tileset, tile, memo)
     assert again.counts == fresh.counts and again.counts["parcels"] >= 1
     assert decode(again.data) == decode(fresh.data)
-    assert "tiles.boxes:parcel_subzone_extent" not in memo
+    assert KEPT not in memo
 
 
+def test_kept_boxes_are_read_again_after_a_minute(db: Session, far_parcels: list[str]) -> None:
+    """Boxes kept longer than BOXES_MAX_AGE_S are read again before they plan a tile (boxes
+    that shrank would otherwise keep planning partitions no tile needs)."""
+    from gis.tiles.repository import BOXES_MAX_AGE_S, _keys
+
+    tile = _far_tile(db, far_parcels[0], 15)
+    old = time.monotonic() - BOXES_MAX_AGE_S - 1
+    memo: dict[str, Any] = {KEPT: (old, extents.Boxes([]))}
+    assert _keys(db, PARCELS, tile, {}, memo) == [far_parcels[0][:12]]
+    assert memo[KEPT][0] > old
+    young: dict[str, Any] = {KEPT: (time.monotonic(), extents.Boxes([]))}
+    assert _keys(db, PARCELS, tile, {}, young) == []  # not yet: kept as they are
+
+
+KEPT = "tiles.boxes:parcel_subzone_extent"  # where the tile pool keeps the register's boxes
 # every kept box but the far zone's subzone (as read before its parcels were written)
 BOXES_BEFORE = (
     "SELECT subzone_code::text, ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box) "
@@ -271,7 +287,7 @@ BOXES_BEFORE = (
 def _keys_for(memo: dict[str, Any], tile: TileAddress) -> list[str]:
     from gis.tiles.matrix import envelope_lonlat
 
-    boxes: extents.Boxes = memo["tiles.boxes:parcel_subzone_extent"]
+    boxes: extents.Boxes = memo[KEPT][1]
     return boxes.meeting(*envelope_lonlat(tile, FEATURE_MARGIN / EXTENT))
 
 
