@@ -77,21 +77,22 @@ ATTRIBUTES = {
 }
 
 
-def floor_sql(z: int, x: int, y: int) -> str:
-    """The raw floor: one ST_AsMVT over the index-driven rows of the tile, nothing else."""
-    env = f"ST_TileEnvelope({int(z)}, {int(x)}, {int(y)})"
+def _floor(geom: str, z: str, x: str, y: str) -> str:
+    """One ST_AsMVT over the index-driven rows of the tile, nothing else (``z/x/y``: SQL)."""
+    env = f"ST_TileEnvelope({z}, {x}, {y})"
     return (
         f"SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM (SELECT {', '.join(PROPS)}, "
-        f"ST_AsMVTGeom(ST_Transform(geom, 3857), {env}, 4096, 64, true) AS geom "
+        f"ST_AsMVTGeom({geom}, {env}, 4096, 64, true) AS geom "
         f"FROM parcel WHERE geom && ST_Transform({env}, 4490)) q"
     )
 
 
-FLOOR_BEST_SQL = (
-    f"SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM (SELECT {', '.join(PROPS)}, "
-    "ST_AsMVTGeom(geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true) AS geom "
-    "FROM parcel WHERE geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4490)) q"
-)
+def floor_sql(z: int, x: int, y: int) -> str:
+    """The raw floor: the tile's values written into the statement, every row transformed."""
+    return _floor("ST_Transform(geom, 3857)", str(int(z)), str(int(x)), str(int(y)))
+
+
+FLOOR_BEST_SQL = _floor("geom_3857", "%(z)s", "%(x)s", "%(y)s")
 
 
 def floor_query(best: bool, z: int, x: int, y: int) -> tuple[str, dict[str, int] | None]:

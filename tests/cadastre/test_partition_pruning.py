@@ -21,7 +21,7 @@ from cadastre.parcels import quality
 from cadastre.parcels import repository as parcels_repo
 from gis import extents
 from gis.tiles.matrix import EXTENT, TileAddress
-from gis.tiles.repository import render
+from gis.tiles.repository import _boxes_key, render
 from gis.tiles.statement import FEATURE_MARGIN
 from gis.tiles.tilesets import Tileset
 from tests.cadastre.test_partitions import _zone_with_subzone
@@ -183,13 +183,9 @@ def test_a_parcel_moved_out_of_its_box_grows_it(
 def test_a_tile_drawn_with_stale_partitions_is_drawn_again(
     db: Session, far_parcels: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    x, y = db.execute(
-        text("SELECT ST_X(ref_point), ST_Y(ref_point) FROM parcel WHERE unit_code = :c"),
-        {"c": far_parcels[0]},
-    ).one()
-    t = morecantile.tms.get("WebMercatorQuad").tile(x, y, 15)
+    tile = _far_tile(db, far_parcels[0], 15)
     tileset = Tileset(id=PARCELS.id, title="parcels", layers=(PARCELS,))
-    fresh = render(db, tileset, TileAddress(15, t.x, t.y))
+    fresh = render(db, tileset, tile)
     # the boxes read before a parcel of the far zone committed: no subzone meets the tile
     looked: list[list[str]] = []
     real = extents.keys
@@ -199,7 +195,7 @@ def test_a_tile_drawn_with_stale_partitions_is_drawn_again(
         return []
 
     monkeypatch.setattr(extents, "keys", stale)
-    again = render(db, tileset, TileAddress(15, t.x, t.y))
+    again = render(db, tileset, tile)
     assert looked and looked[0] == [far_parcels[0][:12]]
     assert again.counts == fresh.counts and again.counts["parcels"] >= 1
     assert decode(again.data) == decode(fresh.data)
@@ -276,7 +272,7 @@ def test_kept_boxes_are_read_again_after_a_minute(db: Session, far_parcels: list
     assert _keys(db, PARCELS, tile, {}, young) == []  # not yet: kept as they are
 
 
-KEPT = "tiles.boxes:parcel_subzone_extent"  # where the tile pool keeps the register's boxes
+KEPT = _boxes_key(PARCELS)  # where the tile pool keeps the register's boxes
 # every kept box but the far zone's subzone (as read before its parcels were written)
 BOXES_BEFORE = (
     "SELECT subzone_code::text, ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box) "
